@@ -1,0 +1,116 @@
+"""``institutional_audit``: append-only log of everything that matters, by correlation id."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+import aiosqlite
+
+from storage.db import Database
+
+Severity = Literal["INFO", "WARNING", "CRITICAL"]
+
+
+def _json_default(o: object) -> str:
+    if isinstance(o, Decimal):
+        return str(o)  # amounts inside details stay exact strings
+    return repr(o)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    occurred_at: int  # epoch ms
+    event_type: str
+    severity: str
+    correlation_id: str | None
+    execution_mode: str | None
+    state_before: str | None
+    state_after: str | None
+    message: str
+    details: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> AuditEntry:
+        return cls(
+            id=row["id"],
+            occurred_at=row["occurred_at"],
+            event_type=row["event_type"],
+            severity=row["severity"],
+            correlation_id=row["correlation_id"],
+            execution_mode=row["execution_mode"],
+            state_before=row["state_before"],
+            state_after=row["state_after"],
+            message=row["message"],
+            details=json.loads(row["details"]),
+        )
+
+
+class AuditRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @staticmethod
+    async def insert(
+        tx: aiosqlite.Connection,
+        occurred_at_ms: int,
+        event_type: str,
+        message: str,
+        *,
+        severity: Severity = "INFO",
+        correlation_id: str | None = None,
+        execution_mode: str | None = None,
+        state_before: str | None = None,
+        state_after: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> int:
+        """Write inside a caller's transaction, so the audit row and the change it describes
+        commit together or not at all."""
+        cursor = await tx.execute(
+            "INSERT INTO institutional_audit (occurred_at, event_type, severity, correlation_id,"
+            " execution_mode, state_before, state_after, message, details)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                occurred_at_ms,
+                event_type,
+                severity,
+                correlation_id,
+                execution_mode,
+                state_before,
+                state_after,
+                message,
+                json.dumps(details or {}, default=_json_default, sort_keys=True),
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    async def record(self, occurred_at_ms: int, event_type: str, message: str, **kw: Any) -> int:
+        """Write one audit row in its own transaction."""
+        async with self.db.transaction() as tx:
+            return await self.insert(tx, occurred_at_ms, event_type, message, **kw)
+
+    async def query(
+        self,
+        *,
+        correlation_id: str | None = None,
+        event_types: tuple[str, ...] | None = None,
+        limit: int = 200,
+        newest_first: bool = True,
+    ) -> list[AuditEntry]:
+        where, params = [], []
+        if correlation_id:
+            where.append("correlation_id = ?")
+            params.append(correlation_id)
+        if event_types:
+            where.append(f"event_type IN ({','.join('?' * len(event_types))})")
+            params.extend(event_types)
+        sql = "SELECT * FROM institutional_audit"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        order = "DESC" if newest_first else "ASC"
+        sql += f" ORDER BY occurred_at {order}, id {order} LIMIT ?"
+        rows = await self.db.fetchall(sql, (*params, limit))
+        return [AuditEntry.from_row(r) for r in rows]

@@ -1,0 +1,148 @@
+"""The database: one aiosqlite connection, WAL, foreign keys, migrations, transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from valr_tui.errors import StorageError
+from valr_tui.exchange.decimal_gateway import DecimalGateway
+
+MIGRATIONS_PACKAGE = "storage.migrations"
+
+
+def to_text(value: Decimal) -> str:
+    """Canonical TEXT for an amount column."""
+    return DecimalGateway.to_wire(DecimalGateway.validate_decimal(value))
+
+
+def from_text(value: str) -> Decimal:
+    return DecimalGateway.to_decimal(value)
+
+
+def split_statements(script: str) -> list[str]:
+    """Split a migration into statements (so they run inside our own transaction:
+    ``executescript`` would COMMIT first and make a failed migration half-applied)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip() and not all(
+        part.strip().startswith("--") or not part.strip() for part in buffer.splitlines()
+    ):
+        raise StorageError(f"unterminated SQL statement: {buffer.strip()[:60]!r}")
+    return statements
+
+
+def bundled_migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every ``NNN_name.sql`` shipped in ``storage/migrations``."""
+    found = []
+    for entry in resources.files(MIGRATIONS_PACKAGE).iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:3].isdigit():
+            found.append((int(name[:3]), name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if len(set(versions)) != len(versions):
+        raise StorageError("two migrations share a number")
+    return found
+
+
+class Database:
+    """Owns the connection. Writes go through ``transaction()``, which serialises them."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self._conn = conn
+        self.path = path
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(
+        cls, path: str | Path, migrations: Sequence[tuple[int, str, str]] | None = None
+    ) -> Database:
+        path = str(path)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = await aiosqlite.connect(path, isolation_level=None)
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            # WAL + NORMAL: a committed transaction survives a process kill -9.
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            await conn.execute("PRAGMA busy_timeout=5000")
+        except (sqlite3.Error, OSError) as exc:
+            raise StorageError(f"cannot open database {path}: {exc}") from None
+        db = cls(conn, path)
+        await db.migrate(bundled_migrations() if migrations is None else migrations)
+        return db
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    async def migrate(self, migrations: Iterable[tuple[int, str, str]]) -> list[str]:
+        """Apply pending migrations in order, each in its own transaction; return their names."""
+        await self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL"
+            " DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"
+        )
+        applied = {row[0] for row in await self.fetchall("SELECT version FROM schema_migrations")}
+        done = []
+        for version, name, sql in migrations:
+            if version in applied:
+                continue
+            try:
+                async with self.transaction() as tx:
+                    for statement in split_statements(sql):
+                        await tx.execute(statement)
+                    await tx.execute(
+                        "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", (version, name)
+                    )
+            except sqlite3.Error as exc:
+                raise StorageError(f"migration {name} failed and was rolled back: {exc}") from None
+            done.append(name)
+        return done
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception. Writes are serialised."""
+        async with self._write_lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            else:
+                await self._conn.execute("COMMIT")
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """One write statement in its own transaction."""
+        async with self.transaction() as tx:
+            await tx.execute(sql, params)
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        async with self._conn.execute(sql, params) as cursor:
+            row: aiosqlite.Row | None = await cursor.fetchone()
+            return row
+
+    async def integrity_check(self) -> str:
+        row = await self.fetchone("PRAGMA integrity_check")
+        return str(row[0]) if row else "no answer"

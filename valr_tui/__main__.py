@@ -1,0 +1,3 @@
+from valr_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,394 @@
+"""Typed, frozen models of what VALR sends, each parsed from VALR's JSON shape.
+
+Parsing is strict: a missing key, a wrong type or a non-decimal amount raises
+``MalformedResponseError`` (VALR-EXC-003), never KeyError or TypeError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from valr_tui.errors import DecimalError, MalformedResponseError
+from valr_tui.exchange.decimal_gateway import DecimalGateway
+
+Side = Literal["BUY", "SELL"]
+SIDES: tuple[Side, ...] = ("BUY", "SELL")
+HUNDRED = Decimal(100)
+
+
+# --- field readers -------------------------------------------------------------------------------
+def _obj(raw: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(raw, Mapping):
+        raise MalformedResponseError(f"{what}: expected an object, got {type(raw).__name__}")
+    return raw
+
+
+def _list(raw: object, what: str) -> list[Any]:
+    if not isinstance(raw, list):
+        raise MalformedResponseError(f"{what}: expected a list, got {type(raw).__name__}")
+    return raw
+
+
+def dec(raw: Mapping[str, Any], key: str, what: str, default: Decimal | None = None) -> Decimal:
+    """A decimal field sent as a JSON string (or int); floats from our parser are Decimal already."""
+    if key not in raw or raw[key] is None or raw[key] == "":
+        if default is not None:
+            return default
+        raise MalformedResponseError(f"{what}: missing field {key!r}")
+    try:
+        return DecimalGateway.to_decimal(raw[key])
+    except DecimalError:
+        raise MalformedResponseError(f"{what}: field {key!r} is not a decimal") from None
+
+
+def text(raw: Mapping[str, Any], key: str, what: str, default: str | None = None) -> str:
+    value = raw.get(key)
+    if value is None:
+        if default is not None:
+            return default
+        raise MalformedResponseError(f"{what}: missing field {key!r}")
+    if not isinstance(value, str):
+        raise MalformedResponseError(f"{what}: field {key!r} is not a string")
+    return value
+
+
+def integer(raw: Mapping[str, Any], key: str, what: str, default: int | None = None) -> int:
+    value = raw.get(key)
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    if value is None and default is not None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MalformedResponseError(f"{what}: field {key!r} is not an integer")
+    return value
+
+
+def side(raw: Mapping[str, Any], key: str, what: str) -> Side:
+    value = text(raw, key, what).upper()
+    if value not in SIDES:
+        raise MalformedResponseError(f"{what}: field {key!r} is not BUY or SELL")
+    return "BUY" if value == "BUY" else "SELL"
+
+
+# --- models --------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Pair:
+    symbol: str
+    base_currency: str
+    quote_currency: str
+    tick_size: Decimal
+    base_decimal_places: int
+    min_base_amount: Decimal
+    max_base_amount: Decimal
+    min_quote_amount: Decimal
+    max_quote_amount: Decimal
+    active: bool = True
+
+    @classmethod
+    def from_valr(cls, raw: object) -> Pair:
+        d = _obj(raw, "pair")
+        what = f"pair {d.get('symbol', '?')}"
+        return cls(
+            symbol=text(d, "symbol", what),
+            base_currency=text(d, "baseCurrency", what),
+            quote_currency=text(d, "quoteCurrency", what),
+            tick_size=dec(d, "tickSize", what),
+            base_decimal_places=integer(d, "baseDecimalPlaces", what),
+            min_base_amount=dec(d, "minBaseAmount", what, Decimal(0)),
+            max_base_amount=dec(d, "maxBaseAmount", what, Decimal("1e12")),
+            min_quote_amount=dec(d, "minQuoteAmount", what, Decimal(0)),
+            max_quote_amount=dec(d, "maxQuoteAmount", what, Decimal("1e15")),
+            active=bool(d.get("active", True)),
+        )
+
+
+def spread_pct(bid: Decimal, ask: Decimal) -> Decimal:
+    """Spread as a percentage of the mid price; 0 when either side is missing."""
+    if bid <= 0 or ask <= 0:
+        return Decimal(0)
+    mid = DecimalGateway.divide(bid + ask, Decimal(2))
+    return DecimalGateway.divide(DecimalGateway.multiply(ask - bid, HUNDRED), mid)
+
+
+@dataclass(frozen=True, slots=True)
+class TickerData:
+    pair: str
+    bid: Decimal
+    ask: Decimal
+    last: Decimal
+    previous_close: Decimal
+    change_pct: Decimal
+    base_volume: Decimal
+    quote_volume: Decimal
+    high: Decimal
+    low: Decimal
+    created: str  # exchange timestamp, ISO 8601 as VALR sent it
+    fetched_at: float  # local wall-clock seconds when it arrived (not money)
+    source: Literal["rest", "ws"] = "rest"
+
+    @property
+    def spread(self) -> Decimal:
+        return self.ask - self.bid
+
+    @property
+    def spread_pct(self) -> Decimal:
+        return spread_pct(self.bid, self.ask)
+
+    @property
+    def crossed(self) -> bool:
+        """A crossed top of book (ask < bid) has been seen on VALR: flag it, never trust it."""
+        return self.bid > 0 and self.ask > 0 and self.ask < self.bid
+
+    @classmethod
+    def from_valr(
+        cls, raw: object, fetched_at: float, source: Literal["rest", "ws"] = "rest"
+    ) -> TickerData:
+        d = _obj(raw, "market summary")
+        pair = d.get("currencyPair") or d.get("currencyPairSymbol")
+        if not isinstance(pair, str):
+            raise MalformedResponseError("market summary: missing field 'currencyPair'")
+        what = f"market summary {pair}"
+        zero = Decimal(0)
+        return cls(
+            pair=pair,
+            bid=dec(d, "bidPrice", what),
+            ask=dec(d, "askPrice", what),
+            last=dec(d, "lastTradedPrice", what),
+            previous_close=dec(d, "previousClosePrice", what, zero),
+            change_pct=dec(d, "changeFromPrevious", what, zero),
+            base_volume=dec(d, "baseVolume", what, zero),
+            quote_volume=dec(d, "quoteVolume", what, zero),
+            high=dec(d, "highPrice", what, zero),
+            low=dec(d, "lowPrice", what, zero),
+            created=text(d, "created", what, ""),
+            fetched_at=fetched_at,
+            source=source,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BookLevel:
+    price: Decimal
+    quantity: Decimal
+    order_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OrderBook:
+    pair: str
+    asks: tuple[BookLevel, ...]  # ascending price
+    bids: tuple[BookLevel, ...]  # descending price
+    sequence: int = 0
+    last_change: str = ""
+
+    @property
+    def best_bid(self) -> Decimal | None:
+        return self.bids[0].price if self.bids else None
+
+    @property
+    def best_ask(self) -> Decimal | None:
+        return self.asks[0].price if self.asks else None
+
+    @property
+    def crossed(self) -> bool:
+        bid, ask = self.best_bid, self.best_ask
+        return bid is not None and ask is not None and ask < bid
+
+    @classmethod
+    def from_valr(cls, raw: object, pair: str) -> OrderBook:
+        d = _obj(raw, f"orderbook {pair}")
+
+        def levels(key: str) -> tuple[BookLevel, ...]:
+            out = []
+            for item in _list(d.get(key, []), f"orderbook {pair} {key}"):
+                lv = _obj(item, f"orderbook {pair} level")
+                what = f"orderbook {pair} level"
+                out.append(
+                    BookLevel(
+                        price=dec(lv, "price", what),
+                        quantity=dec(lv, "quantity", what),
+                        order_count=integer(lv, "orderCount", what, 0),
+                    )
+                )
+            return tuple(out)
+
+        return cls(
+            pair=pair,
+            asks=levels("Asks"),
+            bids=levels("Bids"),
+            sequence=integer(d, "SequenceNumber", f"orderbook {pair}", 0),
+            last_change=str(d.get("LastChange", "")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    currency: str
+    available: Decimal
+    reserved: Decimal
+    total: Decimal
+
+    @classmethod
+    def from_valr(cls, raw: object) -> Balance:
+        d = _obj(raw, "balance")
+        cur = d.get("currency")
+        if isinstance(cur, Mapping):  # /ws/account sends {"symbol": ...}
+            cur = cur.get("symbol")
+        if not isinstance(cur, str):
+            raise MalformedResponseError("balance: missing field 'currency'")
+        what = f"balance {cur}"
+        available = dec(d, "available", what)
+        reserved = dec(d, "reserved", what, Decimal(0))
+        return cls(cur, available, reserved, dec(d, "total", what, available + reserved))
+
+
+@dataclass(frozen=True, slots=True)
+class OrderAck:
+    """VALR's 202: accepted for processing, not yet placed."""
+
+    order_id: str
+    customer_order_id: str | None = None
+
+    @classmethod
+    def from_valr(cls, raw: object) -> OrderAck:
+        d = _obj(raw, "order acknowledgement")
+        cid = d.get("customerOrderId")
+        return cls(text(d, "id", "order acknowledgement"), cid if isinstance(cid, str) else None)
+
+
+OPEN_STATUSES = frozenset({"Placed", "Partially Filled", "Active", "Order Modified"})
+FINAL_STATUSES = frozenset({"Filled", "Cancelled", "Failed", "Expired"})
+
+
+@dataclass(frozen=True, slots=True)
+class OrderStatus:
+    order_id: str
+    pair: str
+    side: Side
+    status: str
+    price: Decimal
+    original_quantity: Decimal
+    remaining_quantity: Decimal
+    customer_order_id: str | None = None
+    order_type: str = "limit"
+    time_in_force: str = "GTC"
+    failed_reason: str = ""
+    created_at: str = ""
+    updated_at: str = ""
+
+    @property
+    def filled_quantity(self) -> Decimal:
+        return self.original_quantity - self.remaining_quantity
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @classmethod
+    def from_order_status(cls, raw: object) -> OrderStatus:
+        """``GET /v1/orders/{pair}/orderid/{id}`` shape."""
+        d = _obj(raw, "order status")
+        what = "order status"
+        cid = d.get("customerOrderId")
+        return cls(
+            order_id=text(d, "orderId", what),
+            pair=text(d, "currencyPair", what),
+            side=side(d, "orderSide", what),
+            status=text(d, "orderStatusType", what),
+            price=dec(d, "originalPrice", what),
+            original_quantity=dec(d, "originalQuantity", what),
+            remaining_quantity=dec(d, "remainingQuantity", what),
+            customer_order_id=cid if isinstance(cid, str) and cid else None,
+            order_type=text(d, "orderType", what, "limit"),
+            time_in_force=text(d, "timeInForce", what, "GTC"),
+            failed_reason=text(d, "failedReason", what, ""),
+            created_at=text(d, "orderCreatedAt", what, ""),
+            updated_at=text(d, "orderUpdatedAt", what, ""),
+        )
+
+    @classmethod
+    def from_open_order(cls, raw: object) -> OrderStatus:
+        """``GET /v1/orders/open`` shape (different field names)."""
+        d = _obj(raw, "open order")
+        what = "open order"
+        cid = d.get("customerOrderId")
+        return cls(
+            order_id=text(d, "orderId", what),
+            pair=text(d, "currencyPair", what),
+            side=side(d, "side", what),
+            status=text(d, "status", what, "Placed"),
+            price=dec(d, "price", what),
+            original_quantity=dec(d, "originalQuantity", what),
+            remaining_quantity=dec(d, "remainingQuantity", what),
+            customer_order_id=cid if isinstance(cid, str) and cid else None,
+            order_type=text(d, "type", what, "limit"),
+            time_in_force=text(d, "timeInForce", what, "GTC"),
+            created_at=text(d, "createdAt", what, ""),
+            updated_at=text(d, "updatedAt", what, ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Trade:
+    """A public trade (``/v1/public/{pair}/trades``, WS ``NEW_TRADE``)."""
+
+    pair: str
+    price: Decimal
+    quantity: Decimal
+    taker_side: Side
+    traded_at: str
+    trade_id: str
+    sequence_id: int = 0
+
+    @classmethod
+    def from_valr(cls, raw: object) -> Trade:
+        d = _obj(raw, "trade")
+        what = "trade"
+        return cls(
+            pair=text(d, "currencyPair", what),
+            price=dec(d, "price", what),
+            quantity=dec(d, "quantity", what),
+            taker_side=side(d, "takerSide", what),
+            traded_at=text(d, "tradedAt", what, ""),
+            trade_id=text(d, "id", what, ""),
+            sequence_id=integer(d, "sequenceId", what, 0),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AccountTrade:
+    """One of our fills (``/v1/account/tradehistory``)."""
+
+    pair: str
+    side: Side
+    price: Decimal
+    quantity: Decimal
+    fee: Decimal
+    fee_currency: str
+    order_id: str
+    traded_at: str
+    trade_id: str
+    sequence_id: int = 0
+    customer_order_id: str | None = field(default=None)
+
+    @classmethod
+    def from_valr(cls, raw: object) -> AccountTrade:
+        d = _obj(raw, "account trade")
+        what = "account trade"
+        cid = d.get("customerOrderId")
+        return cls(
+            pair=text(d, "currencyPair", what),
+            side=side(d, "side", what),
+            price=dec(d, "price", what),
+            quantity=dec(d, "quantity", what),
+            fee=dec(d, "fee", what, Decimal(0)),
+            fee_currency=text(d, "feeCurrency", what, ""),
+            order_id=text(d, "orderId", what),
+            traded_at=text(d, "tradedAt", what, ""),
+            trade_id=text(d, "id", what, ""),
+            sequence_id=integer(d, "sequenceId", what, 0),
+            customer_order_id=cid if isinstance(cid, str) and cid else None,
+        )

@@ -1,0 +1,132 @@
+"""Client-side token bucket: 600 tokens, 10/s refill, the last 10% kept for essential work.
+
+Token counts are request counts, not money, so plain floats are right here.
+Thread-safe (one lock around a few arithmetic steps) and asyncio-friendly: ``acquire`` computes
+exactly how long until enough tokens exist and sleeps that long once, with no busy polling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class BucketSnapshot:
+    """What the gauge shows."""
+
+    available: float
+    capacity: int
+    refill_per_second: float
+    essential_floor: float
+    essential_only: bool
+    blocked_for: float  # seconds left of a server-imposed (429) pause; 0 when none
+    granted: int
+    refused: int
+
+
+class TokenBucket:
+    def __init__(
+        self,
+        capacity: int = 600,
+        refill_per_second: float = 10.0,
+        essential_threshold: float = 0.10,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if capacity <= 0 or refill_per_second <= 0 or not 0 <= essential_threshold < 1:
+            raise ValueError("capacity and refill must be positive; threshold in [0, 1)")
+        self.capacity = capacity
+        self.refill_per_second = float(refill_per_second)
+        self.essential_threshold = float(essential_threshold)
+        self._floor = capacity * self.essential_threshold
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._level = float(capacity)
+        self._stamp = clock()
+        self._blocked_until = float("-inf")
+        self.granted = 0
+        self.refused = 0
+
+    # -- internals (caller holds the lock) -------------------------------------------------------
+    def _refill(self, now: float) -> None:
+        if now > self._stamp:
+            self._level = min(self.capacity, self._level + (now - self._stamp) * self.refill_per_second)
+            self._stamp = now
+
+    def _need(self, tokens: float, essential: bool) -> float:
+        """The level that must exist before ``tokens`` may be taken."""
+        return tokens if essential else self._floor + tokens
+
+    # -- public API -----------------------------------------------------------------------------
+    def try_acquire(self, tokens: float = 1, essential: bool = False) -> bool:
+        with self._lock:
+            now = self._clock()
+            self._refill(now)
+            if now >= self._blocked_until and self._level >= self._need(tokens, essential):
+                self._level -= tokens
+                self.granted += 1
+                return True
+            self.refused += 1
+            return False
+
+    def wait_time(self, tokens: float = 1, essential: bool = False) -> float:
+        """Seconds until ``try_acquire(tokens, essential)`` would succeed (0 if now)."""
+        if tokens > self.capacity:
+            raise ValueError(f"cannot acquire {tokens} tokens from a bucket of {self.capacity}")
+        with self._lock:
+            now = self._clock()
+            self._refill(now)
+            deficit = self._need(tokens, essential) - self._level
+            by_tokens = max(0.0, deficit / self.refill_per_second)
+            return max(by_tokens, self._blocked_until - now, 0.0)
+
+    async def acquire(self, tokens: float = 1, essential: bool = False) -> None:
+        """Wait exactly as long as needed, then take the tokens."""
+        while True:
+            delay = self.wait_time(tokens, essential)
+            if delay <= 0 and self.try_acquire(tokens, essential):
+                return
+            # Another waiter may have taken the tokens first: recompute and sleep again.
+            await self._sleep(max(delay, 1e-4))
+
+    def drain(self, pause_seconds: float = 0.0) -> None:
+        """The server said 429: empty the bucket and refuse everything for ``pause_seconds``."""
+        with self._lock:
+            now = self._clock()
+            self._refill(now)
+            self._level = 0.0
+            self._blocked_until = max(self._blocked_until, now + pause_seconds)
+
+    @property
+    def available(self) -> float:
+        with self._lock:
+            self._refill(self._clock())
+            return self._level
+
+    @property
+    def essential_only(self) -> bool:
+        """True when polling (non-essential) traffic is refused."""
+        with self._lock:
+            now = self._clock()
+            self._refill(now)
+            return self._level < self._floor + 1 or now < self._blocked_until
+
+    def snapshot(self) -> BucketSnapshot:
+        with self._lock:
+            now = self._clock()
+            self._refill(now)
+            return BucketSnapshot(
+                available=self._level,
+                capacity=self.capacity,
+                refill_per_second=self.refill_per_second,
+                essential_floor=self._floor,
+                essential_only=self._level < self._floor + 1 or now < self._blocked_until,
+                blocked_for=max(0.0, self._blocked_until - now),
+                granted=self.granted,
+                refused=self.refused,
+            )

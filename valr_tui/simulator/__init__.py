@@ -1,0 +1,1 @@
+"""A VALR-compatible exchange on loopback (REST + WS), for demo mode, tests and trying the app."""
