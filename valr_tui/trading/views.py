@@ -1,0 +1,223 @@
+"""The shapes the trading core hands to its callers (the dashboard, the PoC, the CLI).
+
+Frozen dataclasses only: a widget can keep one without it changing under it. The
+``TradingEngineAPI`` protocol is everything the dashboard may ask of the core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal, Protocol
+
+from storage.audit import AuditEntry
+from valr_tui.config import Settings
+from valr_tui.errors import ValrTuiError
+from valr_tui.exchange.models import Balance, OrderBook, Side, TickerData
+from valr_tui.exchange.rate_limiter import BucketSnapshot
+from valr_tui.trading.safety import SafetyStatus
+
+ExecutionModeName = Literal["DRY_RUN", "LIVE"]
+
+
+class ConnectionState(StrEnum):
+    CONNECTING = "CONNECTING"
+    WS = "WS"  # live stream up
+    REST = "REST"  # stream down, REST polling fallback working
+    DOWN = "DOWN"  # neither answers
+
+
+class OrderState(StrEnum):
+    """Our order lifecycle (stored in ``trading_orders.status``)."""
+
+    PENDING_SUBMIT = "PENDING_SUBMIT"  # row written, request not yet confirmed sent (LIVE)
+    SUBMITTED = "SUBMITTED"  # VALR answered 202; not yet seen placed
+    OPEN = "OPEN"  # resting on the book (paper or exchange)
+    PARTIALLY_FILLED = "PARTIALLY_FILLED"
+    FILLED = "FILLED"
+    CANCEL_PENDING = "CANCEL_PENDING"
+    CANCELLED = "CANCELLED"
+    FAILED = "FAILED"  # the exchange refused it after acceptance, or it was never placed
+
+    @property
+    def is_open(self) -> bool:
+        return self in _OPEN_STATES
+
+
+_OPEN_STATES = frozenset(
+    {
+        OrderState.PENDING_SUBMIT,
+        OrderState.SUBMITTED,
+        OrderState.OPEN,
+        OrderState.PARTIALLY_FILLED,
+        OrderState.CANCEL_PENDING,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MarketView:
+    """Everything known about one pair right now."""
+
+    pair: str
+    ticker: TickerData | None
+    book: OrderBook | None
+    updated_at: float | None  # wall-clock seconds of the last successful update
+    stale: bool
+    history: tuple[Decimal, ...] = ()  # recent last-traded prices, oldest first (sparkline)
+
+    def age(self, now: float) -> float | None:
+        return None if self.updated_at is None else max(0.0, now - self.updated_at)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """What the trader asked for. Strings are accepted so the form can pass raw input: the
+    order manager parses them through the Decimal Gateway and rejects garbage with a code."""
+
+    pair: str
+    side: str
+    price: str | Decimal
+    quantity: str | Decimal
+    order_type: str = "LIMIT"
+    note: str = ""
+    post_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPreview:
+    """The live preview under the order form: value and every rule that would reject it."""
+
+    value_zar: Decimal | None
+    problems: tuple[ValrTuiError, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True, slots=True)
+class OrderResult:
+    correlation_id: str
+    order_id: str  # DRY_<uuid> in DRY_RUN, VALR's id in LIVE
+    state: OrderState
+    execution_mode: ExecutionModeName
+    message: str = ""
+
+    @property
+    def is_simulated(self) -> bool:
+        return self.execution_mode == "DRY_RUN"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    """One row of ``trading_orders`` as the orders table shows it."""
+
+    id: int
+    correlation_id: str
+    pair: str
+    side: Side
+    price: Decimal
+    quantity: Decimal
+    filled_quantity: Decimal
+    fee_total: Decimal
+    state: OrderState
+    execution_mode: ExecutionModeName
+    valr_order_id: str | None
+    note: str
+    created_at: int  # epoch ms
+    updated_at: int
+
+    @property
+    def is_simulated(self) -> bool:
+        return self.execution_mode == "DRY_RUN"
+
+    @property
+    def value_zar(self) -> Decimal:
+        return self.price * self.quantity
+
+
+Outcome = Literal["WIN", "LOSS", "BREAKEVEN"]
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One closed position with its realised PnL (``prediction_outcomes``)."""
+
+    id: int
+    pair: str
+    direction: Literal["LONG", "SHORT"]
+    quantity: Decimal
+    entry_value_zar: Decimal
+    exit_value_zar: Decimal
+    fees_zar: Decimal
+    pnl_zar: Decimal
+    outcome: Outcome
+    execution_mode: ExecutionModeName
+    thesis: str
+    correlation_ids: tuple[str, ...]
+    opened_at: int
+    closed_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationReport:
+    """One reconciliation run (also written to ``institutional_audit``)."""
+
+    ok: bool  # completed and within tolerance
+    completed: bool  # False when it could not run (exchange unreachable, bad data)
+    max_deviation_pct: Decimal
+    worst_currency: str
+    views: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # view -> currency -> total
+    message: str = ""
+    correlation_ids: tuple[str, ...] = ()
+
+
+EngineEventKind = Literal["market", "orders", "safety", "audit", "journal", "balances", "bucket"]
+EngineListener = Callable[[EngineEventKind], None]
+
+
+class TradingEngineAPI(Protocol):
+    """What the dashboard may ask of the core. Everything slow is async; nothing blocks."""
+
+    settings: Settings
+
+    @property
+    def execution_mode(self) -> ExecutionModeName: ...
+
+    @property
+    def pairs(self) -> tuple[str, ...]: ...
+
+    def market(self, pair: str) -> MarketView: ...
+
+    def connection_state(self) -> ConnectionState: ...
+
+    def bucket_snapshot(self) -> BucketSnapshot: ...
+
+    def safety_status(self) -> SafetyStatus: ...
+
+    def preview(self, request: OrderRequest) -> OrderPreview: ...
+
+    async def submit(self, request: OrderRequest) -> OrderResult: ...
+
+    async def cancel(self, correlation_id: str) -> OrderRecord: ...
+
+    async def orders(self, limit: int = 100) -> list[OrderRecord]: ...
+
+    async def balances(self) -> list[Balance]: ...
+
+    async def audit(self, correlation_id: str | None = None, limit: int = 200) -> list[AuditEntry]: ...
+
+    async def journal(self, limit: int = 200) -> list[JournalEntry]: ...
+
+    async def reconcile_now(self) -> ReconciliationReport: ...
+
+    async def unlock(self, operator: str, reason: str, typed_confirmation: str) -> None: ...
+
+    def subscribe(self, listener: EngineListener) -> Callable[[], None]: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
