@@ -1,0 +1,66 @@
+"""Command line: ``valr-tui`` (dashboard), ``--demo``, ``sim``, ``audit``, ``journal``.
+
+A bad configuration ends with one clear line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from valr_tui.errors import ValrTuiError
+
+EXIT_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="valr-tui", description="Terminal dashboard for trading on VALR (DRY_RUN by default)."
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="run against an embedded VALR simulator on loopback (no network, no account)",
+    )
+    parser.add_argument("--env-file", default=".env", help="settings file read after the environment")
+    sub = parser.add_subparsers(dest="command")
+    sim = sub.add_parser("sim", help="run the VALR-compatible simulator standalone", add_help=False)
+    sim.add_argument("sim_args", nargs=argparse.REMAINDER)
+    audit = sub.add_parser("audit", help="print the whole story of one order by correlation id")
+    audit.add_argument("correlation_id")
+    journal = sub.add_parser("journal", help="print closed trades with PnL and outcome")
+    journal.add_argument("--csv", action="store_true", help="export as CSV")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "sim":
+        from valr_tui.simulator.server import main as sim_main
+
+        return sim_main(list(args.sim_args))
+    try:
+        from valr_tui.config import load_settings
+
+        settings = load_settings(env_file=args.env_file)
+        if args.command == "audit":
+            from valr_tui.commands import audit_command
+
+            return audit_command(settings, args.correlation_id, sys.stdout)
+        if args.command == "journal":
+            from valr_tui.commands import journal_command
+
+            return journal_command(settings, args.csv, sys.stdout)
+        from valr_tui.launcher import launch
+
+        return launch(settings, demo=args.demo)
+    except ValrTuiError as exc:
+        print(f"valr-tui: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,330 @@
+"""The trading engine: one client, one database, every service wired together.
+
+This is the object the dashboard and scripts hold (it implements ``TradingEngineAPI``). It builds
+one ``VALRClient`` (one httpx client, one signer, one token bucket) and hands it to every service,
+so all traffic passes through the one bucket and the gauge shows the truth. Construction is cheap
+and synchronous; ``start()`` opens the database and starts the loops as supervised tasks that log
+and restart instead of dying.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+
+from storage.audit import AuditEntry, AuditRepository
+from storage.db import Database
+from storage.snapshots import SnapshotRepository
+from valr_tui.config import Settings
+from valr_tui.errors import StaleMarketDataError, ValrTuiError
+from valr_tui.exchange.hmac_signer import VALRSigner
+from valr_tui.exchange.models import Balance, Pair
+from valr_tui.exchange.rate_limiter import BucketSnapshot
+from valr_tui.exchange.stream import MarketStream
+from valr_tui.exchange.valr_client import VALRClient
+from valr_tui.trading.clock import Clock, system_clock
+from valr_tui.trading.market_data import MarketDataClient
+from valr_tui.trading.order_manager import OrderManager
+from valr_tui.trading.paper import PaperEngine
+from valr_tui.trading.reconciliation import ReconciliationEngine
+from valr_tui.trading.rlhf_recorder import RLHFRecorder
+from valr_tui.trading.safety import SafetyController, SafetyState, SafetyStatus
+from valr_tui.trading.views import (
+    ConnectionState,
+    EngineEventKind,
+    EngineListener,
+    ExecutionModeName,
+    JournalEntry,
+    MarketView,
+    OrderPreview,
+    OrderRecord,
+    OrderRequest,
+    OrderResult,
+    ReconciliationReport,
+)
+
+log = logging.getLogger(__name__)
+
+PAIRS_RETRY_S = 5.0
+LIVE_SYNC_INTERVAL_S = 5.0
+SUPERVISOR_RESTART_S = 2.0
+
+
+class EngineNotReady(StaleMarketDataError):
+    """Raised by calls that need the engine's services before ``start()`` has built them."""
+
+
+class TradingEngine:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock = system_clock,
+        client: VALRClient | None = None,
+        use_stream: bool = True,
+    ) -> None:
+        self.settings = settings
+        self._clock = clock
+        self.client = client or VALRClient.from_settings(settings)
+        self._use_stream = use_stream
+        self._listeners: list[EngineListener] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._pairs_meta: dict[str, Pair] = {}
+        self._live_balances: dict[str, Balance] = {}
+        self.ready = asyncio.Event()
+        self.db: Database | None = None
+        self.safety: SafetyController | None = None
+        self.market_data: MarketDataClient | None = None
+        self.paper: PaperEngine | None = None
+        self.order_manager: OrderManager | None = None
+        self.reconciliation: ReconciliationEngine | None = None
+        self.recorder: RLHFRecorder | None = None
+
+    # -- life cycle -----------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Open storage, build the services, start the loops. Raises coded errors (e.g. the LIVE
+        gate, VALR-SEC-002) without leaving anything half-started."""
+        settings = self.settings
+        db = await Database.open(settings.db_path)
+        try:
+            safety = await SafetyController.load(db, self._clock)
+            market_data = MarketDataClient(
+                self.client,
+                settings,
+                safety,
+                SnapshotRepository(db),
+                clock=self._clock,
+                stream_factory=self._stream_factory() if self._use_stream else None,
+            )
+            paper = None
+            if not settings.is_live:
+                paper = PaperEngine(settings, db, self._clock)
+                await paper.load()
+            order_manager = await OrderManager.create(
+                settings, db, safety, market_data, self._pairs_meta, self.client, paper, self._clock
+            )
+        except BaseException:
+            await db.close()
+            raise
+        self.db, self.safety, self.market_data = db, safety, market_data
+        self.paper, self.order_manager = paper, order_manager
+        self.recorder = RLHFRecorder(settings, db, self._clock)
+        self.reconciliation = ReconciliationEngine(
+            settings,
+            db,
+            safety,
+            exchange_view=self._exchange_view,
+            state_view=self._state_view,
+            on_lockdown=self._on_lockdown,
+            clock=self._clock,
+        )
+        safety.subscribe(lambda _status: self._emit("safety", "audit"))
+        market_data.add_listener(lambda _view: self._emit("market"))
+        order_manager.subscribe(lambda: self._emit("orders", "audit", "balances"))
+        if paper is not None:
+            paper.subscribe(lambda: self._emit("orders", "balances", "audit"))
+
+        self._spawn("pairs", self._load_pairs)
+        self._spawn("market-data", market_data.run)
+        self._spawn("fills", self._process_market_for_fills)
+        self._spawn("reconciliation", self.reconciliation.run)
+        if settings.is_live:
+            self._spawn("live-orders", self._sync_live_orders)
+        self.ready.set()
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        if self.market_data is not None:
+            with contextlib.suppress(Exception):
+                await self.market_data.flush_snapshots()
+        await self.client.aclose()
+        if self.db is not None:
+            await self.db.close()
+            self.db = None
+
+    def _stream_factory(self) -> Callable[[], MarketStream]:
+        signer = (
+            VALRSigner(self.settings.api_key, self.settings.api_secret)
+            if self.settings.has_credentials
+            else None
+        )
+        return lambda: MarketStream(self.settings.ws_url, self.settings.pairs, signer=signer)
+
+    def _spawn(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
+        async def supervised() -> None:
+            while True:
+                try:
+                    await loop()
+                    return
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("%s loop failed; restarting in %.0f s", name, SUPERVISOR_RESTART_S)
+                    await asyncio.sleep(SUPERVISOR_RESTART_S)
+
+        self._tasks.append(asyncio.create_task(supervised(), name=f"engine:{name}"))
+
+    # -- loops ----------------------------------------------------------------------------------
+    async def _load_pairs(self) -> None:
+        """Pair metadata (tick size, decimals, minimums) comes from VALR at run time."""
+        while not self._pairs_meta:
+            try:
+                pairs = await self.client.get_pairs()
+            except ValrTuiError as exc:
+                log.warning("pair metadata unavailable (%s); retrying", exc.code)
+                await asyncio.sleep(PAIRS_RETRY_S)
+                continue
+            self._pairs_meta.update({p.symbol: p for p in pairs if p.symbol in self.settings.pairs})
+            self._emit("market")
+
+    async def _process_market_for_fills(self) -> None:
+        """Feed every market update to the paper engine; journal closed positions after fills."""
+        assert self.market_data is not None and self.recorder is not None
+        async for _view in self.market_data.subscribe():
+            fills = 0
+            if self.paper is not None:
+                for pair in self.settings.pairs:
+                    fills += await self.paper.on_market(self.market_data.market(pair))
+            if fills:
+                await self._journal_after_fills()
+
+    async def _journal_after_fills(self) -> None:
+        assert self.recorder is not None
+        if await self.recorder.process_new_fills():
+            self._emit("journal", "audit")
+
+    async def _sync_live_orders(self) -> None:
+        assert self.order_manager is not None
+        await self.order_manager.recover_pending()
+        while True:
+            try:
+                await self.order_manager.sync_live_orders()
+                await self._journal_after_fills()
+            except ValrTuiError as exc:
+                log.warning("LIVE order sync failed: %s", exc)
+            await asyncio.sleep(LIVE_SYNC_INTERVAL_S)
+
+    # -- reconciliation views -------------------------------------------------------------------
+    async def _exchange_view(self) -> dict[str, Decimal]:
+        if self.settings.is_live:
+            balances = await self.client.get_balances()
+            self._live_balances = {b.currency: b for b in balances}
+            return {b.currency: b.total for b in balances}
+        assert self.db is not None
+        rows = await self.db.fetchall("SELECT currency, total FROM paper_wallet")
+        return {r["currency"]: Decimal(r["total"]) for r in rows}
+
+    def _state_view(self) -> dict[str, Decimal]:
+        if self.settings.is_live:
+            return {c: b.total for c, b in self._live_balances.items()}
+        assert self.paper is not None
+        return {b.currency: b.total for b in self.paper.balances()}
+
+    async def _on_lockdown(self, reason: str) -> None:
+        """LOCKDOWN: cancel open LIVE orders where possible (paper orders stay, harmless)."""
+        if not self.settings.is_live or self.order_manager is None:
+            return
+        for order in await self.order_manager.orders(limit=500, execution_mode="LIVE"):
+            if order.state.is_open:
+                try:
+                    await self.order_manager.cancel(order.correlation_id)
+                except ValrTuiError as exc:
+                    log.error("lockdown: could not cancel %s: %s", order.correlation_id, exc)
+
+    # -- events ---------------------------------------------------------------------------------
+    def subscribe(self, listener: EngineListener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _emit(self, *kinds: EngineEventKind) -> None:
+        for kind in kinds:
+            for listener in list(self._listeners):
+                try:
+                    listener(kind)
+                except Exception:
+                    log.exception("engine listener failed")
+
+    # -- TradingEngineAPI -----------------------------------------------------------------------
+    @property
+    def execution_mode(self) -> ExecutionModeName:
+        return "LIVE" if self.settings.is_live else "DRY_RUN"
+
+    @property
+    def pairs(self) -> tuple[str, ...]:
+        return self.settings.pairs
+
+    def market(self, pair: str) -> MarketView:
+        if self.market_data is None:
+            return MarketView(pair, None, None, None, stale=True)
+        return self.market_data.market(pair)
+
+    def connection_state(self) -> ConnectionState:
+        return self.market_data.connection_state() if self.market_data else ConnectionState.CONNECTING
+
+    def bucket_snapshot(self) -> BucketSnapshot:
+        return self.client.bucket.snapshot()
+
+    def safety_status(self) -> SafetyStatus:
+        if self.safety is None:
+            return SafetyStatus(SafetyState.NORMAL, "starting", self._clock(), {})
+        return self.safety.status()
+
+    def _manager(self) -> OrderManager:
+        if self.order_manager is None:
+            raise EngineNotReady("the engine is still starting")
+        return self.order_manager
+
+    def preview(self, request: OrderRequest) -> OrderPreview:
+        if self.order_manager is None:
+            return OrderPreview(None, (EngineNotReady("the engine is still starting"),))
+        return self.order_manager.preview(request)
+
+    async def submit(self, request: OrderRequest) -> OrderResult:
+        result = await self._manager().submit(request)
+        await self._journal_after_fills()
+        return result
+
+    async def cancel(self, correlation_id: str) -> OrderRecord:
+        return await self._manager().cancel(correlation_id)
+
+    async def orders(self, limit: int = 100) -> list[OrderRecord]:
+        if self.order_manager is None:
+            return []
+        return await self.order_manager.orders(limit, execution_mode=self.execution_mode)
+
+    async def balances(self) -> list[Balance]:
+        if self.settings.is_live:
+            balances = await self.client.get_balances()
+            self._live_balances = {b.currency: b for b in balances}
+            return balances
+        return self.paper.balances() if self.paper is not None else []
+
+    async def audit(self, correlation_id: str | None = None, limit: int = 200) -> list[AuditEntry]:
+        if self.db is None:
+            return []
+        return await AuditRepository(self.db).query(correlation_id=correlation_id, limit=limit)
+
+    async def journal(self, limit: int = 200) -> list[JournalEntry]:
+        if self.recorder is None:
+            return []
+        return await self.recorder.journal(limit, execution_mode=self.execution_mode)
+
+    async def reconcile_now(self) -> ReconciliationReport:
+        if self.reconciliation is None:
+            raise EngineNotReady("the engine is still starting")
+        report = await self.reconciliation.run_once()
+        self._emit("audit")
+        return report
+
+    async def unlock(self, operator: str, reason: str, typed_confirmation: str) -> None:
+        if self.safety is None:
+            raise EngineNotReady("the engine is still starting")
+        await self.safety.unlock(operator, reason, typed_confirmation)
