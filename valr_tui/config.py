@@ -150,6 +150,10 @@ def _text(raw: str) -> str:
     return raw.strip()
 
 
+def _path(raw: str) -> str:
+    return os.path.expanduser(raw.strip())
+
+
 # key -> (settings field, parser, is_secret)
 _KEYS: dict[str, tuple[str, Callable[[str], Any], bool]] = {
     "VALR_API_KEY": ("api_key", lambda s: Secret(s.strip()), True),
@@ -177,8 +181,8 @@ _KEYS: dict[str, tuple[str, Callable[[str], Any], bool]] = {
     "MAKER_FEE_PCT": ("maker_fee_pct", _percent, False),
     "TAKER_FEE_PCT": ("taker_fee_pct", _percent, False),
     "BREAKEVEN_TOLERANCE_ZAR": ("breakeven_tolerance_zar", _non_negative_decimal, False),
-    "VALR_DB_PATH": ("db_path", _text, False),
-    "VALR_LOG_PATH": ("log_path", _text, False),
+    "VALR_DB_PATH": ("db_path", _path, False),
+    "VALR_LOG_PATH": ("log_path", _path, False),
 }
 
 SETTING_KEYS: tuple[str, ...] = tuple(_KEYS)
