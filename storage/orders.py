@@ -1,0 +1,255 @@
+"""``trading_orders`` and ``order_fills``: our orders and their fills, paper and LIVE never mixed.
+
+Every read filters by ``execution_mode``. Writes take the caller's transaction so an order change,
+its fills, the wallet and the audit row commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import aiosqlite
+
+from storage.db import Database, from_text, to_text
+from valr_tui.exchange.models import Side
+from valr_tui.trading.views import ExecutionModeName, OrderRecord, OrderState
+
+_UPDATABLE = frozenset(
+    {"status", "filled_quantity", "fee_total", "error_code", "valr_order_id", "valr_response", "note"}
+)
+
+
+def record_from_row(row: aiosqlite.Row) -> OrderRecord:
+    side: Side = "BUY" if row["side"] == "BUY" else "SELL"
+    mode: ExecutionModeName = "LIVE" if row["execution_mode"] == "LIVE" else "DRY_RUN"
+    return OrderRecord(
+        id=row["id"],
+        correlation_id=row["correlation_id"],
+        pair=row["pair"],
+        side=side,
+        price=from_text(row["price"]),
+        quantity=from_text(row["quantity"]),
+        filled_quantity=from_text(row["filled_quantity"]),
+        fee_total=from_text(row["fee_total"]),
+        state=OrderState(row["status"]),
+        execution_mode=mode,
+        valr_order_id=row["valr_order_id"],
+        note=row["note"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    correlation_id: str
+    pair: str
+    side: Side
+    price: Decimal
+    quantity: Decimal
+    status: OrderState
+    execution_mode: ExecutionModeName
+    note: str = ""
+    valr_order_id: str | None = None  # DRY_<hex> in DRY_RUN, set on ack in LIVE
+
+
+@dataclass(frozen=True, slots=True)
+class FillRecord:
+    id: int
+    order_id: int
+    correlation_id: str
+    execution_mode: str
+    trade_id: str
+    pair: str
+    side: str
+    price: Decimal
+    quantity: Decimal
+    fee: Decimal
+    fee_currency: str
+    is_maker: bool
+    traded_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoryEntry:
+    """One line of an order's story: the order row, a fill, or an audit row."""
+
+    source: str  # "order" | "fill" | "audit"
+    at: int  # epoch ms
+    row_id: int
+    kind: str  # order status, "FILL", or the audit event type
+    summary: str
+
+
+OPEN_STATES: tuple[str, ...] = tuple(s.value for s in OrderState if s.is_open)
+
+
+class OrderRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @staticmethod
+    async def insert(tx: aiosqlite.Connection, order: NewOrder, at_ms: int) -> int:
+        cursor = await tx.execute(
+            "INSERT INTO trading_orders (correlation_id, customer_order_id, pair, side, order_type,"
+            " price, quantity, status, note, created_at, updated_at, is_simulated, execution_mode,"
+            " valr_order_id) VALUES (?, ?, ?, ?, 'LIMIT', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                order.correlation_id,
+                order.correlation_id,
+                order.pair,
+                order.side,
+                to_text(order.price),
+                to_text(order.quantity),
+                order.status.value,
+                order.note,
+                at_ms,
+                at_ms,
+                1 if order.execution_mode == "DRY_RUN" else 0,
+                order.execution_mode,
+                order.valr_order_id,
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    @staticmethod
+    async def update(tx: aiosqlite.Connection, order_id: int, at_ms: int, **fields: Any) -> None:
+        """Set the named columns (Decimals stored as canonical TEXT, states as their value)."""
+        unknown = set(fields) - _UPDATABLE
+        if unknown:
+            raise ValueError(f"not updatable: {sorted(unknown)}")
+        values = [
+            to_text(v) if isinstance(v, Decimal) else v.value if isinstance(v, OrderState) else v
+            for v in fields.values()
+        ]
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        await tx.execute(
+            f"UPDATE trading_orders SET {assignments}, updated_at = ? WHERE id = ?",
+            (*values, at_ms, order_id),
+        )
+
+    @staticmethod
+    async def get_in(tx: aiosqlite.Connection, order_id: int) -> OrderRecord:
+        async with tx.execute("SELECT * FROM trading_orders WHERE id = ?", (order_id,)) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            raise LookupError(f"order row {order_id} vanished")
+        return record_from_row(row)
+
+    async def get(self, correlation_id: str, execution_mode: str) -> OrderRecord | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM trading_orders WHERE correlation_id = ? AND execution_mode = ?",
+            (correlation_id, execution_mode),
+        )
+        return None if row is None else record_from_row(row)
+
+    async def recent(self, execution_mode: str, limit: int = 100) -> list[OrderRecord]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM trading_orders WHERE execution_mode = ? ORDER BY created_at DESC, id DESC"
+            " LIMIT ?",
+            (execution_mode, max(0, limit)),
+        )
+        return [record_from_row(r) for r in rows]
+
+    async def with_status(self, execution_mode: str, statuses: tuple[str, ...]) -> list[OrderRecord]:
+        marks = ",".join("?" * len(statuses))
+        rows = await self.db.fetchall(
+            f"SELECT * FROM trading_orders WHERE execution_mode = ? AND status IN ({marks})"
+            " ORDER BY created_at, id",
+            (execution_mode, *statuses),
+        )
+        return [record_from_row(r) for r in rows]
+
+    async def open_orders(self, execution_mode: str) -> list[OrderRecord]:
+        return await self.with_status(execution_mode, OPEN_STATES)
+
+    async def story(self, correlation_id: str) -> list[StoryEntry]:
+        """The whole story of one order in ONE query: its row, its fills and every audit row."""
+        rows = await self.db.fetchall(
+            "SELECT 'order' AS source, created_at AS at, id AS row_id, status AS kind,"
+            "   side || ' ' || quantity || ' ' || pair || ' @ ' || price || ' [' || execution_mode"
+            "   || ']' AS summary, 0 AS rank FROM trading_orders WHERE correlation_id = ?"
+            " UNION ALL SELECT 'fill', traded_at, id, 'FILL',"
+            "   side || ' ' || quantity || ' @ ' || price || ' fee ' || fee || ' ' || fee_currency, 1"
+            "   FROM order_fills WHERE correlation_id = ?"
+            " UNION ALL SELECT 'audit', occurred_at, id, event_type, message, 2"
+            "   FROM institutional_audit WHERE correlation_id = ?"
+            " ORDER BY at, rank, row_id",
+            (correlation_id, correlation_id, correlation_id),
+        )
+        return [
+            StoryEntry(r["source"], r["at"], r["row_id"], r["kind"], r["summary"]) for r in rows
+        ]
+
+
+class FillRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @staticmethod
+    async def insert(
+        tx: aiosqlite.Connection,
+        order: OrderRecord,
+        *,
+        trade_id: str,
+        price: Decimal,
+        quantity: Decimal,
+        fee: Decimal,
+        fee_currency: str,
+        is_maker: bool,
+        traded_at_ms: int,
+    ) -> int:
+        cursor = await tx.execute(
+            "INSERT INTO order_fills (order_id, correlation_id, execution_mode, trade_id, pair, side,"
+            " price, quantity, fee, fee_currency, is_maker, traded_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                order.id,
+                order.correlation_id,
+                order.execution_mode,
+                trade_id,
+                order.pair,
+                order.side,
+                to_text(price),
+                to_text(quantity),
+                to_text(fee),
+                fee_currency,
+                1 if is_maker else 0,
+                traded_at_ms,
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    async def exists(self, execution_mode: str, trade_id: str) -> bool:
+        row = await self.db.fetchone(
+            "SELECT 1 FROM order_fills WHERE execution_mode = ? AND trade_id = ?",
+            (execution_mode, trade_id),
+        )
+        return row is not None
+
+    async def for_order(self, correlation_id: str, execution_mode: str) -> list[FillRecord]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM order_fills WHERE correlation_id = ? AND execution_mode = ?"
+            " ORDER BY traded_at, id",
+            (correlation_id, execution_mode),
+        )
+        return [
+            FillRecord(
+                id=r["id"],
+                order_id=r["order_id"],
+                correlation_id=r["correlation_id"],
+                execution_mode=r["execution_mode"],
+                trade_id=r["trade_id"],
+                pair=r["pair"],
+                side=r["side"],
+                price=from_text(r["price"]),
+                quantity=from_text(r["quantity"]),
+                fee=from_text(r["fee"]),
+                fee_currency=r["fee_currency"],
+                is_maker=bool(r["is_maker"]),
+                traded_at=r["traded_at"],
+            )
+            for r in rows
+        ]

@@ -1,0 +1,63 @@
+"""``paper_wallet`` and ``paper_wallet_funding``: the DRY_RUN wallet, written in the caller's
+transaction together with the fill or order that moves it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import aiosqlite
+
+from storage.db import Database, from_text, to_text
+
+
+@dataclass(frozen=True, slots=True)
+class WalletRow:
+    currency: str
+    total: Decimal
+    reserved: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return self.total - self.reserved
+
+
+class PaperWalletRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def rows(self) -> dict[str, WalletRow]:
+        rows = await self.db.fetchall("SELECT currency, total, reserved FROM paper_wallet")
+        return {
+            r["currency"]: WalletRow(r["currency"], from_text(r["total"]), from_text(r["reserved"]))
+            for r in rows
+        }
+
+    async def is_funded(self) -> bool:
+        row = await self.db.fetchone("SELECT 1 FROM paper_wallet_funding LIMIT 1")
+        return row is not None
+
+    async def funding_totals(self) -> dict[str, Decimal]:
+        """Money put into the wallet, per currency (reconciliation's starting point)."""
+        totals: dict[str, Decimal] = {}
+        for r in await self.db.fetchall("SELECT currency, amount FROM paper_wallet_funding"):
+            totals[r["currency"]] = totals.get(r["currency"], Decimal(0)) + from_text(r["amount"])
+        return totals
+
+    @staticmethod
+    async def fund(
+        tx: aiosqlite.Connection, currency: str, amount: Decimal, reason: str, at_ms: int
+    ) -> None:
+        await tx.execute(
+            "INSERT INTO paper_wallet_funding (currency, amount, reason, created_at) VALUES (?, ?, ?, ?)",
+            (currency, to_text(amount), reason, at_ms),
+        )
+
+    @staticmethod
+    async def put(tx: aiosqlite.Connection, row: WalletRow, at_ms: int) -> None:
+        await tx.execute(
+            "INSERT INTO paper_wallet (currency, total, reserved, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (currency) DO UPDATE SET total = excluded.total,"
+            " reserved = excluded.reserved, updated_at = excluded.updated_at",
+            (row.currency, to_text(row.total), to_text(row.reserved), at_ms),
+        )
