@@ -1,0 +1,330 @@
+"""Reconciliation: a 3-way sync of balances, and the LOCKDOWN / NEUTRAL rules it drives.
+
+The three views, per currency (total = available + reserved):
+
+- ``database``: what the stored data implies. DRY_RUN: paper_wallet_funding + every DRY_RUN fill.
+  LIVE: the exchange balances recorded as a baseline at the first successful run (and again after
+  an operator unlock) + every LIVE fill traded since.
+- ``state``: the running app's in-memory balances.
+- ``exchange``: LIVE: VALR's balances. DRY_RUN: the paper wallet rows in the database.
+
+Deviation between two figures = |a − b| / max(|a|, |b|) × 100. It is 0 when both are 0, and when
+|a − b| is dust (≤ ``DUST``, one satoshi-sized unit: rounding noise, not money). What is in flight
+(orders sent but not acknowledged, fills not yet seen) can explain up to its stated amount per
+currency. A deviation above RECON_MISMATCH_PCT is re-checked at once with fresh views; confirmed,
+it raises LOCKDOWN (persisted by SafetyController; only an operator unlock clears it) and calls
+``on_lockdown``. A run that cannot complete is a failure; RECON_MAX_FAILURES in a row raise
+NEUTRAL, which the next completed run clears. Every run writes one RECONCILIATION audit row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from storage.audit import AuditRepository, Severity
+from storage.db import Database
+from storage.journal import (
+    exact,
+    last_unlock_at,
+    live_db_balances,
+    load_baseline,
+    open_order_correlation_ids,
+    paper_db_balances,
+    replace_baseline_in,
+)
+from valr_tui.config import Settings
+from valr_tui.errors import ReconciliationError, ValrTuiError
+from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.trading.clock import Clock, epoch_ms, system_clock
+from valr_tui.trading.safety import SafetyController, SafetyState
+from valr_tui.trading.views import ReconciliationReport
+
+log = logging.getLogger(__name__)
+
+BalanceView = dict[str, Decimal]  # currency -> total (available + reserved)
+DUST = Decimal("0.00000001")
+HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+EVENT_TYPE = "RECONCILIATION"
+VIEW_NAMES = ("database", "state", "exchange")
+# Which views are compared with which (all three pairs; the worst decides).
+_COMPARISONS = (("database", "exchange"), ("database", "state"), ("state", "exchange"))
+
+
+@dataclass(frozen=True, slots=True)
+class InFlight:
+    """What is moving right now: per currency, the absolute amount that orders sent but not yet
+    acknowledged and fills not yet stored can explain; and the orders involved."""
+
+    tolerance: Mapping[str, Decimal] = field(default_factory=dict)
+    correlation_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Deviation:
+    currency: str
+    pct: Decimal
+    left: str  # view names
+    right: str
+    left_total: Decimal
+    right_total: Decimal
+
+
+def deviation_pct(a: Decimal, b: Decimal, slack: Decimal = ZERO) -> Decimal:
+    """|a − b| / max(|a|, |b|) × 100, after ``slack`` (in-flight amounts) and dust are forgiven.
+    0 when both figures are 0."""
+    with exact():
+        gap = abs(a - b) - abs(slack)
+        if gap <= DUST:
+            return ZERO
+        return gap * HUNDRED / max(abs(a), abs(b))
+
+
+def worst_deviation(views: Mapping[str, Mapping[str, Decimal]], in_flight: InFlight) -> Deviation:
+    """The largest deviation over every currency and every pair of views."""
+    currencies = sorted({c for view in views.values() for c in view})
+    worst = Deviation("", ZERO, "", "", ZERO, ZERO)
+    for currency in currencies:
+        slack = in_flight.tolerance.get(currency, ZERO)
+        for left, right in _COMPARISONS:
+            a = views[left].get(currency, ZERO)
+            b = views[right].get(currency, ZERO)
+            pct = deviation_pct(a, b, slack)
+            if pct > worst.pct:
+                worst = Deviation(currency, pct, left, right, a, b)
+    return worst
+
+
+def _figures(views: Mapping[str, Mapping[str, Decimal]]) -> dict[str, dict[str, str]]:
+    return {
+        name: {c: DecimalGateway.to_wire(v) for c, v in sorted(view.items())}
+        for name, view in views.items()
+    }
+
+
+class ReconciliationEngine:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        safety: SafetyController,
+        *,
+        exchange_view: Callable[[], Awaitable[Mapping[str, Decimal]]],
+        state_view: Callable[[], Mapping[str, Decimal]],
+        in_flight: Callable[[], Awaitable[InFlight]] | None = None,
+        on_lockdown: Callable[[str], Awaitable[None]] | None = None,
+        clock: Clock = system_clock,
+        timeout_s: float | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.safety = safety
+        self._exchange_view = exchange_view
+        self._state_view = state_view
+        self._in_flight = in_flight
+        self._on_lockdown = on_lockdown
+        self._clock = clock
+        # A view that hangs is a failed run, not a stuck loop.
+        self._timeout_s = timeout_s if timeout_s is not None else max(1.0, float(settings.recon_interval_s))
+        self._sleep = sleep
+        self._lock = asyncio.Lock()
+        self.mode = "LIVE" if settings.is_live else "DRY_RUN"
+        self.consecutive_failures = 0
+        self.last_report: ReconciliationReport | None = None
+
+    # -- the loop -------------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Every RECON_INTERVAL_S until cancelled. Never dies: a failing run is logged and counted."""
+        while True:
+            try:
+                await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("reconciliation run crashed; next run in %s s", self.settings.recon_interval_s)
+            await self._sleep(float(self.settings.recon_interval_s))
+
+    async def run_once(self, correlation_id: str | None = None) -> ReconciliationReport:
+        async with self._lock:  # a manual run and the loop never interleave
+            return await self._run_once(correlation_id)
+
+    # -- one run --------------------------------------------------------------------------------
+    async def _run_once(self, correlation_id: str | None) -> ReconciliationReport:
+        state_before = self.safety.state
+        try:
+            views, in_flight, fetched_at = await self._fetch()
+            worst = worst_deviation(views, in_flight)
+            rechecked = False
+            if worst.pct > self.settings.recon_mismatch_pct:
+                # Confirm before acting: a fill landing between two reads must not lock us down.
+                rechecked = True
+                views, in_flight, fetched_at = await self._fetch()
+                worst = worst_deviation(views, in_flight)
+        except (ValrTuiError, TimeoutError) as exc:
+            return await self._failed(exc, state_before, correlation_id)
+        except Exception as exc:
+            # A view that breaks in an unexpected way still means "could not complete".
+            log.exception("reconciliation view failed unexpectedly")
+            return await self._failed(exc, state_before, correlation_id)
+
+        self.consecutive_failures = 0
+        open_ids = await open_order_correlation_ids(self.db, self.mode)
+        involved = tuple(dict.fromkeys([*open_ids, *in_flight.correlation_ids]))
+        mismatch = worst.pct > self.settings.recon_mismatch_pct
+        if mismatch:
+            message = (
+                f"mismatch {worst.currency}: {worst.left} {DecimalGateway.to_wire(worst.left_total)}"
+                f" vs {worst.right} {DecimalGateway.to_wire(worst.right_total)}"
+                f" ({self._pct_text(worst.pct)}% > {self.settings.recon_mismatch_pct}%)"
+            )
+        elif rechecked:
+            message = f"transient deviation cleared on re-check; max {self._pct_text(worst.pct)}%"
+        else:
+            message = f"balances agree; max deviation {self._pct_text(worst.pct)}%"
+        report = ReconciliationReport(
+            ok=not mismatch,
+            completed=True,
+            max_deviation_pct=worst.pct,
+            worst_currency=worst.currency,
+            views={name: dict(view) for name, view in views.items()},
+            message=message,
+            correlation_ids=involved,
+        )
+        await self._record(
+            report,
+            state_before,
+            correlation_id,
+            "MISMATCH" if mismatch else "OK",
+            "CRITICAL" if mismatch else ("WARNING" if rechecked else "INFO"),
+            rechecked=rechecked,
+            baseline=views["exchange"] if fetched_at is not None else None,
+            baseline_at=fetched_at,
+        )
+        await self.safety.clear_condition(SafetyState.NEUTRAL, "reconciliation completed", correlation_id)
+        if mismatch:
+            await self.safety.raise_condition(SafetyState.LOCKDOWN, message, correlation_id)
+            await self._call_on_lockdown(message)
+        self.last_report = report
+        return report
+
+    async def _fetch(self) -> tuple[dict[str, BalanceView], InFlight, int | None]:
+        """All three views, fresh. ``fetched_at`` is set when a new LIVE baseline must be taken."""
+        async with asyncio.timeout(self._timeout_s):
+            in_flight = await self._in_flight() if self._in_flight is not None else InFlight()
+            exchange = dict(await self._exchange_view())
+            state = dict(self._state_view())
+            fetched_at: int | None = None
+            if self.mode == "LIVE":
+                baseline = await load_baseline(self.db, "LIVE")
+                unlocked_at = await last_unlock_at(self.db)
+                if baseline is None or (unlocked_at is not None and unlocked_at > baseline.taken_at):
+                    # First run, or the operator accepted the exchange's figures by unlocking.
+                    fetched_at = epoch_ms(self._clock)
+                    database: BalanceView = dict(exchange)
+                else:
+                    database = await live_db_balances(self.db, baseline)
+            else:
+                database = await paper_db_balances(self.db)
+        for name, view in (("exchange", exchange), ("state", state)):
+            for currency, total in view.items():
+                if not isinstance(total, Decimal) or not total.is_finite():
+                    raise ReconciliationError(f"{name} view: {currency} is not a finite Decimal")
+        return {"database": database, "state": state, "exchange": exchange}, in_flight, fetched_at
+
+    async def _failed(
+        self, exc: BaseException, state_before: SafetyState, correlation_id: str | None
+    ) -> ReconciliationReport:
+        self.consecutive_failures += 1
+        if isinstance(exc, ValrTuiError):
+            code, detail = exc.code, exc.message
+        elif isinstance(exc, TimeoutError):
+            code, detail = "TIMEOUT", f"no answer within {self._timeout_s} s"
+        else:
+            code, detail = ReconciliationError.code, type(exc).__name__
+        message = (
+            f"could not complete ({code}: {detail});"
+            f" {self.consecutive_failures} failure(s) in a row"
+        )
+        report = ReconciliationReport(
+            ok=False, completed=False, max_deviation_pct=ZERO, worst_currency="", message=message
+        )
+        neutral = self.consecutive_failures >= self.settings.recon_max_failures
+        await self._record(
+            report, state_before, correlation_id, "FAILED", "CRITICAL" if neutral else "WARNING",
+            error_code=code,
+        )
+        if neutral:
+            await self.safety.raise_condition(
+                SafetyState.NEUTRAL,
+                f"{self.consecutive_failures} reconciliation runs in a row could not complete ({code})",
+                correlation_id,
+            )
+        log.warning("reconciliation %s", message)
+        self.last_report = report
+        return report
+
+    async def _record(
+        self,
+        report: ReconciliationReport,
+        state_before: SafetyState,
+        correlation_id: str | None,
+        outcome: str,
+        severity: Severity,
+        *,
+        rechecked: bool = False,
+        error_code: str | None = None,
+        baseline: Mapping[str, Decimal] | None = None,
+        baseline_at: int | None = None,
+    ) -> None:
+        """The audit row (and, on a LIVE first run or after an unlock, the new baseline) in one
+        transaction. ``state_after`` is what this run leads to."""
+        state_after = state_before
+        if outcome == "MISMATCH":
+            state_after = SafetyState.LOCKDOWN
+        elif outcome == "FAILED" and self.consecutive_failures >= self.settings.recon_max_failures:
+            state_after = max(state_before, SafetyState.NEUTRAL, key=lambda s: s.severity)
+        elif outcome != "FAILED" and state_before is SafetyState.NEUTRAL:
+            remaining = {s for s in self.safety.status().conditions if s is not SafetyState.NEUTRAL}
+            state_after = max(remaining, key=lambda s: s.severity, default=SafetyState.NORMAL)
+        details: dict[str, Any] = {
+            "outcome": outcome,
+            "views": _figures(report.views),
+            "max_deviation_pct": self._pct_text(report.max_deviation_pct),
+            "worst_currency": report.worst_currency,
+            "threshold_pct": DecimalGateway.to_wire(self.settings.recon_mismatch_pct),
+            "correlation_ids": list(report.correlation_ids),
+            "consecutive_failures": self.consecutive_failures,
+            "rechecked": rechecked,
+        }
+        if error_code:
+            details["error_code"] = error_code
+        if baseline is not None:
+            details["baseline_taken"] = True
+        now = epoch_ms(self._clock)
+        async with self.db.transaction() as tx:
+            if baseline is not None and baseline_at is not None:
+                await replace_baseline_in(tx, self.mode, baseline, baseline_at)
+            await AuditRepository.insert(
+                tx, now, EVENT_TYPE, report.message, severity=severity, correlation_id=correlation_id,
+                execution_mode=self.mode, state_before=state_before.value,
+                state_after=state_after.value, details=details,
+            )
+
+    async def _call_on_lockdown(self, reason: str) -> None:
+        if self._on_lockdown is None:
+            return
+        try:
+            await self._on_lockdown(reason)
+        except Exception:
+            # LOCKDOWN is already persisted; failing to cancel must not undo or hide it.
+            log.exception("lockdown: cancelling open orders failed")
+
+    @staticmethod
+    def _pct_text(pct: Decimal) -> str:
+        return DecimalGateway.to_wire(DecimalGateway.quantize(pct, Decimal("0.0001")))
