@@ -279,7 +279,8 @@ class VALRClient:
         kind, ref = _order_reference(order_id, customer_order_id)
         body = {kind: ref, "pair": pair}
         await self._request(
-            "DELETE", "/v1/orders/order", body=body, signed=True, essential=True, order_lookup=True
+            "DELETE", "/v1/orders/order", body=body, signed=True, essential=True,
+            order_lookup=True, empty_ok=True,
         )
 
     async def place_limit_order(
@@ -375,9 +376,10 @@ class VALRClient:
         essential: bool = False,
         order_lookup: bool = False,
         retry_rate_limit: bool = True,
+        empty_ok: bool = False,
     ) -> Any:
         """Send one logical request (429s retried within the budget); return the parsed JSON
-        (``None`` for an empty 2xx body)."""
+        (``None`` for an empty 2xx body where ``empty_ok``)."""
         if signed and self._signer is None:
             raise MissingCredentialsError()
         # Serialise once: these exact bytes are signed and sent.
@@ -390,7 +392,9 @@ class VALRClient:
             await self.bucket.acquire(essential=essential)
             try:
                 response = await self._send(method, target, content, signed=signed)
-                return self._decode(response, method, path, order_lookup=order_lookup)
+                return self._decode(
+                    response, method, path, order_lookup=order_lookup, empty_ok=empty_ok
+                )
             except _RateLimitedResponse as limited:
                 pause = self._rate_limit_pause(limited.response, attempt)
             # While limited nothing may be sent: the drained bucket blocks every caller.
@@ -445,14 +449,16 @@ class VALRClient:
         elapsed_ms = (time.perf_counter() - started) * 1000
         log.debug("%s %s -> %s in %.1f ms", method, _path_only(target), outcome, elapsed_ms)
 
-    def _decode(self, response: httpx.Response, method: str, path: str, *, order_lookup: bool) -> Any:
+    def _decode(
+        self, response: httpx.Response, method: str, path: str, *, order_lookup: bool, empty_ok: bool
+    ) -> Any:
         status = response.status_code
         where = f"{method} {path}"
         if status == 429:
             self.last_rate_limited_at = self._clock()
             raise _RateLimitedResponse(response)
         if 200 <= status < 300:
-            if not response.content.strip():
+            if empty_ok and not response.content.strip():
                 return None
             payload = _parse_json(response)
             if payload is None:
