@@ -75,6 +75,7 @@ class Database:
         path = str(path)
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn: aiosqlite.Connection | None = None
         try:
             conn = await aiosqlite.connect(path, isolation_level=None)
             conn.row_factory = aiosqlite.Row
@@ -84,9 +85,15 @@ class Database:
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute("PRAGMA busy_timeout=5000")
         except (sqlite3.Error, OSError) as exc:
+            if conn is not None:
+                await conn.close()
             raise StorageError(f"cannot open database {path}: {exc}") from None
         db = cls(conn, path)
-        await db.migrate(bundled_migrations() if migrations is None else migrations)
+        try:
+            await db.migrate(bundled_migrations() if migrations is None else migrations)
+        except BaseException:
+            await conn.close()  # aiosqlite's worker thread is not a daemon: a leak hangs exit
+            raise
         return db
 
     async def close(self) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit
 
 from decouple import RepositoryEmpty, RepositoryEnv
 from platformdirs import user_data_dir, user_log_dir
@@ -83,14 +84,18 @@ class Settings:
 
 # --- parsers: each returns the value or raises ValueError with the expected form --------------
 def _decimal(raw: str, *, positive: bool = False, allow_zero: bool = True) -> Decimal:
+    # One message per parser, whatever went wrong: it names the form the key expects.
+    form = "a positive decimal number" if positive else "a non-negative decimal number"
     try:
-        value = Decimal(raw.strip())
+        with localcontext() as ctx:  # exact parse; a bad string raises, never becomes NaN
+            ctx.traps[InvalidOperation] = True
+            value = Decimal(raw.strip())
     except (InvalidOperation, ValueError):
-        raise ValueError("a decimal number") from None
-    if not value.is_finite():
-        raise ValueError("a finite decimal number")
-    if value < 0 or (value == 0 and not allow_zero) or (positive and value <= 0):
-        raise ValueError("a positive decimal number" if positive else "a non-negative number")
+        raise ValueError(form) from None
+    if not value.is_finite() or value < 0 or (value == 0 and not allow_zero) or (
+        positive and value <= 0
+    ):
+        raise ValueError(form)
     return value
 
 
@@ -103,8 +108,11 @@ def _non_negative_decimal(raw: str) -> Decimal:
 
 
 def _percent(raw: str) -> Decimal:
-    value = _decimal(raw)
-    if value > 100:
+    try:
+        value = _decimal(raw)
+    except ValueError:
+        value = Decimal(-1)
+    if not 0 <= value <= 100:
         raise ValueError("a percentage between 0 and 100")
     return value
 
@@ -134,8 +142,17 @@ def _mode(raw: str) -> str:
 
 def _url(raw: str) -> str:
     text = raw.strip().rstrip("/")
-    if not text.startswith(("http://", "https://", "ws://", "wss://")):
-        raise ValueError("a URL starting with http(s):// or ws(s)://")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port such as ":abc"
+    except ValueError:
+        parts = urlsplit("")
+    if (
+        parts.scheme not in ("http", "https", "ws", "wss")
+        or not parts.hostname
+        or any(ch.isspace() for ch in text)
+    ):
+        raise ValueError("a URL starting with http(s):// or ws(s):// followed by a host")
     return text
 
 

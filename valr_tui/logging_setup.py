@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -23,8 +24,11 @@ _MIN_SECRET_LEN = 4  # shorter strings would redact ordinary words
 def register_secret(value: str) -> None:
     """Remember a credential so every log record is scrubbed of it."""
     if len(value) >= _MIN_SECRET_LEN:
+        # Also the escaped spellings: logging a dict shows repr() of its strings, and a JSON
+        # body shows json escapes, so a secret with a quote or backslash would slip through.
+        forms = {value, repr(value)[1:-1], json.dumps(value)[1:-1]}
         with _lock:
-            _secrets.add(value)
+            _secrets.update(forms)
 
 
 def redact(text: str) -> str:

@@ -8,7 +8,16 @@ touched (a known bug class in other VALR SDKs).
 from __future__ import annotations
 
 import json
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
+from decimal import (
+    ROUND_DOWN,
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 from typing import Any, Final
 
 from valr_tui.errors import DecimalError
@@ -18,6 +27,17 @@ CRYPTO_PRECISION: Final = Decimal("0.00000001")
 # Enough digits for any amount VALR can express (quote volumes of 1e12 with 8+ decimals).
 _PRECISION_DIGITS: Final = 60
 _MAX_INPUT_CHARS: Final = 100
+
+
+def _money_context() -> Context:
+    """A fresh context for every operation: ``localcontext()`` alone would copy the caller's
+    global traps (Inexact, Rounded...) and rounding, so a hostile global context could change a
+    result or raise a bare ``decimal`` signal from deep inside the money path."""
+    return Context(
+        prec=_PRECISION_DIGITS,
+        rounding=ROUND_HALF_EVEN,
+        traps=[InvalidOperation, DivisionByZero, Overflow],
+    )
 
 
 class DecimalGateway:
@@ -49,8 +69,11 @@ class DecimalGateway:
             text = value.strip()
             if not text or len(text) > _MAX_INPUT_CHARS or not text.isascii():
                 raise DecimalError(f"not a decimal number: {value[:40]!r}")
+            if "_" in text:  # Decimal() accepts "1_000"; nothing VALR sends looks like that
+                raise DecimalError(f"not a decimal number: {value[:40]!r}")
             try:
-                result = Decimal(text)
+                with localcontext(_money_context()):  # exact; the context only supplies the trap
+                    result = Decimal(text)
             except InvalidOperation:
                 raise DecimalError(f"not a decimal number: {value[:40]!r}") from None
         else:
@@ -62,8 +85,7 @@ class DecimalGateway:
 
     @staticmethod
     def quantize(value: Decimal, precision: Decimal, rounding: str = ROUND_HALF_EVEN) -> Decimal:
-        with localcontext() as ctx:
-            ctx.prec = _PRECISION_DIGITS
+        with localcontext(_money_context()):
             try:
                 return value.quantize(precision, rounding=rounding)
             except InvalidOperation:
@@ -76,14 +98,12 @@ class DecimalGateway:
 
     @staticmethod
     def multiply(a: Decimal, b: Decimal) -> Decimal:
-        with localcontext() as ctx:
-            ctx.prec = _PRECISION_DIGITS
+        with localcontext(_money_context()):
             return a * b
 
     @staticmethod
     def divide(a: Decimal, b: Decimal) -> Decimal:
-        with localcontext() as ctx:
-            ctx.prec = _PRECISION_DIGITS
+        with localcontext(_money_context()):
             return a / b
 
     @classmethod
@@ -105,6 +125,7 @@ class DecimalGateway:
     @staticmethod
     def to_wire(value: Decimal) -> str:
         """Canonical plain string (no exponent) for JSON bodies and SQLite TEXT columns."""
+        DecimalGateway.validate_decimal(value)  # "NaN" must never reach the wire
         text = format(value, "f")
         if "." in text:
             text = text.rstrip("0").rstrip(".")

@@ -56,7 +56,9 @@ class VALRSigner:
         register_secret(secret.reveal())
 
     @classmethod
-    def from_env(cls, settings: Settings | None = None) -> VALRSigner:
+    def from_env(
+        cls, settings: Settings | None = None, clock_ms: Callable[[], int] | None = None
+    ) -> VALRSigner:
         """Build from settings (environment or .env); VALR-SEC-001 when either is missing."""
         if settings is None:
             from valr_tui.config import load_settings
@@ -64,17 +66,17 @@ class VALRSigner:
             settings = load_settings()
         if not settings.has_credentials:
             raise MissingCredentialsError()
-        return cls(settings.api_key, settings.api_secret)
+        return cls(settings.api_key, settings.api_secret, clock_ms)
 
     def sign(
         self, timestamp_ms: int | str, method: str, path: str, body: str | bytes = "",
         subaccount_id: str = "",
     ) -> str:
-        signature = compute_signature(
+        # Not registered with the log redactor: one per request would grow its list forever, and
+        # every 128-hex string is redacted by shape anyway.
+        return compute_signature(
             self._api_secret.reveal(), timestamp_ms, method, path, body, subaccount_id
         )
-        register_secret(signature)
-        return signature
 
     def headers(
         self, method: str, path: str, body: str | bytes = "", subaccount_id: str = ""
@@ -94,3 +96,10 @@ class VALRSigner:
         return "VALRSigner(api_key=Secret('***'), api_secret=Secret('***'))"
 
     __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return repr(self)
+
+    def __reduce__(self) -> str | tuple[object, ...]:
+        # A pickled signer would either carry the secret to disk or come back unable to sign.
+        raise TypeError("VALRSigner holds credentials and cannot be pickled or copied")

@@ -12,6 +12,11 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Final
+
+# Float slack: after sleeping exactly the computed time the refilled level can land a few ulps
+# short of the target, which would cost a second (busy) sleep. A billionth of a token is harmless.
+_EPSILON: Final = 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +72,8 @@ class TokenBucket:
         with self._lock:
             now = self._clock()
             self._refill(now)
-            if now >= self._blocked_until and self._level >= self._need(tokens, essential):
-                self._level -= tokens
+            if now >= self._blocked_until and self._level + _EPSILON >= self._need(tokens, essential):
+                self._level = max(0.0, self._level - tokens)
                 self.granted += 1
                 return True
             self.refused += 1
@@ -76,13 +81,18 @@ class TokenBucket:
 
     def wait_time(self, tokens: float = 1, essential: bool = False) -> float:
         """Seconds until ``try_acquire(tokens, essential)`` would succeed (0 if now)."""
-        if tokens > self.capacity:
-            raise ValueError(f"cannot acquire {tokens} tokens from a bucket of {self.capacity}")
+        if self._need(tokens, essential) > self.capacity:
+            # Polling may never use the floor, so it can never take more than capacity - floor;
+            # waiting for it would loop forever.
+            raise ValueError(
+                f"cannot acquire {tokens} {'essential' if essential else 'non-essential'} tokens"
+                f" from a bucket of {self.capacity} (essential floor {self._floor:g})"
+            )
         with self._lock:
             now = self._clock()
             self._refill(now)
             deficit = self._need(tokens, essential) - self._level
-            by_tokens = max(0.0, deficit / self.refill_per_second)
+            by_tokens = deficit / self.refill_per_second if deficit > _EPSILON else 0.0
             return max(by_tokens, self._blocked_until - now, 0.0)
 
     async def acquire(self, tokens: float = 1, essential: bool = False) -> None:

@@ -137,8 +137,12 @@ class SafetyController:
         if state not in self._conditions:
             return
         before = self.state
-        del self._conditions[state]
-        await self._persist(before, reason, correlation_id, "SAFETY_LEAVE", state)
+        cause = self._conditions.pop(state)
+        try:
+            await self._persist(before, reason, correlation_id, "SAFETY_LEAVE", state)
+        except BaseException:
+            self._conditions[state] = cause  # fail closed: not persisted, so still active
+            raise
 
     async def unlock(self, operator: str, reason: str, typed_confirmation: str) -> None:
         """The explicit operator unlock of LOCKDOWN: exact phrase, a name and a reason."""
@@ -152,11 +156,15 @@ class SafetyController:
             )
             raise UnlockRefused()
         before = self.state
-        del self._conditions[SafetyState.LOCKDOWN]
-        await self._persist(
-            before, f"unlocked by {operator.strip()}: {reason.strip()}", None, "UNLOCK",
-            SafetyState.LOCKDOWN, extra={"operator": operator.strip(), "why": reason.strip()},
-        )
+        cause = self._conditions.pop(SafetyState.LOCKDOWN)
+        try:
+            await self._persist(
+                before, f"unlocked by {operator.strip()}: {reason.strip()}", None, "UNLOCK",
+                SafetyState.LOCKDOWN, extra={"operator": operator.strip(), "why": reason.strip()},
+            )
+        except BaseException:
+            self._conditions[SafetyState.LOCKDOWN] = cause  # fail closed: still locked on disk
+            raise
 
     async def _persist(
         self,
