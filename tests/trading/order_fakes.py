@@ -163,10 +163,10 @@ class FakeClient:
         return list(self.balances)
 
 
-def _with(status: OrderStatus, **changes: Any) -> OrderStatus:
+def _with(original: OrderStatus, **changes: Any) -> OrderStatus:
     from dataclasses import replace
 
-    return replace(status, **changes)
+    return replace(original, **changes)
 
 
 def fill_on_exchange(client: FakeClient, cid: str, quantity: str, price: str, trade_id: str) -> None:
