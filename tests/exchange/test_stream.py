@@ -1,0 +1,231 @@
+"""MarketStream against a scripted loopback WebSocket server (websockets' asyncio server)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from websockets.asyncio.server import Server, ServerConnection, serve
+
+from tests.exchange import valr_responses as R
+from tests.exchange.fakes import API_KEY, API_SECRET
+from valr_tui.errors import MalformedResponseError
+from valr_tui.exchange.hmac_signer import VALRSigner, compute_signature
+from valr_tui.exchange.models import OrderBook, TickerData, Trade
+from valr_tui.exchange.stream import MarketStream, StreamState, StreamUpdate, parse_message
+
+SUMMARY = json.loads(R.MARKET_SUMMARY)
+BOOK = json.loads(R.ORDERBOOK)
+TRADE = {"price": "1234567", "quantity": "0.001", "currencyPair": "BTCZAR",
+         "tradedAt": "2026-11-24T19:00:00Z", "takerSide": "buy", "id": "t-1"}
+
+
+def envelope(kind: str, data: Any, pair: str = "BTCZAR") -> str:
+    return json.dumps({"type": kind, "currencyPairSymbol": pair, "data": data})
+
+
+class FakeValr:
+    """Records handshakes and client messages; each connection runs ``script``."""
+
+    def __init__(self, script: Callable[[ServerConnection, int], Awaitable[None]]) -> None:
+        self.script = script
+        self.handshakes: list[dict[str, str]] = []
+        self.paths: list[str] = []
+        self.received: list[dict[str, Any]] = []
+        self.server: Server | None = None
+
+    async def handler(self, ws: ServerConnection) -> None:
+        assert ws.request is not None
+        self.handshakes.append(dict(ws.request.headers.raw_items()))
+        self.paths.append(ws.request.path)
+        self.received.append(json.loads(await ws.recv()))  # VALR pushes data after SUBSCRIBE
+        reader = asyncio.create_task(self._read(ws))
+        try:
+            await self.script(ws, len(self.handshakes))
+        finally:
+            reader.cancel()
+
+    async def _read(self, ws: ServerConnection) -> None:
+        async for message in ws:
+            self.received.append(json.loads(message))
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        port = next(iter(self.server.sockets)).getsockname()[1]
+        return f"ws://127.0.0.1:{port}"
+
+
+async def running(fake: FakeValr) -> AsyncIterator[FakeValr]:
+    async with serve(fake.handler, "127.0.0.1", 0) as server:
+        fake.server = server
+        yield fake
+
+
+async def collect(stream: MarketStream, count: int, limit_s: float = 5.0) -> list[StreamUpdate]:
+    out: list[StreamUpdate] = []
+
+    async def run() -> None:
+        async for update in stream.updates():
+            out.append(update)
+            if len(out) >= count:
+                return
+
+    await asyncio.wait_for(run(), limit_s)
+    return out
+
+
+async def send_all_then_hold(ws: ServerConnection, _n: int) -> None:
+    await ws.send(json.dumps({"type": "AUTHENTICATED"}))
+    await ws.send(envelope("MARKET_SUMMARY_UPDATE", SUMMARY))
+    await ws.send("{not json")
+    await ws.send(envelope("AGGREGATED_ORDERBOOK_UPDATE", {"Asks": "nope"}))
+    await ws.send(envelope("AGGREGATED_ORDERBOOK_UPDATE", BOOK))
+    await ws.send(json.dumps({"type": "PONG"}))
+    await ws.send(envelope("NEW_TRADE", TRADE))
+    await ws.wait_closed()
+
+
+async def test_subscribes_signs_and_parses_skipping_malformed_frames() -> None:
+    signer = VALRSigner(API_KEY, API_SECRET, clock_ms=lambda: 1_764_010_800_000)
+    states: list[StreamState] = []
+    async for fake in running(FakeValr(send_all_then_hold)):
+        stream = MarketStream(fake.url, ["BTCZAR", "ETHZAR"], signer=signer, on_state=states.append)
+        updates = await collect(stream, 3)
+        await stream.close()
+    ticker, book, trade = updates
+    assert isinstance(ticker, TickerData) and ticker.source == "ws" and ticker.bid == Decimal("1234567")
+    assert isinstance(book, OrderBook) and book.pair == "BTCZAR" and book.sequence == 90071992547409931
+    assert isinstance(trade, Trade) and trade.taker_side == "BUY" and trade.price == Decimal("1234567")
+    assert fake.paths == ["/ws/trade"]
+    headers = {k.lower(): v for k, v in fake.handshakes[0].items()}
+    assert headers["x-valr-api-key"] == API_KEY
+    assert headers["x-valr-signature"] == compute_signature(
+        API_SECRET, headers["x-valr-timestamp"], "GET", "/ws/trade", ""
+    )
+    subscribe = fake.received[0]
+    assert subscribe["type"] == "SUBSCRIBE"
+    assert {s["event"] for s in subscribe["subscriptions"]} == {
+        "MARKET_SUMMARY_UPDATE", "AGGREGATED_ORDERBOOK_UPDATE", "NEW_TRADE"
+    }
+    assert all(s["pairs"] == ["BTCZAR", "ETHZAR"] for s in subscribe["subscriptions"])
+    assert states[:2] == [StreamState.CONNECTING, StreamState.CONNECTED]
+    assert states[-1] == StreamState.DOWN and stream.state == StreamState.DOWN
+
+
+async def test_unsigned_stream_sends_no_credentials() -> None:
+    async for fake in running(FakeValr(send_all_then_hold)):
+        stream = MarketStream(fake.url, ["BTCZAR"])
+        await collect(stream, 1)
+        await stream.close()
+    assert not any(k.lower().startswith("x-valr") for k in fake.handshakes[0])
+
+
+async def test_reconnects_after_drops_with_growing_backoff() -> None:
+    async def drop_twice(ws: ServerConnection, n: int) -> None:
+        await ws.send(envelope("MARKET_SUMMARY_UPDATE", {**SUMMARY, "lastTradedPrice": str(n)}))
+        if n < 3:
+            await ws.close()  # a drop right after data: not healthy, so the backoff grows
+        else:
+            await ws.wait_closed()
+
+    states: list[StreamState] = []
+    loop = asyncio.get_running_loop()
+    async for fake in running(FakeValr(drop_twice)):
+        stream = MarketStream(fake.url, ["BTCZAR"], backoff_initial=0.05, backoff_max=1.0,
+                              on_state=states.append)
+        started = loop.time()
+        updates = await collect(stream, 3)
+        elapsed = loop.time() - started
+        await stream.close()
+    assert [u.last for u in updates if isinstance(u, TickerData)] == [Decimal(1), Decimal(2), Decimal(3)]
+    assert stream.connections == 3
+    assert states.count(StreamState.DOWN) >= 2
+    assert elapsed >= 0.05 * 0.8 + 0.1 * 0.8  # waited 0.05 then 0.1 (jittered)
+
+
+async def test_reconnects_when_the_server_refuses_for_a_while() -> None:
+    async with serve(lambda ws: ws.wait_closed(), "127.0.0.1", 0) as probe:
+        port = next(iter(probe.sockets)).getsockname()[1]
+    # Nothing listens on the port now: connection refused, then a server appears.
+    stream = MarketStream(f"ws://127.0.0.1:{port}", ["BTCZAR"], backoff_initial=0.05, backoff_max=0.1)
+
+    async def start_later() -> None:
+        await asyncio.sleep(0.3)
+        fake = FakeValr(send_all_then_hold)
+        async with serve(fake.handler, "127.0.0.1", port):
+            await asyncio.sleep(3)
+
+    server_task = asyncio.create_task(start_later())
+    try:
+        updates = await collect(stream, 1)
+    finally:
+        await stream.close()
+        server_task.cancel()
+    assert isinstance(updates[0], TickerData)
+
+
+async def test_sends_ping_every_interval() -> None:
+    async def hold(ws: ServerConnection, _n: int) -> None:
+        await ws.send(envelope("MARKET_SUMMARY_UPDATE", SUMMARY))
+        await asyncio.sleep(0.35)
+        await ws.send(envelope("NEW_TRADE", TRADE))
+        await ws.wait_closed()
+
+    async for fake in running(FakeValr(hold)):
+        stream = MarketStream(fake.url, ["BTCZAR"], ping_interval=0.1)
+        await collect(stream, 2)
+        await stream.close()
+    pings = [m for m in fake.received if m == {"type": "PING"}]
+    assert len(pings) >= 2
+    assert stream.pings_sent == len(pings)
+
+
+async def test_close_while_waiting_for_data_ends_the_iterator() -> None:
+    async def quiet(ws: ServerConnection, _n: int) -> None:
+        await ws.wait_closed()
+
+    connected = asyncio.Event()
+
+    def on_state(state: StreamState) -> None:
+        if state == StreamState.CONNECTED:
+            connected.set()
+
+    async for fake in running(FakeValr(quiet)):
+        stream = MarketStream(fake.url, ["BTCZAR"], on_state=on_state)
+        consumer = asyncio.create_task(collect(stream, 1))
+        await asyncio.wait_for(connected.wait(), 5)
+        await stream.close()
+        assert await asyncio.wait_for(consumer, 2) == []
+        assert stream.state == StreamState.DOWN
+
+
+def test_crossed_book_is_flagged_and_passed_on() -> None:
+    update = parse_message(envelope("AGGREGATED_ORDERBOOK_UPDATE", json.loads(R.CROSSED_ORDERBOOK)), 1.0)
+    assert isinstance(update, OrderBook) and update.crossed
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "[]", "null", "{", '{"type":"MARKET_SUMMARY_UPDATE"}',
+        envelope("MARKET_SUMMARY_UPDATE", {"bidPrice": "1"}),
+        envelope("MARKET_SUMMARY_UPDATE", {**SUMMARY, "bidPrice": 1e400}),
+        envelope("AGGREGATED_ORDERBOOK_UPDATE", BOOK, pair=None),  # type: ignore[arg-type]
+        envelope("NEW_TRADE", {**TRADE, "takerSide": "sideways"}),
+        envelope("NEW_TRADE", [1, 2]),
+        '{"type":"NEW_TRADE","data":{"price":NaN}}',
+    ],
+)
+def test_malformed_frames_raise_only_malformed_response(frame: str) -> None:
+    with pytest.raises(MalformedResponseError):
+        parse_message(frame, 1.0)
+
+
+def test_control_messages_are_not_updates() -> None:
+    for kind in ("PONG", "AUTHENTICATED", "SUBSCRIBED", "SOMETHING_NEW"):
+        assert parse_message(json.dumps({"type": kind}), 1.0) is None
