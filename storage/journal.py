@@ -14,7 +14,15 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from decimal import Context, Decimal, localcontext
+from decimal import (
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 
 import aiosqlite
 
@@ -35,8 +43,21 @@ OPEN_ORDER_STATES: tuple[str, ...] = (
 
 
 def exact() -> AbstractContextManager[Context]:
-    """A local context wide enough that sums of amounts are exact (the global one is untouched)."""
-    return localcontext(prec=EXACT_DIGITS)
+    """A fresh local context wide enough that sums of amounts are exact; like the Decimal
+    Gateway's, it never inherits (or touches) the global context's rounding and traps."""
+    traps = [InvalidOperation, DivisionByZero, Overflow]
+    return localcontext(Context(prec=EXACT_DIGITS, rounding=ROUND_HALF_EVEN, traps=traps))
+
+
+def money_precision(currency: str) -> Decimal:
+    """ZAR moves in cents, everything else (crypto) in units of 1e-8."""
+    return DecimalGateway.ZAR_PRECISION if currency.upper() == "ZAR" else DecimalGateway.CRYPTO_PRECISION
+
+
+def fill_value(price: Decimal, quantity: Decimal, quote: str) -> Decimal:
+    """The quote amount a fill moves: price × quantity to the quote currency's precision
+    (half-even), as VALR and the paper engine settle it."""
+    return DecimalGateway.quantize(DecimalGateway.multiply(price, quantity), money_precision(quote))
 
 
 def split_pair(pair: str) -> tuple[str, str]:
@@ -132,7 +153,7 @@ def apply_fills(start: Mapping[str, Decimal], fills: Iterable[Fill]) -> dict[str
 
 def _apply_fill(totals: dict[str, Decimal], fill: Fill) -> None:
     base, quote = split_pair(fill.pair)
-    value = DecimalGateway.multiply(fill.price, fill.quantity)
+    value = fill_value(fill.price, fill.quantity, quote)
     sign = 1 if fill.side == "BUY" else -1
     _add(totals, base, sign * fill.quantity)
     _add(totals, quote, -sign * value)

@@ -501,12 +501,13 @@ async def test_a_thousand_consistent_paper_fills_never_lock_down(tmp_path: Path)
         await trade(db, f"c{n}", side, str(price), str(quantity), fee=str(fee),
                     fee_currency=fee_currency, pair=pair, at=T0_MS + n)
         # What a paper engine does to its wallet, written out independently of apply_fills.
+        notional = (price * quantity).quantize(D("0.01"))  # settled to the cent
         if side == "BUY":
             balances[base] += quantity - fee
-            balances["ZAR"] -= price * quantity
+            balances["ZAR"] -= notional
         else:
             balances[base] -= quantity
-            balances["ZAR"] += price * quantity - fee
+            balances["ZAR"] += notional - fee
         await set_wallet(db, balances)
         state = dict(balances)
         if n % 50 == 49:

@@ -30,11 +30,13 @@ from storage.journal import (
     Fill,
     OutcomeRow,
     exact,
+    fill_value,
     insert_prediction_outcome,
     list_outcomes,
     load_fills,
     rag_document_bodies,
     recorded_position_keys,
+    split_pair,
     upsert_rag_document_in,
 )
 from valr_tui.config import Settings
@@ -124,7 +126,7 @@ class Position:
         return max(leg.fill.traded_at for leg in self.legs)
 
     def add(self, leg: _Leg) -> None:
-        value = DecimalGateway.multiply(leg.fill.price, leg.quantity)
+        value = fill_value(leg.fill.price, leg.quantity, split_pair(self.pair)[1])
         if leg.opening:
             self.net += leg.quantity
             self.quantity += leg.quantity
