@@ -43,6 +43,7 @@ CUSTOMER_ORDER_ID: Final = re.compile(r"^[0-9a-zA-Z-]{0,50}$")
 TIME_IN_FORCE: Final = ("GTC", "IOC", "FOK")
 INSUFFICIENT_BALANCE: Final = "Insufficient Balance"
 CURRENCY_DECIMALS: Final = {"ZAR": 2}
+FAULT_EVENT: Final = "_SIM_FAULT"  # tells the server a fault started; never sent to WS clients
 
 
 def iso(timestamp: float) -> str:
@@ -135,7 +136,7 @@ class SimOrder:
             "currencyPair": self.pair,
             "createdAt": iso(self.created_at),
             "originalQuantity": wire(self.original_quantity),
-            "filledPercentage": wire(self.filled_percentage()),
+            "filledPercentage": format(self.filled_percentage(), "f"),  # "12.50", as VALR
             "updatedAt": iso(self.updated_at),
             "status": self.status,
             "type": self.order_type,
@@ -148,7 +149,7 @@ class SimOrder:
     def history_wire(self) -> dict[str, Any]:
         wire = DecimalGateway.to_wire
         average = (
-            DecimalGateway.quantize(DecimalGateway.divide(self.filled_value, self.filled_quantity), AMOUNT_PRECISION)
+            amount(DecimalGateway.divide(self.filled_value, self.filled_quantity))
             if self.filled_quantity > 0
             else Decimal(0)
         )
@@ -335,6 +336,10 @@ class SimExchange:
     def public_trades(self, pair: str, limit: int = 100) -> list[dict[str, Any]]:
         return [trade.to_wire() for trade in list(self.market(pair).trades)[:limit]]
 
+    def ws_latest_trade(self, pair: str) -> dict[str, Any] | None:
+        trades = self.market(pair).trades
+        return _ws_trade(trades[0].to_wire()) if trades else None
+
     def server_time(self) -> dict[str, Any]:
         now = self.clock()
         return {"epochTime": int(now), "time": iso(now)}
@@ -464,13 +469,19 @@ class SimExchange:
     def open_orders(self) -> list[SimOrder]:
         return [order for order in self._orders.values() if order.is_open]
 
-    def order(self, pair: str, *, order_id: str | None = None, customer_order_id: str | None = None) -> SimOrder:
+    def order(
+        self, pair: str, *, order_id: str | None = None, customer_order_id: str | None = None
+    ) -> SimOrder:
         """Look an order up as ``GET /v1/orders/{pair}/orderid|customerorderid`` does."""
         candidates = [
             order
             for order in self._orders.values()
             if order.pair == pair.upper()
-            and (order.order_id == order_id if order_id is not None else order.customer_order_id == customer_order_id)
+            and (
+                order.order_id == order_id
+                if order_id is not None
+                else order.customer_order_id == customer_order_id
+            )
         ]
         if not candidates:
             raise bad_request(-1, "Invalid Order. ")
@@ -582,12 +593,18 @@ class SimExchange:
             self._publish_market(market)
         self._emit(
             "ORDER_PROCESSED", None,
-            {"orderId": order.order_id, "success": order.status != "Failed", "failureReason": order.failed_reason},
+            {
+                "orderId": order.order_id,
+                "success": order.status != "Failed",
+                "failureReason": order.failed_reason,
+            },
             account=True,
         )
         self._emit("OPEN_ORDERS_UPDATE", None, [o.open_wire() for o in self.open_orders()], account=True)
 
-    def _apply_fill(self, order: SimOrder, price: Decimal, quantity: Decimal, fee_rate: Decimal, *, maker: bool) -> None:
+    def _apply_fill(
+        self, order: SimOrder, price: Decimal, quantity: Decimal, fee_rate: Decimal, *, maker: bool
+    ) -> None:
         """Settle one fill: release the reservation it used, pay, receive minus the fee (charged
         in the received currency), and record the account trade and the public trade."""
         info = self.markets[order.pair].info
@@ -615,17 +632,20 @@ class SimExchange:
         )
         self._trades.insert(0, trade)
         public_taker = ("SELL" if order.side == "BUY" else "BUY") if maker else order.side
-        public = self.markets[order.pair].record_trade(price, quantity, public_taker, self._stamp(), sequence_id)
+        public = self.markets[order.pair].record_trade(
+            price, quantity, public_taker, self._stamp(), sequence_id
+        )
         self._emit("NEW_TRADE", order.pair, _ws_trade(public.to_wire()), account=False)
         self._emit("NEW_ACCOUNT_TRADE", order.pair, trade.to_wire(), account=True)
 
     def _settle_status(self, order: SimOrder, *, always: bool = True) -> None:
         if order.remaining_quantity <= 0:
             self._finish(order, "Filled")
-        elif order.remaining_quantity < order.original_quantity:
-            if always or order.status != "Partially Filled":
-                order.status = "Partially Filled"
-                self._emit_status(order)
+        elif order.remaining_quantity < order.original_quantity and (
+            always or order.status != "Partially Filled"
+        ):
+            order.status = "Partially Filled"
+            self._emit_status(order)
 
     def _finish(self, order: SimOrder, status: str, reason: str = "") -> None:
         order.status = status
@@ -701,6 +721,7 @@ class SimExchange:
         now = self.clock()
         fault = Fault(kind, normalised, now, now + duration)
         self._faults.append(fault)
+        self._emit(FAULT_EVENT, None, {"kind": kind}, account=False)
         if kind == "price_shock":
             factor = 1 + normalised["pct"] / HUNDRED
             for pair, market in self.markets.items():

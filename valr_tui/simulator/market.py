@@ -242,6 +242,6 @@ class PairMarket:
             "highPrice": wire(self.high),
             "lowPrice": wire(self.low),
             "created": stamp,
-            "changeFromPrevious": wire(change),
+            "changeFromPrevious": format(change, "f"),  # percent, two decimals
             "markPrice": wire(self.mid),
         }
