@@ -136,12 +136,33 @@ async def test_query_string_is_part_of_the_signed_path(fake: FakeTime) -> None:
     assert trades[0].fee == Decimal("0.00000004")
 
 
-async def test_public_calls_are_not_signed(fake: FakeTime) -> None:
-    script = Script(fake).then(respond(200, R.MARKET_SUMMARY))
+async def test_without_credentials_market_data_uses_the_unsigned_public_paths(fake: FakeTime) -> None:
+    script = Script(fake).then(respond(200, R.MARKET_SUMMARY), respond(200, R.ORDERBOOK))
+    async with make_client(script, signed=False) as client:
+        await client.get_ticker(BTC)
+        await client.get_orderbook(BTC)
+    assert [r.raw_path for r in script.requests] == [
+        "/v1/public/BTCZAR/marketsummary", "/v1/public/BTCZAR/orderbook"
+    ]
+    for sent in script.requests:
+        assert "X-VALR-SIGNATURE" not in sent.headers and "X-VALR-API-KEY" not in sent.headers
+
+
+async def test_with_credentials_market_data_uses_the_signed_twins(fake: FakeTime) -> None:
+    # /v1/public/* is limited to 30 calls a minute per IP; the signed twins share the key's 2000.
+    script = Script(fake).then(
+        respond(200, R.MARKET_SUMMARY), respond(200, R.ORDERBOOK), respond(200, R.STATUS_ONLINE)
+    )
     async with make_client(script) as client:
         await client.get_ticker(BTC)
-    assert "X-VALR-SIGNATURE" not in script.requests[0].headers
-    assert "X-VALR-API-KEY" not in script.requests[0].headers
+        await client.get_orderbook(BTC)
+        await client.get_status()
+    assert [r.raw_path for r in script.requests] == [
+        "/v1/marketdata/BTCZAR/marketsummary", "/v1/marketdata/BTCZAR/orderbook", "/v1/public/status"
+    ]
+    assert_signed_as_sent(script.requests[0])
+    assert_signed_as_sent(script.requests[1])
+    assert "X-VALR-SIGNATURE" not in script.requests[2].headers
 
 
 @pytest.mark.parametrize(
@@ -377,7 +398,8 @@ class RecordingBucket(TokenBucket):
 
 async def test_every_request_spends_a_token_with_the_right_priority(fake: FakeTime) -> None:
     routes = {
-        "/v1/public/BTCZAR/marketsummary": R.MARKET_SUMMARY, "/v1/public/BTCZAR/orderbook": R.ORDERBOOK,
+        "/v1/marketdata/BTCZAR/marketsummary": R.MARKET_SUMMARY,
+        "/v1/marketdata/BTCZAR/orderbook": R.ORDERBOOK,
         "/v1/account/balances": R.BALANCES, "/v1/orders/open": R.OPEN_ORDERS,
         "/v1/orders/limit": R.ORDER_ACK, "/v1/orders/order": "",
     }

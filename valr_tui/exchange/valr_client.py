@@ -209,22 +209,26 @@ class VALRClient:
         return pairs
 
     async def get_ticker(self, pair: str, *, essential: bool = False) -> TickerData:
-        payload = await self._request(
-            "GET", f"/v1/public/{_segment(pair)}/marketsummary", essential=essential
-        )
+        payload = await self._market_data(pair, "marketsummary", essential)
         fetched_at = self._clock()
         return _parse_models(
             lambda raw: TickerData.from_valr(raw, fetched_at=fetched_at), payload, "market summary"
         )
 
     async def get_orderbook(self, pair: str, *, essential: bool = False) -> OrderBook:
-        payload = await self._request(
-            "GET", f"/v1/public/{_segment(pair)}/orderbook", essential=essential
-        )
+        payload = await self._market_data(pair, "orderbook", essential)
         book = _parse_models(lambda raw: OrderBook.from_valr(raw, pair), payload, "orderbook")
         if book.crossed:
             log.warning("crossed orderbook for %s: bid %s > ask %s", pair, book.best_bid, book.best_ask)
         return book
+
+    async def _market_data(self, pair: str, resource: str, essential: bool) -> Any:
+        """VALR allows /v1/public/* only 30 calls a minute per IP; with credentials use the
+        signed /v1/marketdata twins, which count against the account's larger limit."""
+        if self._signer is not None:
+            path = f"/v1/marketdata/{_segment(pair)}/{resource}"
+            return await self._request("GET", path, signed=True, essential=essential)
+        return await self._request("GET", f"/v1/public/{_segment(pair)}/{resource}", essential=essential)
 
     async def get_server_time(self) -> int:
         payload = _expect_object(await self._request("GET", "/v1/public/time"), "server time")
