@@ -8,15 +8,18 @@ exactly how long until enough tokens exist and sleeps that long once, with no bu
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final
 
-# Float slack: after sleeping exactly the computed time the refilled level can land a few ulps
-# short of the target, which would cost a second (busy) sleep. A billionth of a token is harmless.
+# Float slack: after sleeping exactly the computed time, the refilled level can land a few ulps
+# short of the target (``now`` may be an epoch in the billions, where one ulp is ~2e-7 s), which
+# would cost a second, busy sleep. The slack is a few ulps of the clock in tokens: harmless.
 _EPSILON: Final = 1e-9
+_CLOCK_ULPS: Final = 8 * sys.float_info.epsilon
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,9 @@ class TokenBucket:
             self._level = min(self.capacity, self._level + (now - self._stamp) * self.refill_per_second)
             self._stamp = now
 
+    def _slack(self, now: float) -> float:
+        return _EPSILON + abs(now) * _CLOCK_ULPS * self.refill_per_second
+
     def _need(self, tokens: float, essential: bool) -> float:
         """The level that must exist before ``tokens`` may be taken."""
         return tokens if essential else self._floor + tokens
@@ -72,7 +78,7 @@ class TokenBucket:
         with self._lock:
             now = self._clock()
             self._refill(now)
-            if now >= self._blocked_until and self._level + _EPSILON >= self._need(tokens, essential):
+            if now >= self._blocked_until and self._level + self._slack(now) >= self._need(tokens, essential):
                 self._level = max(0.0, self._level - tokens)
                 self.granted += 1
                 return True
@@ -92,7 +98,7 @@ class TokenBucket:
             now = self._clock()
             self._refill(now)
             deficit = self._need(tokens, essential) - self._level
-            by_tokens = deficit / self.refill_per_second if deficit > _EPSILON else 0.0
+            by_tokens = deficit / self.refill_per_second if deficit > self._slack(now) else 0.0
             return max(by_tokens, self._blocked_until - now, 0.0)
 
     async def acquire(self, tokens: float = 1, essential: bool = False) -> None:
