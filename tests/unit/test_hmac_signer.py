@@ -103,7 +103,8 @@ def test_headers_fresh_timestamp_and_recomputable_signature() -> None:
     assert second[TIMESTAMP_HEADER] == "1700000000014"
     assert first[API_KEY_HEADER] == KEY
     for headers in (first, second):
-        expected = compute_signature(SECRET_A, headers[TIMESTAMP_HEADER], "POST", "/v1/orders/limit?x=1", body)
+        ts = headers[TIMESTAMP_HEADER]
+        expected = compute_signature(SECRET_A, ts, "POST", "/v1/orders/limit?x=1", body)
         assert headers[SIGNATURE_HEADER] == expected
         assert SUBACCOUNT_HEADER not in headers
     assert first[SIGNATURE_HEADER] != second[SIGNATURE_HEADER]
@@ -166,7 +167,7 @@ def signer() -> Iterator[VALRSigner]:
 
 
 def test_signer_never_shows_credentials(signer: VALRSigner) -> None:
-    for text in (repr(signer), str(signer), f"{signer}", f"{signer!r:>200}", "%s" % (signer,)):
+    for text in (repr(signer), str(signer), f"{signer}", f"{signer!r:>200}", f"{signer!s:>300}"):
         assert SECRET_B not in text and KEY not in text
     with pytest.raises(TypeError) as info:
         pickle.dumps(signer)
@@ -178,7 +179,7 @@ def test_signer_never_shows_credentials(signer: VALRSigner) -> None:
 
 def test_secret_never_shows_its_value() -> None:
     secret = Secret(SECRET_B)
-    for text in (repr(secret), str(secret), f"{secret}", f"{secret:>100}", "%s %r" % (secret, secret)):
+    for text in (repr(secret), str(secret), f"{secret}", f"{secret:>100}", f"{secret!s} {secret!r}"):
         assert SECRET_B not in text
         assert "***" in text
     assert repr(Secret("")) == "Secret('')"

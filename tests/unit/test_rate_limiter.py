@@ -132,7 +132,7 @@ async def test_acquire_waits_out_a_drain_with_one_sleep() -> None:
 
 
 def test_drain_never_shortens_an_earlier_pause() -> None:
-    bucket, t = make()
+    bucket, _ = make()
     bucket.drain(10.0)
     bucket.drain(1.0)
     assert bucket.snapshot().blocked_for == 10.0
@@ -146,7 +146,9 @@ def test_snapshot_fields() -> None:
     assert snap.available == 600 and not snap.essential_only and snap.blocked_for == 0
 
 
-@pytest.mark.parametrize(("capacity", "rate", "threshold"), [(0, 10, 0.1), (10, 0, 0.1), (10, 1, 1.0), (10, 1, -0.1)])
+@pytest.mark.parametrize(
+    ("capacity", "rate", "threshold"), [(0, 10, 0.1), (10, 0, 0.1), (10, 1, 1.0), (10, 1, -0.1)]
+)
 def test_bad_construction(capacity: int, rate: float, threshold: float) -> None:
     with pytest.raises(ValueError):
         TokenBucket(capacity, rate, threshold)
