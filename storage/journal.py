@@ -117,12 +117,16 @@ async def load_fills(
     execution_mode: str | None = None,
     *,
     traded_after: int | None = None,
+    correlation_id: str | None = None,
     order_by_id: bool = False,
 ) -> list[Fill]:
-    """Fills in trading order (traded_at, then id) or in storage order (id), optionally one mode
-    and only those traded after a time."""
+    """Fills in trading order (traded_at, then id) or in storage order (id), optionally one mode,
+    one order (by correlation id) and only those traded after a time."""
     where: list[str] = []
     params: list[object] = []
+    if correlation_id is not None:
+        where.append("f.correlation_id = ?")
+        params.append(correlation_id)
     if execution_mode is not None:
         where.append("f.execution_mode = ?")
         params.append(execution_mode)

@@ -93,10 +93,13 @@ async def test_flip_closes_one_position_and_opens_the_other_sharing_the_fee(tmp_
 async def test_fee_in_base_currency_is_valued_at_the_fill_price(tmp_path: Path) -> None:
     recorder, db = await recorder_for(tmp_path)
     await trade(db, "b1", "BUY", "1000000", "0.01", fee="0.00001", fee_currency="BTC")
-    await trade(db, "b2", "SELL", "1000000", "0.01", fee="10", fee_currency="ZAR")
+    # The fee came out of the coins: 0.00999 BTC is what there is to sell, and selling it closes.
+    await trade(db, "b2", "SELL", "1000000", "0.00999", fee="9.99", fee_currency="ZAR")
     [entry] = await recorder.process_new_fills()
-    assert entry.fees_zar == D("20")
-    assert entry.pnl_zar == D("-20") and entry.outcome == "LOSS"
+    assert entry.quantity == D("0.00999")
+    assert entry.entry_value_zar + entry.fees_zar - D("9.99") == D("10000")  # what was paid
+    assert entry.fees_zar == D("19.99")
+    assert entry.pnl_zar == D("-19.99") and entry.outcome == "LOSS"
     await db.close()
 
 

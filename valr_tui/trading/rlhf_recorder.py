@@ -8,8 +8,9 @@ flat-to-flat position, the order in which lots are matched (FIFO) cannot change 
 
     LONG:  pnl = exit value − entry value − fees        SHORT: pnl = entry value − exit value − fees
 
-Values and fees are in the pair's quote currency (ZAR for ZAR pairs); a fee charged in the base
-currency is valued at its fill's price. |pnl| ≤ BREAKEVEN_TOLERANCE_ZAR is BREAKEVEN. The position
+Values and fees are in the pair's quote currency (ZAR for ZAR pairs). A fee charged in the base
+currency comes out of the coins the position holds and is valued at its fill's price, so entry
+value + fees is what was paid and the PnL is the cash actually made or lost. |pnl| ≤ BREAKEVEN_TOLERANCE_ZAR is BREAKEVEN. The position
 key ``mode:pair:first-fill-id:last-fill-id`` makes re-processing record nothing twice. Each trade
 also keeps one ``rag_documents`` row (a readable summary), written while open and completed with
 the outcome when it closes.
@@ -138,6 +139,15 @@ class Position:
         self.legs.append(leg)
 
 
+def held_change(fill: Fill) -> Decimal:
+    """How much base currency the fill moves: a fee charged in the base currency comes out of
+    the coins (a BUY of 0.01 BTC with a 0.00001 BTC fee leaves 0.00999 BTC to sell)."""
+    base, _quote = split_pair(fill.pair)
+    if fill.fee and fill.fee_currency.upper() == base:
+        return fill.quantity - fill.fee if fill.side == "BUY" else fill.quantity + fill.fee
+    return fill.quantity
+
+
 def walk_positions(fills: Iterable[Fill]) -> tuple[list[Position], list[Position]]:
     """(closed positions in closing order, positions still open) for fills in storage order."""
     with exact():
@@ -148,7 +158,8 @@ def _walk(fills: Iterable[Fill]) -> tuple[list[Position], list[Position]]:
     closed: list[Position] = []
     current: dict[tuple[str, str], Position] = {}
     for fill in fills:
-        if fill.quantity <= 0:
+        coins = held_change(fill)
+        if coins <= 0:
             continue
         key = (fill.execution_mode, fill.pair)
         direction: Literal["LONG", "SHORT"] = "LONG" if fill.side == "BUY" else "SHORT"
@@ -156,14 +167,14 @@ def _walk(fills: Iterable[Fill]) -> tuple[list[Position], list[Position]]:
         position = current.get(key)
         if position is None or position.direction == direction:
             position = position or Position(fill.execution_mode, fill.pair, direction)
-            position.add(_Leg(fill, fill.quantity, fee, opening=True))
+            position.add(_Leg(fill, coins, fee, opening=True))
             current[key] = position
             continue
-        closing = min(fill.quantity, position.net)
-        remainder = fill.quantity - closing
+        closing = min(coins, position.net)
+        remainder = coins - closing
         closing_fee = fee
         if remainder:
-            share = DecimalGateway.divide(DecimalGateway.multiply(fee, closing), fill.quantity)
+            share = DecimalGateway.divide(DecimalGateway.multiply(fee, closing), coins)
             closing_fee = DecimalGateway.quantize(share, FEE_SHARE_PRECISION)
         position.add(_Leg(fill, closing, closing_fee, opening=False))
         if position.closed:

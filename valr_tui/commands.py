@@ -1,0 +1,220 @@
+"""``valr-tui audit <correlation-id>`` and ``valr-tui journal [--csv]``: read-only reports.
+
+``audit`` tells the whole story of one order in time order: the request (the order row), every
+audit row carrying its correlation id (validation, submission, acknowledgements, state changes),
+its fills, the reconciliation runs that named it, and the journal entry it is part of.
+``journal`` lists closed trades with PnL and outcome, and the totals per execution mode; ``--csv``
+exports the same rows with exact Decimal strings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv as csv_module
+import io
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TextIO, TypeVar
+
+from storage.db import Database, from_text
+from storage.journal import list_outcomes, load_fills, outcomes_for_correlation, split_pair
+from valr_tui.config import Settings
+from valr_tui.errors import ValrTuiError
+from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.trading.rlhf_recorder import entry_from_row, iso_ms, journal_totals
+from valr_tui.trading.views import JournalEntry
+
+EXIT_OK = 0
+EXIT_NOT_FOUND = 1
+MAX_CORRELATION_ID = 100
+T = TypeVar("T")
+
+CSV_COLUMNS = (
+    "id", "opened_at", "closed_at", "execution_mode", "pair", "direction", "quantity",
+    "entry_value_zar", "exit_value_zar", "fees_zar", "pnl_zar", "outcome", "correlation_ids", "thesis",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Event:
+    at: int
+    rank: int  # ties at the same millisecond: request, audit, fill, reconciliation, journal
+    row_id: int
+    kind: str
+    text: str
+
+    def line(self) -> str:
+        return f"{iso_ms(self.at)}  {self.kind:<16} {self.text}"
+
+
+def _zar(value: Decimal) -> str:
+    return DecimalGateway.format_zar(value)
+
+
+def _wire(value: Decimal) -> str:
+    return DecimalGateway.to_wire(value)
+
+
+async def audit_story(db: Database, correlation_id: str) -> list[str]:
+    """Every line of one order's story, in time order. Empty when the id is unknown."""
+    events: list[_Event] = []
+    order = await db.fetchone("SELECT * FROM trading_orders WHERE correlation_id = ?", (correlation_id,))
+    if order is not None:
+        price, quantity = from_text(order["price"]), from_text(order["quantity"])
+        note = f' note: "{order["note"]}"' if order["note"] else ""
+        events.append(_Event(
+            order["created_at"], 0, order["id"], "REQUEST",
+            f"{order['side']} {_wire(quantity)} {order['pair']} LIMIT @ {_zar(price)}"
+            f" (value {_zar(DecimalGateway.multiply(price, quantity))}) [{order['execution_mode']}]{note}",
+        ))
+        valr_id = f", VALR id {order['valr_order_id']}" if order["valr_order_id"] else ""
+        error = f", error {order['error_code']}" if order["error_code"] else ""
+        events.append(_Event(
+            order["updated_at"], 5, order["id"], "ORDER STATUS",
+            f"{order['status']}: filled {_wire(from_text(order['filled_quantity']))} of"
+            f" {_wire(quantity)}{valr_id}{error}",
+        ))
+    for row in await db.fetchall(
+        "SELECT * FROM institutional_audit WHERE correlation_id = ? ORDER BY occurred_at, id",
+        (correlation_id,),
+    ):
+        events.append(_Event(
+            row["occurred_at"], 1, row["id"], row["event_type"], f"[{row['severity']}] {row['message']}"
+        ))
+    for fill in await load_fills(db, correlation_id=correlation_id):
+        _, quote = split_pair(fill.pair)
+        fee = f"{_wire(fill.fee)} {fill.fee_currency or quote}"
+        if fill.fee and fill.fee_currency.upper() not in ("", quote):
+            fee += f" ({_zar(fill.fee_in_quote())})"
+        events.append(_Event(
+            fill.traded_at, 2, fill.id, "FILL",
+            f"{fill.side} {_wire(fill.quantity)} @ {_zar(fill.price)} ="
+            f" {_zar(DecimalGateway.multiply(fill.price, fill.quantity))}, fee {fee}"
+            f" [{fill.execution_mode} trade {fill.trade_id}]",
+        ))
+    # Reconciliation runs name the open orders they saw in details.correlation_ids.
+    for row in await db.fetchall(
+        "SELECT * FROM institutional_audit WHERE event_type = 'RECONCILIATION'"
+        " AND (correlation_id IS NULL OR correlation_id != ?) AND json_valid(details) AND EXISTS"
+        " (SELECT 1 FROM json_each(institutional_audit.details, '$.correlation_ids') WHERE value = ?)"
+        " ORDER BY occurred_at, id",
+        (correlation_id, correlation_id),
+    ):
+        details = json.loads(row["details"])
+        outcome = details.get("outcome", "?") if isinstance(details, dict) else "?"
+        events.append(_Event(
+            row["occurred_at"], 3, row["id"], "RECONCILIATION", f"[{outcome}] {row['message']}"
+        ))
+    for outcome_row in await outcomes_for_correlation(db, correlation_id):
+        entry = entry_from_row(outcome_row)
+        events.append(_Event(entry.closed_at, 4, entry.id, "JOURNAL", _journal_summary(entry)))
+    events.sort(key=lambda e: (e.at, e.rank, e.row_id))
+    return [e.line() for e in events]
+
+
+def _journal_summary(entry: JournalEntry) -> str:
+    thesis = f' thesis: "{entry.thesis}"' if entry.thesis else ""
+    return (
+        f"{entry.direction} {_wire(entry.quantity)} {entry.pair} closed [{entry.execution_mode}]:"
+        f" entry {_zar(entry.entry_value_zar)}, exit {_zar(entry.exit_value_zar)},"
+        f" fees {_zar(entry.fees_zar)}, PnL {_zar(entry.pnl_zar)} {entry.outcome}{thesis}"
+    )
+
+
+async def journal_lines(
+    db: Database, *, csv: bool = False, execution_mode: str | None = None
+) -> list[str]:
+    """Closed trades, oldest first, then totals per mode; or CSV rows with exact Decimal strings."""
+    rows = await list_outcomes(db, limit=10_000_000, execution_mode=execution_mode)
+    entries = [entry_from_row(r) for r in reversed(rows)]
+    if csv:
+        return _csv_lines(entries)
+    if not entries:
+        return ["No closed trades yet."]
+    header = (
+        f"{'closed (UTC)':<24} {'mode':<7} {'pair':<8} {'dir':<5} {'quantity':>12} {'entry':>16}"
+        f" {'exit':>16} {'fees':>12} {'PnL':>14}  outcome    thesis"
+    )
+    lines = [header, "-" * len(header)]
+    for e in entries:
+        lines.append(
+            f"{iso_ms(e.closed_at):<24} {e.execution_mode:<7} {e.pair:<8} {e.direction:<5}"
+            f" {_wire(e.quantity):>12} {_zar(e.entry_value_zar):>16} {_zar(e.exit_value_zar):>16}"
+            f" {_zar(e.fees_zar):>12} {_zar(e.pnl_zar):>14}  {e.outcome:<10} {e.thesis}"
+        )
+    lines.append("")
+    for mode in sorted({e.execution_mode for e in entries}):
+        totals = journal_totals(e for e in entries if e.execution_mode == mode)
+        win_rate = DecimalGateway.quantize(totals.win_rate_pct, Decimal("0.1"))
+        lines.append(
+            f"{mode} totals: {totals.count} trades, {totals.wins} wins, {totals.losses} losses,"
+            f" {totals.breakevens} breakeven; PnL {_zar(totals.pnl_zar)}, fees {_zar(totals.fees_zar)},"
+            f" win rate {win_rate}%"
+        )
+    return lines
+
+
+def _csv_lines(entries: list[JournalEntry]) -> list[str]:
+    buffer = io.StringIO()
+    writer = csv_module.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for e in entries:
+        writer.writerow((
+            e.id, iso_ms(e.opened_at), iso_ms(e.closed_at), e.execution_mode, e.pair, e.direction,
+            _wire(e.quantity), _wire(e.entry_value_zar), _wire(e.exit_value_zar), _wire(e.fees_zar),
+            _wire(e.pnl_zar), e.outcome, ";".join(e.correlation_ids), e.thesis,
+        ))
+    return buffer.getvalue().splitlines()
+
+
+def _with_db(settings: Settings, out: TextIO, work: Callable[[Database], Awaitable[T]]) -> T | None:
+    """Open the configured database (never create one), run ``work``, close. None on failure,
+    after one clear line on ``out``."""
+    path = settings.db_path
+    if path != ":memory:" and not Path(path).is_file():
+        print(f"valr-tui: no database at {path} (set VALR_DB_PATH or run the app first)", file=out)
+        return None
+
+    async def run() -> T:
+        db = await Database.open(path)
+        try:
+            return await work(db)
+        finally:
+            await db.close()
+
+    try:
+        return asyncio.run(run())
+    except ValrTuiError as exc:
+        print(f"valr-tui: {exc}", file=out)
+        return None
+
+
+def audit_command(settings: Settings, correlation_id: str, out: TextIO) -> int:
+    """Print one order's story; exit 1 with a clear message when the id is unknown."""
+    cid = correlation_id.strip()
+    if not cid or len(cid) > MAX_CORRELATION_ID:
+        print("valr-tui: give the correlation id shown on the order (up to 100 characters)", file=out)
+        return EXIT_NOT_FOUND
+    lines = _with_db(settings, out, lambda db: audit_story(db, cid))
+    if lines is None:
+        return EXIT_NOT_FOUND
+    if not lines:
+        print(f"valr-tui: no order, audit row or journal entry has correlation id {cid!r}", file=out)
+        return EXIT_NOT_FOUND
+    print(f"Story of {cid}:", file=out)
+    for line in lines:
+        print(line, file=out)
+    return EXIT_OK
+
+
+def journal_command(settings: Settings, csv: bool, out: TextIO) -> int:
+    """Print every closed trade (paper and LIVE, marked) with totals, or export CSV."""
+    lines = _with_db(settings, out, lambda db: journal_lines(db, csv=csv))
+    if lines is None:
+        return EXIT_NOT_FOUND
+    for line in lines:
+        print(line, file=out)
+    return EXIT_OK
