@@ -10,10 +10,11 @@ flat-to-flat position, the order in which lots are matched (FIFO) cannot change 
 
 Values and fees are in the pair's quote currency (ZAR for ZAR pairs). A fee charged in the base
 currency comes out of the coins the position holds and is valued at its fill's price, so entry
-value + fees is what was paid and the PnL is the cash actually made or lost. |pnl| ≤ BREAKEVEN_TOLERANCE_ZAR is BREAKEVEN. The position
-key ``mode:pair:first-fill-id:last-fill-id`` makes re-processing record nothing twice. Each trade
-also keeps one ``rag_documents`` row (a readable summary), written while open and completed with
-the outcome when it closes.
+value + fees is what was paid and the PnL is the cash actually made or lost.
+|pnl| ≤ BREAKEVEN_TOLERANCE_ZAR is BREAKEVEN. The position key
+``mode:pair:first-fill-id:last-fill-id`` makes re-processing record nothing twice. Each trade also
+keeps one ``rag_documents`` row (a readable summary), written while open and completed with the
+outcome when it closes.
 """
 
 from __future__ import annotations
