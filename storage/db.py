@@ -73,10 +73,10 @@ class Database:
         cls, path: str | Path, migrations: Sequence[tuple[int, str, str]] | None = None
     ) -> Database:
         path = str(path)
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn: aiosqlite.Connection | None = None
         try:
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
             conn = await aiosqlite.connect(path, isolation_level=None)
             conn.row_factory = aiosqlite.Row
             await conn.execute("PRAGMA journal_mode=WAL")
