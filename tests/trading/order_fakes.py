@@ -220,3 +220,31 @@ async def build(cfg: Settings | None = None, *, db: Database | None = None,
     manager = await OrderManager.create(cfg, db, safety, market, PAIRS, client, paper, clock,
                                         market_check=market_check)
     return Harness(manager, db, safety, market, client, paper, clock)
+
+
+# --- the simulator ------------------------------------------------------------------------------
+SIM_KEY, SIM_SECRET = "sim-key-0001", "sim-secret-0001"
+
+
+class SimMarket:
+    """A market-data provider that reads the simulator through a real VALRClient."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.views: dict[str, MarketView] = {}
+
+    async def refresh(self, pair: str) -> MarketView:
+        import time
+
+        ticker = await self.client.get_ticker(pair)
+        book = await self.client.get_orderbook(pair)
+        self.views[pair] = MarketView(pair, ticker, book, time.time(), False)
+        return self.views[pair]
+
+    def market(self, pair: str) -> MarketView:
+        return self.views[pair]
+
+
+def order_endpoint_calls(request_log: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Requests that place, cancel or look up orders (not market data, balances or history)."""
+    return [(m, p) for m, p in request_log if p.startswith("/v1/orders")]

@@ -33,6 +33,7 @@ from valr_tui.errors import (
     ValrTuiError,
 )
 from valr_tui.exchange.models import OrderAck
+from valr_tui.secrets import Secret
 from valr_tui.trading.clock import ManualClock
 from valr_tui.trading.views import OrderRequest, OrderState
 
@@ -250,3 +251,44 @@ async def test_dry_run_manager_syncs_and_recovers_nothing() -> None:
     h = await build()
     await h.manager.sync_live_orders()
     assert h.client.calls == []
+
+
+# --- against the simulator with the real VALRClient ---------------------------------------------
+async def test_live_round_trip_against_the_simulator() -> None:
+    from tests.trading.order_fakes import SIM_KEY, SIM_SECRET, SimMarket
+    from valr_tui.exchange.valr_client import VALRClient
+    from valr_tui.simulator.server import SimulatorServer
+    from valr_tui.trading.order_manager import OrderManager
+    from valr_tui.trading.safety import SafetyController
+
+    async with SimulatorServer(SIM_KEY, SIM_SECRET, seed=1, tick_interval=None) as sim:
+        cfg = live_settings(api_key=Secret(SIM_KEY), api_secret=Secret(SIM_SECRET),
+                            base_url=sim.base_url, max_order_zar=D("100000"))
+        async with VALRClient.from_settings(cfg) as client:
+            pairs = {p.symbol: p for p in await client.get_pairs()}
+            market = SimMarket(client)
+            quote = await market.refresh("BTCZAR")
+            assert quote.ticker is not None
+            db = await open_db()
+            manager = await OrderManager.create(cfg, db, SafetyController(db), market, pairs, client,
+                                                None)
+            await manager.refresh_balances()
+            bid = quote.ticker.bid
+            resting = await manager.submit(OrderRequest("BTCZAR", "BUY", str(bid - 20000), "0.001"))
+            assert resting.state is OrderState.SUBMITTED and resting.order_id
+            await manager.sync_live_orders()
+            [record] = await manager.orders()
+            assert record.state is OrderState.OPEN and record.valr_order_id == resting.order_id
+            cancelled = await manager.cancel(resting.correlation_id)
+            assert cancelled.state is OrderState.CANCELLED
+            status = await client.get_order("BTCZAR", customer_order_id=resting.correlation_id)
+            assert status.status == "Cancelled"
+            ask = quote.ticker.ask
+            taker = await manager.submit(OrderRequest("BTCZAR", "BUY", str(ask + 1000), "0.001"))
+            await manager.sync_live_orders()
+            record = next(o for o in await manager.orders() if o.correlation_id == taker.correlation_id)
+            assert record.state is OrderState.FILLED and record.filled_quantity == D("0.001")
+            fills = await FillRepository(db).for_order(taker.correlation_id, "LIVE")
+            assert sum(f.quantity for f in fills) == D("0.001") and all(f.fee >= 0 for f in fills)
+            posts = [p for m, p in sim.exchange.request_log if m == "POST"]
+            assert posts.count("/v1/orders/limit") == 2  # each order sent exactly once
