@@ -184,7 +184,7 @@ class SafetyController:
             await tx.execute(
                 "UPDATE safety_state SET state = ?, reason = ?, correlation_id = ?, changed_at = ?"
                 " WHERE id = 1",
-                (after.value, self.reason, correlation_id, int(now * 1000)),
+                (after.value, self.reason or reason, correlation_id, int(now * 1000)),  # NORMAL: why
             )
             await AuditRepository.insert(
                 tx, int(now * 1000), event, f"{condition.label}: {reason}",
