@@ -290,7 +290,9 @@ class MarketDataClient:
         else:
             state.history.append(update.price)
         self.stats.updates_applied += 1
-        self._publish(self._view(update.pair, state, now))
+        view = self._view(update.pair, state, now)
+        state.was_stale = view.stale
+        self._publish(view)
 
     def _note_crossed(self, pair: str, bid: Decimal | None, ask: Decimal | None) -> None:
         self.stats.crossed_updates += 1
@@ -381,7 +383,7 @@ class MarketDataClient:
         for pair, state in self._state.items():
             last = state.updated_at if state.updated_at is not None else self._started_at
             if now - last > limit:
-                overdue.append(f"{pair} {now - last:.0f} s")
+                overdue.append(f"{pair} {now - last:.1f} s")
             stale = is_stale(state.updated_at, now, self._settings)
             if stale != state.was_stale:
                 state.was_stale = stale
