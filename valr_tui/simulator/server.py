@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import socket
 import sys
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
@@ -143,7 +144,7 @@ class SimulatorServer:
         self._tick_interval = tick_interval
         self._ws_clients: set[_WsClient] = set()
         self._server: uvicorn.Server | None = None
-        self._serve_task: asyncio.Task[None] | None = None
+        self._socket: socket.socket | None = None
         self._market_task: asyncio.Task[None] | None = None
         self._stopping = False
         self.exchange.add_listener(self._on_event)
@@ -180,13 +181,13 @@ class SimulatorServer:
             access_log=False,
             timeout_graceful_shutdown=1,
         )
+        config.load()
+        # uvicorn's start-up and shutdown without its ``serve`` loop: no signal handlers taken
+        # from the host app, and no 0.1 s tick to wait for when stopping.
         self._server = uvicorn.Server(config)
-        self._serve_task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        while not self._server.started:
-            if self._serve_task.done():
-                self._serve_task.result()  # raises the start-up error
-                raise RuntimeError("the simulator stopped during start-up")
-            await asyncio.sleep(0.01)
+        self._server.lifespan = config.lifespan_class(config)
+        self._socket = sock
+        await self._server.startup(sockets=[sock])
         if self._tick_interval is not None:
             self._market_task = asyncio.create_task(self._market_loop(self._tick_interval))
 
@@ -198,15 +199,10 @@ class SimulatorServer:
                 await self._market_task
         for client in list(self._ws_clients):
             client.queue.put_nowait(None)
-        if self._server is not None and self._serve_task is not None:
-            self._server.should_exit = True
-            await self._serve_task
+        if self._server is not None and self._socket is not None:
+            server, self._server = self._server, None
+            await server.shutdown(sockets=[self._socket])
         self.exchange.remove_listener(self._on_event)
-
-    async def serve_until_stopped(self) -> None:
-        """Standalone mode: run until uvicorn exits (Ctrl-C / SIGTERM)."""
-        if self._serve_task is not None:
-            await self._serve_task
 
     async def __aenter__(self) -> SimulatorServer:
         await self.start()
@@ -577,17 +573,19 @@ def main(argv: list[str] | None = None) -> int:
             args.api_key, secret, host=args.host, port=args.port, seed=args.seed,
             tick_interval=args.tick_interval if args.tick_interval > 0 else None,
         )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
         await server.start()
         print(f"VALR simulator: REST {server.base_url}  WS {server.ws_url}  (Ctrl-C to stop)", flush=True)
         try:
-            await server.serve_until_stopped()
+            await stop.wait()
         finally:
             await server.stop()
 
     try:
         asyncio.run(run())
-    except KeyboardInterrupt:
-        pass
     except (OSError, ValrTuiError) as error:
         print(f"valr-tui sim: {error}", file=sys.stderr)
         return 1
