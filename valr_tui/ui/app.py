@@ -1,0 +1,397 @@
+"""The dashboard: ``ValrApp`` renders a ``TradingEngineAPI`` and turns keys into engine calls.
+
+Engine events arrive through ``engine.subscribe``; each becomes a coalescing ``EngineChanged``
+message so a burst of ticks redraws once. Everything slow runs in a worker; every worker error is
+turned into a notification in ``on_worker_state_changed`` so an exchange error never kills the app.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Select
+from textual.worker import Worker, WorkerState
+
+from valr_tui.errors import ValrTuiError
+from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState
+from valr_tui.trading.views import EngineEventKind, OrderRequest, OrderResult, TradingEngineAPI
+from valr_tui.ui.format import zar
+from valr_tui.ui.screens.audit import AuditScreen
+from valr_tui.ui.screens.journal import JournalScreen
+from valr_tui.ui.screens.modals import ConfirmScreen, HelpScreen, UnlockRequest, UnlockScreen
+from valr_tui.ui.widgets.market import SpreadPane, TickerPane
+from valr_tui.ui.widgets.orders import OrderForm, OrdersTable
+from valr_tui.ui.widgets.status import BucketGauge, SafetyBanner, StatusBar
+
+log = logging.getLogger(__name__)
+
+REFRESH_PER_SECOND = 4
+
+
+class DemoControls(Protocol):
+    """What ``--demo`` hands the dashboard: the simulator's fault switches."""
+
+    kinds: tuple[str, ...]
+
+    async def inject_fault(self, kind: str) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One user action: the footer binding, the help row and the palette entry come from here."""
+
+    key: str
+    action: str
+    label: str
+    help: str
+    id: str
+    show: bool = True
+    priority: bool = False
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action("f1,question_mark", "help", "Help", "show every key", "help"),
+    Action("ctrl+s", "submit_order", "Submit", "submit the order in the form (LIVE asks first)",
+           "submit_order", priority=True),
+    Action("ctrl+x", "cancel_order", "Cancel order", "cancel the order selected in the table", "cancel_order",
+           priority=True),
+    Action("f2", "show_audit", "Audit", "audit log, correlation filter, reconciliation", "show_audit"),
+    Action("f3", "show_journal", "Journal", "closed trades with PnL", "show_journal"),
+    Action("ctrl+r", "reconcile", "Reconcile", "run a reconciliation now", "reconcile", priority=True),
+    Action("ctrl+u", "unlock", "Unlock", "leave LOCKDOWN (operator, reason, typed UNLOCK)", "unlock",
+           priority=True),
+    Action("ctrl+o", "focus_orders", "Orders", "move focus to the orders table", "focus_orders"),
+    Action("ctrl+e", "focus_form", "Form", "move focus to the order form", "focus_form"),
+)
+# Function keys for the simulator's faults, in DemoControls.kinds order (demo mode only).
+DEMO_KEYS = ("f5", "f6", "f7", "f8", "f9", "f10")
+
+
+class EngineChanged(Message):
+    """Something in the engine changed. The kinds live on the app, so a queued one can be
+    replaced by the newest: a burst of ticks costs one redraw."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, EngineChanged)
+
+
+class MainScreen(Screen[None]):
+    """Everything at once: status, alerts, tickers, spread, bucket, order form, orders."""
+
+    def __init__(self, engine: TradingEngineAPI) -> None:
+        super().__init__(id="main")
+        self.engine = engine
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status-bar")
+        yield SafetyBanner(id="banner")
+        with Horizontal(id="body"):
+            with VerticalScroll(id="left"):
+                with Horizontal(id="tickers"):
+                    for pair in self.engine.pairs:
+                        yield TickerPane(pair)
+                with Horizontal(id="middle"):
+                    yield SpreadPane(self.engine.settings.max_spread_pct)
+                    gauge = BucketGauge(id="bucket", classes="pane")
+                    gauge.border_title = "Rate-limit bucket"
+                    yield gauge
+                table = OrdersTable(id="orders", classes="pane")
+                table.border_title = "Orders (SIM = DRY_RUN paper)"
+                yield table
+            with Vertical(id="right"):
+                yield OrderForm(self.engine.pairs)
+        yield Footer()
+
+
+class ValrApp(App[int]):
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    TITLE = "valr-tui"
+    ENABLE_COMMAND_PALETTE = True
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (declared by App)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(Binding(a.key, a.action, a.label, show=a.show, id=a.id, priority=a.priority) for a in ACTIONS),
+        *(Binding(key, f"inject_fault({index})", f"Fault {index + 1}", id=f"demo_fault_{index}")
+          for index, key in enumerate(DEMO_KEYS)),
+    ]
+
+    def __init__(
+        self,
+        engine: TradingEngineAPI,
+        *,
+        clock: Callable[[], float] = time.time,
+        demo: DemoControls | None = None,
+    ) -> None:
+        super().__init__()
+        self.engine = engine
+        self.clock = clock
+        self.demo = demo
+        self._pending: set[EngineEventKind] = set()
+        self._unsubscribe: Callable[[], None] | None = None
+        self._depth_pair = engine.pairs[0] if engine.pairs else ""
+
+    # -- life cycle ---------------------------------------------------------------------------
+    async def on_mount(self) -> None:
+        self.main = MainScreen(self.engine)
+        await self.push_screen(self.main)
+        self._unsubscribe = self.engine.subscribe(self._on_engine_event)
+        self.run_worker(self.engine.start(), name="start", description="start engine", exit_on_error=False)
+        self.main.query_one(StatusBar).show_mode(self.engine.execution_mode)
+        self._pending.update(("market", "orders", "safety", "balances", "bucket"))
+        self._redraw()
+        self.main.query_one("#price", Input).focus()
+        # on the screen, not the app: the timer dies with the widgets it updates
+        self.main.set_interval(1 / REFRESH_PER_SECOND, self._tick)
+
+    async def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        try:
+            await self.engine.stop()
+        except Exception:  # the app is closing: log, never raise out of shutdown
+            log.exception("engine.stop failed")
+
+    def _on_engine_event(self, kind: EngineEventKind) -> None:
+        self._pending.add(kind)
+        self.post_message(EngineChanged())
+
+    def on_engine_changed(self, _: EngineChanged) -> None:
+        self._redraw()
+
+    def _tick(self) -> None:
+        """Ages and the bucket move with time even when no event arrives."""
+        now = self.clock()
+        for pane in self.main.query(TickerPane):
+            pane.show_age(now)
+        self.main.query_one(BucketGauge).show(self.engine.bucket_snapshot())
+
+    def _redraw(self) -> None:
+        kinds, self._pending = self._pending, set()
+        main = self.main
+        if "market" in kinds:
+            now = self.clock()
+            views = [self.engine.market(pair) for pair in self.engine.pairs]
+            for view in views:
+                main.query_one(f"#ticker-{view.pair}", TickerPane).show(view, now)
+            main.query_one(SpreadPane).show(views, self._depth_pair)
+            main.query_one(StatusBar).show_connection(self.engine.connection_state())
+            self._update_preview()
+        if "bucket" in kinds:
+            main.query_one(BucketGauge).show(self.engine.bucket_snapshot())
+        if "safety" in kinds:
+            self._show_safety()
+        if "orders" in kinds or "balances" in kinds:
+            self._spawn(self._load_orders_and_balances(), "orders", "refresh orders")
+        if "audit" in kinds and isinstance(self.screen, AuditScreen):
+            self.screen.reload()
+
+    def _show_safety(self) -> None:
+        status = self.engine.safety_status()
+        main = self.main
+        main.query_one(StatusBar).show_safety(status)
+        main.query_one(SafetyBanner).show(status, UNLOCK_PHRASE)
+        locked = status.state is SafetyState.LOCKDOWN
+        main.query_one(OrderForm).disabled = locked
+        self.refresh_bindings()
+        self._update_preview()
+
+    async def _load_orders_and_balances(self) -> None:
+        orders = await self.engine.orders()
+        self.main.query_one(OrdersTable).show(orders)
+        balances = await self.engine.balances()
+        self.main.query_one(StatusBar).show_balances(balances)
+
+    # -- workers and their errors (one place) --------------------------------------------------
+    def _spawn(self, work: Coroutine[Any, Any, Any], group: str, description: str) -> Worker[Any]:
+        return self.run_worker(work, group=group, description=description, exit_on_error=False,
+                               exclusive=group != "submit")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        what = event.worker.description or event.worker.name or "background task"
+        if isinstance(error, ValrTuiError):
+            self.notify(f"{error.code}: {error.message}", title=f"{what} failed", severity="error", timeout=8)
+        else:
+            log.error("%s failed", what, exc_info=error)
+            self.notify(f"VALR-GEN-001: {type(error).__name__}: {error}"[:300], title=f"{what} failed",
+                        severity="error", timeout=8)
+
+    # -- order form ----------------------------------------------------------------------------
+    @on(Input.Changed, "#order-form Input")
+    @on(Select.Changed, "#order-form Select")
+    def _form_changed(self, event: Input.Changed | Select.Changed) -> None:
+        if isinstance(event, Select.Changed) and event.select.id == "pair" and event.value != Select.NULL:
+            self._depth_pair = str(event.value)
+            self._pending.add("market")
+            self._redraw()
+        self._update_preview()
+
+    def _update_preview(self) -> None:
+        form = self.main.query_one(OrderForm)
+        form.show_preview(self.engine.preview(form.request()), empty=not form.has_amounts())
+
+    @on(Button.Pressed, "#submit")
+    def _submit_pressed(self) -> None:
+        self.action_submit_order()
+
+    @on(Input.Submitted, "#order-form Input")
+    def _input_submitted(self) -> None:
+        self.action_submit_order()
+
+    def action_submit_order(self) -> None:
+        if self.screen is not self.main:
+            return
+        form = self.main.query_one(OrderForm)
+        if form.disabled:
+            self.notify("Order entry is disabled while in LOCKDOWN.", severity="error")
+            return
+        request = form.request()
+        if self.engine.execution_mode != "LIVE":
+            self._spawn(self._submit(request), "submit", "submit order")
+            return
+        value = self.engine.preview(request).value_zar
+        shown = zar(value) if value is not None else "an unknown value"
+        question = (f"LIVE order on VALR: {request.side} {request.quantity} {request.pair} @ {request.price}"
+                    f" ({shown}). Send it?")
+
+        def confirmed(answer: bool | None) -> None:
+            if answer:
+                self._spawn(self._submit(request), "submit", "submit order")
+
+        self.push_screen(ConfirmScreen(question, danger=True), confirmed)
+
+    async def _submit(self, request: OrderRequest) -> OrderResult:
+        result = await self.engine.submit(request)
+        kind = "simulated" if result.is_simulated else "LIVE"
+        self.notify(f"{result.order_id} ({kind}) {result.state.value}\ncorrelation {result.correlation_id}",
+                    title="Order accepted")
+        self.main.query_one(OrderForm).clear_amounts()
+        await self._load_orders_and_balances()
+        return result
+
+    # -- orders --------------------------------------------------------------------------------
+    def action_cancel_order(self) -> None:
+        if self.screen is not self.main:
+            return
+        table = self.main.query_one(OrdersTable)
+        cid = table.selected_correlation_id()
+        if cid is None:
+            self.notify("No order selected: ctrl+o focuses the orders table.", severity="warning")
+            return
+        state = table.order_state(cid)
+        question = f"Cancel order {cid} ({state})?"
+
+        def confirmed(answer: bool | None) -> None:
+            if answer:
+                self._spawn(self._cancel(cid), "cancel", "cancel order")
+
+        self.push_screen(ConfirmScreen(question), confirmed)
+
+    async def _cancel(self, correlation_id: str) -> None:
+        record = await self.engine.cancel(correlation_id)
+        self.notify(f"{record.correlation_id} is {record.state.value}", title="Cancel")
+        await self._load_orders_and_balances()
+
+    def action_focus_orders(self) -> None:
+        if self.screen is self.main:
+            self.main.query_one(OrdersTable).focus()
+
+    def action_focus_form(self) -> None:
+        if self.screen is self.main and not self.main.query_one(OrderForm).disabled:
+            self.main.query_one("#price", Input).focus()
+
+    # -- screens, safety, demo -----------------------------------------------------------------
+    def action_help(self) -> None:
+        rows = [(a.key, a.label, a.help) for a in ACTIONS]
+        if self.demo is not None:
+            faults = zip(DEMO_KEYS, self.demo.kinds[: len(DEMO_KEYS)], strict=True)
+            rows += [(key, f"Fault: {kind}", "simulator fault (demo)") for key, kind in faults]
+        rows.append(("ctrl+q", "Quit", "leave the app"))
+        self.push_screen(HelpScreen(rows))
+
+    def action_show_audit(self) -> None:
+        if not isinstance(self.screen, AuditScreen):
+            self.push_screen(AuditScreen(self.engine))
+
+    def action_show_journal(self) -> None:
+        if not isinstance(self.screen, JournalScreen):
+            self.push_screen(JournalScreen(self.engine))
+
+    def action_reconcile(self) -> None:
+        self._spawn(self._reconcile(), "reconcile", "reconcile now")
+
+    async def _reconcile(self) -> None:
+        report = await self.engine.reconcile_now()
+        text = f"max deviation {report.max_deviation_pct}% ({report.worst_currency or '—'}): {report.message}"
+        self.notify(text, title="Reconciliation " + ("OK" if report.ok else "FAILED"),
+                    severity="information" if report.ok else "error")
+        self._pending.update(("safety", "audit"))
+        self._redraw()
+
+    def action_unlock(self) -> None:
+        if self.engine.safety_status().state is not SafetyState.LOCKDOWN:
+            self.notify("Not in LOCKDOWN: nothing to unlock.")
+            return
+
+        def answered(request: UnlockRequest | None) -> None:
+            if request is not None:
+                self._spawn(self._unlock(request), "unlock", "unlock")
+
+        self.push_screen(UnlockScreen(), answered)
+
+    async def _unlock(self, request: UnlockRequest) -> None:
+        await self.engine.unlock(request.operator, request.reason, request.typed_confirmation)
+        self.notify(f"LOCKDOWN cleared by {request.operator}", title="Unlocked")
+        self._pending.add("safety")
+        self._redraw()
+
+    async def action_inject_fault(self, index: int) -> None:
+        if self.demo is None or index >= len(self.demo.kinds):
+            return
+        kind = self.demo.kinds[index]
+        self._spawn(self._inject(kind), f"fault-{kind}", f"inject {kind}")
+
+    async def _inject(self, kind: str) -> None:
+        assert self.demo is not None
+        self.notify(await self.demo.inject_fault(kind), title=f"Fault: {kind}", severity="warning")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "inject_fault":
+            return self.demo is not None and int(str(parameters[0])) < len(self.demo.kinds)
+        if action == "unlock":
+            return self.engine.safety_status().state is SafetyState.LOCKDOWN
+        return True
+
+    # -- command palette -----------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for a in ACTIONS:
+            yield SystemCommand(a.label, f"{a.help} ({a.key})", self._palette_callback(a.action))
+        if self.demo is not None:
+            for index, kind in enumerate(self.demo.kinds[: len(DEMO_KEYS)]):
+                yield SystemCommand(f"Fault: {kind}", f"inject the simulator's {kind} fault",
+                                    self._palette_fault(index))
+
+    def _palette_callback(self, action: str) -> Callable[[], Any]:
+        return lambda: self.run_action(action)
+
+    def _palette_fault(self, index: int) -> Callable[[], Any]:
+        return lambda: self.action_inject_fault(index)
+
+
+def run_app(engine: TradingEngineAPI, demo: DemoControls | None = None) -> int:
+    """Run the dashboard until the user quits; the return code is the App's (0 on a normal quit)."""
+    result = ValrApp(engine, demo=demo).run()
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,454 @@
+"""A deterministic, in-memory ``TradingEngineAPI`` for snapshot tests, screenshots and UI work.
+
+Frozen clock, fixed prices, a fixed bucket snapshot and plain lists for orders, audit rows and
+journal entries. ``scenario`` switches the whole picture (NORMAL, STALE, ESSENTIAL_ONLY,
+SAFE_IDLE, NEUTRAL, LOCKDOWN). ``preview`` applies the same rules as the order manager, with the
+same coded errors, so the order form can be exercised without the real core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from storage.audit import AuditEntry
+from valr_tui.config import Settings
+from valr_tui.errors import (
+    BelowMinimumError,
+    InsufficientBalanceError,
+    InvalidPriceError,
+    InvalidQuantityError,
+    InvalidSideError,
+    MarketOrderRejected,
+    OrderLimitExceeded,
+    OrderNotFoundError,
+    SpreadTooWideError,
+    StaleMarketDataError,
+    TradingHaltedError,
+    UnknownPairError,
+    ValrTuiError,
+)
+from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.exchange.models import Balance, BookLevel, OrderBook, Pair, Side, TickerData
+from valr_tui.exchange.rate_limiter import BucketSnapshot
+from valr_tui.trading.order_manager import parse_amount
+from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState, SafetyStatus, UnlockRefused
+from valr_tui.trading.views import (
+    ConnectionState,
+    EngineEventKind,
+    EngineListener,
+    ExecutionModeName,
+    JournalEntry,
+    MarketView,
+    OrderPreview,
+    OrderRecord,
+    OrderRequest,
+    OrderResult,
+    OrderState,
+    Outcome,
+    ReconciliationReport,
+)
+
+FROZEN_NOW = 1_760_000_000.0  # 2025-10-09 08:53:20 UTC: every age and timestamp derives from it
+STALE_AGE_S = 95.0
+
+
+class Scenario(StrEnum):
+    NORMAL = "NORMAL"
+    STALE = "STALE"
+    ESSENTIAL_ONLY = "ESSENTIAL_ONLY"
+    SAFE_IDLE = "SAFE_IDLE"
+    NEUTRAL = "NEUTRAL"
+    LOCKDOWN = "LOCKDOWN"
+
+
+_SAFETY: dict[Scenario, tuple[SafetyState, str]] = {
+    Scenario.NORMAL: (SafetyState.NORMAL, ""),
+    Scenario.STALE: (SafetyState.NORMAL, ""),
+    Scenario.ESSENTIAL_ONLY: (SafetyState.NORMAL, ""),
+    Scenario.SAFE_IDLE: (SafetyState.SAFE_IDLE, "market data unreachable for 95 s (limit 60 s)"),
+    Scenario.NEUTRAL: (SafetyState.NEUTRAL, "3 reconciliation runs in a row could not complete"),
+    Scenario.LOCKDOWN: (SafetyState.LOCKDOWN, "reconciliation mismatch 2.40% on ZAR (limit 1%)"),
+}
+
+_CONNECTION: dict[Scenario, ConnectionState] = {
+    Scenario.STALE: ConnectionState.REST,
+    Scenario.SAFE_IDLE: ConnectionState.DOWN,
+}
+
+PAIRS: dict[str, Pair] = {
+    "BTCZAR": Pair("BTCZAR", "BTC", "ZAR", Decimal(1), 8, Decimal("0.00001"), Decimal(100),
+                   Decimal(10), Decimal(5_000_000)),
+    "ETHZAR": Pair("ETHZAR", "ETH", "ZAR", Decimal(1), 8, Decimal("0.0002"), Decimal(5000),
+                   Decimal(10), Decimal(5_000_000)),
+}
+
+# last, bid, ask, previous close, base volume for each pair
+_PRICES: dict[str, tuple[str, str, str, str, str]] = {
+    "BTCZAR": ("1250000", "1249900", "1250100", "1231500", "12.48301550"),
+    "ETHZAR": ("45010", "45000", "45020", "45600", "318.20410000"),
+}
+# a gentle, fixed wave (per-mille offsets) so the sparkline has a shape without randomness
+_WAVE = (0, 3, 5, 4, 8, 11, 9, 6, 7, 12, 15, 13, 10, 9, 14, 18, 16, 12, 11, 15, 19, 17, 14, 16, 20)
+
+
+def _history(last: Decimal) -> tuple[Decimal, ...]:
+    top = max(_WAVE)
+    return tuple(last * (Decimal(1000) - top + w) / 1000 for w in _WAVE)
+
+
+def _book(pair: str, bid: Decimal, ask: Decimal) -> OrderBook:
+    step = PAIRS[pair].tick_size * (50 if pair == "BTCZAR" else 5)
+    size = Decimal("0.0125") if pair == "BTCZAR" else Decimal("0.35")
+    asks = tuple(BookLevel(ask + step * i, size * (i + 1), i + 1) for i in range(5))
+    bids = tuple(BookLevel(bid - step * i, size * (i + 2), i + 1) for i in range(5))
+    return OrderBook(pair, asks, bids, sequence=1000)
+
+
+def _ms(offset_s: float) -> int:
+    return int((FROZEN_NOW + offset_s) * 1000)
+
+
+def _order(
+    n: int, pair: str, side: Side, price: str, qty: str, filled: str, state: OrderState, age_s: float,
+    note: str = "",
+) -> OrderRecord:
+    return OrderRecord(
+        id=n, correlation_id=f"ord-seed{n:04d}", pair=pair, side=side, price=Decimal(price),
+        quantity=Decimal(qty), filled_quantity=Decimal(filled), fee_total=Decimal(0), state=state,
+        execution_mode="DRY_RUN", valr_order_id=f"DRY_seed{n:04d}", note=note,
+        created_at=_ms(-age_s), updated_at=_ms(-age_s / 2),
+    )
+
+
+def _seed_orders() -> list[OrderRecord]:
+    return [
+        _order(1, "BTCZAR", "BUY", "1200000", "0.002", "0", OrderState.OPEN, 600, "dip buy"),
+        _order(2, "ETHZAR", "SELL", "46000", "0.05", "0.02", OrderState.PARTIALLY_FILLED, 1800),
+        _order(3, "BTCZAR", "SELL", "1255000", "0.001", "0.001", OrderState.FILLED, 3600),
+        _order(4, "ETHZAR", "BUY", "44000", "0.03", "0", OrderState.CANCELLED, 7200),
+    ]
+
+
+def _audit(
+    n: int, age_s: float, event: str, message: str, *, severity: str = "INFO",
+    correlation_id: str | None = None, before: str | None = None, after: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    return AuditEntry(
+        id=n, occurred_at=_ms(-age_s), event_type=event, severity=severity,
+        correlation_id=correlation_id, execution_mode="DRY_RUN", state_before=before,
+        state_after=after, message=message, details=details or {},
+    )
+
+
+def _seed_audit() -> list[AuditEntry]:
+    return [
+        _audit(1, 7300, "ENGINE_START", "engine started in DRY_RUN"),
+        _audit(2, 7200, "ORDER_SUBMITTED", "BUY 0.03 ETHZAR @ 44000", correlation_id="ord-seed0004"),
+        _audit(3, 7100, "ORDER_CANCELLED", "cancelled by operator", correlation_id="ord-seed0004"),
+        _audit(4, 3600, "ORDER_SUBMITTED", "SELL 0.001 BTCZAR @ 1255000", correlation_id="ord-seed0003"),
+        _audit(5, 3500, "ORDER_FILLED", "filled 0.001 @ 1255000", correlation_id="ord-seed0003"),
+        _audit(6, 1800, "ORDER_SUBMITTED", "SELL 0.05 ETHZAR @ 46000", correlation_id="ord-seed0002"),
+        _audit(7, 900, "RECONCILIATION", "balances agree", correlation_id="rec-0001",
+               details={"outcome": "OK", "max_deviation_pct": "0.0000", "worst_currency": "ZAR"}),
+        _audit(8, 600, "ORDER_SUBMITTED", "BUY 0.002 BTCZAR @ 1200000", correlation_id="ord-seed0001"),
+        _audit(9, 300, "RECONCILIATION", "balances agree within tolerance", correlation_id="rec-0002",
+               details={"outcome": "OK", "max_deviation_pct": "0.0200", "worst_currency": "BTC"}),
+    ]
+
+
+def _journal(
+    n: int, pair: str, direction: str, qty: str, entry: str, exit_: str, fees: str, thesis: str,
+) -> JournalEntry:
+    pnl = Decimal(exit_) - Decimal(entry) - Decimal(fees)
+    if direction == "SHORT":
+        pnl = Decimal(entry) - Decimal(exit_) - Decimal(fees)
+    outcome: Outcome = "WIN" if pnl > Decimal("0.50") else "LOSS" if pnl < Decimal("-0.50") else "BREAKEVEN"
+    return JournalEntry(
+        id=n, pair=pair, direction="LONG" if direction == "LONG" else "SHORT", quantity=Decimal(qty),
+        entry_value_zar=Decimal(entry), exit_value_zar=Decimal(exit_), fees_zar=Decimal(fees),
+        pnl_zar=pnl, outcome=outcome, execution_mode="DRY_RUN", thesis=thesis,
+        correlation_ids=(f"ord-j{n}a", f"ord-j{n}b"), opened_at=_ms(-86_400 + n * 3600),
+        closed_at=_ms(-80_000 + n * 3600),
+    )
+
+
+def _seed_journal() -> list[JournalEntry]:
+    return [
+        _journal(1, "BTCZAR", "LONG", "0.002", "2430.00", "2496.00", "4.93", "breakout above 1.2m"),
+        _journal(2, "ETHZAR", "LONG", "0.05", "2300.00", "2241.50", "4.54", "mean reversion"),
+        _journal(3, "BTCZAR", "SHORT", "0.001", "1250.00", "1248.00", "2.00", "range top fade"),
+    ]
+
+
+class FakeEngine:
+    """Implements ``TradingEngineAPI`` in memory; every answer is a pure function of its state."""
+
+    def __init__(
+        self,
+        scenario: Scenario = Scenario.NORMAL,
+        *,
+        execution_mode: ExecutionModeName = "DRY_RUN",
+        settings: Settings | None = None,
+    ) -> None:
+        self.settings = settings or Settings(db_path=":memory:", log_path="")
+        self._mode: ExecutionModeName = execution_mode
+        self.scenario = scenario
+        self.now = FROZEN_NOW
+        self._listeners: list[EngineListener] = []
+        self._markets: dict[str, tuple[Decimal, Decimal]] = {
+            pair: (Decimal(p[1]), Decimal(p[2])) for pair, p in _PRICES.items()
+        }
+        self.orders_list = _seed_orders()
+        self.audit_list = _seed_audit()
+        self.journal_list = _seed_journal()
+        self.started = False
+        self.stopped = False
+        self.submitted: list[OrderRequest] = []
+        self.unlock_calls: list[tuple[str, str, str]] = []
+        self.reconcile_calls = 0
+
+    # -- plumbing for tests ---------------------------------------------------------------------
+    def clock(self) -> float:
+        return self.now
+
+    def set_scenario(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        kinds: tuple[EngineEventKind, ...] = ("safety", "market", "bucket")
+        for kind in kinds:
+            self.emit(kind)
+
+    def set_book_top(self, pair: str, bid: str, ask: str) -> None:
+        self._markets[pair] = (Decimal(bid), Decimal(ask))
+        self.emit("market")
+
+    def emit(self, kind: EngineEventKind) -> None:
+        for listener in list(self._listeners):
+            listener(kind)
+
+    def _add_audit(self, event: str, message: str, **kwargs: Any) -> None:
+        self.audit_list.append(_audit(len(self.audit_list) + 1, 0, event, message, **kwargs))
+        self.emit("audit")
+
+    # -- TradingEngineAPI -----------------------------------------------------------------------
+    @property
+    def execution_mode(self) -> ExecutionModeName:
+        return self._mode
+
+    @property
+    def pairs(self) -> tuple[str, ...]:
+        return tuple(PAIRS)
+
+    def market(self, pair: str) -> MarketView:
+        if pair not in PAIRS:
+            raise UnknownPairError(f"pair {pair[:20]!r} is unknown")
+        last, _bid, _ask, prev, volume = (Decimal(v) for v in _PRICES[pair])
+        bid, ask = self._markets[pair]
+        stale = self.scenario in (Scenario.STALE, Scenario.SAFE_IDLE)
+        updated_at = self.now - (STALE_AGE_S if stale else 1.5)
+        change = DecimalGateway.divide((last - prev) * 100, prev)
+        ticker = TickerData(
+            pair=pair, bid=bid, ask=ask, last=last, previous_close=prev, change_pct=change,
+            base_volume=volume, quote_volume=volume * last, high=last * Decimal("1.02"),
+            low=prev * Decimal("0.99"), created="2025-10-09T08:53:18.500Z", fetched_at=updated_at,
+            source="rest" if stale else "ws",
+        )
+        return MarketView(pair, ticker, _book(pair, bid, ask), updated_at, stale, _history(last))
+
+    def connection_state(self) -> ConnectionState:
+        return _CONNECTION.get(self.scenario, ConnectionState.WS)
+
+    def bucket_snapshot(self) -> BucketSnapshot:
+        cap = self.settings.rate_limit_capacity
+        floor = float(cap * self.settings.essential_threshold)
+        if self.scenario is Scenario.ESSENTIAL_ONLY:
+            return BucketSnapshot(42.0, cap, 10.0, floor, True, 12.5, 4210, 37)
+        return BucketSnapshot(540.0, cap, 10.0, floor, False, 0.0, 1873, 0)
+
+    def safety_status(self) -> SafetyStatus:
+        state, reason = _SAFETY[self.scenario]
+        conditions: dict[SafetyState, str] = {} if state is SafetyState.NORMAL else {state: reason}
+        return SafetyStatus(state, reason, self.now - 42, conditions)
+
+    def preview(self, request: OrderRequest) -> OrderPreview:
+        problems: list[ValrTuiError] = []
+        if str(request.order_type).strip().upper() != "LIMIT":
+            problems.append(MarketOrderRejected(f"{str(request.order_type)[:20]!r} orders are not allowed"))
+        side = str(request.side).strip().upper()
+        if side not in ("BUY", "SELL"):
+            problems.append(InvalidSideError(f"side {str(request.side)[:20]!r} must be BUY or SELL"))
+        pair = PAIRS.get(str(request.pair).strip().upper())
+        if pair is None:
+            problems.append(UnknownPairError(f"pair {str(request.pair)[:20]!r} is unknown on VALR"))
+        price = quantity = value = None
+        try:
+            price = parse_amount(request.price, "price", InvalidPriceError)
+        except InvalidPriceError as exc:
+            problems.append(exc)
+        try:
+            quantity = parse_amount(request.quantity, "quantity", InvalidQuantityError)
+        except InvalidQuantityError as exc:
+            problems.append(exc)
+        if price is not None and quantity is not None:
+            value = DecimalGateway.multiply(price, quantity)
+        if pair is not None:
+            problems.extend(self._pair_problems(pair, price, quantity, value))
+        if value is not None and value > self.settings.max_order_zar:
+            problems.append(OrderLimitExceeded(
+                f"order value {DecimalGateway.format_zar(value)} is above the MAX_ORDER_ZAR limit"
+                f" of {DecimalGateway.format_zar(self.settings.max_order_zar)}"
+            ))
+        if pair is not None:
+            problems.extend(self._market_problems(pair.symbol))
+        status = self.safety_status()
+        if not status.allows_new_orders:
+            problems.append(TradingHaltedError(f"new orders refused: {status.state.label} ({status.reason})"))
+        if value is not None and side == "BUY" and value > self._zar_available():
+            problems.append(InsufficientBalanceError(
+                f"paper wallet has {DecimalGateway.to_wire(self._zar_available())} ZAR available"
+            ))
+        return OrderPreview(value, tuple(problems))
+
+    def _pair_problems(
+        self, pair: Pair, price: Decimal | None, quantity: Decimal | None, value: Decimal | None
+    ) -> list[ValrTuiError]:
+        problems: list[ValrTuiError] = []
+        if price is not None and price % pair.tick_size != 0:
+            problems.append(InvalidPriceError(
+                f"price {DecimalGateway.to_wire(price)} is not a multiple of {pair.symbol}'s tick size"
+                f" {DecimalGateway.to_wire(pair.tick_size)}"
+            ))
+        if quantity is not None:
+            places = -int(quantity.normalize().as_tuple().exponent)
+            if places > pair.base_decimal_places:
+                problems.append(InvalidQuantityError(
+                    f"quantity has {places} decimals; {pair.symbol} allows {pair.base_decimal_places}"
+                ))
+            if quantity < pair.min_base_amount:
+                problems.append(BelowMinimumError(
+                    f"quantity {DecimalGateway.to_wire(quantity)} is below {pair.symbol}'s minimum of"
+                    f" {DecimalGateway.to_wire(pair.min_base_amount)} {pair.base_currency}"
+                ))
+        if value is not None and value < pair.min_quote_amount:
+            problems.append(BelowMinimumError(
+                f"order total {DecimalGateway.format_zar(value)} is below the minimum of"
+                f" {DecimalGateway.format_zar(pair.min_quote_amount)}"
+            ))
+        return problems
+
+    def _market_problems(self, symbol: str) -> list[ValrTuiError]:
+        view = self.market(symbol)
+        if view.stale:
+            return [StaleMarketDataError(f"{symbol} data is {STALE_AGE_S:.0f} s old (limit 30 s)")]
+        assert view.ticker is not None
+        if view.ticker.spread_pct > self.settings.max_spread_pct:
+            pct = DecimalGateway.quantize(view.ticker.spread_pct, Decimal("0.01"))
+            return [SpreadTooWideError(
+                f"{symbol} spread {pct}% exceeds MAX_SPREAD_PCT {self.settings.max_spread_pct}%"
+            )]
+        return []
+
+    def _zar_available(self) -> Decimal:
+        reserved = sum(
+            (o.value_zar for o in self.orders_list if o.state.is_open and o.side == "BUY"), Decimal(0)
+        )
+        return self.settings.dry_run_wallet_zar - reserved
+
+    async def submit(self, request: OrderRequest) -> OrderResult:
+        self.submitted.append(request)
+        n = len(self.orders_list) + 1
+        correlation_id = f"ord-test{n:04d}"
+        problems = self.preview(request).problems
+        if problems:
+            first = problems[0]
+            self._add_audit("ORDER_REJECTED", f"{first.code}: {first.message}", severity="WARNING",
+                            correlation_id=correlation_id)
+            raise first
+        side: Side = "BUY" if str(request.side).strip().upper() == "BUY" else "SELL"
+        order_id = f"DRY_{n:04d}" if self._mode == "DRY_RUN" else f"valr-{n:04d}"
+        record = OrderRecord(
+            id=n, correlation_id=correlation_id, pair=str(request.pair).strip().upper(), side=side,
+            price=DecimalGateway.to_decimal(request.price),
+            quantity=DecimalGateway.to_decimal(request.quantity),
+            filled_quantity=Decimal(0), fee_total=Decimal(0), state=OrderState.OPEN,
+            execution_mode=self._mode, valr_order_id=order_id, note=request.note,
+            created_at=_ms(0), updated_at=_ms(0),
+        )
+        self.orders_list.append(record)
+        self._add_audit("ORDER_SUBMITTED", f"{side} {request.quantity} {record.pair} @ {request.price}",
+                        correlation_id=correlation_id)
+        self.emit("orders")
+        return OrderResult(correlation_id, order_id, OrderState.OPEN, self._mode)
+
+    async def cancel(self, correlation_id: str) -> OrderRecord:
+        for index, order in enumerate(self.orders_list):
+            if order.correlation_id == correlation_id:
+                if not order.state.is_open:
+                    raise OrderNotFoundError(
+                        f"order {correlation_id[:60]!r} is {order.state.value}, not open")
+                cancelled = replace(order, state=OrderState.CANCELLED, updated_at=_ms(0))
+                self.orders_list[index] = cancelled
+                self._add_audit("ORDER_CANCELLED", "cancelled by operator", correlation_id=correlation_id)
+                self.emit("orders")
+                return cancelled
+        raise OrderNotFoundError(f"no order {correlation_id[:60]!r}")
+
+    async def orders(self, limit: int = 100) -> list[OrderRecord]:
+        return sorted(self.orders_list, key=lambda o: o.created_at, reverse=True)[:limit]
+
+    async def balances(self) -> list[Balance]:
+        zar_total = self.settings.dry_run_wallet_zar
+        zar_free = self._zar_available()
+        return [
+            Balance("ZAR", zar_free, zar_total - zar_free, zar_total),
+            Balance("BTC", Decimal("0.00350000"), Decimal(0), Decimal("0.00350000")),
+            Balance("ETH", Decimal("0.03000000"), Decimal("0.05000000"), Decimal("0.08000000")),
+        ]
+
+    async def audit(self, correlation_id: str | None = None, limit: int = 200) -> list[AuditEntry]:
+        rows = [a for a in self.audit_list if correlation_id is None or a.correlation_id == correlation_id]
+        return sorted(rows, key=lambda a: (a.occurred_at, a.id), reverse=True)[:limit]
+
+    async def journal(self, limit: int = 200) -> list[JournalEntry]:
+        return sorted(self.journal_list, key=lambda j: j.closed_at, reverse=True)[:limit]
+
+    async def reconcile_now(self) -> ReconciliationReport:
+        self.reconcile_calls += 1
+        mismatch = self.scenario is Scenario.LOCKDOWN
+        deviation = Decimal("2.40") if mismatch else Decimal("0.02")
+        report = ReconciliationReport(
+            ok=not mismatch, completed=True, max_deviation_pct=deviation, worst_currency="ZAR",
+            message="mismatch above 1%" if mismatch else "balances agree within tolerance",
+            correlation_ids=(f"rec-{self.reconcile_calls + 2:04d}",),
+        )
+        self._add_audit(
+            "RECONCILIATION", report.message, severity="CRITICAL" if mismatch else "INFO",
+            correlation_id=report.correlation_ids[0],
+            details={"outcome": "MISMATCH" if mismatch else "OK",
+                     "max_deviation_pct": DecimalGateway.to_wire(deviation), "worst_currency": "ZAR"},
+        )
+        return report
+
+    async def unlock(self, operator: str, reason: str, typed_confirmation: str) -> None:
+        self.unlock_calls.append((operator, reason, typed_confirmation))
+        if self.scenario is not Scenario.LOCKDOWN:
+            raise UnlockRefused("not in LOCKDOWN")
+        if typed_confirmation.strip() != UNLOCK_PHRASE or not operator.strip() or not reason.strip():
+            raise UnlockRefused()
+        self._add_audit("UNLOCK", f"unlocked by {operator.strip()}: {reason.strip()}",
+                        before="LOCKDOWN", after="NORMAL")
+        self.set_scenario(Scenario.NORMAL)
+
+    def subscribe(self, listener: EngineListener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    async def start(self) -> None:
+        self.started = True
+
+    async def stop(self) -> None:
+        self.stopped = True

@@ -1,0 +1,40 @@
+"""Small display helpers shared by the widgets. Money always goes through the Decimal Gateway."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+from valr_tui.exchange.decimal_gateway import DecimalGateway
+
+PCT = Decimal("0.01")
+
+
+def zar(value: Decimal, *, symbol: bool = True) -> str:
+    return DecimalGateway.format_zar(value, symbol=symbol)
+
+
+def crypto(value: Decimal) -> str:
+    return DecimalGateway.format_crypto(value)
+
+
+def pct(value: Decimal, *, signed: bool = False) -> str:
+    q = DecimalGateway.quantize(value, PCT)
+    return f"{q:+}%" if signed else f"{q}%"
+
+
+def age(seconds: float | None) -> str:
+    """'1.5 s', '95 s', '4 m 10 s'; '—' when never updated."""
+    if seconds is None:
+        return "never"
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes} m {rest:02d} s"
+
+
+def clock_text(epoch_ms: int) -> str:
+    """UTC 'MM-DD HH:MM:SS': sortable within a year and independent of the machine's zone."""
+    return time.strftime("%m-%d %H:%M:%S", time.gmtime(epoch_ms / 1000))

@@ -1,0 +1,1 @@
+"""Secondary screens (audit, journal, help) and the modals (confirm, unlock)."""

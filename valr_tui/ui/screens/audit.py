@@ -1,0 +1,71 @@
+"""The audit view: institutional_audit newest first, filter by correlation id, reconciliation rows."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from valr_tui.trading.views import TradingEngineAPI
+from valr_tui.ui.format import clock_text
+
+RECONCILIATION_EVENT = "RECONCILIATION"
+
+
+class AuditScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back", id="audit_back")]
+
+    def __init__(self, engine: TradingEngineAPI) -> None:
+        super().__init__(id="audit-screen")
+        self.engine = engine
+
+    def compose(self) -> ComposeResult:
+        yield Static("[b]Audit[/b]  institutional_audit, newest first", id="audit-title")
+        yield Input(placeholder="filter by correlation id (enter; empty shows all)", id="cid-filter")
+        audit: DataTable[str] = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
+        audit.border_title = "Events"
+        yield audit
+        recon: DataTable[str] = DataTable(id="recon-table", cursor_type="row")
+        recon.border_title = "Reconciliation (ctrl+r: reconcile now)"
+        yield recon
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#audit-table", DataTable).add_columns(
+            "Time (UTC)", "Event", "Severity", "Correlation id", "State", "Message")
+        self.query_one("#recon-table", DataTable).add_columns(
+            "Time (UTC)", "Outcome", "Max deviation", "Worst", "Correlation id", "Message")
+        self.reload()
+
+    @on(Input.Submitted, "#cid-filter")
+    def _filter(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self.app.run_worker(self._load(), group="audit", exclusive=True, exit_on_error=False,
+                            description="load audit")
+
+    async def _load(self) -> None:
+        cid = self.query_one("#cid-filter", Input).value.strip() or None
+        entries = await self.engine.audit(cid)
+        audit = self.query_one("#audit-table", DataTable)
+        recon = self.query_one("#recon-table", DataTable)
+        audit.clear()
+        recon.clear()
+        for e in entries:
+            change = f"{e.state_before}→{e.state_after}" if e.state_before or e.state_after else ""
+            audit.add_row(clock_text(e.occurred_at), e.event_type, e.severity, e.correlation_id or "—",
+                          change, e.message, key=str(e.id))
+            if e.event_type == RECONCILIATION_EVENT:
+                recon.add_row(
+                    clock_text(e.occurred_at), str(e.details.get("outcome", "?")),
+                    f"{e.details.get('max_deviation_pct', '?')}%", str(e.details.get("worst_currency", "")),
+                    e.correlation_id or "—", e.message, key=str(e.id),
+                )
+        where = f" for {cid}" if cid else ""
+        self.query_one("#audit-title", Static).update(
+            f"[b]Audit[/b]  {len(entries)} events{where}, newest first  (esc: back)")

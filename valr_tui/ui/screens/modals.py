@@ -1,0 +1,133 @@
+"""Modals: yes/no confirmation, the operator unlock of LOCKDOWN, and the key help."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from valr_tui.trading.safety import UNLOCK_PHRASE
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Ask a yes/no question; dismisses with True only on an explicit yes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes", id="confirm_yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm_no"),
+    ]
+
+    def __init__(self, question: str, *, danger: bool = False) -> None:
+        super().__init__(classes="-danger" if danger else "")
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Static(escape(self.question), id="question")
+            with Horizontal(classes="buttons"):
+                yield Button("Yes (y)", id="yes", variant="error", compact=True)
+                yield Button("No (n)", id="no", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()  # the safe answer is the default
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+@dataclass(frozen=True, slots=True)
+class UnlockRequest:
+    operator: str
+    reason: str
+    typed_confirmation: str
+
+
+class UnlockScreen(ModalScreen[UnlockRequest | None]):
+    """Operator name, reason and the typed phrase. Refuses locally until all three are right."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="unlock_cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="unlock-dialog", classes="dialog"):
+            yield Static(
+                "[b]Unlock LOCKDOWN[/b]\nTrading resumes only after this. The unlock is audited"
+                " with your name and reason.", id="unlock-title",
+            )
+            yield Label("Operator name")
+            yield Input(id="operator", max_length=80)
+            yield Label("Reason")
+            yield Input(id="reason", max_length=200)
+            yield Label(f"Type {UNLOCK_PHRASE} to confirm")
+            yield Input(id="phrase", max_length=20)
+            yield Static(id="unlock-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Unlock", id="unlock", variant="error", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#operator", Input).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self._try_unlock()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "unlock":
+            self._try_unlock()
+        else:
+            self.dismiss(None)
+
+    def _try_unlock(self) -> None:
+        operator = self.query_one("#operator", Input).value.strip()
+        reason = self.query_one("#reason", Input).value.strip()
+        phrase = self.query_one("#phrase", Input).value
+        error = self.query_one("#unlock-error", Static)
+        if not operator or not reason:
+            error.update("[$error]VALR-SAF-002[/] operator name and reason are both required")
+        elif phrase.strip() != UNLOCK_PHRASE:
+            error.update(f"[$error]VALR-SAF-002[/] type {UNLOCK_PHRASE} exactly (capitals) to confirm")
+        else:
+            self.dismiss(UnlockRequest(operator, reason, phrase))
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key the app knows, from the same table the footer and palette use."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "close", "Close", id="help_close"),
+    ]
+
+    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        lines = ["[b]Keys[/b]   (ctrl+p opens the command palette with every action)", ""]
+        lines += [f"  [b]{escape(key):<16}[/b] {escape(text)} — {escape(help_)}"
+                  for key, text, help_ in self.rows]
+        lines += [
+            "",
+            "[b]Order form[/b]  tab / shift+tab move between fields; enter on a Select opens it;",
+            "the preview under the form lists every problem with its code; ctrl+s submits.",
+            "[b]Orders[/b]  focus the table and ctrl+x cancels the selected order (asks first).",
+        ]
+        with VerticalScroll(id="help-dialog", classes="dialog"):
+            yield Static("\n".join(lines))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

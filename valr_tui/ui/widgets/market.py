@@ -1,0 +1,118 @@
+"""Ticker panes (one per pair) and the spread/depth pane."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Sparkline, Static
+
+from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.trading.views import MarketView
+from valr_tui.ui.format import age, crypto, pct, zar
+
+
+def _sparkline_points(history: tuple[Decimal, ...]) -> list[float]:
+    # Display geometry only (bar heights), never an amount: relative position in the range.
+    if not history:
+        return [0.0]
+    low, high = min(history), max(history)
+    span = high - low or Decimal(1)
+    return [float((price - low) / span) for price in history]
+
+
+def _qty(quantity: Decimal) -> str:
+    """Book sizes, shortened to fit the depth view (display only; orders use exact values)."""
+    text = DecimalGateway.to_wire(quantity)
+    if len(text) <= 6:
+        return text
+    return DecimalGateway.to_wire(DecimalGateway.quantize(quantity, Decimal("0.001")))
+
+
+class TickerPane(Vertical):
+    """Last, bid, ask, 24 h change, volume, a sparkline and the data age for one pair."""
+
+    def __init__(self, pair: str) -> None:
+        super().__init__(id=f"ticker-{pair}", classes="pane ticker")
+        self.pair = pair
+        self.border_title = pair
+        self._view: MarketView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id=f"ticker-body-{self.pair}", classes="ticker-body")
+        yield Sparkline([0.0], id=f"spark-{self.pair}", classes="spark")
+        yield Static(id=f"ticker-age-{self.pair}", classes="ticker-age")
+
+    def show(self, view: MarketView, now: float) -> None:
+        self._view = view
+        body = self.query_one(f"#ticker-body-{self.pair}", Static)
+        ticker = view.ticker
+        if ticker is None:
+            body.update("no market data yet")
+        else:
+            colour = "$success" if ticker.change_pct >= 0 else "$error"
+            arrow = "▲" if ticker.change_pct >= 0 else "▼"
+            body.update(
+                f"Last [b]{zar(ticker.last)}[/b]\n"
+                f"Bid  {zar(ticker.bid)}\n"
+                f"Ask  {zar(ticker.ask)}\n"
+                f"24h  [{colour}]{arrow} {pct(ticker.change_pct, signed=True)}[/]"
+                f"  Vol {crypto(ticker.base_volume)}"
+            )
+        self.query_one(f"#spark-{self.pair}", Sparkline).data = _sparkline_points(view.history)
+        self.set_class(view.stale, "-stale")
+        self.show_age(now)
+
+    def show_age(self, now: float) -> None:
+        if self._view is None:
+            return
+        label = self.query_one(f"#ticker-age-{self.pair}", Static)
+        text = f"age {age(self._view.age(now))}"
+        label.update(f"[reverse $warning] STALE [/] {text}" if self._view.stale else text)
+
+
+class SpreadPane(Vertical):
+    """Spread in ZAR and % against MAX_SPREAD_PCT for each pair, and the top 5 levels of one book."""
+
+    def __init__(self, max_spread_pct: Decimal) -> None:
+        super().__init__(id="spread", classes="pane")
+        self.border_title = "Spread & depth"
+        self.max_spread_pct = max_spread_pct
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="spread-lines")
+        yield Static(id="depth")
+
+    def show(self, views: list[MarketView], depth_pair: str) -> None:
+        lines = []
+        for view in views:
+            if view.ticker is None:
+                lines.append(f"{view.pair}  no data")
+                continue
+            spread_pct = view.ticker.spread_pct
+            wide = spread_pct > self.max_spread_pct or view.ticker.crossed
+            mark = "[reverse $error] WIDE [/]" if wide else "[$success]ok[/]"
+            if view.ticker.crossed:
+                mark = "[reverse $error] CROSSED [/]"
+            lines.append(
+                f"{view.pair} {zar(view.ticker.spread)} = {pct(spread_pct)}"
+                f" (max {pct(self.max_spread_pct)}) {mark}"
+            )
+        self.query_one("#spread-lines", Static).update("\n".join(lines))
+        self.query_one("#depth", Static).update(self._depth(views, depth_pair))
+
+    @staticmethod
+    def _depth(views: list[MarketView], pair: str) -> str:
+        book = next((v.book for v in views if v.pair == pair), None)
+        if book is None:
+            return f"{pair}: no order book"
+        rows = [f"[b]{pair:<11}[/b] bids {'':7} asks"]
+        for i in range(5):
+            bid = book.bids[i] if i < len(book.bids) else None
+            ask = book.asks[i] if i < len(book.asks) else None
+            left = (f"[$success]{zar(bid.price, symbol=False):>12}[/] {_qty(bid.quantity):<6}"
+                    if bid else " " * 19)
+            right = f"[$error]{zar(ask.price, symbol=False):>12}[/] {_qty(ask.quantity)}" if ask else ""
+            rows.append(f"{left}  {right}")
+        return "\n".join(rows)
