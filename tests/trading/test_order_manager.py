@@ -266,3 +266,22 @@ async def test_live_needs_credentials_and_dry_run_needs_a_paper_engine() -> None
     assert isinstance(error, ConfigError)
     _, error = await _create(live_settings(), FakeClient(), False)
     assert error is None
+
+
+async def test_the_real_market_rules_are_applied_when_none_is_injected() -> None:
+    from tests.trading.order_fakes import PAIRS as pairs
+
+    db = await open_db()
+    clock = ManualClock()
+    market = FakeMarket()
+    cfg = settings()
+    manager = await OrderManager.create(cfg, db, SafetyController(db, clock), market, pairs,
+                                        FakeClient(), PaperEngine(cfg, db, clock), clock)
+    assert manager.preview(req()).ok
+    market.views["BTCZAR"] = view("BTCZAR", "1000000", "1020000")  # 2 % spread > 1 %
+    assert [p.code for p in manager.preview(req()).problems] == ["VALR-MKT-001"]
+    market.views["BTCZAR"] = view("BTCZAR", "1001000", "1000000")  # crossed
+    assert [p.code for p in manager.preview(req()).problems] == ["VALR-MKT-001"]
+    market.views["BTCZAR"] = FakeMarket().views["BTCZAR"]
+    clock.advance(31)  # older than STALE_AFTER_S
+    assert [p.code for p in manager.preview(req()).problems] == ["VALR-MKT-002"]
