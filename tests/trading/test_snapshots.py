@@ -14,7 +14,9 @@ from valr_tui.errors import StorageError
 D = Decimal
 
 
-def row(pair: str = "BTCZAR", at: int = 1_000, last: str = "1000000.12345678", source: str = "ws") -> SnapshotRow:
+def row(
+    pair: str = "BTCZAR", at: int = 1_000, last: str = "1000000.12345678", source: str = "ws"
+) -> SnapshotRow:
     return SnapshotRow(pair, D("999999.5"), D("1000001.5"), D(last), D("0.0002"), source, at)  # type: ignore[arg-type]
 
 
