@@ -112,6 +112,7 @@ class FakeClient:
     place_error_after_placing: bool = False  # the order lands, but the answer is lost
     get_error: ValrTuiError | None = None
     cancel_error: ValrTuiError | None = None
+    balance_error: ValrTuiError | None = None
 
     @property
     def order_calls(self) -> list[tuple[str, Any]]:
@@ -160,6 +161,8 @@ class FakeClient:
 
     async def get_balances(self) -> list[Balance]:
         self.calls.append(("get_balances", None))
+        if self.balance_error is not None:
+            raise self.balance_error
         return list(self.balances)
 
 
@@ -178,7 +181,7 @@ def fill_on_exchange(client: FakeClient, cid: str, quantity: str, price: str, tr
     )
     client.trades.append(AccountTrade(
         status.pair, status.side, D(price), D(quantity), D("0.00000100"), "BTC", status.order_id,
-        "", trade_id, 1, cid,
+        "2026-11-24T10:00:00.123Z", trade_id, 1, cid,
     ))
 
 

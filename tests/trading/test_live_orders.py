@@ -107,9 +107,11 @@ async def test_no_credentials_in_the_database() -> None:
 
 
 async def test_live_balance_check_uses_last_known_exchange_balances() -> None:
-    h = await build(live_settings())
+    client = FakeClient(balance_error=ExchangeUnavailableError("down"))
+    h = await build(live_settings(), client=client)  # start-up could not load the balances
     with pytest.raises(InsufficientBalanceError, match="not known yet"):
         await h.manager.submit(REQUEST)
+    client.balance_error = None
     await h.manager.refresh_balances()
     result = await h.manager.submit(OrderRequest("BTCZAR", "SELL", "1001000", "0.004"))
     assert result.state is OrderState.SUBMITTED
@@ -227,6 +229,7 @@ async def test_sync_records_each_fill_once_and_follows_the_status() -> None:
     assert record.fee_total == D("0.000002")
     fills = await FillRepository(h.db).for_order(cid, "LIVE")
     assert [f.trade_id for f in fills] == ["t-1", "t-2"]
+    assert fills[0].traded_at == 1795514400123  # VALR's tradedAt, not the time we saw it
     assert (await events(h.db, cid)).count("ORDER_FILL") == 2
 
 

@@ -201,3 +201,18 @@ async def test_cancel_and_insufficient_funds_on_the_paper_book() -> None:
     events = [e.event_type for e in await AuditRepository(h.db).query(
         correlation_id=record.correlation_id, newest_first=False)]
     assert events == ["ORDER_ACCEPTED", "ORDER_OPEN", "ORDER_CANCELLED"]
+
+
+async def test_stale_views_never_fill_and_a_restart_waits_for_a_new_trade(tmp_path: Path) -> None:
+    path = str(tmp_path / "paper.db")
+    clock = ManualClock()
+    h = await build(db=await open_db(path), clock=clock)
+    await h.manager.submit(buy("999000", "0.001"))
+    through = view("BTCZAR", "998000", "999500", "998000")
+    stale = type(through)(through.pair, through.ticker, None, through.updated_at, True)
+    assert await paper(h).on_market(stale) == 0
+    await close_dbs()
+    reborn = PaperEngine(settings(), await open_db(path), clock)
+    await reborn.load()
+    assert await reborn.on_market(through) == 0  # the last price is only recorded
+    assert await reborn.on_market(view("BTCZAR", "998000", "999500", "997000")) == 1

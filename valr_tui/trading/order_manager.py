@@ -15,6 +15,7 @@ import importlib
 import logging
 import re
 from collections.abc import Callable, Mapping, MutableMapping
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 from uuid import uuid4
@@ -74,7 +75,7 @@ class OrderClient(Protocol):
     """The part of ``VALRClient`` the order manager uses."""
 
     async def place_limit_order(
-        self, pair: str, side: str, quantity: Decimal, price: Decimal, customer_order_id: str,
+        self, pair: str, side: Side, quantity: Decimal, price: Decimal, customer_order_id: str,
         *, post_only: bool = False, time_in_force: str = "GTC",
     ) -> OrderAck: ...
 
@@ -119,6 +120,17 @@ _VALR_STATUS = {
     "Failed": OrderState.FAILED,
 }
 _FINAL = frozenset({OrderState.FILLED, OrderState.CANCELLED, OrderState.FAILED})
+
+
+def iso_to_epoch_ms(text: str, default: int) -> int:
+    """VALR's ISO 8601 timestamp (``2024-01-01T10:00:00.123Z``) as epoch ms; ``default`` if unreadable."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return default
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
 
 
 def state_from_valr(status: OrderStatus) -> OrderState:
@@ -247,6 +259,10 @@ class OrderManager:
             await audit.record(now, "LIVE_TRADING_ENABLED", "LIVE trading confirmed: real orders",
                                severity="WARNING", execution_mode="LIVE")
             log.warning("[LIVE] LIVE trading confirmed: orders go to the exchange")
+            try:  # the LIVE balance check needs a first view of the account
+                await manager.refresh_balances()
+            except ValrTuiError as exc:
+                log.warning("[LIVE] balances not loaded yet (%s): orders wait for the next sync", exc.code)
         else:
             assert paper is not None
             await paper.load()
@@ -469,17 +485,12 @@ class OrderManager:
                 order.pair, order.side, order.quantity, order.price, order.correlation_id,
                 post_only=post_only,
             )
-        except (ExchangeUnavailableError, MalformedResponseError) as exc:
-            if exc.details.get("order_state") == "not_sent":
-                await self._mark_failed(record, exc, "the request was not sent")
-                raise
-            return await self._leave_pending(record, exc, olog)
-        except ExchangeError as exc:  # a definite answer: VALR refused it
-            await self._mark_failed(record, exc, "VALR refused the order")
-            olog.warning("VALR refused: %s", exc)
-            raise
-        except ValrTuiError as exc:  # rate limited before sending, missing credentials...
-            await self._mark_failed(record, exc, "the request was not sent")
+        except ValrTuiError as exc:
+            if self._is_ambiguous(exc):
+                return await self._leave_pending(record, exc, olog)
+            await self._mark_failed(record, exc, "VALR refused the order" if isinstance(
+                exc, ExchangeError) else "the order was not placed")
+            olog.warning("not placed: %s", exc)
             raise
         except Exception as exc:  # anything unexpected may have left the building: ambiguous
             return await self._leave_pending(record, ExchangeUnavailableError(type(exc).__name__), olog)
@@ -500,6 +511,17 @@ class OrderManager:
         self._notify()
         return OrderResult(order.correlation_id, ack.order_id, OrderState.SUBMITTED, "LIVE",
                            "accepted by VALR for processing")
+
+    @staticmethod
+    def _is_ambiguous(exc: ValrTuiError) -> bool:
+        """Could the order be on the exchange? The client says so in ``order_state``; without
+        that word, a timeout/5xx or an unreadable 202 may have placed it."""
+        state = exc.details.get("order_state")
+        if state == "unknown":
+            return True
+        if state in ("not_sent", "not_placed"):
+            return False
+        return isinstance(exc, (ExchangeUnavailableError, MalformedResponseError))
 
     async def _leave_pending(self, record: OrderRecord, exc: ValrTuiError, olog: _OrderLog) -> OrderResult:
         await self._audit_order(
@@ -685,7 +707,8 @@ class OrderManager:
             async with self.db.transaction() as tx:
                 await FillRepository.insert(
                     tx, record, trade_id=trade.trade_id, price=trade.price, quantity=trade.quantity,
-                    fee=trade.fee, fee_currency=trade.fee_currency, is_maker=True, traded_at_ms=now,
+                    fee=trade.fee, fee_currency=trade.fee_currency, is_maker=True,
+                    traded_at_ms=iso_to_epoch_ms(trade.traded_at, now),
                 )
                 await OrderRepository.update(
                     tx, record.id, now, filled_quantity=record.filled_quantity + trade.quantity,

@@ -250,6 +250,8 @@ class PaperEngine:
     async def on_market(self, view: MarketView) -> int:
         """Fill resting orders of ``view.pair`` that the market traded through. Returns the count."""
         fills = 0
+        if view.stale:
+            return 0  # never fill on data the market rules would refuse to trade on
         async with self._lock:
             for resting in [r for r in self._open.values() if r.record.pair == view.pair]:
                 for price, quantity in self._maker_fills(resting, view):
@@ -303,7 +305,10 @@ class PaperEngine:
         if remaining <= 0:
             return []
         last = view.ticker.last if view.ticker else None
-        if last is not None and last > 0 and last != resting.last_seen and (
+        # A trade-through needs a trade we had not seen: after a restart the first view only
+        # records the last price (last_seen is None until then).
+        seen = resting.last_seen
+        if last is not None and last > 0 and seen is not None and last != seen and (
             last < order.price if order.side == "BUY" else last > order.price
         ):
             return [(order.price, remaining)]  # a new trade went through our price
