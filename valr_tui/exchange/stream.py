@@ -86,6 +86,14 @@ def parse_message(raw: str | bytes, fetched_at: float) -> StreamUpdate | None:
         raise MalformedResponseError(f"stream: {kind} has an unexpected shape") from None
 
 
+def _is_pong(frame: str | bytes) -> bool:
+    try:
+        message = loads(frame)
+    except (ValueError, DecimalError, RecursionError):
+        return False
+    return isinstance(message, Mapping) and message.get("type") == "PONG"
+
+
 def _with_pair(data: Mapping[str, Any], pair: object, key: str) -> Mapping[str, Any]:
     """VALR puts the pair in the envelope; some payloads repeat it, some do not."""
     if key in data or not isinstance(pair, str):
@@ -120,6 +128,7 @@ class MarketStream:
         self.state = StreamState.DOWN
         self.connections = 0  # successful handshakes so far (reconnects show up here)
         self.pings_sent = 0
+        self.pongs_received = 0
 
     def __repr__(self) -> str:
         return f"MarketStream(url={self._url!r}, pairs={self._pairs!r}, state={self.state})"
@@ -207,6 +216,8 @@ class MarketStream:
         except MalformedResponseError as exc:
             log.warning("skipping a malformed stream message: %s", exc.message)
             return None
+        if update is None and _is_pong(frame):
+            self.pongs_received += 1
         if isinstance(update, OrderBook) and update.crossed:
             log.warning(
                 "crossed orderbook on the stream for %s: bid %s > ask %s",
