@@ -183,6 +183,8 @@ class TradingEngine:
                 await asyncio.sleep(PAIRS_RETRY_S)
                 continue
             self._pairs_meta.update({p.symbol: p for p in pairs if p.symbol in self.settings.pairs})
+            if self.order_manager is not None:
+                self.order_manager.pairs.update(self._pairs_meta)
             self._emit("market")
 
     async def _process_market_for_fills(self) -> None:
