@@ -30,8 +30,9 @@ class SignedClient:
     """httpx over loopback; signs each request over the raw path+query and the exact body bytes.
     Each call gets a fresh millisecond so identical requests are not replays."""
 
-    def __init__(self, http: httpx.AsyncClient, clock: ManualClock, key: str = API_KEY,
-                 secret: str = API_SECRET) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, clock: ManualClock, key: str = API_KEY, secret: str = API_SECRET
+    ) -> None:
         self.http = http
         offsets = itertools.count()
         self.signer = VALRSigner(key, secret, clock_ms=lambda: int(clock() * 1000) + next(offsets))

@@ -75,7 +75,9 @@ def test_unknown_pair_in_configuration_is_a_config_error() -> None:
 
 def test_resting_order_reserves_and_cancel_releases(ex: SimExchange) -> None:
     bid, _ = best(ex)
-    order = ex.place_limit_order({"pair": "BTCZAR", "side": "BUY", "quantity": "0.01", "price": str(bid - 1000)})
+    order = ex.place_limit_order(
+        {"pair": "BTCZAR", "side": "BUY", "quantity": "0.01", "price": str(bid - 1000)}
+    )
     assert order.status == "Placed"
     zar = ex.balances()["ZAR"]
     assert zar.reserved == (bid - 1000) * D("0.01")
@@ -90,7 +92,9 @@ def test_crossing_order_fills_immediately_as_taker_at_book_prices(ex: SimExchang
     _, ask = best(ex)
     book_qty = D(ex.order_book("BTCZAR")["Asks"][0]["quantity"])
     quantity = min(book_qty, D("0.005"))
-    order = ex.place_limit_order({"pair": "BTCZAR", "side": "BUY", "quantity": str(quantity), "price": str(ask + 5000)})
+    order = ex.place_limit_order(
+        {"pair": "BTCZAR", "side": "BUY", "quantity": str(quantity), "price": str(ask + 5000)}
+    )
     assert order.status == "Filled" and order.remaining_quantity == 0
     balances = ex.balances()
     assert balances["BTC"].available == 1 + quantity - quantity * D("0.001")  # taker fee in BTC
@@ -161,7 +165,13 @@ def test_quantity_is_truncated_to_base_decimal_places(ex: SimExchange) -> None:
 
 
 def test_duplicate_open_customer_order_id(ex: SimExchange) -> None:
-    order = {"pair": "BTCZAR", "side": "BUY", "quantity": "0.001", "price": "1400000", "customerOrderId": "abc-1"}
+    order = {
+        "pair": "BTCZAR",
+        "side": "BUY",
+        "quantity": "0.001",
+        "price": "1400000",
+        "customerOrderId": "abc-1",
+    }
     first = ex.place_limit_order(order)
     assert rejected(ex, **order).valr_code == -11502
     ex.cancel_order({"customerOrderId": "abc-1", "pair": "BTCZAR"})

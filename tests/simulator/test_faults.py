@@ -116,7 +116,9 @@ async def test_spread_blowout(http: httpx.AsyncClient, clock: ManualClock, sim: 
     assert spread((await http.get("/v1/public/BTCZAR/orderbook")).json()) < Decimal("0.01")
 
 
-async def test_price_shock_and_balance_drift(http: httpx.AsyncClient, signed: SignedClient, clock: ManualClock) -> None:
+async def test_price_shock_and_balance_drift(
+    http: httpx.AsyncClient, signed: SignedClient, clock: ManualClock
+) -> None:
     before = Decimal((await http.get("/v1/public/ETHZAR/marketsummary")).json()["markPrice"])
     await inject(http, "price_shock", pct="-8", pair="ETHZAR")
     after = Decimal((await http.get("/v1/public/ETHZAR/marketsummary")).json()["markPrice"])

@@ -72,7 +72,9 @@ async def test_per_key_limit(limited: tuple[SimulatorServer, SignedClient], cloc
 
 
 async def test_per_ip_limit_counts_public_and_signed(clock: ManualClock) -> None:
-    server = await _server(clock, RateLimits(per_key_per_minute=100, per_ip_per_minute=4, public_per_minute=100))
+    server = await _server(
+        clock, RateLimits(per_key_per_minute=100, per_ip_per_minute=4, public_per_minute=100)
+    )
     try:
         async with httpx.AsyncClient(base_url=server.base_url, verify=SHARED_TLS) as http:
             signed = SignedClient(http, clock)

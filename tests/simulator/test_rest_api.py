@@ -16,18 +16,53 @@ from valr_tui.trading.clock import ManualClock
 
 from .conftest import API_KEY, SHARED_TLS, SignedClient
 
+# From the published test vectors in /work/shared/valr-api.md.
+VECTOR_GET_BALANCES = (
+    "647d276537b952fe37f349422a4a60a76ecc2e3fad509a523b03dccd1a940525"
+    "f8ff06314ad1adc5625000223c514637cd9682ee89ffc285b7493e7c64e746aa"
+)
 SUMMARY_KEYS = {
-    "currencyPair", "askPrice", "bidPrice", "lastTradedPrice", "previousClosePrice", "baseVolume",
-    "quoteVolume", "highPrice", "lowPrice", "created", "changeFromPrevious", "markPrice",
+    "currencyPair",
+    "askPrice",
+    "bidPrice",
+    "lastTradedPrice",
+    "previousClosePrice",
+    "baseVolume",
+    "quoteVolume",
+    "highPrice",
+    "lowPrice",
+    "created",
+    "changeFromPrevious",
+    "markPrice",
 }
 STATUS_KEYS = {
-    "orderId", "orderStatusType", "currencyPair", "originalPrice", "remainingQuantity",
-    "originalQuantity", "orderSide", "orderType", "failedReason", "orderUpdatedAt", "orderCreatedAt",
-    "customerOrderId", "timeInForce",
+    "orderId",
+    "orderStatusType",
+    "currencyPair",
+    "originalPrice",
+    "remainingQuantity",
+    "originalQuantity",
+    "orderSide",
+    "orderType",
+    "failedReason",
+    "orderUpdatedAt",
+    "orderCreatedAt",
+    "customerOrderId",
+    "timeInForce",
 }
 OPEN_KEYS = {
-    "orderId", "side", "remainingQuantity", "price", "currencyPair", "createdAt", "originalQuantity",
-    "filledPercentage", "updatedAt", "status", "type", "timeInForce",
+    "orderId",
+    "side",
+    "remainingQuantity",
+    "price",
+    "currencyPair",
+    "createdAt",
+    "originalQuantity",
+    "filledPercentage",
+    "updatedAt",
+    "status",
+    "type",
+    "timeInForce",
 }
 
 
@@ -57,13 +92,24 @@ async def test_public_market_data_shapes(http: httpx.AsyncClient) -> None:
     assert (await http.get("/v1/public/status")).json() == {"status": "online"}
 
 
-async def test_public_trades_keep_big_sequence_ids_exact(http: httpx.AsyncClient, sim: SimulatorServer) -> None:
+async def test_public_trades_keep_big_sequence_ids_exact(
+    http: httpx.AsyncClient, sim: SimulatorServer
+) -> None:
     sim.exchange.step(5)
     raw = (await http.get("/v1/public/BTCZAR/trades")).text
     trades = loads(raw)
     assert trades, "the market prints trades as it walks"
     trade = trades[0]
-    assert {"price", "quantity", "currencyPair", "tradedAt", "takerSide", "sequenceId", "id", "quoteVolume"} <= set(trade)
+    assert {
+        "price",
+        "quantity",
+        "currencyPair",
+        "tradedAt",
+        "takerSide",
+        "sequenceId",
+        "id",
+        "quoteVolume",
+    } <= set(trade)
     assert isinstance(trade["sequenceId"], int) and trade["sequenceId"] > 2**53
     assert str(trade["sequenceId"]) in raw  # an integer on the wire, not a float
 
@@ -92,7 +138,9 @@ async def test_balances_with_and_without_zero_balances(signed: SignedClient, sim
 
 
 async def test_limit_order_lifecycle_over_http(signed: SignedClient, sim: SimulatorServer) -> None:
-    response = await signed.place(pair="BTCZAR", side="BUY", quantity="0.01", price="1400000", customerOrderId="cid-1")
+    response = await signed.place(
+        pair="BTCZAR", side="BUY", quantity="0.01", price="1400000", customerOrderId="cid-1"
+    )
     assert response.status_code == 202
     ack = response.json()
     uuid.UUID(ack["id"])
@@ -104,7 +152,9 @@ async def test_limit_order_lifecycle_over_http(signed: SignedClient, sim: Simula
     assert set(by_id) == STATUS_KEYS and by_id["orderStatusType"] == "Placed"
     by_cid = (await signed.get("/v1/orders/BTCZAR/customerorderid/cid-1")).json()
     assert by_cid["orderId"] == ack["id"]
-    duplicate = await signed.place(pair="BTCZAR", side="BUY", quantity="0.01", price="1400000", customerOrderId="cid-1")
+    duplicate = await signed.place(
+        pair="BTCZAR", side="BUY", quantity="0.01", price="1400000", customerOrderId="cid-1"
+    )
     assert duplicate.status_code == 400 and duplicate.json()["code"] == -11502
     cancel = await signed.send("DELETE", "/v1/orders/order", {"orderId": ack["id"], "pair": "BTCZAR"})
     assert cancel.status_code == 202 and cancel.content == b""
@@ -122,7 +172,9 @@ async def test_taker_fill_shows_in_trade_history(signed: SignedClient, sim: Simu
     status = (await signed.get(f"/v1/orders/ETHZAR/orderid/{order_id}")).json()
     assert status["orderStatusType"] == "Filled" and status["remainingQuantity"] == "0"
     fills = (await signed.get("/v1/account/tradehistory?limit=10")).json()
-    assert fills[0]["orderId"] == order_id and fills[0]["fee"] == "0.00001" and fills[0]["feeCurrency"] == "ETH"
+    assert (
+        fills[0]["orderId"] == order_id and fills[0]["fee"] == "0.00001" and fills[0]["feeCurrency"] == "ETH"
+    )
     assert (await signed.get("/v1/account/ETHZAR/tradehistory")).json()[0]["orderId"] == order_id
 
 
@@ -159,26 +211,33 @@ async def test_unknown_order_is_invalid_order(signed: SignedClient) -> None:
 
 
 async def test_market_order_endpoint_answers_like_valr(signed: SignedClient) -> None:
-    response = await signed.send("POST", "/v1/orders/market", {"pair": "BTCZAR", "side": "SELL", "baseAmount": "0.001"})
+    response = await signed.send(
+        "POST", "/v1/orders/market", {"pair": "BTCZAR", "side": "SELL", "baseAmount": "0.001"}
+    )
     assert response.status_code == 202
     status = (await signed.get(f"/v1/orders/BTCZAR/orderid/{response.json()['id']}")).json()
     assert status["orderType"] == "market" and status["orderStatusType"] == "Filled"
 
 
-async def test_request_log_records_every_path(signed: SignedClient, http: httpx.AsyncClient, sim: SimulatorServer) -> None:
+async def test_request_log_records_every_path(
+    signed: SignedClient, http: httpx.AsyncClient, sim: SimulatorServer
+) -> None:
     await http.get("/v1/public/time")
     await signed.get("/v1/orders/open")
     await http.get("/v1/nothing/here")
     assert sim.exchange.request_log == [
-        ("GET", "/v1/public/time"), ("GET", "/v1/orders/open"), ("GET", "/v1/nothing/here"),
+        ("GET", "/v1/public/time"),
+        ("GET", "/v1/orders/open"),
+        ("GET", "/v1/nothing/here"),
     ]
 
 
 # --- authentication --------------------------------------------------------------------------------
 
+
 def test_published_signature_vectors_still_verify() -> None:
     assert compute_signature("superdupersecret", 1577572690093, "GET", "/v1/account/balances") == (
-        "647d276537b952fe37f349422a4a60a76ecc2e3fad509a523b03dccd1a940525f8ff06314ad1adc5625000223c514637cd9682ee89ffc285b7493e7c64e746aa"
+        VECTOR_GET_BALANCES
     )
     secret = "4961b74efac86b25cce8fbe4c9811c4c7a787b7a5996660afcc2e287ad864363"
     body = '{"pair":"ETHZAR","side":"SELL","quantity":"0.074650","price":"150000.000000"}'
@@ -189,12 +248,14 @@ def test_published_signature_vectors_still_verify() -> None:
 
 async def test_simulator_verifies_a_published_vector(clock: ManualClock) -> None:
     clock.now = 1577572690.093
-    async with SimulatorServer("vector-key", "superdupersecret", tick_interval=None, clock=clock) as sim, \
-            httpx.AsyncClient(base_url=sim.base_url, verify=SHARED_TLS) as http:
+    async with (
+        SimulatorServer("vector-key", "superdupersecret", tick_interval=None, clock=clock) as sim,
+        httpx.AsyncClient(base_url=sim.base_url, verify=SHARED_TLS) as http,
+    ):
         headers = {
             "X-VALR-API-KEY": "vector-key",
             "X-VALR-TIMESTAMP": "1577572690093",
-            "X-VALR-SIGNATURE": "647d276537b952fe37f349422a4a60a76ecc2e3fad509a523b03dccd1a940525f8ff06314ad1adc5625000223c514637cd9682ee89ffc285b7493e7c64e746aa",
+            "X-VALR-SIGNATURE": VECTOR_GET_BALANCES,
         }
         assert (await http.get("/v1/account/balances", headers=headers)).status_code == 200
 
@@ -216,7 +277,10 @@ async def test_signature_covers_the_query_string(signed: SignedClient, http: htt
 async def test_signature_covers_the_exact_body_bytes(signed: SignedClient, http: httpx.AsyncClient) -> None:
     compact = '{"pair":"BTCZAR","side":"BUY","quantity":"0.001","price":"1400000"}'
     spaced = json.dumps(json.loads(compact))  # same JSON, different bytes
-    headers = {**signed.signer.headers("POST", "/v1/orders/limit", compact), "Content-Type": "application/json"}
+    headers = {
+        **signed.signer.headers("POST", "/v1/orders/limit", compact),
+        "Content-Type": "application/json",
+    }
     response = await http.post("/v1/orders/limit", content=spaced, headers=headers)
     assert response.status_code == 401 and response.json()["code"] == -11252
 
@@ -249,18 +313,22 @@ async def test_replayed_request_is_refused(signed: SignedClient, http: httpx.Asy
     assert replay.status_code == 401 and "already been used" in replay.json()["message"]
 
 
-async def test_timestamp_outside_window_is_refused(signed: SignedClient, http: httpx.AsyncClient, clock: ManualClock) -> None:
+async def test_timestamp_outside_window_is_refused(
+    signed: SignedClient, http: httpx.AsyncClient, clock: ManualClock
+) -> None:
     for skew in (-31.0, 31.0):
         ts = str(int((clock() + skew) * 1000))
         headers = {
-            "X-VALR-API-KEY": API_KEY, "X-VALR-TIMESTAMP": ts,
+            "X-VALR-API-KEY": API_KEY,
+            "X-VALR-TIMESTAMP": ts,
             "X-VALR-SIGNATURE": signed.signer.sign(ts, "GET", "/v1/account/balances"),
         }
         response = await http.get("/v1/account/balances", headers=headers)
         assert response.status_code == 401 and "window" in response.json()["message"]
     ts = str(int((clock() + 29) * 1000))
     headers = {
-        "X-VALR-API-KEY": API_KEY, "X-VALR-TIMESTAMP": ts,
+        "X-VALR-API-KEY": API_KEY,
+        "X-VALR-TIMESTAMP": ts,
         "X-VALR-SIGNATURE": signed.signer.sign(ts, "GET", "/v1/account/balances"),
     }
     assert (await http.get("/v1/account/balances", headers=headers)).status_code == 200
