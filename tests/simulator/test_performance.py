@@ -32,7 +32,7 @@ async def test_marketsummary_latency_and_throughput(
     cuts = statistics.quantiles(latencies, n=100)
     p50_ms, p99_ms = cuts[49] * 1000, cuts[98] * 1000
 
-    total, workers = 1000, 8
+    total, workers = 480, 8
     limits = httpx.Limits(max_connections=workers, max_keepalive_connections=workers)
 
     async def worker(client: httpx.AsyncClient, count: int) -> None:
