@@ -136,6 +136,17 @@ async def test_query_string_is_part_of_the_signed_path(fake: FakeTime) -> None:
     assert trades[0].fee == Decimal("0.00000004")
 
 
+async def test_identical_requests_never_share_a_timestamp(fake: FakeTime) -> None:
+    script = Script(fake).then(*[respond(200, R.BALANCES) for _ in range(3)])
+    async with make_client(script, ts_ms=FIXED_TS_MS) as client:  # a clock stuck on one ms
+        for _ in range(3):
+            await client.get_balances()
+    stamps = [int(r.headers["X-VALR-TIMESTAMP"]) for r in script.requests]
+    assert stamps == [FIXED_TS_MS, FIXED_TS_MS + 1, FIXED_TS_MS + 2]
+    for sent in script.requests:
+        assert_signed_as_sent(sent)
+
+
 async def test_without_credentials_market_data_uses_the_unsigned_public_paths(fake: FakeTime) -> None:
     script = Script(fake).then(respond(200, R.MARKET_SUMMARY), respond(200, R.ORDERBOOK))
     async with make_client(script, signed=False) as client:

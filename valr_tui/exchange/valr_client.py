@@ -43,7 +43,7 @@ from valr_tui.errors import (
     ValrTuiError,
 )
 from valr_tui.exchange.decimal_gateway import DecimalGateway, dumps, loads
-from valr_tui.exchange.hmac_signer import VALRSigner
+from valr_tui.exchange.hmac_signer import SIGNATURE_HEADER, TIMESTAMP_HEADER, VALRSigner
 from valr_tui.exchange.models import (
     SIDES,
     AccountTrade,
@@ -159,6 +159,7 @@ class VALRClient:
         self._rng = random.Random()
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport, follow_redirects=False)
         self.last_rate_limited_at: float | None = None
+        self._last_timestamp_ms = 0
 
     @classmethod
     def from_settings(cls, settings: Settings, bucket: TokenBucket | None = None) -> VALRClient:
@@ -425,9 +426,7 @@ class VALRClient:
             if signed and self._signer is not None:
                 # Sign the path exactly as it goes on the wire (query string included).
                 wire_path = request.url.raw_path.decode("ascii")
-                request.headers.update(
-                    self._signer.headers(method, wire_path, content, self._subaccount_id)
-                )
+                request.headers.update(self._signed_headers(self._signer, method, wire_path, content))
             response = await self._http.send(request)
         except httpx.TimeoutException as exc:
             self._log(method, target, "timeout", started)
@@ -448,6 +447,23 @@ class VALRClient:
             ) from None
         self._log(method, target, str(response.status_code), started)
         return response
+
+    def _signed_headers(
+        self, signer: VALRSigner, method: str, wire_path: str, content: bytes
+    ) -> dict[str, str]:
+        """Signed headers with a timestamp unique to this client: two identical requests in
+        the same millisecond would otherwise carry the same signature, which VALR may refuse
+        as a replay."""
+        headers = signer.headers(method, wire_path, content, self._subaccount_id)
+        timestamp = int(headers[TIMESTAMP_HEADER])
+        if timestamp <= self._last_timestamp_ms:
+            timestamp = self._last_timestamp_ms + 1
+            headers[TIMESTAMP_HEADER] = str(timestamp)
+            headers[SIGNATURE_HEADER] = signer.sign(
+                timestamp, method, wire_path, content, self._subaccount_id
+            )
+        self._last_timestamp_ms = timestamp
+        return headers
 
     def _log(self, method: str, target: str, outcome: str, started: float) -> None:
         elapsed_ms = (time.perf_counter() - started) * 1000
