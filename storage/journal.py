@@ -418,3 +418,46 @@ async def outcomes_for_correlation(db: Database, correlation_id: str) -> list[Ou
         (correlation_id,),
     )
     return [_outcome_from_row(r) for r in rows]
+
+
+# --- what may be in flight -----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class UnsettledOrder:
+    """An order that may have traded on the exchange without its fills stored yet."""
+
+    correlation_id: str
+    pair: str
+    side: str
+    price: Decimal
+    unexplained: Decimal  # quantity that may have traded with no stored fill
+
+
+async def unsettled_orders(db: Database, execution_mode: str, since_ms: int) -> list[UnsettledOrder]:
+    """Open orders (their unfilled rest can trade at any moment) and orders finished since
+    ``since_ms`` whose filled quantity is ahead of their stored fills."""
+    marks = ",".join("?" * len(OPEN_ORDER_STATES))
+    scope = f"execution_mode = ? AND (status IN ({marks}) OR updated_at >= ?)"
+    params = (execution_mode, *OPEN_ORDER_STATES, since_ms)
+    orders = await db.fetchall(
+        f"SELECT id, correlation_id, pair, side, price, quantity, filled_quantity, status"
+        f" FROM trading_orders WHERE {scope} ORDER BY id",
+        params,
+    )
+    stored: dict[int, Decimal] = {}
+    fills = await db.fetchall(
+        f"SELECT order_id, quantity FROM order_fills WHERE order_id IN"
+        f" (SELECT id FROM trading_orders WHERE {scope})",
+        params,
+    )
+    with exact():
+        for row in fills:
+            stored[row["order_id"]] = stored.get(row["order_id"], Decimal(0)) + from_text(row["quantity"])
+        result = []
+        for row in orders:
+            limit = row["quantity"] if row["status"] in OPEN_ORDER_STATES else row["filled_quantity"]
+            unexplained = from_text(limit) - stored.get(row["id"], Decimal(0))
+            if unexplained > 0:
+                result.append(UnsettledOrder(
+                    row["correlation_id"], row["pair"], row["side"], from_text(row["price"]), unexplained
+                ))
+    return result

@@ -466,6 +466,54 @@ async def test_live_baseline_then_fills_then_drift_locks_down(tmp_path: Path) ->
     await db.close()
 
 
+async def test_live_fills_not_yet_stored_are_in_flight_not_a_mismatch(tmp_path: Path) -> None:
+    clock = ManualClock()
+    start = {"ZAR": D("10000"), "BTC": D("0")}
+    views = Views(start, start)
+    engine, safety, db = await live_engine(tmp_path, views, clock)
+    assert (await engine.run_once()).ok  # baseline
+    now = int(clock() * 1000)
+    await add_order(db, "c-resting", price="500000", quantity="0.01", mode="LIVE", status="OPEN", at=now)
+    # VALR filled it (5 000 ZAR, half the account) before the order sync stored the fill.
+    views.exchange = {"ZAR": D("5000"), "BTC": D("0.00999")}
+    views.state = dict(views.exchange)
+    report = await engine.run_once()
+    assert report.ok, report.message
+    assert "c-resting" in report.correlation_ids
+    # The sync saw the status first (FILLED) but not the fills: still explained, for a while.
+    await db.execute("UPDATE trading_orders SET status = 'FILLED', filled_quantity = '0.01',"
+                     " updated_at = ? WHERE correlation_id = 'c-resting'", (now,))
+    assert (await engine.run_once()).ok
+    # Ten minutes on, an order with no fills stored no longer explains anything.
+    clock.advance(601)
+    report = await engine.run_once()
+    assert not report.ok and safety.state is SafetyState.LOCKDOWN
+    await db.close()
+
+
+async def test_live_stored_fills_leave_nothing_in_flight(tmp_path: Path) -> None:
+    clock = ManualClock()
+    start = {"ZAR": D("10000"), "BTC": D("0")}
+    views = Views(start, start)
+    engine, safety, db = await live_engine(tmp_path, views, clock)
+    assert (await engine.run_once()).ok
+    clock.advance(1)
+    now = int(clock() * 1000)
+    order_id = await add_order(db, "c-done", price="500000", quantity="0.01", mode="LIVE", at=now)
+    await db.execute("UPDATE trading_orders SET filled_quantity = '0.01' WHERE id = ?", (order_id,))
+    await add_fill(db, order_id, "c-done", price="500000", quantity="0.01", fee="0.00001",
+                   fee_currency="BTC", mode="LIVE", at=now)
+    views.exchange = {"ZAR": D("5000"), "BTC": D("0.00999")}
+    views.state = dict(views.exchange)
+    report = await engine.run_once()
+    assert report.ok and report.max_deviation_pct == 0
+    assert report.correlation_ids == ()  # settled: nothing in flight
+    # With nothing in flight, a drift of 2% is caught at once.
+    views.exchange = {"ZAR": D("4900"), "BTC": D("0.00999")}
+    assert not (await engine.run_once()).ok and safety.state is SafetyState.LOCKDOWN
+    await db.close()
+
+
 # --- zero false lockdowns ---------------------------------------------------------------------------
 async def test_a_thousand_consistent_paper_fills_never_lock_down(tmp_path: Path) -> None:
     rng = random.Random(20261124)
@@ -498,8 +546,6 @@ async def test_a_thousand_consistent_paper_fills_never_lock_down(tmp_path: Path)
             fee, fee_currency = (quantity * fee_rate).quantize(D("1e-8")), base
         else:
             fee, fee_currency = (price * quantity * fee_rate).quantize(D("0.01")), "ZAR"
-        await trade(db, f"c{n}", side, str(price), str(quantity), fee=str(fee),
-                    fee_currency=fee_currency, pair=pair, at=T0_MS + n)
         # What a paper engine does to its wallet, written out independently of apply_fills.
         notional = (price * quantity).quantize(D("0.01"))  # settled to the cent
         if side == "BUY":
@@ -508,7 +554,22 @@ async def test_a_thousand_consistent_paper_fills_never_lock_down(tmp_path: Path)
         else:
             balances[base] -= quantity
             balances["ZAR"] += notional - fee
-        await set_wallet(db, balances)
+        async with db.transaction() as tx:  # order, fill and wallet commit together, as in the app
+            cursor = await tx.execute(
+                "INSERT INTO trading_orders (correlation_id, customer_order_id, pair, side, price,"
+                " quantity, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'FILLED', ?, ?)",
+                (f"c{n}", f"c{n}", pair, side, to_text(price), to_text(quantity), T0_MS + n, T0_MS + n),
+            )
+            await tx.execute(
+                "INSERT INTO order_fills (order_id, correlation_id, execution_mode, trade_id, pair,"
+                " side, price, quantity, fee, fee_currency, traded_at)"
+                " VALUES (?, ?, 'DRY_RUN', ?, ?, ?, ?, ?, ?, ?, ?)",
+                (cursor.lastrowid, f"c{n}", f"t{n}", pair, side, to_text(price), to_text(quantity),
+                 to_text(fee), fee_currency, T0_MS + n),
+            )
+            for currency in (base, "ZAR"):
+                await tx.execute("UPDATE paper_wallet SET total = ? WHERE currency = ?",
+                                 (to_text(balances[currency]), currency))
         state = dict(balances)
         if n % 50 == 49:
             reports.append(await engine.run_once())

@@ -11,10 +11,13 @@ The three views, per currency (total = available + reserved):
 Deviation between two figures = |a − b| / max(|a|, |b|) × 100. It is 0 when both are 0, and when
 |a − b| is dust (≤ ``DUST``, one satoshi-sized unit: rounding noise, not money). What is in flight
 (orders sent but not acknowledged, fills not yet seen) can explain up to its stated amount per
-currency. A deviation above RECON_MISMATCH_PCT is re-checked at once with fresh views; confirmed,
-it raises LOCKDOWN (persisted by SafetyController; only an operator unlock clears it) and calls
-``on_lockdown``. A run that cannot complete is a failure; RECON_MAX_FAILURES in a row raise
-NEUTRAL, which the next completed run clears. Every run writes one RECONCILIATION audit row.
+currency; in LIVE, unless the caller says otherwise, that is what the stored orders allow: the
+unfilled rest of every open order and the filled-but-unstored part of orders finished in the last
+ten minutes, at their limit price plus the fee. A deviation above RECON_MISMATCH_PCT is re-checked
+at once with fresh views; confirmed, it raises LOCKDOWN (persisted by SafetyController; only an
+operator unlock clears it) and calls ``on_lockdown``. A run that cannot complete is a failure;
+RECON_MAX_FAILURES in a row raise NEUTRAL, which the next completed run clears. Every run writes
+one RECONCILIATION audit row.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from storage.journal import (
     open_order_correlation_ids,
     paper_db_balances,
     replace_baseline_in,
+    split_pair,
+    unsettled_orders,
 )
 from valr_tui.config import Settings
 from valr_tui.errors import ReconciliationError, ValrTuiError
@@ -52,6 +57,8 @@ HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 EVENT_TYPE = "RECONCILIATION"
 VIEW_NAMES = ("database", "state", "exchange")
+# Orders finished this recently may still have fills on their way (LIVE order sync is periodic).
+UNSETTLED_WINDOW_S = 600
 # Which views are compared with which (all three pairs; the worst decides).
 _COMPARISONS = (("database", "exchange"), ("database", "state"), ("state", "exchange"))
 
@@ -127,7 +134,8 @@ class ReconciliationEngine:
         self.safety = safety
         self._exchange_view = exchange_view
         self._state_view = state_view
-        self._in_flight = in_flight
+        # LIVE default: what the stored orders say may have traded without a stored fill yet.
+        self._in_flight = in_flight or (self._unsettled_in_flight if settings.is_live else None)
         self._on_lockdown = on_lockdown
         self._clock = clock
         # A view that hangs is a failed run, not a stuck loop.
@@ -236,6 +244,22 @@ class ReconciliationEngine:
                 if not isinstance(total, Decimal) or not total.is_finite():
                     raise ReconciliationError(f"{name} view: {currency} is not a finite Decimal")
         return {"database": database, "state": state, "exchange": exchange}, in_flight, fetched_at
+
+    async def _unsettled_in_flight(self) -> InFlight:
+        """Per currency, the most that orders not yet settled in the database can have moved on
+        the exchange: their unexplained quantity (base) and its value (quote), plus the fee."""
+        since = epoch_ms(self._clock) - UNSETTLED_WINDOW_S * 1000
+        orders = await unsettled_orders(self.db, self.mode, since)
+        fee_pct = max(self.settings.maker_fee_pct, self.settings.taker_fee_pct)
+        tolerance: dict[str, Decimal] = {}
+        with exact():
+            with_fee = 1 + fee_pct / HUNDRED
+            for order in orders:
+                base, quote = split_pair(order.pair)
+                tolerance[base] = tolerance.get(base, ZERO) + order.unexplained * with_fee
+                value = order.unexplained * order.price * with_fee
+                tolerance[quote] = tolerance.get(quote, ZERO) + value
+        return InFlight(tolerance, tuple(o.correlation_id for o in orders))
 
     async def _failed(
         self, exc: BaseException, state_before: SafetyState, correlation_id: str | None
