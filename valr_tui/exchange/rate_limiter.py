@@ -69,6 +69,10 @@ class TokenBucket:
     def _slack(self, now: float) -> float:
         return _EPSILON + abs(now) * _CLOCK_ULPS * self.refill_per_second
 
+    def _polling_refused(self, now: float) -> bool:
+        """Exactly when ``try_acquire(1, essential=False)`` would refuse (same slack)."""
+        return self._level + self._slack(now) < self._floor + 1 or now < self._blocked_until
+
     def _need(self, tokens: float, essential: bool) -> float:
         """The level that must exist before ``tokens`` may be taken."""
         return tokens if essential else self._floor + tokens
@@ -130,7 +134,7 @@ class TokenBucket:
         with self._lock:
             now = self._clock()
             self._refill(now)
-            return self._level < self._floor + 1 or now < self._blocked_until
+            return self._polling_refused(now)
 
     def snapshot(self) -> BucketSnapshot:
         with self._lock:
@@ -141,7 +145,7 @@ class TokenBucket:
                 capacity=self.capacity,
                 refill_per_second=self.refill_per_second,
                 essential_floor=self._floor,
-                essential_only=self._level < self._floor + 1 or now < self._blocked_until,
+                essential_only=self._polling_refused(now),
                 blocked_for=max(0.0, self._blocked_until - now),
                 granted=self.granted,
                 refused=self.refused,
