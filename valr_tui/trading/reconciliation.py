@@ -204,6 +204,10 @@ class ReconciliationEngine:
             message=message,
             correlation_ids=involved,
         )
+        # The safety state changes first: if anything after fails, we have failed closed.
+        await self.safety.clear_condition(SafetyState.NEUTRAL, "reconciliation completed", correlation_id)
+        if mismatch:
+            await self.safety.raise_condition(SafetyState.LOCKDOWN, message, correlation_id)
         await self._record(
             report,
             state_before,
@@ -214,9 +218,7 @@ class ReconciliationEngine:
             baseline=views["exchange"] if fetched_at is not None else None,
             baseline_at=fetched_at,
         )
-        await self.safety.clear_condition(SafetyState.NEUTRAL, "reconciliation completed", correlation_id)
         if mismatch:
-            await self.safety.raise_condition(SafetyState.LOCKDOWN, message, correlation_id)
             await self._call_on_lockdown(message)
         self.last_report = report
         return report
@@ -279,16 +281,16 @@ class ReconciliationEngine:
             ok=False, completed=False, max_deviation_pct=ZERO, worst_currency="", message=message
         )
         neutral = self.consecutive_failures >= self.settings.recon_max_failures
-        await self._record(
-            report, state_before, correlation_id, "FAILED", "CRITICAL" if neutral else "WARNING",
-            error_code=code,
-        )
         if neutral:
             await self.safety.raise_condition(
                 SafetyState.NEUTRAL,
                 f"{self.consecutive_failures} reconciliation runs in a row could not complete ({code})",
                 correlation_id,
             )
+        await self._record(
+            report, state_before, correlation_id, "FAILED", "CRITICAL" if neutral else "WARNING",
+            error_code=code,
+        )
         log.warning("reconciliation %s", message)
         self.last_report = report
         return report
@@ -307,15 +309,8 @@ class ReconciliationEngine:
         baseline_at: int | None = None,
     ) -> None:
         """The audit row (and, on a LIVE first run or after an unlock, the new baseline) in one
-        transaction. ``state_after`` is what this run leads to."""
-        state_after = state_before
-        if outcome == "MISMATCH":
-            state_after = SafetyState.LOCKDOWN
-        elif outcome == "FAILED" and self.consecutive_failures >= self.settings.recon_max_failures:
-            state_after = max(state_before, SafetyState.NEUTRAL, key=lambda s: s.severity)
-        elif outcome != "FAILED" and state_before is SafetyState.NEUTRAL:
-            remaining = {s for s in self.safety.status().conditions if s is not SafetyState.NEUTRAL}
-            state_after = max(remaining, key=lambda s: s.severity, default=SafetyState.NORMAL)
+        transaction, written after the run's safety changes so ``state_after`` is the truth."""
+        state_after = self.safety.state
         details: dict[str, Any] = {
             "outcome": outcome,
             "views": _figures(report.views),
