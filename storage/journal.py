@@ -227,14 +227,15 @@ async def last_unlock_at(db: Database) -> int | None:
     return None if row is None or row["at"] is None else int(row["at"])
 
 
-async def open_order_correlation_ids(db: Database, execution_mode: str) -> list[str]:
+async def open_orders(db: Database, execution_mode: str) -> dict[str, str]:
+    """correlation id -> status of every order the database holds open, oldest first."""
     marks = ",".join("?" * len(OPEN_ORDER_STATES))
     rows = await db.fetchall(
-        f"SELECT correlation_id FROM trading_orders WHERE execution_mode = ? AND status IN ({marks})"
-        " ORDER BY created_at, id",
+        f"SELECT correlation_id, status FROM trading_orders WHERE execution_mode = ?"
+        f" AND status IN ({marks}) ORDER BY created_at, id",
         (execution_mode, *OPEN_ORDER_STATES),
     )
-    return [r["correlation_id"] for r in rows]
+    return {r["correlation_id"]: r["status"] for r in rows}
 
 
 # --- the trade journal ---------------------------------------------------------------------------

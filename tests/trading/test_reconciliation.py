@@ -328,6 +328,35 @@ async def test_open_orders_are_named_in_the_audit_row(tmp_path: Path) -> None:
     await db.close()
 
 
+async def test_open_orders_compared_with_the_exchange_when_available(tmp_path: Path) -> None:
+    _, expected = await funded_paper(tmp_path)
+    db = await Database.open(tmp_path / "valr.db")
+    await add_order(db, "c-acked", side="SELL", status="OPEN")
+    await add_order(db, "c-just-sent", side="SELL", status="SUBMITTED")
+    await add_order(db, "c-both", side="SELL", status="PARTIALLY_FILLED")
+    safety = await SafetyController.load(db)
+    views = Views(expected, expected)
+
+    async def exchange_open_orders() -> list[str]:
+        return ["c-both", "c-stranger"]
+
+    engine = ReconciliationEngine(
+        settings_for(tmp_path), db, safety, exchange_view=views.exchange_view,
+        state_view=views.state_view, exchange_open_orders=exchange_open_orders,
+    )
+    report = await engine.run_once()
+    assert report.ok and safety.state is SafetyState.NORMAL  # reported, not a lockdown
+    assert "open orders differ: 1 only on the exchange, 1 missing there" in report.message
+    assert "c-stranger" in report.correlation_ids
+    row = (await reconciliation_rows(db))[-1]
+    assert row["severity"] == "WARNING"
+    details = row["details"]
+    assert isinstance(details, dict)
+    assert details["orders_only_on_exchange"] == ["c-stranger"]
+    assert details["orders_missing_on_exchange"] == ["c-acked"]  # SUBMITTED may not show yet
+    await db.close()
+
+
 @pytest.mark.parametrize(
     "error",
     [

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -36,7 +36,7 @@ from storage.journal import (
     last_unlock_at,
     live_db_balances,
     load_baseline,
-    open_order_correlation_ids,
+    open_orders,
     paper_db_balances,
     replace_baseline_in,
     split_pair,
@@ -107,6 +107,18 @@ def worst_deviation(views: Mapping[str, Mapping[str, Decimal]], in_flight: InFli
     return worst
 
 
+def _order_differences(db_open: Mapping[str, str], exchange_open: set[str] | None) -> dict[str, list[str]]:
+    """Orders open on one side only. Reported (WARNING), not a LOCKDOWN: the balances are what
+    decide, and an order can legitimately be between states (just sent, just filled)."""
+    if exchange_open is None:
+        return {}
+    acknowledged = {cid for cid, status in db_open.items() if status in ("OPEN", "PARTIALLY_FILLED")}
+    return {
+        "orders_only_on_exchange": sorted(exchange_open - set(db_open)),
+        "orders_missing_on_exchange": sorted(acknowledged - exchange_open),
+    }
+
+
 def _figures(views: Mapping[str, Mapping[str, Decimal]]) -> dict[str, dict[str, str]]:
     return {
         name: {c: DecimalGateway.to_wire(v) for c, v in sorted(view.items())}
@@ -126,6 +138,7 @@ class ReconciliationEngine:
         in_flight: Callable[[], Awaitable[InFlight]] | None = None,
         on_lockdown: Callable[[str], Awaitable[None]] | None = None,
         clock: Clock = system_clock,
+        exchange_open_orders: Callable[[], Awaitable[Collection[str]]] | None = None,
         timeout_s: float | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -137,6 +150,8 @@ class ReconciliationEngine:
         # LIVE default: what the stored orders say may have traded without a stored fill yet.
         self._in_flight = in_flight or (self._unsettled_in_flight if settings.is_live else None)
         self._on_lockdown = on_lockdown
+        # LIVE, optional: the customerOrderIds (= our correlation ids) VALR lists as open.
+        self._exchange_open_orders = exchange_open_orders
         self._clock = clock
         # A view that hangs is a failed run, not a stuck loop.
         self._timeout_s = timeout_s if timeout_s is not None else max(1.0, float(settings.recon_interval_s))
@@ -174,6 +189,7 @@ class ReconciliationEngine:
                 rechecked = True
                 views, in_flight, fetched_at = await self._fetch()
                 worst = worst_deviation(views, in_flight)
+            exchange_open = await self._fetch_exchange_open_orders()
         except (ValrTuiError, TimeoutError) as exc:
             return await self._failed(exc, state_before, correlation_id)
         except Exception as exc:
@@ -182,8 +198,11 @@ class ReconciliationEngine:
             return await self._failed(exc, state_before, correlation_id)
 
         self.consecutive_failures = 0
-        open_ids = await open_order_correlation_ids(self.db, self.mode)
-        involved = tuple(dict.fromkeys([*open_ids, *in_flight.correlation_ids]))
+        db_open = await open_orders(self.db, self.mode)
+        order_differences = _order_differences(db_open, exchange_open)
+        involved = tuple(dict.fromkeys(
+            [*db_open, *in_flight.correlation_ids, *order_differences.get("orders_only_on_exchange", [])]
+        ))
         mismatch = worst.pct > self.settings.recon_mismatch_pct
         if mismatch:
             message = (
@@ -195,6 +214,11 @@ class ReconciliationEngine:
             message = f"transient deviation cleared on re-check; max {self._pct_text(worst.pct)}%"
         else:
             message = f"balances agree; max deviation {self._pct_text(worst.pct)}%"
+        if any(order_differences.values()):
+            message += (
+                f"; open orders differ: {len(order_differences['orders_only_on_exchange'])} only on"
+                f" the exchange, {len(order_differences['orders_missing_on_exchange'])} missing there"
+            )
         report = ReconciliationReport(
             ok=not mismatch,
             completed=True,
@@ -204,6 +228,11 @@ class ReconciliationEngine:
             message=message,
             correlation_ids=involved,
         )
+        severity: Severity = "INFO"
+        if mismatch:
+            severity = "CRITICAL"
+        elif rechecked or any(order_differences.values()):
+            severity = "WARNING"
         # The safety state changes first: if anything after fails, we have failed closed.
         await self.safety.clear_condition(SafetyState.NEUTRAL, "reconciliation completed", correlation_id)
         if mismatch:
@@ -213,8 +242,9 @@ class ReconciliationEngine:
             state_before,
             correlation_id,
             "MISMATCH" if mismatch else "OK",
-            "CRITICAL" if mismatch else ("WARNING" if rechecked else "INFO"),
+            severity,
             rechecked=rechecked,
+            extra=order_differences,
             baseline=views["exchange"] if fetched_at is not None else None,
             baseline_at=fetched_at,
         )
@@ -246,6 +276,12 @@ class ReconciliationEngine:
                 if not isinstance(total, Decimal) or not total.is_finite():
                     raise ReconciliationError(f"{name} view: {currency} is not a finite Decimal")
         return {"database": database, "state": state, "exchange": exchange}, in_flight, fetched_at
+
+    async def _fetch_exchange_open_orders(self) -> set[str] | None:
+        if self._exchange_open_orders is None:
+            return None
+        async with asyncio.timeout(self._timeout_s):
+            return set(await self._exchange_open_orders())
 
     async def _unsettled_in_flight(self) -> InFlight:
         """Per currency, the most that orders not yet settled in the database can have moved on
@@ -307,6 +343,7 @@ class ReconciliationEngine:
         error_code: str | None = None,
         baseline: Mapping[str, Decimal] | None = None,
         baseline_at: int | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
         """The audit row (and, on a LIVE first run or after an unlock, the new baseline) in one
         transaction, written after the run's safety changes so ``state_after`` is the truth."""
@@ -321,6 +358,7 @@ class ReconciliationEngine:
             "consecutive_failures": self.consecutive_failures,
             "rechecked": rechecked,
         }
+        details.update(extra or {})
         if error_code:
             details["error_code"] = error_code
         if baseline is not None:
