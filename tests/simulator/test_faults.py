@@ -3,6 +3,7 @@ the injected clock."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from decimal import Decimal
@@ -43,8 +44,33 @@ async def test_outage_refuse_drops_connections_without_a_response(
         with pytest.raises(httpx.TransportError):
             await http.get("/v1/public/time")
     assert (await state(http))["faults"][0]["kind"] == "outage"  # /_sim/ is never faulted
+    # a control request with a body (sent after its headers) must get through too
+    await inject(http, "latency", delay_ms=1)
+    with pytest.raises(httpx.TransportError):
+        await http.post("/v1/orders/limit", content=b'{"pair":"BTCZAR"}')
     await expire(http, clock)
     assert (await http.get("/v1/public/time")).status_code == 200
+
+
+async def test_outage_refuse_lets_a_control_body_sent_after_its_headers_through(
+    sim: SimulatorServer, http: httpx.AsyncClient
+) -> None:
+    await inject(http, "outage", mode="refuse")
+    body = b'{"kind":"latency","duration_s":5}'
+    host, port = sim.base_url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(
+        b"POST /_sim/fault HTTP/1.1\r\nHost: sim\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body)
+    )
+    await writer.drain()
+    await asyncio.sleep(0.05)  # the body arrives in its own TCP segment
+    writer.write(body)
+    await writer.drain()
+    status_line = await asyncio.wait_for(reader.readline(), 2)
+    writer.close()
+    assert status_line.startswith(b"HTTP/1.1 200")
+    assert {fault["kind"] for fault in (await state(http))["faults"]} == {"outage", "latency"}
 
 
 async def test_outage_hang_until_the_client_times_out(http: httpx.AsyncClient, clock: ManualClock) -> None:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import signal
 import socket
 import sys
@@ -21,7 +22,7 @@ from typing import Any, Final
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -40,6 +41,7 @@ __all__ = ["RateLimits", "SimulatorServer", "main"]
 log = logging.getLogger(__name__)
 
 CONTROL_PREFIX: Final = "/_sim/"
+REQUEST_LINE: Final = re.compile(rb"[A-Z]+ (\S+) HTTP/1\.[01]\r\n")
 HANG_POLL_S: Final = 0.05
 HTML_ERROR_PAGE: Final = (
     "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1>"
@@ -223,22 +225,25 @@ class SimulatorServer:
             except Exception:  # a bug in one tick must not stop the market
                 log.exception("simulator market step failed")
 
-    def _refusing(self, first_bytes: bytes) -> bool:
-        """Outage in "refuse" mode: drop the connection unless it is a control request."""
+    def _refusing(self) -> bool:
         fault = self.exchange.fault("outage")
-        if fault is None or fault.params["mode"] != "refuse":
-            return False
-        request_line = first_bytes.split(b"\r\n", 1)[0].split(b" ")
-        return not (len(request_line) > 1 and request_line[1].startswith(CONTROL_PREFIX.encode()))
+        return fault is not None and fault.params["mode"] == "refuse"
 
     def _protocol_class(self) -> type[asyncio.Protocol]:
         refusing = self._refusing
 
         class RefusingH11Protocol(H11Protocol):
-            """uvicorn's h11 protocol that can hang up without answering (an outage)."""
+            """uvicorn's h11 protocol that can hang up without answering (an outage in "refuse"
+            mode). Connections whose current request targets /_sim/ are never dropped; the
+            decision is taken at each request line and holds for the body chunks after it."""
+
+            control_request = False
 
             def data_received(self, data: bytes) -> None:
-                if refusing(data):
+                request_line = REQUEST_LINE.match(data)
+                if request_line is not None:
+                    self.control_request = request_line.group(1).startswith(CONTROL_PREFIX.encode())
+                if not self.control_request and refusing():
                     self.transport.close()
                     return
                 super().data_received(data)
@@ -306,7 +311,10 @@ class SimulatorServer:
                 early = await self._http_faults()
                 if early is not None:
                     return early
-                body = await request.body()
+                try:
+                    body = await request.body()
+                except ClientDisconnect:
+                    return Response(b"", status_code=400)  # nobody is left to read it
                 refusal = self._admit(request, body, public=public)
                 if refusal is not None:
                     return refusal
@@ -501,14 +509,16 @@ class SimulatorServer:
             self.exchange.request_log.append((request.method, request.url.path))
             if request.client is None or request.client.host not in LOOPBACK_HOSTS:
                 return json_response({"error": "the control API answers loopback clients only"}, 403)
-            raw = await request.body()
             try:
+                raw = await request.body()
                 body = loads(raw) if raw.strip() else {}
                 if not isinstance(body, dict):
                     raise ConfigError("the body must be a JSON object")
                 return json_response(action(body))
             except (ValueError, ValrTuiError) as error:
                 return json_response({"error": str(error)}, 400)
+            except ClientDisconnect:
+                return Response(b"", status_code=400)
 
         return endpoint
 
