@@ -469,15 +469,39 @@ async def test_connection_refused_is_known_not_sent(fake: FakeTime) -> None:
     assert len(script.requests) == 1
 
 
-async def test_resends_are_bounded(fake: FakeTime) -> None:
+async def test_resends_are_bounded_and_answered_failures_mean_not_placed(fake: FakeTime) -> None:
     script = Script(fake).then(
-        *[item for _ in range(3) for item in (httpx.ReadTimeout("slow"), respond(400, R.INVALID_ORDER))]
+        *[item for _ in range(3) for item in (respond(503, ""), respond(400, R.INVALID_ORDER))]
     )
     async with make_client(script) as client:
         with pytest.raises(ExchangeUnavailableError) as info:
             await client.place_limit_order(BTC, "BUY", Decimal("0.0001"), Decimal("1234567"), "corr-5")
     assert info.value.details["order_state"] == "not_placed"
+    assert [r.method for r in script.requests] == ["POST", "GET"] * 3
+
+
+async def test_unanswered_sends_wait_to_settle_and_stay_unknown(fake: FakeTime) -> None:
+    script = Script(fake).then(
+        *[item for _ in range(3) for item in (httpx.ReadTimeout("slow"), respond(400, R.INVALID_ORDER))]
+    )
+    async with make_client(script, timeout=1.5) as client:
+        with pytest.raises(ExchangeUnavailableError) as info:
+            await client.place_limit_order(BTC, "BUY", Decimal("0.0001"), Decimal("1234567"), "corr-7")
+    # A send that got no answer may still land after the lookup: never claim "not placed".
+    assert info.value.details["order_state"] == "unknown"
     assert [r.method for r in script.requests].count("POST") == 3
+    post, lookup = script.requests[0], script.requests[1]
+    assert lookup.at - post.at >= 1.5  # settled for the client timeout before asking
+
+
+async def test_connect_failure_after_an_unanswered_send_is_not_called_not_sent(fake: FakeTime) -> None:
+    script = Script(fake).then(
+        httpx.ReadTimeout("slow"), respond(400, R.INVALID_ORDER), httpx.ConnectError("refused")
+    )
+    async with make_client(script) as client:
+        with pytest.raises(ExchangeUnavailableError) as info:
+            await client.place_limit_order(BTC, "BUY", Decimal("0.0001"), Decimal("1234567"), "corr-8")
+    assert info.value.details["order_state"] == "unknown"
 
 
 async def test_duplicate_customer_order_id_means_an_earlier_send_landed(fake: FakeTime) -> None:

@@ -68,6 +68,7 @@ DUPLICATE_CUSTOMER_ORDER_ID_CODE: Final = -11502
 RATE_LIMITED_HEADER: Final = "x-valr-ratelimited"
 BACKOFF_INITIAL_S: Final = 0.5
 MAX_ORDER_SENDS: Final = 3  # first send plus at most two resends proven safe by a lookup
+MAX_SETTLE_S: Final = 2.0  # wait before looking up an order whose send got no answer
 _MESSAGE_LIMIT: Final = 200  # characters of VALR's own error message we quote
 
 
@@ -157,6 +158,7 @@ class VALRClient:
         self._sleep = sleep
         self._clock = clock
         self._rng = random.Random()
+        self._settle_s = min(timeout, MAX_SETTLE_S)
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport, follow_redirects=False)
         self.last_rate_limited_at: float | None = None
         self._last_timestamp_ms = 0
@@ -303,14 +305,19 @@ class VALRClient:
 
         After an ambiguous failure (timeout, dropped connection, 5xx, 429, unreadable 202) the
         order is looked up first: found means placed (its ack is returned); unknown means a
-        resend is safe (bounded); a failed lookup raises ExchangeUnavailableError with
-        ``details["order_state"] == "unknown"`` so the caller keeps the order for recovery.
+        resend is safe (bounded; VALR also refuses a second open order with the same id).
+        Errors carry ``details["order_state"]``: "unknown" (a failed lookup, or a send that may
+        still land: the caller keeps the order for recovery), "not_sent" (no connection was
+        ever made) or "not_placed" (every send was answered and the order is not on VALR).
         """
         body = _limit_order_body(pair, side, quantity, price, customer_order_id, post_only, time_in_force)
         if self._signer is None:
             raise MissingCredentialsError()
+        # True once any send got no answer (or an unreadable one): it may still be processed.
+        may_still_land = False
         last_error: ValrTuiError | None = None
         for send in range(1, MAX_ORDER_SENDS + 1):
+            unanswered = False
             try:
                 payload = await self._request(
                     "POST", "/v1/orders/limit", body=body, signed=True, essential=True,
@@ -321,25 +328,31 @@ class VALRClient:
                 pause = float(exc.details.get("retry_after_s", 0.0))
                 if pause > self._max_backoff_total_s:
                     raise RateLimitedError(
-                        exc.message, order_state="unknown", customer_order_id=customer_order_id,
-                        retry_after_s=pause,
+                        exc.message, order_state="unknown" if may_still_land else "not_placed",
+                        customer_order_id=customer_order_id, retry_after_s=pause,
                     ) from None
                 await self._sleep(pause)
                 last_error = exc
             except ExchangeUnavailableError as exc:
-                if exc.details.get("sent") is False:
-                    # The connection never opened: nothing reached VALR.
+                if exc.details.get("sent") is False:  # the connection never opened
                     raise ExchangeUnavailableError(
-                        exc.message, status=exc.status, order_state="not_sent",
+                        exc.message, status=exc.status,
+                        order_state="unknown" if may_still_land else "not_sent",
                         customer_order_id=customer_order_id,
                     ) from None
+                unanswered = exc.status is None  # a timeout or dropped connection, not a 5xx
                 last_error = exc
-            except MalformedResponseError as exc:  # a 2xx we could not read: probably placed
+            except MalformedResponseError as exc:  # answered, but unreadably: maybe placed
+                may_still_land = True
                 last_error = exc
             except ExchangeError as exc:
                 if exc.valr_code != DUPLICATE_CUSTOMER_ORDER_ID_CODE:
                     raise
                 last_error = exc  # an earlier send of ours got through: find it
+            if unanswered:
+                may_still_land = True
+                # Give a request that may still be on its way a moment to land before asking.
+                await self._sleep(self._settle_s)
             existing = await self._recover_order(pair, customer_order_id, last_error)
             if existing is not None:
                 log.info("order %s found after an ambiguous failure; not resending", customer_order_id)
@@ -350,8 +363,9 @@ class VALRClient:
             )
         assert last_error is not None
         raise ExchangeUnavailableError(
-            f"order {customer_order_id} could not be placed: {last_error.message}",
-            order_state="not_placed", customer_order_id=customer_order_id,
+            f"order {customer_order_id} not confirmed after {MAX_ORDER_SENDS} sends: {last_error.message}",
+            order_state="unknown" if may_still_land else "not_placed",
+            customer_order_id=customer_order_id,
         ) from None
 
     async def _recover_order(
