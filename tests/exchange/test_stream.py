@@ -16,7 +16,13 @@ from tests.exchange.fakes import API_KEY, API_SECRET
 from valr_tui.errors import MalformedResponseError
 from valr_tui.exchange.hmac_signer import VALRSigner, compute_signature
 from valr_tui.exchange.models import OrderBook, TickerData, Trade
-from valr_tui.exchange.stream import MarketStream, StreamState, StreamUpdate, parse_message
+from valr_tui.exchange.stream import (
+    MarketStream,
+    StreamState,
+    StreamUpdate,
+    parse_message,
+    websocket_url,
+)
 
 SUMMARY = json.loads(R.MARKET_SUMMARY)
 BOOK = json.loads(R.ORDERBOOK)
@@ -148,6 +154,52 @@ async def test_reconnects_after_drops_with_growing_backoff() -> None:
     assert elapsed >= 0.05 * 0.8 + 0.1 * 0.8  # waited 0.05 then 0.1 (jittered)
 
 
+async def test_a_healthy_connection_resets_the_backoff() -> None:
+    async def data_then_drop(ws: ServerConnection, n: int) -> None:
+        await ws.send(envelope("MARKET_SUMMARY_UPDATE", {**SUMMARY, "lastTradedPrice": str(n)}))
+        await asyncio.sleep(0.05)
+        await ws.close()
+
+    ticks = iter(range(0, 10_000, 10))  # every clock reading is 10 s later: each link lived long
+    waits: list[float] = []
+    stream: MarketStream | None = None
+
+    def on_state(state: StreamState) -> None:
+        if state == StreamState.DOWN and stream is not None and stream.reconnect_in:
+            waits.append(stream.reconnect_in)
+
+    async for fake in running(FakeValr(data_then_drop)):
+        stream = MarketStream(fake.url, ["BTCZAR"], backoff_initial=0.05, backoff_max=5,
+                              clock=lambda: float(next(ticks)), on_state=on_state)
+        await collect(stream, 4)
+        await stream.close()
+    assert len(waits) >= 3
+    assert all(0.04 <= w <= 0.06 for w in waits)  # never doubled
+
+
+async def test_unhealthy_drops_double_the_backoff_up_to_the_cap() -> None:
+    async def data_then_drop(ws: ServerConnection, n: int) -> None:
+        await ws.send(envelope("MARKET_SUMMARY_UPDATE", {**SUMMARY, "lastTradedPrice": str(n)}))
+        await ws.close()
+
+    waits: list[float] = []
+    stream: MarketStream | None = None
+
+    def on_state(state: StreamState) -> None:
+        if state == StreamState.DOWN and stream is not None and stream.reconnect_in:
+            waits.append(stream.reconnect_in)
+
+    async for fake in running(FakeValr(data_then_drop)):
+        stream = MarketStream(fake.url, ["BTCZAR"], backoff_initial=0.02, backoff_max=0.08,
+                              clock=lambda: 0.0, on_state=on_state)
+        await collect(stream, 5)
+        await stream.close()
+    nominal = [0.02, 0.04, 0.08, 0.08]
+    assert len(waits) >= 4
+    for wait, expected in zip(waits, nominal, strict=False):
+        assert expected * 0.8 <= wait <= expected * 1.2
+
+
 async def test_reconnects_when_the_server_refuses_for_a_while() -> None:
     async with serve(lambda ws: ws.wait_closed(), "127.0.0.1", 0) as probe:
         port = next(iter(probe.sockets)).getsockname()[1]
@@ -229,3 +281,17 @@ def test_malformed_frames_raise_only_malformed_response(frame: str) -> None:
 def test_control_messages_are_not_updates() -> None:
     for kind in ("PONG", "AUTHENTICATED", "SUBSCRIBED", "SOMETHING_NEW"):
         assert parse_message(json.dumps({"type": kind}), 1.0) is None
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("wss://api.valr.com", "wss://api.valr.com"),
+        ("wss://api.valr.com/", "wss://api.valr.com"),
+        ("https://api.valr.com", "wss://api.valr.com"),
+        ("http://127.0.0.1:8765/", "ws://127.0.0.1:8765"),
+        ("ws://127.0.0.1:8765", "ws://127.0.0.1:8765"),
+    ],
+)
+def test_websocket_url_accepts_http_style_settings(given: str, expected: str) -> None:
+    assert websocket_url(given) == expected

@@ -46,6 +46,15 @@ class StreamState(StrEnum):
     DOWN = "DOWN"
 
 
+def websocket_url(base: str) -> str:
+    """``VALR_WS_URL`` may be given as http(s)://; the handshake needs ws(s)://."""
+    base = base.rstrip("/")
+    for http, ws in (("https://", "wss://"), ("http://", "ws://")):
+        if base.lower().startswith(http):
+            return ws + base[len(http):]
+    return base
+
+
 def subscribe_message(pairs: Sequence[str]) -> str:
     return dumps(
         {
@@ -114,7 +123,7 @@ class MarketStream:
         clock: Callable[[], float] = time.time,
         on_state: Callable[[StreamState], None] | None = None,
     ) -> None:
-        self._url = ws_url.rstrip("/") + TRADE_PATH
+        self._url = websocket_url(ws_url) + TRADE_PATH
         self._pairs = tuple(pairs)
         self._signer = signer
         self._ping_interval = ping_interval
@@ -129,6 +138,7 @@ class MarketStream:
         self.connections = 0  # successful handshakes so far (reconnects show up here)
         self.pings_sent = 0
         self.pongs_received = 0
+        self.reconnect_in = 0.0  # seconds the current DOWN period waits before reconnecting
 
     def __repr__(self) -> str:
         return f"MarketStream(url={self._url!r}, pairs={self._pairs!r}, state={self.state})"
@@ -137,6 +147,7 @@ class MarketStream:
         """Every update from every connection, until ``close()``."""
         delay = self._backoff_initial
         while not self._closed.is_set():
+            self.reconnect_in = 0.0
             self._set_state(StreamState.CONNECTING)
             connected_at: float | None = None
             delivered = 0
@@ -172,7 +183,6 @@ class MarketStream:
                 self._socket = None
             if self._closed.is_set():
                 break
-            self._set_state(StreamState.DOWN)
             healthy = (
                 connected_at is not None and delivered > 0
                 and self._clock() - connected_at >= HEALTHY_AFTER_S
@@ -180,6 +190,8 @@ class MarketStream:
             if healthy:
                 delay = self._backoff_initial
             wait = delay * self._rng.uniform(0.8, 1.2)  # jitter: clients do not reconnect in lockstep
+            self.reconnect_in = wait
+            self._set_state(StreamState.DOWN)
             log.info("market stream reconnecting in %.2f s", wait)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closed.wait(), timeout=wait)
