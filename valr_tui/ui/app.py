@@ -89,9 +89,13 @@ class EngineChanged(Message):
 class MainScreen(Screen[None]):
     """Everything at once: status, alerts, tickers, spread, bucket, order form, orders."""
 
-    def __init__(self, engine: TradingEngineAPI) -> None:
+    def __init__(self, engine: TradingEngineAPI, on_ready: Callable[[], None]) -> None:
         super().__init__(id="main")
         self.engine = engine
+        self._on_ready = on_ready
+
+    def on_mount(self) -> None:
+        self._on_ready()  # the widgets exist only now; the App's own on_mount runs before this
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -139,11 +143,13 @@ class ValrApp(App[int]):
         self._pending: set[EngineEventKind] = set()
         self._unsubscribe: Callable[[], None] | None = None
         self._depth_pair = engine.pairs[0] if engine.pairs else ""
+        self.main = MainScreen(engine, self._main_ready)
 
     # -- life cycle ---------------------------------------------------------------------------
-    async def on_mount(self) -> None:
-        self.main = MainScreen(self.engine)
-        await self.push_screen(self.main)
+    def get_default_screen(self) -> Screen[Any]:
+        return self.main
+
+    def _main_ready(self) -> None:
         self._unsubscribe = self.engine.subscribe(self._on_engine_event)
         self.run_worker(self.engine.start(), name="start", description="start engine", exit_on_error=False)
         self.main.query_one(StatusBar).show_mode(self.engine.execution_mode)

@@ -8,11 +8,14 @@ same coded errors, so the order form can be exercised without the real core.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input
 
 from storage.audit import AuditEntry
 from valr_tui.config import Settings
@@ -452,3 +455,56 @@ class FakeEngine:
 
     async def stop(self) -> None:
         self.stopped = True
+
+
+# -- the pictures: shared by the snapshot tests and scripts/make_screenshots.py -----------------
+async def settle(pilot: Pilot[Any]) -> None:
+    """Wait for the start-up workers, stop cursor blink and let the screen draw: stable pictures."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def type_rejected_order(pilot: Pilot[Any]) -> None:
+    """A BTCZAR BUY above MAX_ORDER_ZAR with an off-tick price: the preview lists both codes."""
+    await settle(pilot)
+    pilot.app.screen.query_one("#price", Input).focus()
+    await pilot.press(*"1250000.5", "tab", *"0.01")
+    await settle(pilot)
+
+
+async def open_audit(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("f2")
+    await settle(pilot)
+
+
+async def open_journal(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("f3")
+    await settle(pilot)
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    name: str
+    scenario: Scenario
+    size: tuple[int, int]
+    prepare: Callable[[Pilot[Any]], Awaitable[None]] = settle
+
+
+PICTURES: tuple[Picture, ...] = (
+    *(Picture(f"main_{s.value.lower()}_{w}x{h}", s, (w, h))
+      for s in (Scenario.NORMAL, Scenario.STALE, Scenario.ESSENTIAL_ONLY, Scenario.SAFE_IDLE,
+                Scenario.LOCKDOWN)
+      for (w, h) in ((120, 36), (80, 24))),
+    Picture("main_neutral_120x36", Scenario.NEUTRAL, (120, 36)),
+    Picture("order_rejected_120x36", Scenario.NORMAL, (120, 36), type_rejected_order),
+    Picture("order_rejected_80x24", Scenario.NORMAL, (80, 24), type_rejected_order),
+    Picture("audit_120x36", Scenario.NORMAL, (120, 36), open_audit),
+    Picture("journal_120x36", Scenario.NORMAL, (120, 36), open_journal),
+    Picture("journal_80x24", Scenario.NORMAL, (80, 24), open_journal),
+)

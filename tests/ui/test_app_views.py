@@ -1,0 +1,73 @@
+"""Audit and journal screens, help, and demo fault keys."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Static
+
+from tests.ui.pilot_helpers import SIZE, make_app, notifications, text_of
+from valr_tui.ui.app import ValrApp
+from valr_tui.ui.fixtures import FakeEngine, settle
+
+
+async def test_audit_view_filters_by_correlation_id_and_reconciles() -> None:
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        audit = app.screen.query_one("#audit-table")
+        assert audit.row_count == len(engine.audit_list)
+        assert app.screen.query_one("#recon-table").row_count == 2
+        app.screen.query_one("#cid-filter", Input).focus()
+        await pilot.press(*"ord-seed0004", "enter")
+        await settle(pilot)
+        assert audit.row_count == 2
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert engine.reconcile_calls == 1
+        assert "Reconciliation OK" in "\n".join(n.title for n in app._notifications)
+
+
+async def test_journal_shows_totals_and_help_lists_every_action() -> None:
+    app, _ = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert app.screen.query_one("#journal-table").row_count == 3
+        totals = text_of(app, "#journal-totals")
+        assert "WIN 1" in totals and "LOSS 1" in totals and "BREAKEVEN 1" in totals
+        await pilot.press("escape", "f1")
+        await pilot.pause()
+        text = str(app.screen.query_one("#help-dialog Static", Static).render())
+        for label in ("Submit", "Cancel order", "Audit", "Journal", "Reconcile", "Unlock"):
+            assert label in text
+
+
+class FakeDemo:
+    kinds = ("outage", "rate_limit_storm", "spread_blowout", "balance_drift", "price_shock", "ws_drop")
+
+    def __init__(self) -> None:
+        self.injected: list[str] = []
+
+    async def inject_fault(self, kind: str) -> str:
+        self.injected.append(kind)
+        if kind == "outage":
+            raise RuntimeError("simulator not reachable")
+        return f"injected {kind}"
+
+
+async def test_demo_keys_inject_faults_and_errors_become_notifications() -> None:
+    engine = FakeEngine()
+    demo = FakeDemo()
+    app = ValrApp(engine, clock=engine.clock, demo=demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        assert demo.injected == ["spread_blowout"]
+        await pilot.press("f5")
+        await settle(pilot)
+        assert demo.injected[-1] == "outage"
+        assert "simulator not reachable" in notifications(app)
+        assert app.is_running
