@@ -27,8 +27,9 @@ def test_defaults_without_environment_or_file() -> None:
     assert not s.live_trading_confirmed
     assert not s.is_live
     assert s.max_order_zar == Decimal("5000")
-    assert (s.stale_after_s, s.safe_idle_after_s, s.poll_interval_s) == (30, 60, 5)
-    assert (s.rate_limit_capacity, s.rate_limit_refill_per_s, s.rate_limit_essential_pct) == (600, 10, 10)
+    assert (s.stale_after_s, s.safe_idle_after_s, s.poll_interval_s) == (Decimal(30), Decimal(60), Decimal(5))
+    assert s.rate_limit_capacity == 600
+    assert (s.rate_limit_refill_per_s, s.rate_limit_essential_pct) == (Decimal(10), Decimal(10))
     assert s.essential_threshold == Decimal("0.1")
     assert s.recon_mismatch_pct == Decimal("1")
     assert s.recon_max_failures == 3

@@ -39,6 +39,11 @@ def clock() -> ManualClock:
     return ManualClock(1_760_000_000.0)
 
 
+def _current(ctl: SafetyController) -> SafetyState:
+    """The state as a fresh call (mypy would otherwise narrow ``ctl.state`` across awaits)."""
+    return ctl.state
+
+
 async def _persisted(db: Database) -> tuple[str, str, str | None, int]:
     row = await db.fetchone("SELECT state, reason, correlation_id, changed_at FROM safety_state")
     assert row is not None
@@ -55,18 +60,18 @@ async def test_starts_normal(db: Database, clock: ManualClock) -> None:
 async def test_precedence_lockdown_neutral_safe_idle_normal(db: Database, clock: ManualClock) -> None:
     ctl = SafetyController(db, clock)
     await ctl.raise_condition(S.SAFE_IDLE, "data stale")
-    assert ctl.state is S.SAFE_IDLE
+    assert _current(ctl) is S.SAFE_IDLE
     await ctl.raise_condition(S.LOCKDOWN, "mismatch 2%")
-    assert ctl.state is S.LOCKDOWN
+    assert _current(ctl) is S.LOCKDOWN
     await ctl.raise_condition(S.NEUTRAL, "3 failures")
-    assert ctl.state is S.LOCKDOWN  # a lesser condition never hides LOCKDOWN
+    assert _current(ctl) is S.LOCKDOWN  # a lesser condition never hides LOCKDOWN
     assert set(ctl.status().conditions) == {S.SAFE_IDLE, S.NEUTRAL, S.LOCKDOWN}
     await ctl.unlock("alice", "checked balances by hand", UNLOCK_PHRASE)
-    assert ctl.state is S.NEUTRAL
+    assert _current(ctl) is S.NEUTRAL
     await ctl.clear_condition(S.NEUTRAL, "reconciled")
-    assert ctl.state is S.SAFE_IDLE
+    assert _current(ctl) is S.SAFE_IDLE
     await ctl.clear_condition(S.SAFE_IDLE, "fresh data")
-    assert ctl.state is S.NORMAL
+    assert _current(ctl) is S.NORMAL
     assert [s.severity for s in (S.NORMAL, S.SAFE_IDLE, S.NEUTRAL, S.LOCKDOWN)] == [0, 1, 2, 3]
     assert S.SAFE_IDLE.label == "SAFE-IDLE"
 

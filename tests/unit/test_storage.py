@@ -202,4 +202,4 @@ async def test_audit_insert_joins_the_callers_transaction(db: Database) -> None:
             raise RuntimeError
     assert await audit.query() == []
     with pytest.raises(sqlite3.IntegrityError):
-        await audit.record(1, "X", "bad severity", severity="LOUD")  # type: ignore[arg-type]
+        await audit.record(1, "X", "bad severity", severity="LOUD")

@@ -79,13 +79,23 @@ class TokenBucket:
 
     # -- public API -----------------------------------------------------------------------------
     def try_acquire(self, tokens: float = 1, essential: bool = False) -> bool:
+        # The hot path of every request: _refill/_slack/_need inlined (benchmarks/bench_bucket.py).
         with self._lock:
             now = self._clock()
-            self._refill(now)
-            if now >= self._blocked_until and self._level + self._slack(now) >= self._need(tokens, essential):
-                self._level = max(0.0, self._level - tokens)
+            level = self._level
+            rate = self.refill_per_second
+            if now > self._stamp:
+                level += (now - self._stamp) * rate
+                if level > self.capacity:
+                    level = float(self.capacity)
+                self._stamp = now
+            need = tokens if essential else self._floor + tokens
+            if now >= self._blocked_until and level + _EPSILON + abs(now) * _CLOCK_ULPS * rate >= need:
+                level -= tokens
+                self._level = level if level > 0.0 else 0.0
                 self.granted += 1
                 return True
+            self._level = level
             self.refused += 1
             return False
 

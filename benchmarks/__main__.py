@@ -1,0 +1,98 @@
+"""Run every ``bench_*.py`` module in this folder that defines ``run() -> dict[str, object]``,
+print one table, and write ``benchmarks/results/latest.json``.
+
+    python -m benchmarks            # all of them
+    python -m benchmarks bucket     # only modules whose name contains "bucket"
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import platform
+import sys
+import time
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "latest.json"
+
+
+def discover(filters: list[str]) -> list[str]:
+    """Module names of ``bench_*.py`` files, sorted, optionally filtered by substring."""
+    names = sorted(p.stem for p in HERE.glob("bench_*.py"))
+    return [n for n in names if not filters or any(f in n for f in filters)]
+
+
+def run_one(name: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        module = importlib.import_module(f"{__package__ or 'benchmarks'}.{name}")
+        run = getattr(module, "run", None)
+        if not callable(run):
+            return {"skipped": "no run() function"}
+        result = run()
+        if not isinstance(result, dict):
+            return {"error": f"run() returned {type(result).__name__}, expected dict"}
+        outcome: dict[str, Any] = dict(result)
+    except Exception as exc:  # one broken benchmark must not hide the others' numbers
+        outcome = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+    outcome["elapsed_s"] = round(time.perf_counter() - started, 3)
+    return outcome
+
+
+def status(result: dict[str, Any]) -> str:
+    if "error" in result:
+        return "ERROR"
+    if "skipped" in result:
+        return "SKIP"
+    if "passed" in result:
+        return "PASS" if result["passed"] else "FAIL"
+    return "done"
+
+
+def print_table(results: dict[str, dict[str, Any]]) -> None:
+    rows = [
+        (bench, key, str(value))
+        for bench, result in results.items()
+        for key, value in result.items()
+        if key != "traceback"
+    ]
+    headers = ("benchmark", "metric", "value")
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    line = "  ".join(f"{{:{w}}}" for w in widths)
+    print(line.format("benchmark", "metric", "value"))
+    print(line.format(*("-" * w for w in widths)))
+    for row in rows:
+        print(line.format(*row))
+    print()
+    for bench, result in results.items():
+        print(f"{status(result):5}  {bench}")
+        if "traceback" in result:
+            print(result["traceback"], file=sys.stderr)
+
+
+def main(argv: list[str]) -> int:
+    names = discover(argv)
+    if not names:
+        print(f"no bench_*.py module in {HERE} matches {argv}", file=sys.stderr)
+        return 2
+    results = {name: run_one(name) for name in names}
+    print_table(results)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "results": results,
+    }
+    RESULTS.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
+    print(f"\nwrote {RESULTS.relative_to(HERE.parent)}")
+    return 1 if any(status(r) in ("ERROR", "FAIL") for r in results.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
