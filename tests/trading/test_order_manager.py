@@ -78,7 +78,7 @@ async def test_valid_dry_run_order_is_stored_as_simulated_and_nothing_is_sent() 
     assert h.client.calls == []
     events = [e.event_type for e in await AuditRepository(h.db).query(
         correlation_id=result.correlation_id, newest_first=False)]
-    assert events == ["ORDER_ACCEPTED", "ORDER_OPEN"]
+    assert events == ["ORDER_ACCEPTED", "ORDER_SUBMITTED"]
     assert h.manager.execution_mode == "DRY_RUN"
 
 

@@ -200,7 +200,7 @@ async def test_cancel_and_insufficient_funds_on_the_paper_book() -> None:
     assert paper(h).available("ZAR") == D("1500")
     events = [e.event_type for e in await AuditRepository(h.db).query(
         correlation_id=record.correlation_id, newest_first=False)]
-    assert events == ["ORDER_ACCEPTED", "ORDER_OPEN", "ORDER_CANCELLED"]
+    assert events == ["ORDER_ACCEPTED", "ORDER_SUBMITTED", "ORDER_CANCELLED"]
 
 
 async def test_stale_views_never_fill_and_a_restart_waits_for_a_new_trade(tmp_path: Path) -> None:

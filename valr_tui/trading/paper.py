@@ -202,7 +202,7 @@ class PaperEngine:
                 await OrderRepository.update(tx, order.id, now, status=OrderState.OPEN)
                 await PaperWalletRepository.put(tx, held, now)
                 await AuditRepository.insert(
-                    tx, now, "ORDER_OPEN", f"[DRY_RUN] resting on the paper book, {amount} {currency}"
+                    tx, now, "ORDER_SUBMITTED", f"[DRY_RUN] on the paper book, {amount} {currency}"
                     " reserved", correlation_id=order.correlation_id, execution_mode=MODE,
                     details={"reserved": amount, "currency": currency},
                 )
