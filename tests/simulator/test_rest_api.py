@@ -334,3 +334,10 @@ async def test_timestamp_outside_window_is_refused(
     assert (await http.get("/v1/account/balances", headers=headers)).status_code == 200
     headers["X-VALR-TIMESTAMP"] = "soon"
     assert (await http.get("/v1/account/balances", headers=headers)).status_code == 400
+
+
+def test_reprs_never_show_credentials() -> None:
+    server = SimulatorServer("repr-key-123", "repr-secret-456", tick_interval=None)
+    for text in (repr(server), str(server), repr(server.exchange)):
+        assert "repr-key-123" not in text and "repr-secret-456" not in text
+    assert "repr-secret-456" not in repr(vars(server._auth))  # the secret stays in a Secret

@@ -224,7 +224,7 @@ class _OrderRequest:
     post_only: bool
 
 
-@dataclass
+@dataclass(repr=False)  # the API key must never reach a repr
 class SimExchange:
     """The venue. ``api_key`` identifies the one account; ``clock`` drives every timestamp,
     fault expiry and (through the server) rate-limit windows and the signature window."""
@@ -260,6 +260,9 @@ class SimExchange:
         self._sequence_id = FIRST_SEQUENCE_ID
         for market in self.markets.values():
             market.rebuild_book(market.spread_pct, self._stamp())
+
+    def __repr__(self) -> str:
+        return f"SimExchange(seed={self.seed!r}, pairs={self.pairs!r})"
 
     # --- plumbing --------------------------------------------------------------------------------
     def _stamp(self) -> str:
