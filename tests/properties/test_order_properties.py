@@ -31,6 +31,8 @@ from tests.trading.order_fakes import (
     SimMarket,
     build,
     close_dbs,
+    fill_on_exchange,
+    live_settings,
     market_check,
     open_db,
     order_endpoint_calls,
@@ -45,7 +47,7 @@ from valr_tui.errors import (
     OrderRejected,
     ValrTuiError,
 )
-from valr_tui.exchange.models import Pair
+from valr_tui.exchange.models import Balance, Pair
 from valr_tui.exchange.valr_client import VALRClient
 from valr_tui.secrets import Secret
 from valr_tui.simulator.server import SimulatorServer
@@ -295,8 +297,7 @@ actions = st.lists(
 )
 
 
-async def play(h: Harness, flow: list[tuple[str, Any]]) -> set[str]:
-    assert h.paper is not None
+async def play(h: Harness, flow: list[tuple[str, Any]], mode: str) -> set[str]:
     rejected: set[str] = set()
     accepted: list[str] = []
     for step, (kind, arg) in enumerate(flow):
@@ -306,22 +307,39 @@ async def play(h: Harness, flow: list[tuple[str, Any]]) -> set[str]:
             except ValrTuiError as exc:
                 rejected.add(exc.details["correlation_id"])
         elif kind == "cancel" and accepted:
-            record = await h.manager.repo.get(accepted[arg % len(accepted)], "DRY_RUN")
+            record = await h.manager.repo.get(accepted[arg % len(accepted)], mode)
             if record is not None and record.state.is_open:
                 await h.manager.cancel(record.correlation_id)
-        elif kind == "market":
+        elif kind == "market" and h.paper is not None:
             mid = 1_000_000 + arg
             await h.paper.on_market(view("BTCZAR", str(mid - 500), str(mid + 500), str(mid),
                                          asks=[(str(mid + 500), "0.002")],
                                          bids=[(str(mid - 500), "0.002")], sequence=step))
+        elif kind == "market":  # LIVE: VALR fills half of every open order, then we sync
+            for cid, status in list(h.client.orders.items()):
+                half = (status.remaining_quantity / 2).quantize(D("0.00000001"))
+                if status.status in ("Placed", "Partially Filled") and half > 0:
+                    fill_on_exchange(h.client, cid, str(half), str(status.price), f"t-{step}-{cid}")
+            await h.manager.sync_live_orders()
     return rejected
 
 
-@hsettings(max_examples=25)
+async def traced_harness(mode: str) -> Harness:
+    if mode == "DRY_RUN":
+        return await build(RICH)
+    client = FakeClient(balances=[Balance("ZAR", D("1e9"), D(0), D("1e9")),
+                                  Balance("BTC", D("1000"), D(0), D("1000"))])
+    return await build(live_settings(), client=client)
+
+
+@pytest.mark.parametrize("mode", ["DRY_RUN", "LIVE"])
+@hsettings(max_examples=20)
 @given(flow=actions)
-def test_property_14_correlation_id_traceability(runner: asyncio.Runner, flow: list[tuple[str, Any]]) -> None:
-    h = run(runner, lambda: build(RICH))
-    rejected = run(runner, lambda: play(h, flow))
+def test_property_14_correlation_id_traceability(
+    runner: asyncio.Runner, mode: str, flow: list[tuple[str, Any]]
+) -> None:
+    h = run(runner, lambda: traced_harness(mode))
+    rejected = run(runner, lambda: play(h, flow, mode))
     db = h.db
     orders = run(runner, lambda: db.fetchall("SELECT id, correlation_id FROM trading_orders"))
     fills = run(runner, lambda: db.fetchall("SELECT id, order_id, correlation_id FROM order_fills"))
