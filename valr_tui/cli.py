@@ -35,7 +35,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["sim"]:
+        # argparse's REMAINDER does not capture options that come first (``sim --port 8765``),
+        # so the simulator's own parser gets its arguments untouched.
+        from valr_tui.simulator.server import main as sim_main
+
+        return sim_main(arguments[1:])
+    args = _parser().parse_args(arguments)
     if args.command == "sim":
         from valr_tui.simulator.server import main as sim_main
 

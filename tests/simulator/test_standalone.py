@@ -16,13 +16,13 @@ from valr_tui.simulator.server import main
 SECRET = "standalone-secret-value-0123"
 
 
-def test_standalone_prints_urls_not_the_secret_and_serves() -> None:
+@pytest.mark.parametrize("command", [["-m", "valr_tui.simulator"], ["-m", "valr_tui", "sim"]])
+def test_standalone_prints_urls_not_the_secret_and_serves(command: list[str]) -> None:
     env = {**os.environ, "VALR_API_SECRET": SECRET}
     process = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "valr_tui.simulator",
+            *command,
             "--port",
             "0",
             "--api-key",
