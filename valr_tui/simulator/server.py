@@ -322,6 +322,8 @@ class SimulatorServer:
                     response = handler(request, body)
                 except ExchangeError as error:
                     response = exchange_error_response(error)
+                except ValrTuiError as error:  # any other bad input is a clear 400, never a 500
+                    response = valr_error(400, -11, error.message)
                 if self.exchange.fault("malformed") is not None:
                     response = Response(
                         bytes(response.body)[: max(1, len(response.body) // 2)] or b"{",
