@@ -341,3 +341,24 @@ def test_reprs_never_show_credentials() -> None:
     for text in (repr(server), str(server), repr(server.exchange)):
         assert "repr-key-123" not in text and "repr-secret-456" not in text
     assert "repr-secret-456" not in repr(vars(server._auth))  # the secret stays in a Secret
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[]",
+        "null",
+        '{"pair": 5}',
+        '{"pair":"BTCZAR","side":"BUY","quantity":"1e400","price":"1400000"}',
+        '{"pair":"BTCZAR","side":"BUY","quantity":"0.001","price":true}',
+        '{"pair":"BTCZAR","side":"BUY","quantity":"NaN","price":"1400000"}',
+        '{"pair":"BTCZAR","side":"BUY","quantity":"0.001","price":"1400000","timeInForce":7}',
+        '{"pair":"BTCZAR","side":"BUY","quantity":"0.001","price":"1400000","postOnly":"yes"}',
+        '{"pair":"BTCZAR","side":"BUY","quantity":"0.001","price":"1400000","customerOrderId":["x"]}',
+        "\u00ff{",
+    ],
+)
+async def test_garbage_order_bodies_get_a_coded_400(signed: SignedClient, body: str) -> None:
+    response = await signed.send("POST", "/v1/orders/limit", body)
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] in (-11, -21, -113)
