@@ -13,6 +13,8 @@ import asyncio
 import csv as csv_module
 import io
 import json
+import os
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -204,9 +206,7 @@ def audit_command(settings: Settings, correlation_id: str, out: TextIO) -> int:
     if not lines:
         print(f"valr-tui: no order, audit row or journal entry has correlation id {cid!r}", file=out)
         return EXIT_NOT_FOUND
-    print(f"Story of {cid}:", file=out)
-    for line in lines:
-        print(line, file=out)
+    _print_lines([f"Story of {cid}:", *lines], out)
     return EXIT_OK
 
 
@@ -215,6 +215,18 @@ def journal_command(settings: Settings, csv: bool, out: TextIO) -> int:
     lines = _with_db(settings, out, lambda db: journal_lines(db, csv=csv))
     if lines is None:
         return EXIT_NOT_FOUND
-    for line in lines:
-        print(line, file=out)
+    _print_lines(lines, out)
     return EXIT_OK
+
+
+def _print_lines(lines: list[str], out: TextIO) -> None:
+    """Print, and stop quietly when the reader goes away (``valr-tui journal --csv | head``)."""
+    try:
+        for line in lines:
+            print(line, file=out)
+        out.flush()
+    except BrokenPipeError:
+        if out is sys.stdout:
+            # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())

@@ -158,3 +158,14 @@ def test_journal_command_prints_csv(tmp_path: Path) -> None:
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("id,opened_at,closed_at,execution_mode,pair")
     assert len(lines) == 2 and ",BREAKEVEN," in lines[1]
+
+
+class ClosedPipe(io.StringIO):
+    def write(self, text: str) -> int:
+        raise BrokenPipeError
+
+
+def test_a_reader_that_goes_away_is_not_a_traceback(tmp_path: Path) -> None:
+    asyncio.run(build_story(tmp_path))
+    assert journal_command(settings_for(tmp_path), True, ClosedPipe()) == 0
+    assert audit_command(settings_for(tmp_path), "cid-story", ClosedPipe()) == 0
