@@ -41,11 +41,19 @@ def open_ws(sim: SimulatorServer, clock: ManualClock, path: str) -> Any:
     return connect(sim.ws_url + path, additional_headers=ws_headers(clock, path), open_timeout=3)
 
 
-async def test_unsigned_handshake_is_refused(sim: SimulatorServer, clock: ManualClock) -> None:
+async def test_anonymous_trade_socket_gets_market_data_but_not_the_account_feed(
+    sim: SimulatorServer,
+) -> None:
+    async with connect(sim.ws_url + "/ws/trade", open_timeout=3) as ws:
+        await ws.send(json.dumps({"type": "PING"}))
+        assert await receive(ws) == {"type": "PONG"}  # no AUTHENTICATED for an anonymous socket
     with pytest.raises(InvalidStatus) as info:
-        async with connect(sim.ws_url + "/ws/trade", open_timeout=3):
+        async with connect(sim.ws_url + "/ws/account", open_timeout=3):
             pass
     assert info.value.response.status_code == 403
+
+
+async def test_badly_signed_handshake_is_refused(sim: SimulatorServer, clock: ManualClock) -> None:
     bad = {**ws_headers(clock, "/ws/trade"), "X-VALR-SIGNATURE": "f" * 128}
     with pytest.raises(InvalidStatus):
         async with connect(sim.ws_url + "/ws/trade", additional_headers=bad, open_timeout=3):

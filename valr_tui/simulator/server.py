@@ -425,14 +425,17 @@ class SimulatorServer:
                 break
             await asyncio.sleep(HANG_POLL_S)
         client_ip = websocket.client.host if websocket.client else "unknown"
+        headers = {key.lower(): value for key, value in websocket.headers.items()}
+        # Like VALR, /ws/trade also accepts unauthenticated sockets (market data only); a socket
+        # that does present credentials must present valid ones. /ws/account always needs them.
+        anonymous = path == "/ws/trade" and "x-valr-api-key" not in headers
         refused = (
             any(ex.fault(kind) is not None for kind in ("ws_drop", "outage", "http_5xx", "rate_limit_storm"))
             or not self._counter.hit("ws", client_ip, self.limits.ws_connections_per_minute)
-            or self._auth.check(
-                "GET", _path_with_query(websocket.scope), b"",
-                {key.lower(): value for key, value in websocket.headers.items()},
+            or (
+                not anonymous
+                and self._auth.check("GET", _path_with_query(websocket.scope), b"", headers) is not None
             )
-            is not None
         )
         if refused or self._stopping:
             await websocket.close(code=1008)  # before accept: the handshake is answered 403
@@ -440,7 +443,8 @@ class SimulatorServer:
         await websocket.accept()
         client = _WsClient(account=path == "/ws/account")
         self._ws_clients.add(client)
-        client.queue.put_nowait({"type": "AUTHENTICATED"})
+        if not anonymous:
+            client.queue.put_nowait({"type": "AUTHENTICATED"})
         if client.account:
             for currency in ex.currencies:
                 client.queue.put_nowait({"type": "BALANCE_UPDATE", "data": ex.ws_balance(currency)})
