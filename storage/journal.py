@@ -118,12 +118,16 @@ async def load_fills(
     *,
     traded_after: int | None = None,
     correlation_id: str | None = None,
+    after_id: int = 0,
     order_by_id: bool = False,
 ) -> list[Fill]:
     """Fills in trading order (traded_at, then id) or in storage order (id), optionally one mode,
-    one order (by correlation id) and only those traded after a time."""
+    one order (by correlation id), only those traded after a time, only those stored after a row."""
     where: list[str] = []
     params: list[object] = []
+    if after_id:
+        where.append("f.id > ?")
+        params.append(after_id)
     if correlation_id is not None:
         where.append("f.correlation_id = ?")
         params.append(correlation_id)
@@ -180,9 +184,41 @@ async def paper_wallet_totals(db: Database) -> dict[str, Decimal]:
     return {r["currency"]: from_text(r["total"]) for r in rows}
 
 
-async def paper_db_balances(db: Database) -> dict[str, Decimal]:
-    """DRY_RUN balances implied by stored data: funding + every DRY_RUN fill."""
-    return apply_fills(await paper_funding(db), await load_fills(db, "DRY_RUN"))
+class FillEffects:
+    """The running sum of one mode's fills' balance effects, read incrementally: fills are
+    append-only, so each call reads only rows stored since the last one (a reconciliation run
+    stays cheap however long the history grows)."""
+
+    def __init__(self, execution_mode: str, traded_after: int | None = None) -> None:
+        self.execution_mode = execution_mode
+        self.traded_after = traded_after
+        self.last_fill_id = 0
+        self._totals: dict[str, Decimal] = {}
+
+    async def totals(self, db: Database) -> dict[str, Decimal]:
+        fills = await load_fills(
+            db, self.execution_mode, traded_after=self.traded_after, after_id=self.last_fill_id,
+            order_by_id=True,
+        )
+        if fills:
+            self._totals = apply_fills(self._totals, fills)
+            self.last_fill_id = fills[-1].id
+        return dict(self._totals)
+
+
+def _combine(start: Mapping[str, Decimal], effects: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    totals = dict(start)
+    with exact():
+        for currency, amount in effects.items():
+            _add(totals, currency, amount)
+    return totals
+
+
+async def paper_db_balances(db: Database, effects: FillEffects | None = None) -> dict[str, Decimal]:
+    """DRY_RUN balances implied by stored data: funding + every DRY_RUN fill (``effects`` keeps
+    the fills' running sum between calls)."""
+    effects = effects or FillEffects("DRY_RUN")
+    return _combine(await paper_funding(db), await effects.totals(db))
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,9 +251,14 @@ async def replace_baseline_in(
     )
 
 
-async def live_db_balances(db: Database, baseline: Baseline) -> dict[str, Decimal]:
-    """LIVE balances implied by stored data: the baseline + LIVE fills traded after it."""
-    return apply_fills(baseline.totals, await load_fills(db, "LIVE", traded_after=baseline.taken_at))
+async def live_db_balances(
+    db: Database, baseline: Baseline, effects: FillEffects | None = None
+) -> dict[str, Decimal]:
+    """LIVE balances implied by stored data: the baseline + LIVE fills traded after it (pass an
+    ``effects`` made for this baseline to keep the running sum between calls)."""
+    if effects is None or effects.traded_after != baseline.taken_at:
+        effects = FillEffects("LIVE", traded_after=baseline.taken_at)
+    return _combine(baseline.totals, await effects.totals(db))
 
 
 async def last_unlock_at(db: Database) -> int | None:
@@ -388,14 +429,18 @@ async def upsert_rag_document_in(
     )
 
 
-async def rag_document_bodies(db: Database) -> dict[str, str]:
-    rows = await db.fetchall("SELECT doc_key, body FROM rag_documents")
-    return {r["doc_key"]: r["body"] for r in rows}
-
-
-async def recorded_position_keys(db: Database) -> set[str]:
-    rows = await db.fetchall("SELECT position_key FROM prediction_outcomes")
-    return {r["position_key"] for r in rows}
+async def recorded_position_keys(db: Database, keys: Sequence[str]) -> set[str]:
+    """Which of ``keys`` are recorded already."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):  # stay well under SQLite's bound-parameter limit
+        chunk = keys[start : start + 500]
+        rows = await db.fetchall(
+            f"SELECT position_key FROM prediction_outcomes WHERE position_key IN"
+            f" ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        found.update(r["position_key"] for r in rows)
+    return found
 
 
 async def list_outcomes(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from storage.db import Database
 from storage.journal import record_prediction_outcome
 from tests.trading.test_reconciliation import T0_MS, settings_for, trade
@@ -179,4 +181,37 @@ async def test_record_prediction_outcome_returns_none_when_already_recorded(tmp_
     assert await record_prediction_outcome(db, **kwargs) is None  # type: ignore[arg-type]
     row = await db.fetchone("SELECT correlation_ids, quantity FROM prediction_outcomes")
     assert row is not None and row["correlation_ids"] == '["a", "b"]' and row["quantity"] == "0.1"
+    await db.close()
+
+
+async def test_a_restarted_recorder_rescans_and_records_nothing_twice(tmp_path: Path) -> None:
+    recorder, db = await recorder_for(tmp_path)
+    await trade(db, "r1", "BUY", "100", "1", at=T0_MS)
+    await trade(db, "r2", "SELL", "110", "1", at=T0_MS + 1)
+    await trade(db, "r3", "BUY", "100", "2", at=T0_MS + 2)  # left open across the restart
+    assert len(await recorder.process_new_fills()) == 1
+    restarted = RLHFRecorder(settings_for(tmp_path), db, ManualClock())
+    assert await restarted.process_new_fills() == []
+    await trade(db, "r4", "SELL", "105", "2", at=T0_MS + 3)
+    [entry] = await restarted.process_new_fills()
+    assert entry.correlation_ids == ("r3", "r4") and entry.pnl_zar == D("10")
+    assert len(await restarted.journal()) == 2
+    await db.close()
+
+
+async def test_a_failed_scan_is_retried_from_the_start(tmp_path: Path) -> None:
+    recorder, db = await recorder_for(tmp_path)
+    await trade(db, "f1", "BUY", "100", "1", at=T0_MS)
+    await trade(db, "f2", "SELL", "90", "1", at=T0_MS + 1)
+    original = recorder._record
+
+    async def broken(position: object) -> None:
+        raise OSError("disk full")
+
+    recorder._record = broken  # type: ignore[assignment, method-assign]
+    with pytest.raises(OSError):
+        await recorder.process_new_fills()
+    recorder._record = original  # type: ignore[method-assign]
+    [entry] = await recorder.process_new_fills()  # the close is not lost
+    assert entry.outcome == "LOSS"
     await db.close()

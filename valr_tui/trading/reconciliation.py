@@ -32,6 +32,7 @@ from typing import Any
 from storage.audit import AuditRepository, Severity
 from storage.db import Database
 from storage.journal import (
+    FillEffects,
     exact,
     last_unlock_at,
     live_db_balances,
@@ -160,6 +161,7 @@ class ReconciliationEngine:
         self.mode = "LIVE" if settings.is_live else "DRY_RUN"
         self.consecutive_failures = 0
         self.last_report: ReconciliationReport | None = None
+        self._effects = FillEffects(self.mode)  # the fills' running sum, read incrementally
 
     # -- the loop -------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -268,9 +270,11 @@ class ReconciliationEngine:
                     fetched_at = epoch_ms(self._clock)
                     database: BalanceView = dict(exchange)
                 else:
-                    database = await live_db_balances(self.db, baseline)
+                    if self._effects.traded_after != baseline.taken_at:  # a new baseline
+                        self._effects = FillEffects("LIVE", traded_after=baseline.taken_at)
+                    database = await live_db_balances(self.db, baseline, self._effects)
             else:
-                database = await paper_db_balances(self.db)
+                database = await paper_db_balances(self.db, self._effects)
         for name, view in (("exchange", exchange), ("state", state)):
             for currency, total in view.items():
                 if not isinstance(total, Decimal) or not total.is_finite():

@@ -36,7 +36,6 @@ from storage.journal import (
     insert_prediction_outcome,
     list_outcomes,
     load_fills,
-    rag_document_bodies,
     recorded_position_keys,
     split_pair,
     upsert_rag_document_in,
@@ -149,28 +148,39 @@ def held_change(fill: Fill) -> Decimal:
     return fill.quantity
 
 
-def walk_positions(fills: Iterable[Fill]) -> tuple[list[Position], list[Position]]:
-    """(closed positions in closing order, positions still open) for fills in storage order."""
-    with exact():
-        return _walk(fills)
+class PositionBook:
+    """The open positions per (execution_mode, pair), fed fills in storage order. Fed again
+    later, it carries on where it stopped, so each scan reads only the fills stored since."""
 
+    def __init__(self) -> None:
+        self.current: dict[tuple[str, str], Position] = {}
+        self.last_fill_id = 0
 
-def _walk(fills: Iterable[Fill]) -> tuple[list[Position], list[Position]]:
-    closed: list[Position] = []
-    current: dict[tuple[str, str], Position] = {}
-    for fill in fills:
+    def open_positions(self) -> list[Position]:
+        return list(self.current.values())
+
+    def feed(self, fills: Iterable[Fill]) -> list[Position]:
+        """Apply fills; return the positions they closed, in closing order."""
+        closed: list[Position] = []
+        with exact():
+            for fill in fills:
+                self.last_fill_id = max(self.last_fill_id, fill.id)
+                self._apply(fill, closed)
+        return closed
+
+    def _apply(self, fill: Fill, closed: list[Position]) -> None:
         coins = held_change(fill)
         if coins <= 0:
-            continue
+            return
         key = (fill.execution_mode, fill.pair)
         direction: Literal["LONG", "SHORT"] = "LONG" if fill.side == "BUY" else "SHORT"
         fee = fill.fee_in_quote()
-        position = current.get(key)
+        position = self.current.get(key)
         if position is None or position.direction == direction:
             position = position or Position(fill.execution_mode, fill.pair, direction)
             position.add(_Leg(fill, coins, fee, opening=True))
-            current[key] = position
-            continue
+            self.current[key] = position
+            return
         closing = min(coins, position.net)
         remainder = coins - closing
         closing_fee = fee
@@ -180,12 +190,18 @@ def _walk(fills: Iterable[Fill]) -> tuple[list[Position], list[Position]]:
         position.add(_Leg(fill, closing, closing_fee, opening=False))
         if position.closed:
             closed.append(position)
-            del current[key]
+            del self.current[key]
         if remainder:
             flipped = Position(fill.execution_mode, fill.pair, direction)
             flipped.add(_Leg(fill, remainder, fee - closing_fee, opening=True))
-            current[key] = flipped
-    return closed, list(current.values())
+            self.current[key] = flipped
+
+
+def walk_positions(fills: Iterable[Fill]) -> tuple[list[Position], list[Position]]:
+    """(closed positions in closing order, positions still open) for fills in storage order."""
+    book = PositionBook()
+    closed = book.feed(fills)
+    return closed, book.open_positions()
 
 
 def _leg_line(leg: _Leg) -> str:
@@ -265,29 +281,42 @@ class RLHFRecorder:
         self.db = db
         self._clock = clock
         self._lock = asyncio.Lock()  # the fills loop and a submit may both call in
+        self._book = PositionBook()  # open positions as of the last fill read
 
     async def process_new_fills(self) -> list[JournalEntry]:
-        """Scan the fills, record every closed position not yet recorded, refresh the documents
-        of open ones. Idempotent: a second call with no new fills records nothing."""
+        """Read the fills stored since the last call (all of them on the first), record every
+        position they closed that is not recorded yet, refresh the documents of the open ones
+        they touched. Idempotent: a second call with no new fills records nothing."""
         async with self._lock:
-            closed, still_open = walk_positions(await load_fills(self.db, order_by_id=True))
-            recorded = await recorded_position_keys(self.db)
-            bodies = await rag_document_bodies(self.db)
-            new: list[JournalEntry] = []
-            for position in closed:
-                if position.position_key not in recorded:
-                    entry = await self._record(position)
-                    if entry is not None:
-                        new.append(entry)
-            for position in still_open:
+            try:
+                return await self._process()
+            except BaseException:
+                # Start over next time: the position keys make a full re-scan record nothing twice.
+                self._book = PositionBook()
+                raise
+
+    async def _process(self) -> list[JournalEntry]:
+        fills = await load_fills(self.db, after_id=self._book.last_fill_id, order_by_id=True)
+        if not fills:
+            return []
+        closed = self._book.feed(fills)
+        recorded = await recorded_position_keys(self.db, [p.position_key for p in closed])
+        new: list[JournalEntry] = []
+        for position in closed:
+            if position.position_key not in recorded:
+                entry = await self._record(position)
+                if entry is not None:
+                    new.append(entry)
+        touched = {(f.execution_mode, f.pair) for f in fills}
+        for key, position in self._book.current.items():
+            if key in touched:
                 title, body = summary_text(position, None)
-                if bodies.get(position.doc_key) != body:
-                    async with self.db.transaction() as tx:
-                        await upsert_rag_document_in(
-                            tx, doc_key=position.doc_key, execution_mode=position.execution_mode,
-                            title=title, body=body, outcome_id=None, at_ms=epoch_ms(self._clock),
-                        )
-            return new
+                async with self.db.transaction() as tx:  # a no-op when the text is unchanged
+                    await upsert_rag_document_in(
+                        tx, doc_key=position.doc_key, execution_mode=position.execution_mode,
+                        title=title, body=body, outcome_id=None, at_ms=epoch_ms(self._clock),
+                    )
+        return new
 
     async def _record(self, position: Position) -> JournalEntry | None:
         outcome = classify(position.pnl, self.settings.breakeven_tolerance_zar)
