@@ -74,6 +74,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("ctrl+o", "focus_orders", "Orders", "move focus to the orders table", "focus_orders"),
     Action("ctrl+e", "focus_form", "Form", "move focus to the order form", "focus_form"),
 )
+MAIN_SCREEN_ACTIONS = frozenset({"submit_order", "cancel_order", "focus_orders", "focus_form"})
 # Function keys for the simulator's faults, in DemoControls.kinds order (demo mode only).
 DEMO_KEYS = ("f5", "f6", "f7", "f8", "f9", "f10")
 
@@ -155,7 +156,8 @@ class ValrApp(App[int]):
         self.main.query_one(StatusBar).show_mode(self.engine.execution_mode)
         self._pending.update(("market", "orders", "safety", "balances", "bucket"))
         self._redraw()
-        self.main.query_one("#price", Input).focus()
+        # after the first layout, so a narrow (scrolling) screen brings the form into view
+        self.call_after_refresh(self.action_focus_form)
         # on the screen, not the app: the timer dies with the widgets it updates
         self.main.set_interval(1 / REFRESH_PER_SECOND, self._tick)
 
@@ -246,7 +248,10 @@ class ValrApp(App[int]):
 
     def _update_preview(self) -> None:
         form = self.main.query_one(OrderForm)
-        form.show_preview(self.engine.preview(form.request()), empty=not form.has_amounts())
+        if form.disabled:
+            form.show_locked()
+        else:
+            form.show_preview(self.engine.preview(form.request()), empty=not form.has_amounts())
 
     @on(Button.Pressed, "#submit")
     def _submit_pressed(self) -> None:
@@ -374,6 +379,8 @@ class ValrApp(App[int]):
         self.notify(await self.demo.inject_fault(kind), title=f"Fault: {kind}", severity="warning")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in MAIN_SCREEN_ACTIONS and self.screen is not self.main:
+            return False  # hidden from the footer of the audit and journal screens
         if action == "inject_fault":
             return self.demo is not None and int(str(parameters[0])) < len(self.demo.kinds)
         if action == "unlock":

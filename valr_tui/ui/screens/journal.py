@@ -32,8 +32,12 @@ class JournalScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#journal-table", DataTable).add_columns(
-            "Closed (UTC)", "Pair", "Dir", "Qty", "Entry", "Exit", "Fees", "PnL", "Outcome", "Mode", "Thesis")
+        table = self.query_one("#journal-table", DataTable)
+        table.add_columns("Closed (UTC)", "Pair", "Dir", "Qty", "Entry", "Exit", "Fees")
+        # styled cells are not measured for width: give the coloured columns theirs
+        table.add_column("PnL", width=12)
+        table.add_column("Outcome", width=9)
+        table.add_columns("Mode", "Thesis")
         self.app.run_worker(self._load(), group="journal", exclusive=True, exit_on_error=False,
                             description="load journal")
 

@@ -63,6 +63,13 @@ class OrderForm(Vertical):
         widget.update("\n".join(lines))
         widget.set_class(not preview.ok, "-problems")
 
+    def show_locked(self) -> None:
+        preview = self.query_one("#preview", Static)
+        preview.update(
+            "[b]Order entry disabled: LOCKDOWN.[/b]\nctrl+u unlocks (operator, reason, typed phrase)."
+        )
+        preview.set_class(True, "-problems")
+
     def clear_amounts(self) -> None:
         for field in ("#price", "#quantity", "#note"):
             self.query_one(field, Input).value = ""

@@ -92,7 +92,7 @@ class BucketGauge(Vertical):
         cells = ["█" if i < filled else "░" for i in range(GAUGE_WIDTH)]
         cells[floor_at] = "┃"
         self.query_one("#bucket-numbers", Static).update(
-            f"[b]{snap.available:.0f}[/b] / {snap.capacity} tokens, refill +{snap.refill_per_second:g}/s\n"
+            f"[b]{snap.available:.0f}[/b]/{snap.capacity} tokens +{snap.refill_per_second:g}/s\n"
             f"┃ essential line at {snap.essential_floor:.0f}\n"
             f"granted {snap.granted}  refused {snap.refused}"
         )
