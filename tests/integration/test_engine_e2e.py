@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
@@ -40,14 +39,12 @@ def settings_for(sim: SimulatorServer, tmp_path: Path, **overrides: object) -> S
 async def started(settings: Settings) -> TradingEngine:
     engine = TradingEngine(settings)
     await engine.start()
-    for _ in range(500):  # first prices and pair metadata, normally within ~0.3 s
-        if all(engine.market(p).ticker for p in settings.pairs) and engine.preview(
-            OrderRequest("BTCZAR", "BUY", "1", "1")
-        ).problems[0].code != "VALR-ORD-003":
-            return engine
-        await asyncio.sleep(0.01)
-    await engine.stop()
-    raise AssertionError("engine did not get prices and pair metadata in 5 s")
+    try:
+        await engine.wait_until_trading_ready(within_s=5)
+    except BaseException:
+        await engine.stop()
+        raise
+    return engine
 
 
 async def test_dry_run_order_is_stored_and_never_reaches_order_endpoints(

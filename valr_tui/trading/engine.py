@@ -75,6 +75,7 @@ class TradingEngine:
         self._pairs_meta: dict[str, Pair] = {}
         self._live_balances: dict[str, Balance] = {}
         self.ready = asyncio.Event()
+        self._pairs_loaded = asyncio.Event()
         self.db: Database | None = None
         self.safety: SafetyController | None = None
         self.market_data: MarketDataClient | None = None
@@ -135,6 +136,27 @@ class TradingEngine:
             self._spawn("live-orders", self._sync_live_orders)
         self.ready.set()
 
+    async def wait_until_trading_ready(self, within_s: float = 10.0) -> None:
+        """Wait for pair metadata and a first price of every pair; EngineNotReady on timeout."""
+        priced = asyncio.Event()
+
+        def check(_kind: EngineEventKind = "market") -> None:
+            if all(self.market(pair).ticker for pair in self.settings.pairs):
+                priced.set()
+
+        unsubscribe = self.subscribe(check)
+        try:
+            async with asyncio.timeout(within_s):
+                await self._pairs_loaded.wait()
+                check()
+                await priced.wait()
+        except TimeoutError:
+            raise EngineNotReady(
+                f"no pair metadata or prices from the exchange within {within_s:.0f} s"
+            ) from None
+        finally:
+            unsubscribe()
+
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
@@ -185,6 +207,7 @@ class TradingEngine:
             self._pairs_meta.update({p.symbol: p for p in pairs if p.symbol in self.settings.pairs})
             if self.order_manager is not None:
                 self.order_manager.pairs.update(self._pairs_meta)
+            self._pairs_loaded.set()
             self._emit("market")
 
     async def _process_market_for_fills(self) -> None:
@@ -262,6 +285,13 @@ class TradingEngine:
     @property
     def pairs(self) -> tuple[str, ...]:
         return self.settings.pairs
+
+    def pair_metadata(self, pair: str) -> Pair:
+        """Tick size, decimals and minimums as VALR published them (after start-up)."""
+        try:
+            return self._pairs_meta[pair]
+        except KeyError:
+            raise EngineNotReady(f"no metadata for {pair} yet") from None
 
     def market(self, pair: str) -> MarketView:
         if self.market_data is None:
