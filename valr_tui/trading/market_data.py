@@ -549,6 +549,9 @@ class MarketDataClient:
             try:
                 async for update in stream.updates():
                     self.apply_update(update)
+                    # Let subscribers run now: frames already buffered would otherwise be parsed
+                    # first (a 40-level book costs milliseconds) before anyone sees this update.
+                    await asyncio.sleep(0)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
