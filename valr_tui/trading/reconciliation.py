@@ -57,7 +57,7 @@ DUST = Decimal("0.00000001")
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 EVENT_TYPE = "RECONCILIATION"
-VIEW_NAMES = ("database", "state", "exchange")
+VIEW_NAMES = ("database", "state", "exchange")  # the keys of ReconciliationReport.views
 # Orders finished this recently may still have fills on their way (LIVE order sync is periodic).
 UNSETTLED_WINDOW_S = 600
 # Which views are compared with which (all three pairs; the worst decides).
