@@ -1,14 +1,19 @@
 """Run every ``bench_*.py`` module in this folder that defines ``run() -> dict[str, object]``,
 print one table, and write ``benchmarks/results/latest.json``.
 
-    python -m benchmarks            # all of them
-    python -m benchmarks bucket     # only modules whose name contains "bucket"
+    python -m benchmarks                        # all of them
+    python -m benchmarks bucket                 # only modules whose name contains "bucket"
+    python -m benchmarks --only app_session     # the same filter as an option (repeatable)
+    python -m benchmarks --quick                # shorter runs (1-minute demo session, fewer samples)
+    python -m benchmarks --minutes 30           # length of the demo session (default 10; 1 if --quick)
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import json
+import os
 import platform
 import sys
 import time
@@ -75,22 +80,50 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
             print(result["traceback"], file=sys.stderr)
 
 
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("filters", nargs="*", help="run only modules whose name contains one of these")
+    parser.add_argument("--only", action="append", default=[], metavar="NAME",
+                        help="run only modules whose name contains NAME (repeatable)")
+    parser.add_argument("--quick", action="store_true",
+                        help="shorter runs: fewer samples, a 1-minute demo session")
+    parser.add_argument("--minutes", type=float, default=None, metavar="N",
+                        help="demo-session length in minutes (default 10, or 1 with --quick)")
+    parser.add_argument("--output", type=Path, default=RESULTS, metavar="PATH",
+                        help=f"where to write the JSON results (default {RESULTS.relative_to(HERE.parent)})")
+    return parser.parse_args(argv)
+
+
 def main(argv: list[str]) -> int:
-    names = discover(argv)
+    args = _arguments(argv)
+    filters = [*args.filters, *args.only]
+    # Options travel by environment so run() stays argument-free (see benchmarks/_common.py).
+    if args.quick:
+        os.environ["VALR_BENCH_QUICK"] = "1"
+    if args.minutes is not None:
+        if args.minutes <= 0:
+            print("--minutes must be positive", file=sys.stderr)
+            return 2
+        os.environ["VALR_BENCH_MINUTES"] = str(args.minutes)
+    names = discover(filters)
     if not names:
-        print(f"no bench_*.py module in {HERE} matches {argv}", file=sys.stderr)
+        print(f"no bench_*.py module in {HERE} matches {filters}", file=sys.stderr)
         return 2
     results = {name: run_one(name) for name in names}
     print_table(results)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    output: Path = args.output.resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "machine": platform.machine(),
+        "command": " ".join(["python -m benchmarks", *argv]),
+        "quick": args.quick,
         "results": results,
     }
-    RESULTS.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
-    print(f"\nwrote {RESULTS.relative_to(HERE.parent)}")
+    output.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
+    print(f"\nwrote {output}")
     return 1 if any(status(r) in ("ERROR", "FAIL") for r in results.values()) else 0
 
 

@@ -1,0 +1,157 @@
+"""Helpers shared by the comparison benchmarks (not a benchmark: the runner only imports
+``bench_*.py``).
+
+Options reach the modules through the environment so that ``run() -> dict`` stays argument-free
+and a module run on its own (``python -m benchmarks.bench_x``) honours them too:
+``VALR_BENCH_QUICK=1`` (what ``python -m benchmarks --quick`` sets) and ``VALR_BENCH_MINUTES``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import resource
+import tempfile
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, TypeVar
+
+from textual.app import App
+
+from valr_tui.config import Settings
+from valr_tui.launcher import EmbeddedSimulator
+
+QUICK_ENV = "VALR_BENCH_QUICK"
+MINUTES_ENV = "VALR_BENCH_MINUTES"
+HEADLESS_SIZE = (160, 48)  # wide layout: both tickers, the spread pane and the form on screen
+
+T = TypeVar("T")
+
+
+def quick() -> bool:
+    return os.environ.get(QUICK_ENV, "") not in ("", "0")
+
+
+def pick(full: T, quick_value: T) -> T:
+    """``quick_value`` under ``--quick``, else ``full``."""
+    return quick_value if quick() else full
+
+
+def session_minutes() -> float:
+    """``--minutes N``; else 10 for a full run and 1 for ``--quick``."""
+    raw = os.environ.get(MINUTES_ENV, "")
+    return float(raw) if raw else pick(10.0, 1.0)
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    """Nearest-rank percentile (``pct`` in 0..100) of a non-empty list."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))]
+
+
+def ratio(ours: float, peer: float) -> float:
+    """ours / peer, rounded; below 1 means ours is smaller (faster, leaner) than the peer."""
+    return round(ours / peer, 3) if peer else float("inf")
+
+
+def rss_mib() -> float:
+    """Current resident set size of this process in MiB (Linux ``/proc``; peak RSS elsewhere)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class CpuMeter:
+    """Process CPU time over wall time between ``start()`` and ``read()`` (1.0 = one core busy)."""
+
+    def __init__(self) -> None:
+        self._wall = time.perf_counter()
+        self._cpu = time.process_time()
+
+    def start(self) -> None:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def read(self) -> float:
+        wall = time.perf_counter() - self._wall
+        return (time.process_time() - self._cpu) / wall if wall > 0 else 0.0
+
+
+def hook_frames(app: App[Any], on_frame: Callable[[float], None]) -> None:
+    """Call ``on_frame(perf_counter())`` after every frame the app composites.
+
+    Textual computes each frame (``Compositor.render_update`` renders the dirty widgets' lines)
+    and hands it to ``App._display``; headless, that call writes nothing, but it still marks the
+    moment the new content exists as a frame. State read inside ``on_frame`` is exactly what
+    that frame was rendered from (same synchronous call on the app's loop).
+    """
+    display = app._display
+
+    def displayed(screen: Any, renderable: Any) -> None:
+        display(screen, renderable)
+        on_frame(time.perf_counter())
+
+    setattr(app, "_display", displayed)  # noqa: B010 (an instance attribute shadows the method)
+
+
+class BenchSimulator(EmbeddedSimulator):
+    """The launcher's embedded simulator (own thread, own loop, free loopback port) with its
+    ``SimulatorServer`` reachable (``server``) and the market tick configurable: ``None`` stops the
+    random walk, so only the benchmark moves prices."""
+
+    def __init__(self, tick_interval: float | None = 0.5, seed: int | None = 7) -> None:
+        super().__init__(seed=seed)
+        self.tick_interval = tick_interval
+        self.server: Any = None
+
+    def _run(self) -> None:
+        from valr_tui.simulator.server import SimulatorServer
+
+        async def serve() -> None:
+            self._stop = asyncio.Event()
+            self._loop = asyncio.get_running_loop()
+            async with SimulatorServer(self.api_key, self.api_secret, seed=self._seed,
+                                       tick_interval=self.tick_interval) as sim:
+                self.server = sim
+                self.base_url, self.ws_url = sim.base_url, sim.ws_url
+                self._ready.set()
+                await self._stop.wait()
+
+        try:
+            asyncio.run(serve())
+        except BaseException as exc:  # reported to the starting thread
+            self._error = exc
+            self._ready.set()
+
+    def submit(self, work: Coroutine[Any, Any, T]) -> Future[T]:
+        """Run ``work`` on the simulator's own loop (its thread); returns a thread-safe future."""
+        assert self._loop is not None, "the simulator is not running"
+        return asyncio.run_coroutine_threadsafe(work, self._loop)
+
+
+@contextlib.contextmanager
+def demo_settings(sim: EmbeddedSimulator) -> Iterator[Settings]:
+    """DRY_RUN settings pointed at ``sim`` with a throw-away database and log, as ``--demo``."""
+    with tempfile.TemporaryDirectory(prefix="valr-bench-") as folder:
+        base = Settings(log_path=str(Path(folder) / "valr_tui.log"))
+        yield sim.demo_settings(base, folder)
+
+
+def ticker_text(app: App[Any], pair: str) -> str:
+    """What the dashboard's ticker body for ``pair`` currently holds (its markup)."""
+    from textual.widgets import Static
+
+    return str(app.screen.query_one(f"#ticker-body-{pair}", Static).content)
+
+
+async def wait_for(condition: Callable[[], bool], timeout_s: float, poll_s: float = 0.005) -> float:
+    """Poll ``condition`` on the running loop; seconds it took. TimeoutError after ``timeout_s``."""
+    started = time.perf_counter()
+    async with asyncio.timeout(timeout_s):
+        while not condition():
+            await asyncio.sleep(poll_s)
+    return time.perf_counter() - started

@@ -1,0 +1,92 @@
+"""Memory and CPU of the dashboard over a demo session.
+
+``ValrApp`` + ``TradingEngine`` (DRY_RUN) against the embedded simulator ticking every 0.5 s, as
+``valr-tui --demo`` runs, headless (``app.run_test``). After the first prices are on screen, RSS
+(``/proc/self/status`` VmRSS) and CPU (process time / wall) are sampled every SAMPLE_S seconds for
+``--minutes N`` (default 10; 1 with ``--quick``). The process holds the app, the engine and the
+simulator (its own thread), so RSS and CPU include the simulator: an upper bound for the app.
+
+Budget: after the warm-up (the first quarter of the session, at most 60 s), RSS may grow by at most
+GROWTH_TOLERANCE_MIB. A leak of one object per tick would show as steady growth well past that
+over 10 minutes; allocator noise and SQLite's page cache stay inside it.
+
+Run: ``.venv/bin/python -m benchmarks --only app_session --minutes 10``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+
+from benchmarks._common import (
+    HEADLESS_SIZE,
+    BenchSimulator,
+    CpuMeter,
+    demo_settings,
+    pick,
+    rss_mib,
+    session_minutes,
+    ticker_text,
+    wait_for,
+)
+from valr_tui.launcher import SimulatorFaults
+from valr_tui.logging_setup import configure_logging
+from valr_tui.trading.engine import TradingEngine
+from valr_tui.ui.app import ValrApp
+
+GROWTH_TOLERANCE_MIB = 16.0
+MAX_WARMUP_S = 60.0
+
+
+async def _session(minutes: float) -> dict[str, object]:
+    sample_s = pick(5.0, 2.0)
+    duration_s = minutes * 60
+    warmup_s = min(MAX_WARMUP_S, duration_s / 4)
+    with BenchSimulator(tick_interval=0.5) as sim, demo_settings(sim) as settings:
+        configure_logging(settings.log_path)
+        engine = TradingEngine(settings)
+        app = ValrApp(engine, demo=SimulatorFaults(sim.base_url, settings))
+        pair = settings.pairs[0]
+        async with app.run_test(size=HEADLESS_SIZE):
+            await wait_for(lambda: "Last" in ticker_text(app, pair), timeout_s=30)
+            start_rss = rss_mib()
+            samples: list[tuple[float, float, float]] = []  # (elapsed s, RSS MiB, CPU ratio)
+            meter = CpuMeter()
+            started = time.perf_counter()
+            while (elapsed := time.perf_counter() - started) < duration_s:
+                await asyncio.sleep(sample_s)
+                samples.append((time.perf_counter() - started, rss_mib(), meter.read()))
+                meter.start()
+            still_live = "Last" in ticker_text(app, pair)
+    rss_after_warmup = next(rss for at, rss, _ in samples if at >= warmup_s)
+    end_rss = samples[-1][1]
+    growth = end_rss - rss_after_warmup
+    cpu = [ratio for _, _, ratio in samples]
+    return {
+        "name": "demo_session_rss_cpu",
+        "minutes": minutes,
+        "samples": len(samples),
+        "sample_every_s": sample_s,
+        "rss_start_mib": round(start_rss, 1),
+        "rss_after_warmup_mib": round(rss_after_warmup, 1),
+        "rss_end_mib": round(end_rss, 1),
+        "rss_max_mib": round(max(rss for _, rss, _ in samples), 1),
+        "rss_growth_after_warmup_mib": round(growth, 1),
+        "rss_growth_tolerance_mib": GROWTH_TOLERANCE_MIB,
+        "warmup_s": warmup_s,
+        "cpu_mean_pct": round(100 * statistics.fmean(cpu), 2),
+        "cpu_max_pct": round(100 * max(cpu), 2),
+        "prices_on_screen_at_end": still_live,
+        "includes": "app + engine + simulator thread, one process",
+        "passed": growth <= GROWTH_TOLERANCE_MIB and still_live,
+    }
+
+
+def run() -> dict[str, object]:
+    return asyncio.run(_session(session_minutes()))
+
+
+if __name__ == "__main__":
+    for key, value in run().items():
+        print(f"{key}: {value}")
