@@ -121,6 +121,7 @@ class TradingEngine:
             state_view=self._state_view,
             on_lockdown=self._on_lockdown,
             clock=self._clock,
+            exchange_open_orders=self._exchange_open_orders if settings.is_live else None,
         )
         safety.subscribe(lambda _status: self._emit("safety", "audit"))
         market_data.add_listener(lambda _view: self._emit("market"))
@@ -246,6 +247,10 @@ class TradingEngine:
         assert self.db is not None
         rows = await self.db.fetchall("SELECT currency, total FROM paper_wallet")
         return {r["currency"]: Decimal(r["total"]) for r in rows}
+
+    async def _exchange_open_orders(self) -> list[str]:
+        """LIVE: our open orders as VALR sees them, for the per-order comparison."""
+        return [o.customer_order_id for o in await self.client.get_open_orders() if o.customer_order_id]
 
     def _state_view(self) -> dict[str, Decimal]:
         if self.settings.is_live:
