@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -76,7 +77,15 @@ ACTIONS: tuple[Action, ...] = (
 )
 MAIN_SCREEN_ACTIONS = frozenset({"submit_order", "cancel_order", "focus_orders", "focus_form"})
 # Function keys for the simulator's faults, in DemoControls.kinds order (demo mode only).
-DEMO_KEYS = ("f5", "f6", "f7", "f8", "f9", "f10")
+# The simulator's faults: kind, key, footer label. Kinds the DemoControls lacks stay hidden.
+DEMO_FAULTS: tuple[tuple[str, str, str], ...] = (
+    ("outage", "f5", "Outage"),
+    ("rate_limit_storm", "f6", "429 storm"),
+    ("spread_blowout", "f7", "Spread"),
+    ("balance_drift", "f8", "Drift"),
+    ("price_shock", "f9", "Shock"),
+    ("ws_drop", "f10", "WS drop"),
+)
 
 
 class EngineChanged(Message):
@@ -126,8 +135,8 @@ class ValrApp(App[int]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (declared by App)
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(a.key, a.action, a.label, show=a.show, id=a.id, priority=a.priority) for a in ACTIONS),
-        *(Binding(key, f"inject_fault({index})", f"Fault {index + 1}", id=f"demo_fault_{index}")
-          for index, key in enumerate(DEMO_KEYS)),
+        *(Binding(key, f"inject_fault('{kind}')", label, id=f"demo_{kind}")
+          for kind, key, label in DEMO_FAULTS),
     ]
 
     def __init__(
@@ -152,7 +161,7 @@ class ValrApp(App[int]):
 
     def _main_ready(self) -> None:
         self._unsubscribe = self.engine.subscribe(self._on_engine_event)
-        self.run_worker(self.engine.start(), name="start", description="start engine", exit_on_error=False)
+        self._spawn(self._start_engine, "start", "start engine")
         self.main.query_one(StatusBar).show_mode(self.engine.execution_mode)
         self._pending.update(("market", "orders", "safety", "balances", "bucket"))
         self._redraw()
@@ -168,6 +177,12 @@ class ValrApp(App[int]):
             await self.engine.stop()
         except Exception:  # the app is closing: log, never raise out of shutdown
             log.exception("engine.stop failed")
+
+    async def _start_engine(self) -> None:
+        await self.engine.start()
+        # what start() loaded (balances, orders, restored safety state) is shown at once
+        self._pending.update(("market", "orders", "safety", "balances", "bucket"))
+        self._redraw()
 
     def _on_engine_event(self, kind: EngineEventKind) -> None:
         self._pending.add(kind)
@@ -199,7 +214,7 @@ class ValrApp(App[int]):
         if "safety" in kinds:
             self._show_safety()
         if "orders" in kinds or "balances" in kinds:
-            self._spawn(self._load_orders_and_balances(), "orders", "refresh orders")
+            self._spawn(self._load_orders_and_balances, "orders", "refresh orders")
         if "audit" in kinds and isinstance(self.screen, AuditScreen):
             self.screen.reload()
 
@@ -220,7 +235,11 @@ class ValrApp(App[int]):
         self.main.query_one(StatusBar).show_balances(balances)
 
     # -- workers and their errors (one place) --------------------------------------------------
-    def _spawn(self, work: Coroutine[Any, Any, Any], group: str, description: str) -> Worker[Any]:
+    def _spawn(
+        self, work: Callable[[], Coroutine[Any, Any, Any]], group: str, description: str
+    ) -> Worker[Any]:
+        # A callable, not a coroutine: an exclusive worker replaced before it starts never runs,
+        # and a coroutine object left unawaited would warn.
         return self.run_worker(work, group=group, description=description, exit_on_error=False,
                                exclusive=group != "submit")
 
@@ -270,7 +289,7 @@ class ValrApp(App[int]):
             return
         request = form.request()
         if self.engine.execution_mode != "LIVE":
-            self._spawn(self._submit(request), "submit", "submit order")
+            self._spawn(partial(self._submit, request), "submit", "submit order")
             return
         value = self.engine.preview(request).value_zar
         shown = zar(value) if value is not None else "an unknown value"
@@ -279,7 +298,7 @@ class ValrApp(App[int]):
 
         def confirmed(answer: bool | None) -> None:
             if answer:
-                self._spawn(self._submit(request), "submit", "submit order")
+                self._spawn(partial(self._submit, request), "submit", "submit order")
 
         self.push_screen(ConfirmScreen(question, danger=True), confirmed)
 
@@ -306,7 +325,7 @@ class ValrApp(App[int]):
 
         def confirmed(answer: bool | None) -> None:
             if answer:
-                self._spawn(self._cancel(cid), "cancel", "cancel order")
+                self._spawn(partial(self._cancel, cid), "cancel", "cancel order")
 
         self.push_screen(ConfirmScreen(question), confirmed)
 
@@ -327,8 +346,8 @@ class ValrApp(App[int]):
     def action_help(self) -> None:
         rows = [(a.key, a.label, a.help) for a in ACTIONS]
         if self.demo is not None:
-            faults = zip(DEMO_KEYS, self.demo.kinds[: len(DEMO_KEYS)], strict=True)
-            rows += [(key, f"Fault: {kind}", "simulator fault (demo)") for key, kind in faults]
+            rows += [(key, f"Fault: {kind}", "inject the simulator's fault (demo)")
+                     for kind, key, _ in DEMO_FAULTS if kind in self.demo.kinds]
         rows.append(("ctrl+q", "Quit", "leave the app"))
         self.push_screen(HelpScreen(rows))
 
@@ -341,7 +360,7 @@ class ValrApp(App[int]):
             self.push_screen(JournalScreen(self.engine))
 
     def action_reconcile(self) -> None:
-        self._spawn(self._reconcile(), "reconcile", "reconcile now")
+        self._spawn(self._reconcile, "reconcile", "reconcile now")
 
     async def _reconcile(self) -> None:
         report = await self.engine.reconcile_now()
@@ -358,7 +377,7 @@ class ValrApp(App[int]):
 
         def answered(request: UnlockRequest | None) -> None:
             if request is not None:
-                self._spawn(self._unlock(request), "unlock", "unlock")
+                self._spawn(partial(self._unlock, request), "unlock", "unlock")
 
         self.push_screen(UnlockScreen(), answered)
 
@@ -368,11 +387,10 @@ class ValrApp(App[int]):
         self._pending.add("safety")
         self._redraw()
 
-    async def action_inject_fault(self, index: int) -> None:
-        if self.demo is None or index >= len(self.demo.kinds):
+    def action_inject_fault(self, kind: str) -> None:
+        if self.demo is None or kind not in self.demo.kinds:
             return
-        kind = self.demo.kinds[index]
-        self._spawn(self._inject(kind), f"fault-{kind}", f"inject {kind}")
+        self._spawn(partial(self._inject, kind), f"fault-{kind}", f"inject {kind}")
 
     async def _inject(self, kind: str) -> None:
         assert self.demo is not None
@@ -382,7 +400,7 @@ class ValrApp(App[int]):
         if action in MAIN_SCREEN_ACTIONS and self.screen is not self.main:
             return False  # hidden from the footer of the audit and journal screens
         if action == "inject_fault":
-            return self.demo is not None and int(str(parameters[0])) < len(self.demo.kinds)
+            return self.demo is not None and parameters[0] in self.demo.kinds
         if action == "unlock":
             return self.engine.safety_status().state is SafetyState.LOCKDOWN
         return True
@@ -393,15 +411,15 @@ class ValrApp(App[int]):
         for a in ACTIONS:
             yield SystemCommand(a.label, f"{a.help} ({a.key})", self._palette_callback(a.action))
         if self.demo is not None:
-            for index, kind in enumerate(self.demo.kinds[: len(DEMO_KEYS)]):
+            for kind in self.demo.kinds:
                 yield SystemCommand(f"Fault: {kind}", f"inject the simulator's {kind} fault",
-                                    self._palette_fault(index))
+                                    self._palette_fault(kind))
 
     def _palette_callback(self, action: str) -> Callable[[], Any]:
         return lambda: self.run_action(action)
 
-    def _palette_fault(self, index: int) -> Callable[[], Any]:
-        return lambda: self.action_inject_fault(index)
+    def _palette_fault(self, kind: str) -> Callable[[], Any]:
+        return lambda: self.action_inject_fault(kind)
 
 
 def run_app(engine: TradingEngineAPI, demo: DemoControls | None = None) -> int:

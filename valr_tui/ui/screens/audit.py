@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import Worker
 
 from valr_tui.trading.views import TradingEngineAPI
 from valr_tui.ui.format import clock_text
@@ -46,8 +47,10 @@ class AuditScreen(Screen[None]):
         self.reload()
 
     def reload(self) -> None:
-        self.app.run_worker(self._load(), group="audit", exclusive=True, exit_on_error=False,
-                            description="load audit")
+        # run on the app so its one on_worker_state_changed turns failures into notifications
+        self._worker: Worker[None] = self.app.run_worker(
+            self._load, group="audit", exclusive=True, exit_on_error=False, description="load audit"
+        )
 
     async def _load(self) -> None:
         cid = self.query_one("#cid-filter", Input).value.strip() or None

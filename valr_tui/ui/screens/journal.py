@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+from textual.worker import Worker
 
 from valr_tui.trading.views import JournalEntry, TradingEngineAPI
 from valr_tui.ui.format import clock_text, crypto, zar
@@ -38,8 +39,10 @@ class JournalScreen(Screen[None]):
         table.add_column("PnL", width=12)
         table.add_column("Outcome", width=9)
         table.add_columns("Mode", "Thesis")
-        self.app.run_worker(self._load(), group="journal", exclusive=True, exit_on_error=False,
-                            description="load journal")
+        # run on the app so its one on_worker_state_changed turns failures into notifications
+        self._worker: Worker[None] = self.app.run_worker(
+            self._load, group="journal", exclusive=True, exit_on_error=False, description="load journal"
+        )
 
     async def _load(self) -> None:
         entries = await self.engine.journal()
