@@ -152,6 +152,6 @@ async def wait_for(condition: Callable[[], bool], timeout_s: float, poll_s: floa
     """Poll ``condition`` on the running loop; seconds it took. TimeoutError after ``timeout_s``."""
     started = time.perf_counter()
     async with asyncio.timeout(timeout_s):
-        while not condition():
+        while not condition():  # noqa: ASYNC110 (polls widget state; no event to wait on)
             await asyncio.sleep(poll_s)
     return time.perf_counter() - started

@@ -54,7 +54,7 @@ async def _session(minutes: float) -> dict[str, object]:
             samples: list[tuple[float, float, float]] = []  # (elapsed s, RSS MiB, CPU ratio)
             meter = CpuMeter()
             started = time.perf_counter()
-            while (elapsed := time.perf_counter() - started) < duration_s:
+            while time.perf_counter() - started < duration_s:
                 await asyncio.sleep(sample_s)
                 samples.append((time.perf_counter() - started, rss_mib(), meter.read()))
                 meter.start()

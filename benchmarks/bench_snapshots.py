@@ -97,6 +97,7 @@ async def _measure(folder: Path) -> dict[str, object]:
     results["insert_rows"] = INSERT_ROWS
     results["repo_insert_rows_per_s"] = round(INSERT_ROWS / repo_s)
     results["raw_sqlite3_insert_rows_per_s"] = round(INSERT_ROWS / raw_s)
+    results["insert_time_ratio"] = round(repo_s / raw_s, 3)  # ours / raw: 1.0 = no overhead
 
     # -- fill the repository's table to 1,000,000 rows quickly ----------------------------------
     await db.close()
@@ -134,6 +135,8 @@ async def _measure(folder: Path) -> dict[str, object]:
     results["repo_last_100_p99_ms"] = round(_percentile(repo_samples, 99), 3)
     results["raw_sqlite3_last_100_p50_ms"] = round(statistics.median(raw_samples), 3)
     results["raw_sqlite3_last_100_p99_ms"] = round(_percentile(raw_samples, 99), 3)
+    results["last_100_p50_ratio"] = round(
+        statistics.median(repo_samples) / statistics.median(raw_samples), 3)  # ours / raw
 
     # -- retention: cap each pair at 90% of its rows ---------------------------------------------
     keep = int(TOTAL_ROWS / len(PAIRS) * 0.9)
