@@ -1,0 +1,89 @@
+"""The process the crash test kills: a LIVE engine placing orders and storing snapshots in a loop.
+
+    python tests/reliability/crash_child.py BASE_URL WS_URL DB_PATH
+    (PYTHONPATH = the checkout; credentials from VALR_API_KEY / VALR_API_SECRET, never on the
+    command line, where `ps` shows them)
+
+Protocol on stdout/stdin (one line each):
+    child  -> "READY <safety state> <orders resolved by recovery>"  once pending orders are resolved
+    parent -> "GO"    start the order loop (the parent kill -9s us at a random moment)
+    parent -> "LOCK"  enter LOCKDOWN, answer "LOCKED" once it is committed, then run the loop
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from decimal import Decimal
+
+from valr_tui.config import load_settings
+from valr_tui.errors import ValrTuiError
+from valr_tui.trading.engine import TradingEngine
+from valr_tui.trading.safety import SafetyState
+from valr_tui.trading.views import OrderRequest, OrderState
+
+RECOVERY_ATTEMPTS = 50
+SNAPSHOT_FLUSH_EVERY = 3  # orders between explicit snapshot flushes
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+async def resolve_pending(engine: TradingEngine) -> int:
+    """Run recovery until no LIVE order is left PENDING_SUBMIT; return how many it resolved."""
+    manager = engine.order_manager
+    assert manager is not None
+    resolved = 0
+    for _ in range(RECOVERY_ATTEMPTS):
+        resolved += len(await manager.recover_pending())
+        if not await manager.repo.with_status("LIVE", (OrderState.PENDING_SUBMIT.value,)):
+            return resolved
+        await asyncio.sleep(0.05)
+    raise SystemExit("recovery left orders PENDING_SUBMIT")
+
+
+async def order_loop(engine: TradingEngine) -> None:
+    assert engine.market_data is not None
+    placed = 0
+    while True:
+        ticker = engine.market("BTCZAR").ticker
+        assert ticker is not None
+        price = (ticker.bid * Decimal("0.9")).quantize(Decimal(1))  # rests: never fills
+        try:
+            await engine.submit(OrderRequest("BTCZAR", "BUY", str(price), "0.0001"))
+        except ValrTuiError:
+            await asyncio.sleep(0.02)  # e.g. refused in LOCKDOWN: keep storing snapshots
+        placed += 1
+        if placed % SNAPSHOT_FLUSH_EVERY == 0:
+            await engine.market_data.flush_snapshots()
+
+
+async def main(base_url: str, ws_url: str, db_path: str) -> None:
+    settings = load_settings(env_file=None).with_overrides(
+        base_url=base_url, ws_url=ws_url, db_path=db_path, execution_mode="LIVE",
+        live_trading_confirmed=True,
+    )
+    engine = TradingEngine(settings)
+    await engine.start()
+    assert engine.safety is not None
+    resolved = await resolve_pending(engine)
+    deadline = time.monotonic() + 15
+    while not all(engine.market(p).ticker for p in settings.pairs) or any(
+        "not known yet" in p.message or p.code == "VALR-ORD-003"
+        for p in engine.preview(OrderRequest("BTCZAR", "BUY", "1", "1")).problems
+    ):
+        if time.monotonic() > deadline:
+            raise SystemExit("no prices, pair metadata or balances within 15 s")
+        await asyncio.sleep(0.02)
+    say(f"READY {engine.safety_status().state.value} {resolved}")
+    command = (await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)).strip()
+    if command == "LOCK":
+        await engine.safety.raise_condition(SafetyState.LOCKDOWN, "crash test: locked before a kill")
+        say("LOCKED")
+    await order_loop(engine)  # until the parent kills us
+
+
+if __name__ == "__main__":
+    asyncio.run(main(*sys.argv[1:4]))
