@@ -1,14 +1,16 @@
 """Token bucket: the cost of ``try_acquire`` and the behaviour of ``acquire`` under contention.
 
-Budgets: ``try_acquire`` under 2 µs per call (best of 5); 30 coroutines waiting on a 10/s bucket
+Budgets: ``try_acquire`` under 2 µs of CPU per call (best of 5); 30 coroutines waiting on a 10/s bucket
 finish in about 3 s while the process stays mostly idle (CPU time / wall time).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import timeit
+from collections.abc import Callable
 
 from valr_tui.exchange.rate_limiter import TokenBucket
 
@@ -20,21 +22,26 @@ RATE = 10.0
 CPU_RATIO_BUDGET = 0.25
 
 
-def _best_us_per_call(bucket: TokenBucket, essential: bool) -> float:
-    timer = timeit.Timer(lambda: bucket.try_acquire(essential=essential))
-    return min(timer.repeat(repeat=REPEATS, number=CALLS)) / CALLS * 1e6
+def _best_us_per_call(bucket: TokenBucket, essential: bool, timer: Callable[[], float]) -> float:
+    call = timeit.Timer(lambda: bucket.try_acquire(essential=essential), timer=timer)
+    return round(min(call.repeat(repeat=REPEATS, number=CALLS)) / CALLS * 1e6, 3)
 
 
 def measure_try_acquire() -> dict[str, float]:
+    """µs per call, best of 5. The budget applies to CPU time (``process_time``): on a shared,
+    busy machine wall time also counts the time other processes held the core."""
     granting = TokenBucket(capacity=10**12, refill_per_second=10.0)  # never runs dry
     refusing = TokenBucket(capacity=100, refill_per_second=1e-9)
     refusing.drain()
-    # The lambda adds ~0.05 µs of call overhead; measure it so the figure can be read honestly.
+    # The lambda adds call overhead of its own; it is measured so the figures can be read honestly.
     overhead = min(timeit.Timer(lambda: None).repeat(repeat=REPEATS, number=CALLS)) / CALLS * 1e6
     return {
-        "try_acquire_granted_us": round(_best_us_per_call(granting, essential=False), 3),
-        "try_acquire_refused_us": round(_best_us_per_call(refusing, essential=True), 3),
+        "try_acquire_granted_cpu_us": _best_us_per_call(granting, False, time.process_time),
+        "try_acquire_refused_cpu_us": _best_us_per_call(refusing, True, time.process_time),
+        "try_acquire_granted_wall_us": _best_us_per_call(granting, False, time.perf_counter),
+        "try_acquire_refused_wall_us": _best_us_per_call(refusing, True, time.perf_counter),
         "timer_overhead_us": round(overhead, 3),
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
 
 
@@ -68,8 +75,8 @@ def run() -> dict[str, object]:
     result.update(asyncio.run(_contention(WAITERS, RATE)))
     expected = WAITERS / RATE
     result["passed"] = (
-        float(str(result["try_acquire_granted_us"])) < TRY_ACQUIRE_BUDGET_US
-        and float(str(result["try_acquire_refused_us"])) < TRY_ACQUIRE_BUDGET_US
+        float(str(result["try_acquire_granted_cpu_us"])) < TRY_ACQUIRE_BUDGET_US
+        and float(str(result["try_acquire_refused_cpu_us"])) < TRY_ACQUIRE_BUDGET_US
         and abs(float(str(result["acquire_wall_s"])) - expected) < 0.5
         and float(str(result["acquire_cpu_ratio"])) < CPU_RATIO_BUDGET
     )
