@@ -344,7 +344,7 @@ class ValrApp(App[int]):
 
     # -- screens, safety, demo -----------------------------------------------------------------
     def action_help(self) -> None:
-        rows = [(a.key, a.label, a.help) for a in ACTIONS]
+        rows = [(a.key.replace("question_mark", "?").replace(",", " / "), a.label, a.help) for a in ACTIONS]
         if self.demo is not None:
             rows += [(key, f"Fault: {kind}", "inject the simulator's fault (demo)")
                      for kind, key, _ in DEMO_FAULTS if kind in self.demo.kinds]

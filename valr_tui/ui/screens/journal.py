@@ -36,7 +36,7 @@ class JournalScreen(Screen[None]):
         table = self.query_one("#journal-table", DataTable)
         table.add_columns("Closed (UTC)", "Pair", "Dir", "Qty", "Entry", "Exit", "Fees")
         # styled cells are not measured for width: give the coloured columns theirs
-        table.add_column("PnL", width=12)
+        table.add_column("PnL", width=10)
         table.add_column("Outcome", width=9)
         table.add_columns("Mode", "Thesis")
         # run on the app so its one on_worker_state_changed turns failures into notifications
