@@ -8,13 +8,73 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from enum import StrEnum
+from typing import Any, Literal
 
 import aiosqlite
 
 from storage.db import Database, from_text, to_text
 from valr_tui.exchange.models import Side
-from valr_tui.trading.views import ExecutionModeName, OrderRecord, OrderState
+
+ExecutionModeName = Literal["DRY_RUN", "LIVE"]
+
+
+class OrderState(StrEnum):
+    """Our order lifecycle (stored in ``trading_orders.status``)."""
+
+    PENDING_SUBMIT = "PENDING_SUBMIT"  # row written, request not yet confirmed sent (LIVE)
+    SUBMITTED = "SUBMITTED"  # VALR answered 202; not yet seen placed
+    OPEN = "OPEN"  # resting on the book (paper or exchange)
+    PARTIALLY_FILLED = "PARTIALLY_FILLED"
+    FILLED = "FILLED"
+    CANCEL_PENDING = "CANCEL_PENDING"
+    CANCELLED = "CANCELLED"
+    FAILED = "FAILED"  # the exchange refused it after acceptance, or it was never placed
+
+    @property
+    def is_open(self) -> bool:
+        return self in _OPEN_STATES
+
+
+_OPEN_STATES = frozenset(
+    {
+        OrderState.PENDING_SUBMIT,
+        OrderState.SUBMITTED,
+        OrderState.OPEN,
+        OrderState.PARTIALLY_FILLED,
+        OrderState.CANCEL_PENDING,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    """One row of ``trading_orders`` as the orders table shows it."""
+
+    id: int
+    correlation_id: str
+    pair: str
+    side: Side
+    price: Decimal
+    quantity: Decimal
+    filled_quantity: Decimal
+    fee_total: Decimal
+    state: OrderState
+    execution_mode: ExecutionModeName
+    valr_order_id: str | None
+    note: str
+    created_at: int  # epoch ms
+    updated_at: int
+
+    @property
+    def is_simulated(self) -> bool:
+        return self.execution_mode == "DRY_RUN"
+
+    @property
+    def value_zar(self) -> Decimal:
+        return self.price * self.quantity
+
+
 
 _UPDATABLE = frozenset(
     {"status", "filled_quantity", "fee_total", "error_code", "valr_order_id", "valr_response", "note"}

@@ -70,9 +70,10 @@ def test_exchange_never_imports_storage_trading_or_ui() -> None:
 def test_storage_and_trading_never_import_textual_or_ui() -> None:
     for package in ("storage", "valr_tui/trading"):
         assert _violations(package, ("textual", "valr_tui.ui")) == []
-    # storage speaks SQL only (it may share trading's plain view dataclasses, so that one is not
-    # checked here)
-    assert _violations("storage", ("httpx", "websockets", "valr_tui.ui", "valr_tui.simulator")) == []
+    # storage speaks SQL only, and the arrow points one way: trading imports storage, never back
+    assert _violations(
+        "storage", ("httpx", "websockets", "valr_tui.trading", "valr_tui.ui", "valr_tui.simulator")
+    ) == []
 
 
 def test_the_checker_sees_imports() -> None:

@@ -13,48 +13,22 @@ from enum import StrEnum
 from typing import Literal, Protocol
 
 from storage.audit import AuditEntry
+from storage.orders import ExecutionModeName, OrderRecord, OrderState
 from valr_tui.config import Settings
 from valr_tui.errors import ValrTuiError
-from valr_tui.exchange.models import Balance, OrderBook, Side, TickerData
+from valr_tui.exchange.models import Balance, OrderBook, TickerData
 from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.trading.safety import SafetyStatus
 
-ExecutionModeName = Literal["DRY_RUN", "LIVE"]
-
+# The order shapes live with their table in storage (storage never imports trading); callers get
+# them from here with the rest of the views.
+__all__ = ["ExecutionModeName", "OrderRecord", "OrderState"]
 
 class ConnectionState(StrEnum):
     CONNECTING = "CONNECTING"
     WS = "WS"  # live stream up
     REST = "REST"  # stream down, REST polling fallback working
     DOWN = "DOWN"  # neither answers
-
-
-class OrderState(StrEnum):
-    """Our order lifecycle (stored in ``trading_orders.status``)."""
-
-    PENDING_SUBMIT = "PENDING_SUBMIT"  # row written, request not yet confirmed sent (LIVE)
-    SUBMITTED = "SUBMITTED"  # VALR answered 202; not yet seen placed
-    OPEN = "OPEN"  # resting on the book (paper or exchange)
-    PARTIALLY_FILLED = "PARTIALLY_FILLED"
-    FILLED = "FILLED"
-    CANCEL_PENDING = "CANCEL_PENDING"
-    CANCELLED = "CANCELLED"
-    FAILED = "FAILED"  # the exchange refused it after acceptance, or it was never placed
-
-    @property
-    def is_open(self) -> bool:
-        return self in _OPEN_STATES
-
-
-_OPEN_STATES = frozenset(
-    {
-        OrderState.PENDING_SUBMIT,
-        OrderState.SUBMITTED,
-        OrderState.OPEN,
-        OrderState.PARTIALLY_FILLED,
-        OrderState.CANCEL_PENDING,
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,34 +83,6 @@ class OrderResult:
     @property
     def is_simulated(self) -> bool:
         return self.execution_mode == "DRY_RUN"
-
-
-@dataclass(frozen=True, slots=True)
-class OrderRecord:
-    """One row of ``trading_orders`` as the orders table shows it."""
-
-    id: int
-    correlation_id: str
-    pair: str
-    side: Side
-    price: Decimal
-    quantity: Decimal
-    filled_quantity: Decimal
-    fee_total: Decimal
-    state: OrderState
-    execution_mode: ExecutionModeName
-    valr_order_id: str | None
-    note: str
-    created_at: int  # epoch ms
-    updated_at: int
-
-    @property
-    def is_simulated(self) -> bool:
-        return self.execution_mode == "DRY_RUN"
-
-    @property
-    def value_zar(self) -> Decimal:
-        return self.price * self.quantity
 
 
 Outcome = Literal["WIN", "LOSS", "BREAKEVEN"]
