@@ -38,6 +38,7 @@ class TickerPane(Vertical):
         self.pair = pair
         self.border_title = pair
         self._view: MarketView | None = None
+        self._age_text = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id=f"ticker-body-{self.pair}", classes="ticker-body")
@@ -67,9 +68,12 @@ class TickerPane(Vertical):
     def show_age(self, now: float) -> None:
         if self._view is None:
             return
-        label = self.query_one(f"#ticker-age-{self.pair}", Static)
         text = f"age {age(self._view.age(now))}"
-        label.update(f"[reverse $warning] STALE [/] {text}" if self._view.stale else text)
+        if self._view.stale:
+            text = f"[reverse $warning] STALE [/] {text}"
+        if text != self._age_text:  # called 4 times a second: redraw only on change
+            self._age_text = text
+            self.query_one(f"#ticker-age-{self.pair}", Static).update(text)
 
 
 class SpreadPane(Vertical):

@@ -85,7 +85,12 @@ class BucketGauge(Vertical):
         yield Static(id="bucket-bar")
         yield Static(id="bucket-alert")
 
+    _last: BucketSnapshot | None = None
+
     def show(self, snap: BucketSnapshot) -> None:
+        if snap == self._last:
+            return  # called 4 times a second: redraw only on change
+        self._last = snap
         capacity = max(snap.capacity, 1)
         filled = round(GAUGE_WIDTH * min(max(snap.available, 0.0), capacity) / capacity)
         floor_at = min(GAUGE_WIDTH - 1, round(GAUGE_WIDTH * snap.essential_floor / capacity))
