@@ -71,3 +71,22 @@ async def test_demo_keys_inject_faults_and_errors_become_notifications() -> None
         assert demo.injected[-1] == "outage"
         assert "simulator not reachable" in notifications(app)
         assert app.is_running
+
+
+async def test_a_burst_of_engine_events_is_drawn_once() -> None:
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        redraws = 0
+        original = app._redraw
+
+        def counting_redraw() -> None:
+            nonlocal redraws
+            redraws += 1
+            original()
+
+        app._redraw = counting_redraw  # type: ignore[method-assign]
+        for _ in range(200):
+            engine.emit("market")  # as the engine's tasks would, without yielding in between
+        await pilot.pause()
+        assert 1 <= redraws < 5  # queued EngineChanged messages replaced each other
