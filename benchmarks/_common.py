@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import resource
+import secrets
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from textual.app import App
 
@@ -108,6 +112,10 @@ class BenchSimulator(EmbeddedSimulator):
         self.tick_interval = tick_interval
         self.server: Any = None
 
+    def __enter__(self) -> BenchSimulator:
+        super().__enter__()
+        return self
+
     def _run(self) -> None:
         from valr_tui.simulator.server import SimulatorServer
 
@@ -127,18 +135,77 @@ class BenchSimulator(EmbeddedSimulator):
             self._error = exc
             self._ready.set()
 
+    def loop_call(self, callback: Callable[..., object], *args: object) -> None:
+        """Call ``callback(*args)`` soon on the simulator's own loop (from any thread)."""
+        assert self._loop is not None, "the simulator is not running"
+        self._loop.call_soon_threadsafe(callback, *args)
+
     def submit(self, work: Coroutine[Any, Any, T]) -> Future[T]:
         """Run ``work`` on the simulator's own loop (its thread); returns a thread-safe future."""
         assert self._loop is not None, "the simulator is not running"
         return asyncio.run_coroutine_threadsafe(work, self._loop)
 
 
+class ProcessSimulator:
+    """The simulator in its own process (``benchmarks/_sim_process.py``), random walk off, with
+    the same connection attributes as ``EmbeddedSimulator``; ``flood`` moves a price from there."""
+
+    def __init__(self) -> None:
+        self.api_key = secrets.token_hex(16)
+        self.api_secret = secrets.token_hex(32)
+        self.base_url = ""
+        self.ws_url = ""
+        self._process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> ProcessSimulator:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks._sim_process", self.api_key, self.api_secret],
+            cwd=Path(__file__).resolve().parent.parent, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            text=True,
+        )
+        address = json.loads(self._readline())
+        self.base_url, self.ws_url = address["base_url"], address["ws_url"]
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._process is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._write("quit")
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+
+    def _write(self, line: str) -> None:
+        assert self._process is not None and self._process.stdin is not None
+        self._process.stdin.write(line + "\n")
+        self._process.stdin.flush()
+
+    def _readline(self) -> str:
+        assert self._process is not None and self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line:
+            raise RuntimeError("the simulator process exited")
+        return line
+
+    def flood(self, pair: str, rate: float, count: int, first: int) -> None:
+        """Start setting ``pair`` to BASE + i for i in first..first+count at ``rate``/s."""
+        self._write(f"flood {pair} {rate} {count} {first}")
+
+    async def flood_sent(self) -> dict[int, float]:
+        """Wait for the flood to finish; when each index was set (``perf_counter``)."""
+        sent = json.loads(await asyncio.to_thread(self._readline))["sent"]
+        return {int(index): at for index, at in sent.items()}
+
+
 @contextlib.contextmanager
-def demo_settings(sim: EmbeddedSimulator) -> Iterator[Settings]:
+def demo_settings(sim: EmbeddedSimulator | ProcessSimulator) -> Iterator[Settings]:
     """DRY_RUN settings pointed at ``sim`` with a throw-away database and log, as ``--demo``."""
     with tempfile.TemporaryDirectory(prefix="valr-bench-") as folder:
         base = Settings(log_path=str(Path(folder) / "valr_tui.log"))
-        yield sim.demo_settings(base, folder)
+        # demo_settings only reads the connection attributes, which both kinds have
+        yield EmbeddedSimulator.demo_settings(cast(EmbeddedSimulator, sim), base, folder)
 
 
 def ticker_text(app: App[Any], pair: str) -> str:
@@ -146,6 +213,15 @@ def ticker_text(app: App[Any], pair: str) -> str:
     from textual.widgets import Static
 
     return str(app.screen.query_one(f"#ticker-body-{pair}", Static).content)
+
+
+async def quiesce(app: Any, pilot: Any) -> None:
+    """Stop the engine and let its queued events drain before ``run_test`` exits: ``ValrApp``
+    redraws on an engine event that arrives while its screen is being torn down would raise
+    ``NoMatches`` (reported to the UI owner); the second ``engine.stop()`` in ``on_unmount`` is
+    harmless."""
+    await app.engine.stop()
+    await pilot.pause()
 
 
 async def wait_for(condition: Callable[[], bool], timeout_s: float, poll_s: float = 0.005) -> float:

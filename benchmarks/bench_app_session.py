@@ -25,6 +25,7 @@ from benchmarks._common import (
     CpuMeter,
     demo_settings,
     pick,
+    quiesce,
     rss_mib,
     session_minutes,
     ticker_text,
@@ -48,7 +49,7 @@ async def _session(minutes: float) -> dict[str, object]:
         engine = TradingEngine(settings)
         app = ValrApp(engine, demo=SimulatorFaults(sim.base_url, settings))
         pair = settings.pairs[0]
-        async with app.run_test(size=HEADLESS_SIZE):
+        async with app.run_test(size=HEADLESS_SIZE) as pilot:
             await wait_for(lambda: "Last" in ticker_text(app, pair), timeout_s=30)
             start_rss = rss_mib()
             samples: list[tuple[float, float, float]] = []  # (elapsed s, RSS MiB, CPU ratio)
@@ -59,6 +60,7 @@ async def _session(minutes: float) -> dict[str, object]:
                 samples.append((time.perf_counter() - started, rss_mib(), meter.read()))
                 meter.start()
             still_live = "Last" in ticker_text(app, pair)
+            await quiesce(app, pilot)
     rss_after_warmup = next(rss for at, rss, _ in samples if at >= warmup_s)
     end_rss = samples[-1][1]
     growth = end_rss - rss_after_warmup

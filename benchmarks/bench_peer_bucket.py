@@ -27,7 +27,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ccxt.async_support.base.throttler import Throttler
+from ccxt.async_support.base.throttler import Throttler  # type: ignore[import-untyped]
 
 from benchmarks._common import pick, ratio
 from valr_tui.exchange.rate_limiter import TokenBucket

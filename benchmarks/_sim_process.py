@@ -1,0 +1,62 @@
+"""The simulator in a process of its own, driven over stdin, for benchmarks that must not share
+the dashboard's interpreter (and GIL) with the exchange, as the real VALR does not.
+
+    python -m benchmarks._sim_process KEY SECRET
+    -> {"base_url": ..., "ws_url": ...}            (one JSON line once listening)
+    <- flood PAIR RATE COUNT FIRST                 (set_price(PAIR, BASE + i) for i in FIRST..,
+                                                    RATE per second on an absolute schedule)
+    -> {"sent": {"i": perf_counter, ...}}          (when each price was set; perf_counter is
+                                                    CLOCK_MONOTONIC, shared with the parent)
+    <- quit
+
+The random walk is off (``tick_interval=None``): only the benchmark moves prices.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from decimal import Decimal
+
+from valr_tui.simulator.server import SimulatorServer
+
+BASE_PRICE = 1_000_000
+
+
+def price_of(index: int) -> Decimal:
+    return Decimal(BASE_PRICE + index)
+
+
+async def _flood(sim: SimulatorServer, pair: str, rate: float, count: int, first: int) -> dict[str, float]:
+    sent: dict[str, float] = {}
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    for n in range(count):
+        delay = start + n / rate - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        sent[str(first + n)] = time.perf_counter()
+        sim.exchange.set_price(pair, price_of(first + n))
+        await asyncio.sleep(0)  # let the server write this change's frames
+    return sent
+
+
+async def _main(key: str, secret: str) -> None:
+    async with SimulatorServer(key, secret, seed=7, tick_interval=None) as sim:
+        print(json.dumps({"base_url": sim.base_url, "ws_url": sim.ws_url}), flush=True)
+        loop = asyncio.get_running_loop()
+        while True:
+            line = await loop.run_in_executor(None, sys.stdin.readline)
+            words = line.split()
+            if not words or words[0] == "quit":
+                return
+            if words[0] == "flood":
+                pair, rate, count, first = words[1], float(words[2]), int(words[3]), int(words[4])
+                sent = await _flood(sim, pair, rate, count, first)
+                print(json.dumps({"sent": sent}), flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(_main(sys.argv[1], sys.argv[2]))
