@@ -27,7 +27,7 @@ from textual.worker import Worker, WorkerState
 from valr_tui.errors import ValrTuiError
 from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState
 from valr_tui.trading.views import EngineEventKind, OrderRequest, OrderResult, TradingEngineAPI
-from valr_tui.ui.format import zar
+from valr_tui.ui.format import pct, zar
 from valr_tui.ui.screens.audit import AuditScreen
 from valr_tui.ui.screens.journal import JournalScreen
 from valr_tui.ui.screens.modals import ConfirmScreen, HelpScreen, UnlockRequest, UnlockScreen
@@ -364,8 +364,10 @@ class ValrApp(App[int]):
 
     async def _reconcile(self) -> None:
         report = await self.engine.reconcile_now()
-        text = f"max deviation {report.max_deviation_pct}% ({report.worst_currency or '—'}): {report.message}"
-        self.notify(text, title="Reconciliation " + ("OK" if report.ok else "FAILED"),
+        worst = report.worst_currency or "—"
+        text = f"max deviation {pct(report.max_deviation_pct)} ({worst}): {report.message}"
+        verdict = "OK" if report.ok else ("MISMATCH" if report.completed else "FAILED")
+        self.notify(text, title=f"Reconciliation {verdict}",
                     severity="information" if report.ok else "error")
         self._pending.update(("safety", "audit"))
         self._redraw()
@@ -377,15 +379,14 @@ class ValrApp(App[int]):
 
         def answered(request: UnlockRequest | None) -> None:
             if request is not None:
-                self._spawn(partial(self._unlock, request), "unlock", "unlock")
+                self.notify(f"LOCKDOWN cleared by {request.operator}", title="Unlocked")
+                self._pending.update(("safety", "audit"))
+                self._redraw()
 
-        self.push_screen(UnlockScreen(), answered)
+        self.push_screen(UnlockScreen(self._unlock), answered)
 
     async def _unlock(self, request: UnlockRequest) -> None:
         await self.engine.unlock(request.operator, request.reason, request.typed_confirmation)
-        self.notify(f"LOCKDOWN cleared by {request.operator}", title="Unlocked")
-        self._pending.add("safety")
-        self._redraw()
 
     def action_inject_fault(self, kind: str) -> None:
         if self.demo is None or kind not in self.demo.kinds:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -13,6 +14,7 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from valr_tui.errors import ValrTuiError
 from valr_tui.trading.safety import UNLOCK_PHRASE
 
 
@@ -54,9 +56,15 @@ class UnlockRequest:
 
 
 class UnlockScreen(ModalScreen[UnlockRequest | None]):
-    """Operator name, reason and the typed phrase. Refuses locally until all three are right."""
+    """Operator name, reason and the typed phrase. Empty fields are refused here; every attempt
+    with a name and a reason goes to ``attempt`` (the engine), so a wrong phrase is audited too.
+    Stays open on a refusal; dismisses with the request once the unlock succeeded."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="unlock_cancel")]
+
+    def __init__(self, attempt: Callable[[UnlockRequest], Awaitable[None]]) -> None:
+        super().__init__()
+        self._attempt = attempt
 
     def compose(self) -> ComposeResult:
         with Vertical(id="unlock-dialog", classes="dialog"):
@@ -99,10 +107,17 @@ class UnlockScreen(ModalScreen[UnlockRequest | None]):
         error = self.query_one("#unlock-error", Static)
         if not operator or not reason:
             error.update("[$error]VALR-SAF-002[/] operator name and reason are both required")
-        elif phrase.strip() != UNLOCK_PHRASE:
-            error.update(f"[$error]VALR-SAF-002[/] type {UNLOCK_PHRASE} exactly (capitals) to confirm")
         else:
-            self.dismiss(UnlockRequest(operator, reason, phrase))
+            self.run_worker(self._send(UnlockRequest(operator, reason, phrase)), exclusive=True)
+
+    async def _send(self, request: UnlockRequest) -> None:
+        try:
+            await self._attempt(request)
+        except ValrTuiError as exc:
+            hint = f" type {UNLOCK_PHRASE} exactly (capitals) to confirm"
+            self.query_one("#unlock-error", Static).update(f"[$error]{exc.code}[/]{hint}")
+            return
+        self.dismiss(request)
 
 
 class HelpScreen(ModalScreen[None]):
