@@ -20,7 +20,7 @@ from valr_tui.secrets import Secret
 # watch the safety state enter and leave (SAFE-IDLE needs > SAFE_IDLE_AFTER_S without data).
 DEMO_FAULTS: dict[str, dict[str, object]] = {
     "outage": {"kind": "outage", "duration_s": 75, "mode": "refuse"},
-    "rate_limit_storm": {"kind": "rate_limit_storm", "duration_s": 15},
+    "rate_limit_storm": {"kind": "rate_limit_storm", "duration_s": 40},
     "spread_blowout": {"kind": "spread_blowout", "duration_s": 30},
     "price_shock": {"kind": "price_shock", "duration_s": 1, "pct": "-8"},
     "ws_drop": {"kind": "ws_drop", "duration_s": 20},
