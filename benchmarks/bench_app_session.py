@@ -10,6 +10,10 @@ Budget: after the warm-up (the first quarter of the session, at most 60 s), RSS 
 GROWTH_TOLERANCE_MIB. A leak of one object per tick would show as steady growth well past that
 over 10 minutes; allocator noise and SQLite's page cache stay inside it.
 
+CPU baselines, sampled first in the same process: the simulator alone (``cpu_simulator_only_pct``)
+and the simulator plus a one-label Textual app idling (``cpu_one_label_app_plus_simulator_pct``):
+the dashboard's own share is roughly ``cpu_mean_pct`` minus the first.
+
 Run: ``.venv/bin/python -m benchmarks --only app_session --minutes 10``.
 """
 
@@ -26,11 +30,13 @@ from benchmarks._common import (
     demo_settings,
     pick,
     quiesce,
+    ratio,
     rss_mib,
     session_minutes,
     ticker_text,
     wait_for,
 )
+from benchmarks.bench_app_startup import OneLabelApp
 from valr_tui.launcher import SimulatorFaults
 from valr_tui.logging_setup import configure_logging
 from valr_tui.trading.engine import TradingEngine
@@ -44,7 +50,16 @@ async def _session(minutes: float) -> dict[str, object]:
     sample_s = pick(5.0, 2.0)
     duration_s = minutes * 60
     warmup_s = min(MAX_WARMUP_S, duration_s / 4)
+    baseline_s = pick(15.0, 5.0)
     with BenchSimulator(tick_interval=0.5) as sim, demo_settings(sim) as settings:
+        # Baselines for the CPU figure: the simulator alone, then a one-label Textual app idling.
+        meter = CpuMeter()
+        await asyncio.sleep(baseline_s)
+        simulator_only = meter.read()
+        async with OneLabelApp().run_test(size=HEADLESS_SIZE):
+            meter.start()
+            await asyncio.sleep(baseline_s)
+            one_label_app = meter.read()
         configure_logging(settings.log_path)
         engine = TradingEngine(settings)
         app = ValrApp(engine, demo=SimulatorFaults(sim.base_url, settings))
@@ -79,6 +94,9 @@ async def _session(minutes: float) -> dict[str, object]:
         "warmup_s": warmup_s,
         "cpu_mean_pct": round(100 * statistics.fmean(cpu), 2),
         "cpu_max_pct": round(100 * max(cpu), 2),
+        "cpu_simulator_only_pct": round(100 * simulator_only, 2),
+        "cpu_one_label_app_plus_simulator_pct": round(100 * one_label_app, 2),
+        "cpu_ratio_vs_one_label_app": ratio(statistics.fmean(cpu), one_label_app),
         "prices_on_screen_at_end": still_live,
         "includes": "app + engine + simulator thread, one process",
         "passed": growth <= GROWTH_TOLERANCE_MIB and still_live,
