@@ -70,6 +70,8 @@ ROWS: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("bench_app_session", "demo session: RSS max", "rss_max_mib", "", "", "MiB"),
     ("bench_app_session", "demo session: RSS growth after warm-up (tolerance 16 MiB)",
      "rss_growth_after_warmup_mib", "", "", "MiB"),
+    ("bench_app_session", "demo session: RSS trend after warm-up (least squares)",
+     "rss_trend_after_warmup_mib_per_min", "", "", "MiB/min"),
     ("bench_app_session", "demo session: mean CPU of one core (app + engine + simulator); peer: "
      "one-label app + simulator", "cpu_mean_pct", "cpu_one_label_app_plus_simulator_pct",
      "cpu_ratio_vs_one_label_app", "%"),

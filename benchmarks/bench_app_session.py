@@ -79,7 +79,11 @@ async def _session(minutes: float) -> dict[str, object]:
     rss_after_warmup = next(rss for at, rss, _ in samples if at >= warmup_s)
     end_rss = samples[-1][1]
     growth = end_rss - rss_after_warmup
-    cpu = [ratio for _, _, ratio in samples]
+    cpu = [share for _, _, share in samples]
+    after = [(at, rss) for at, rss, _ in samples if at >= warmup_s]
+    # least-squares slope: a steady leak shows as a positive trend, noise does not
+    slope = statistics.linear_regression([at for at, _ in after], [rss for _, rss in after]).slope \
+        if len(after) >= 2 else 0.0
     return {
         "name": "demo_session_rss_cpu",
         "minutes": minutes,
@@ -91,6 +95,7 @@ async def _session(minutes: float) -> dict[str, object]:
         "rss_max_mib": round(max(rss for _, rss, _ in samples), 1),
         "rss_growth_after_warmup_mib": round(growth, 1),
         "rss_growth_tolerance_mib": GROWTH_TOLERANCE_MIB,
+        "rss_trend_after_warmup_mib_per_min": round(slope * 60, 3),
         "warmup_s": warmup_s,
         "cpu_mean_pct": round(100 * statistics.fmean(cpu), 2),
         "cpu_max_pct": round(100 * max(cpu), 2),
