@@ -25,6 +25,7 @@ from valr_tui.trading.views import OrderRequest, OrderState
 
 RECOVERY_ATTEMPTS = 50
 SNAPSHOT_FLUSH_EVERY = 3  # orders between explicit snapshot flushes
+ORDER_PAUSE_S = 0.03  # keeps a long run well inside the simulator's 1200 requests/minute per IP
 
 
 def say(line: str) -> None:
@@ -56,6 +57,7 @@ async def order_loop(engine: TradingEngine) -> None:
         except ValrTuiError:
             await asyncio.sleep(0.02)  # e.g. refused in LOCKDOWN: keep storing snapshots
         placed += 1
+        await asyncio.sleep(ORDER_PAUSE_S)
         if placed % SNAPSHOT_FLUSH_EVERY == 0:
             await engine.market_data.flush_snapshots()
 

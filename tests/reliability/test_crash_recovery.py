@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 KILLS = 10  # ~1.7 s each (a fresh interpreter and engine per restart)
 LOCK_BEFORE_KILL = KILLS - 2  # the last kills happen in LOCKDOWN
 KILL_AFTER_S = (0.05, 0.9)  # a random moment inside the order loop
-LINE_TIMEOUT_S = 20.0
+LINE_TIMEOUT_S = 30.0
 
 
 @dataclass
@@ -54,11 +54,20 @@ def child_env() -> dict[str, str]:
     return env | {"VALR_API_KEY": KEY, "VALR_API_SECRET": SECRET, "PYTHONPATH": str(ROOT)}
 
 
-async def read_line(stream: asyncio.StreamReader | None, what: str) -> str:
+def stderr_tail(errors: Path | None) -> str:
+    if errors is None or not errors.exists():
+        return ""
+    return errors.read_text(errors="replace")[-3000:]
+
+
+async def read_line(stream: asyncio.StreamReader | None, what: str, errors: Path | None = None) -> str:
     assert stream is not None
-    line = await asyncio.wait_for(stream.readline(), LINE_TIMEOUT_S)
+    try:
+        line = await asyncio.wait_for(stream.readline(), LINE_TIMEOUT_S)
+    except TimeoutError:
+        line = b""
     if not line:
-        raise AssertionError(f"process ended before {what}")
+        raise AssertionError(f"no {what} in {LINE_TIMEOUT_S} s; child stderr ends:\n{stderr_tail(errors)}")
     return line.decode().strip()
 
 
@@ -111,13 +120,14 @@ def database_facts(db_path: Path) -> tuple[str, dict[str, str], Counter[str], st
 
 async def start_child(sim: Simulator, db_path: Path) -> tuple[asyncio.subprocess.Process, str, int]:
     """Start the child (its warnings go to crash-child.err beside the database) and wait for READY."""
-    with (db_path.parent / "crash-child.err").open("ab") as errors:
+    error_log = db_path.parent / "crash-child.err"
+    with error_log.open("ab") as errors:
         child = await asyncio.create_subprocess_exec(
             sys.executable, str(CHILD), sim.base_url, sim.ws_url, str(db_path),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=errors,
             env=child_env(), cwd=ROOT,
         )
-    ready = await read_line(child.stdout, "READY")
+    ready = await read_line(child.stdout, "READY", error_log)
     word, state, resolved = ready.split()
     assert word == "READY", ready
     return child, state, int(resolved)
@@ -141,7 +151,7 @@ async def test_kill_9_during_live_orders_loses_and_duplicates_nothing(
     for kill in range(1, KILLS + 1):
         if kill == LOCK_BEFORE_KILL:
             await send(child, "LOCK")
-            assert await read_line(child.stdout, "LOCKED") == "LOCKED"
+            assert await read_line(child.stdout, "LOCKED", tmp_path / "crash-child.err") == "LOCKED"
             locked = True
         else:
             await send(child, "GO")
