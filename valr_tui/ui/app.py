@@ -191,14 +191,24 @@ class ValrApp(App[int]):
     def on_engine_changed(self, _: EngineChanged) -> None:
         self._redraw()
 
+    @property
+    def _shutting_down(self) -> bool:
+        """After exit() the widgets are being removed: an engine event still queued must not
+        try to draw on them."""
+        return self._exit or not self.main.is_attached
+
     def _tick(self) -> None:
         """Ages and the bucket move with time even when no event arrives."""
+        if self._shutting_down:
+            return
         now = self.clock()
         for pane in self.main.query(TickerPane):
             pane.show_age(now)
         self.main.query_one(BucketGauge).show(self.engine.bucket_snapshot())
 
     def _redraw(self) -> None:
+        if self._shutting_down:
+            return
         kinds, self._pending = self._pending, set()
         main = self.main
         if "market" in kinds:
