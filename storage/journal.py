@@ -28,9 +28,9 @@ import aiosqlite
 
 from storage.db import Database, from_text, to_text
 from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.exchange.models import split_pair_symbol
 
 # Quote currencies VALR lists, longest first so "USDC" wins over a shorter suffix.
-KNOWN_QUOTES: tuple[str, ...] = ("USDC", "USDT", "ZAR", "BTC", "ETH")
 EXACT_DIGITS = 60
 BASELINE_MARKER = "*"  # a row that records when the baseline was taken, even with no balances
 OPEN_ORDER_STATES: tuple[str, ...] = (
@@ -60,15 +60,6 @@ def fill_value(price: Decimal, quantity: Decimal, quote: str) -> Decimal:
     return DecimalGateway.quantize(DecimalGateway.multiply(price, quantity), money_precision(quote))
 
 
-def split_pair(pair: str) -> tuple[str, str]:
-    """``BTCZAR`` -> (``BTC``, ``ZAR``). Unknown quotes fall back to the last three letters."""
-    symbol = pair.upper()
-    for quote in KNOWN_QUOTES:
-        if symbol.endswith(quote) and len(symbol) > len(quote):
-            return symbol[: -len(quote)], quote
-    return symbol[:-3], symbol[-3:]
-
-
 @dataclass(frozen=True, slots=True)
 class Fill:
     """One ``order_fills`` row, with the note of the order it belongs to."""
@@ -89,7 +80,7 @@ class Fill:
     def fee_in_quote(self) -> Decimal:
         """The fee valued in the pair's quote currency (ZAR for ZAR pairs): a fee charged in the
         base currency is valued at this fill's price; an unnamed currency is taken as quote."""
-        base, _quote = split_pair(self.pair)
+        base, _quote = split_pair_symbol(self.pair)
         if self.fee_currency.upper() == base:
             return DecimalGateway.multiply(self.fee, self.price)
         return self.fee
@@ -160,7 +151,7 @@ def apply_fills(start: Mapping[str, Decimal], fills: Iterable[Fill]) -> dict[str
 
 
 def _apply_fill(totals: dict[str, Decimal], fill: Fill) -> None:
-    base, quote = split_pair(fill.pair)
+    base, quote = split_pair_symbol(fill.pair)
     value = fill_value(fill.price, fill.quantity, quote)
     sign = 1 if fill.side == "BUY" else -1
     _add(totals, base, sign * fill.quantity)

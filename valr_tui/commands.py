@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 from storage.db import Database, from_text
-from storage.journal import list_outcomes, load_fills, outcomes_for_correlation, split_pair
+from storage.journal import list_outcomes, load_fills, outcomes_for_correlation
 from valr_tui.config import Settings
 from valr_tui.errors import ValrTuiError
 from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.exchange.models import split_pair_symbol
 from valr_tui.trading.rlhf_recorder import entry_from_row, iso_ms, journal_totals
 from valr_tui.trading.views import JournalEntry
 
@@ -87,7 +88,7 @@ async def audit_story(db: Database, correlation_id: str) -> list[str]:
             row["occurred_at"], 1, row["id"], row["event_type"], f"[{row['severity']}] {row['message']}"
         ))
     for fill in await load_fills(db, correlation_id=correlation_id):
-        _, quote = split_pair(fill.pair)
+        _, quote = split_pair_symbol(fill.pair)
         fee = f"{_wire(fill.fee)} {fill.fee_currency or quote}"
         if fill.fee and fill.fee_currency.upper() not in ("", quote):
             fee += f" ({_zar(fill.fee_in_quote())})"

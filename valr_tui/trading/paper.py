@@ -20,9 +20,9 @@ from storage.db import Database
 from storage.orders import FillRepository, OrderRepository
 from storage.paper_wallet import PaperWalletRepository, WalletRow
 from valr_tui.config import Settings
-from valr_tui.errors import InsufficientBalanceError, OrderNotFoundError, UnknownPairError
+from valr_tui.errors import InsufficientBalanceError, OrderNotFoundError
 from valr_tui.exchange.decimal_gateway import CRYPTO_PRECISION, ZAR_PRECISION, DecimalGateway
-from valr_tui.exchange.models import Balance, BookLevel, Pair, Side
+from valr_tui.exchange.models import Balance, BookLevel, Pair, Side, split_pair_symbol
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
 from valr_tui.trading.views import MarketView, OrderRecord, OrderState
 
@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 MODE = "DRY_RUN"
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
-_KNOWN_QUOTES = ("ZAR", "USDC", "USDT", "BTC", "ETH")
 
 
 def money_precision(currency: str) -> Decimal:
@@ -43,10 +42,7 @@ def split_pair(symbol: str, pairs: Mapping[str, Pair] | None = None) -> tuple[st
     """(base, quote) of a pair: from VALR's metadata when known, else by its quote suffix."""
     if pairs and symbol in pairs:
         return pairs[symbol].base_currency, pairs[symbol].quote_currency
-    for quote in _KNOWN_QUOTES:
-        if symbol.endswith(quote) and len(symbol) > len(quote):
-            return symbol[: -len(quote)], quote
-    raise UnknownPairError(f"cannot tell the currencies of pair {symbol!r}")
+    return split_pair_symbol(symbol)
 
 
 def reservation(

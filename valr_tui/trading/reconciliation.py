@@ -40,12 +40,12 @@ from storage.journal import (
     open_orders,
     paper_db_balances,
     replace_baseline_in,
-    split_pair,
     unsettled_orders,
 )
 from valr_tui.config import Settings
 from valr_tui.errors import ReconciliationError, ValrTuiError
 from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.exchange.models import split_pair_symbol
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
 from valr_tui.trading.safety import SafetyController, SafetyState
 from valr_tui.trading.views import ReconciliationReport
@@ -297,7 +297,7 @@ class ReconciliationEngine:
         with exact():
             with_fee = 1 + fee_pct / HUNDRED
             for order in orders:
-                base, quote = split_pair(order.pair)
+                base, quote = split_pair_symbol(order.pair)
                 tolerance[base] = tolerance.get(base, ZERO) + order.unexplained * with_fee
                 value = order.unexplained * order.price * with_fee
                 tolerance[quote] = tolerance.get(quote, ZERO) + value

@@ -37,11 +37,11 @@ from storage.journal import (
     list_outcomes,
     load_fills,
     recorded_position_keys,
-    split_pair,
     upsert_rag_document_in,
 )
 from valr_tui.config import Settings
 from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.exchange.models import split_pair_symbol
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
 from valr_tui.trading.views import ExecutionModeName, JournalEntry, Outcome
 
@@ -127,7 +127,7 @@ class Position:
         return max(leg.fill.traded_at for leg in self.legs)
 
     def add(self, leg: _Leg) -> None:
-        value = fill_value(leg.fill.price, leg.quantity, split_pair(self.pair)[1])
+        value = fill_value(leg.fill.price, leg.quantity, split_pair_symbol(self.pair)[1])
         if leg.opening:
             self.net += leg.quantity
             self.quantity += leg.quantity
@@ -142,7 +142,7 @@ class Position:
 def held_change(fill: Fill) -> Decimal:
     """How much base currency the fill moves: a fee charged in the base currency comes out of
     the coins (a BUY of 0.01 BTC with a 0.00001 BTC fee leaves 0.00999 BTC to sell)."""
-    base, _quote = split_pair(fill.pair)
+    base, _quote = split_pair_symbol(fill.pair)
     if fill.fee and fill.fee_currency.upper() == base:
         return fill.quantity - fill.fee if fill.side == "BUY" else fill.quantity + fill.fee
     return fill.quantity
