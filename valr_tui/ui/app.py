@@ -1,7 +1,8 @@
 """The dashboard: ``ValrApp`` renders a ``TradingEngineAPI`` and turns keys into engine calls.
 
-Engine events arrive through ``engine.subscribe``; each becomes a coalescing ``EngineChanged``
-message so a burst of ticks redraws once. Everything slow runs in a worker; every worker error is
+Engine events arrive through ``engine.subscribe``; they are collected by kind and redrawn at most
+``MAX_REDRAWS_PER_SECOND`` times a second, so a flood of ticks can never starve the event loop
+(which also reads the WebSocket and the keyboard). Everything slow runs in a worker; every worker error is
 turned into a notification in ``on_worker_state_changed`` so an exchange error never kills the app.
 """
 
@@ -38,6 +39,12 @@ from valr_tui.ui.widgets.status import BucketGauge, SafetyBanner, StatusBar
 log = logging.getLogger(__name__)
 
 REFRESH_PER_SECOND = 4
+# A human reads a price a few times a second; redrawing per tick at 100 ticks/s left the screen
+# seconds behind. Ticks between redraws collapse into the newest state.
+MAX_REDRAWS_PER_SECOND = 20
+# One price change arrives as a few events (summary, book, trade) within a millisecond or two:
+# wait this long after the first so they are drawn together.
+BURST_GATHER_S = 0.004
 
 
 class DemoControls(Protocol):
@@ -151,6 +158,8 @@ class ValrApp(App[int]):
         self.clock = clock
         self.demo = demo
         self._pending: set[EngineEventKind] = set()
+        self._redraw_queued = False
+        self._last_redraw = 0.0
         self._unsubscribe: Callable[[], None] | None = None
         self._depth_pair = engine.pairs[0] if engine.pairs else ""
         self.main = MainScreen(engine, self._main_ready)
@@ -186,9 +195,17 @@ class ValrApp(App[int]):
 
     def _on_engine_event(self, kind: EngineEventKind) -> None:
         self._pending.add(kind)
-        self.post_message(EngineChanged())
+        if not self._redraw_queued:  # one redraw in flight at a time; later kinds ride along
+            self._redraw_queued = True
+            self.post_message(EngineChanged())
 
     def on_engine_changed(self, _: EngineChanged) -> None:
+        wait = self._last_redraw + 1 / MAX_REDRAWS_PER_SECOND - time.monotonic()
+        self.set_timer(max(wait, BURST_GATHER_S), self._scheduled_redraw)
+
+    def _scheduled_redraw(self) -> None:
+        self._redraw_queued = False
+        self._last_redraw = time.monotonic()
         self._redraw()
 
     @property
