@@ -114,8 +114,15 @@ class Soak:
         assert not dead, f"engine tasks ended: {dead}"
 
     async def normal_again(self, within_s: float = 8.0) -> None:
-        await wait_for(lambda: self.engine.safety_status().state is SafetyState.NORMAL, within_s,
-                       f"NORMAL (now {self.engine.safety_status()})")
+        # The controller's state turns NORMAL before the transition is persisted; its "safety"
+        # event follows the commit. Wait for both, so the engine is not stopped mid-commit.
+        def normal() -> bool:
+            seen = self.record.safety_seen
+            return self.engine.safety_status().state is SafetyState.NORMAL and bool(seen) and (
+                seen[-1] is SafetyState.NORMAL
+            )
+
+        await wait_for(normal, within_s, f"NORMAL (now {self.engine.safety_status()})")
 
 
 async def run_fault_cycle(soak: Soak, live: bool) -> None:
