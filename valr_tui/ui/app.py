@@ -9,6 +9,7 @@ turned into a notification in ``on_worker_state_changed`` so an exchange error n
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ REFRESH_PER_SECOND = 4
 # A human reads a price a few times a second; redrawing per tick at 100 ticks/s left the screen
 # seconds behind. Ticks between redraws collapse into the newest state.
 MAX_REDRAWS_PER_SECOND = 20
+EXIT_START_FAILED = 2
 # One price change arrives as a few events (summary, book, trade) within a millisecond or two:
 # wait this long after the first so they are drawn together.
 BURST_GATHER_S = 0.004
@@ -160,6 +162,7 @@ class ValrApp(App[int]):
         self._pending: set[EngineEventKind] = set()
         self._redraw_queued = False
         self._last_redraw = 0.0
+        self.start_error: ValrTuiError | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._depth_pair = engine.pairs[0] if engine.pairs else ""
         self.main = MainScreen(engine, self._main_ready)
@@ -259,7 +262,11 @@ class ValrApp(App[int]):
         orders = await self.engine.orders()
         self.main.query_one(OrdersTable).show(orders)
         balances = await self.engine.balances()
-        self.main.query_one(StatusBar).show_balances(balances)
+        self.main.query_one(StatusBar).show_balances(
+            balances,
+            paper=self.engine.execution_mode == "DRY_RUN",
+            has_credentials=self.engine.settings.has_credentials,
+        )
 
     # -- workers and their errors (one place) --------------------------------------------------
     def _spawn(
@@ -275,6 +282,12 @@ class ValrApp(App[int]):
             return
         error = event.worker.error
         what = event.worker.description or event.worker.name or "background task"
+        if event.worker.group == "start" and isinstance(error, ValrTuiError):
+            # The engine could not start (the LIVE gate, an unusable database...): a dashboard
+            # without it would only mislead. End with the coded error; run_app prints it.
+            self.start_error = error
+            self.exit(return_code=EXIT_START_FAILED)
+            return
         if isinstance(error, ValrTuiError):
             self.notify(f"{error.code}: {error.message}", title=f"{what} failed", severity="error", timeout=8)
         else:
@@ -451,6 +464,11 @@ class ValrApp(App[int]):
 
 
 def run_app(engine: TradingEngineAPI, demo: DemoControls | None = None) -> int:
-    """Run the dashboard until the user quits; the return code is the App's (0 on a normal quit)."""
-    result = ValrApp(engine, demo=demo).run()
-    return result if isinstance(result, int) else 0
+    """Run the dashboard until the user quits; the return code is the App's (0 on a normal quit).
+    An engine that cannot start ends it with one coded line on stderr, after the terminal is
+    restored."""
+    app = ValrApp(engine, demo=demo)
+    app.run()
+    if app.start_error is not None:
+        print(f"valr-tui: {app.start_error}", file=sys.stderr)
+    return app.return_code or 0

@@ -50,12 +50,19 @@ class StatusBar(Horizontal):
         for state in SafetyState:
             widget.set_class(status.state is state, f"-{state.value.lower()}")
 
-    def show_balances(self, balances: list[Balance]) -> None:
+    def show_balances(self, balances: list[Balance], *, paper: bool, has_credentials: bool) -> None:
+        """Available balances; paper ones say so, and without an API key the bar says why
+        there are no exchange balances (VALR-SEC-001)."""
         parts = [
             f"{b.currency} {zar(b.available) if b.currency == 'ZAR' else crypto(b.available)}"
             for b in balances
         ]
-        self.query_one("#balances", Static).update("  ".join(parts) or "balances unknown")
+        text = "  ".join(parts) or "balances unknown"
+        if paper:
+            text = f"paper {text}"
+        if not has_credentials:
+            text += "  · VALR-SEC-001 no API key"
+        self.query_one("#balances", Static).update(text)
 
 
 class SafetyBanner(Static):
