@@ -46,6 +46,11 @@ def split_statements(script: str) -> list[str]:
     return statements
 
 
+def _quote(text: str) -> str:
+    """A SQL string literal's body (migration names come from our own file names)."""
+    return text.replace("'", "''")
+
+
 def bundled_migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) for every ``NNN_name.sql`` shipped in ``storage/migrations``."""
     found = []
@@ -111,17 +116,24 @@ class Database:
         for version, name, sql in migrations:
             if version in applied:
                 continue
-            try:
-                async with self.transaction() as tx:
-                    for statement in split_statements(sql):
-                        await tx.execute(statement)
-                    await tx.execute(
-                        "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", (version, name)
-                    )
-            except sqlite3.Error as exc:
-                raise StorageError(f"migration {name} failed and was rolled back: {exc}") from None
+            await self._apply_migration(version, name, sql)
             done.append(name)
         return done
+
+    async def _apply_migration(self, version: int, name: str, sql: str) -> None:
+        """One migration as one script in one transaction, sent to SQLite in one call: statement
+        by statement it cost a thread hop each, which a busy event loop (the dashboard's first
+        layout) stretched from ~50 ms to over half a second on a fresh database."""
+        statements = split_statements(sql)  # also refuses an unterminated statement up front
+        record = f"INSERT INTO schema_migrations (version, name) VALUES ({int(version)}, '{_quote(name)}');"
+        script = "\n".join(["BEGIN IMMEDIATE;", *statements, record, "COMMIT;"])
+        async with self._write_lock:
+            try:
+                await self._conn.executescript(script)
+            except sqlite3.Error as exc:
+                if self._conn.in_transaction:
+                    await self._conn.execute("ROLLBACK")
+                raise StorageError(f"migration {name} failed and was rolled back: {exc}") from None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
