@@ -163,6 +163,7 @@ class ValrApp(App[int]):
         self._redraw_queued = False
         self._last_redraw = 0.0
         self.start_error: ValrTuiError | None = None
+        self._shown_locked = False
         self._unsubscribe: Callable[[], None] | None = None
         self._depth_pair = engine.pairs[0] if engine.pairs else ""
         self.main = MainScreen(engine, self._main_ready)
@@ -255,7 +256,9 @@ class ValrApp(App[int]):
         main.query_one(SafetyBanner).show(status, UNLOCK_PHRASE)
         locked = status.state is SafetyState.LOCKDOWN
         main.query_one(OrderForm).disabled = locked
-        self.refresh_bindings()
+        if locked != self._shown_locked:  # the footer (unlock key) changes only with LOCKDOWN;
+            self._shown_locked = locked  # rebuilding it on every safety event cost ~0.2 s at start
+            self.refresh_bindings()
         self._update_preview()
 
     async def _load_orders_and_balances(self) -> None:
