@@ -172,9 +172,20 @@ class ValrApp(App[int]):
     def get_default_screen(self) -> Screen[Any]:
         return self.main
 
-    def _main_ready(self) -> None:
+    async def on_load(self) -> None:
+        """Start the engine before the first screen is composed. Its start-up is local and
+        short (database, safety state, paper wallet; the network loops run as its own tasks), but
+        run alongside Textual's first layouts every one of its awaits waited for a loop turn and
+        the first prices reached the screen ~0.5 s later. An engine that cannot start (the LIVE
+        gate, an unusable database) ends the app before the terminal is taken over."""
         self._unsubscribe = self.engine.subscribe(self._on_engine_event)
-        self._spawn(self._start_engine, "start", "start engine")
+        try:
+            await self.engine.start()
+        except ValrTuiError as exc:
+            self.start_error = exc
+            self.exit(return_code=EXIT_START_FAILED)
+
+    def _main_ready(self) -> None:
         self.main.query_one(StatusBar).show_mode(self.engine.execution_mode)
         self._pending.update(("market", "orders", "safety", "balances", "bucket"))
         self._redraw()
@@ -190,12 +201,6 @@ class ValrApp(App[int]):
             await self.engine.stop()
         except Exception:  # the app is closing: log, never raise out of shutdown
             log.exception("engine.stop failed")
-
-    async def _start_engine(self) -> None:
-        await self.engine.start()
-        # what start() loaded (balances, orders, restored safety state) is shown at once
-        self._pending.update(("market", "orders", "safety", "balances", "bucket"))
-        self._redraw()
 
     def _on_engine_event(self, kind: EngineEventKind) -> None:
         self._pending.add(kind)
@@ -285,12 +290,6 @@ class ValrApp(App[int]):
             return
         error = event.worker.error
         what = event.worker.description or event.worker.name or "background task"
-        if event.worker.group == "start" and isinstance(error, ValrTuiError):
-            # The engine could not start (the LIVE gate, an unusable database...): a dashboard
-            # without it would only mislead. End with the coded error; run_app prints it.
-            self.start_error = error
-            self.exit(return_code=EXIT_START_FAILED)
-            return
         if isinstance(error, ValrTuiError):
             self.notify(f"{error.code}: {error.message}", title=f"{what} failed", severity="error", timeout=8)
         else:
