@@ -8,13 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from valr_tui.config import Settings, load_settings
 from valr_tui.secrets import Secret
+from valr_tui.simulator import server as server_module
 from valr_tui.simulator.server import SimulatorServer
 from valr_tui.trading.engine import TradingEngine
 from valr_tui.trading.views import OrderRequest
 
+_ORIGINAL_429 = server_module.rate_limited_response
 KEY = "reliability-key-0123456789"
 SECRET = "reliability-secret-canary-0123456789abcdef"
 
@@ -48,6 +51,8 @@ class TimedLog(list[tuple[str, str]]):
 
     sim_clock: Callable[[], float] = time.time
     timed: list[LoggedRequest] = field(default_factory=list)
+    # Every 429 the simulator answered: (monotonic time it was built, the Retry-After it carried).
+    limited: list[tuple[float, int]] = field(default_factory=list)
 
     def append(self, item: tuple[str, str]) -> None:
         super().append(item)
@@ -55,9 +60,23 @@ class TimedLog(list[tuple[str, str]]):
 
 
 def install_timed_log(sim: SimulatorServer, sim_clock: Callable[[], float]) -> TimedLog:
+    """Time every request, and record every 429 with the Retry-After it actually carried (the
+    client is bound by what the server said, computed when the answer was built)."""
     log = TimedLog(sim_clock=sim_clock)
     sim.exchange.request_log = log
+    build_429 = server_module.rate_limited_response
+
+    def recording_429(now: float) -> Any:
+        response = build_429(now)
+        log.limited.append((time.monotonic(), int(response.headers["retry-after"])))
+        return response
+
+    server_module.rate_limited_response = recording_429
     return log
+
+
+def uninstall_timed_log() -> None:
+    server_module.rate_limited_response = _ORIGINAL_429
 
 
 def settings_for(base_url: str, ws_url: str, db_path: Path, **overrides: object) -> Settings:
