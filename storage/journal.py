@@ -314,45 +314,29 @@ def _outcome_from_row(row: aiosqlite.Row) -> OutcomeRow:
     )
 
 
-async def insert_prediction_outcome(
-    tx: aiosqlite.Connection,
-    *,
-    position_key: str,
-    execution_mode: str,
-    pair: str,
-    direction: str,
-    quantity: Decimal,
-    entry_value_zar: Decimal,
-    exit_value_zar: Decimal,
-    fees_zar: Decimal,
-    pnl_zar: Decimal,
-    outcome: str,
-    correlation_ids: Sequence[str],
-    thesis: str,
-    opened_at: int,
-    closed_at: int,
-) -> int | None:
-    """Insert inside the caller's transaction; None when the position was recorded already."""
+async def insert_prediction_outcome(tx: aiosqlite.Connection, row: OutcomeRow) -> int | None:
+    """Insert ``row`` (its ``id`` is ignored) inside the caller's transaction; None when the
+    position was recorded already."""
     cursor = await tx.execute(
         "INSERT INTO prediction_outcomes (position_key, execution_mode, pair, direction, quantity,"
         " entry_value_zar, exit_value_zar, fees_zar, pnl_zar, outcome, correlation_ids, thesis,"
         " opened_at, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (position_key) DO NOTHING",
         (
-            position_key,
-            execution_mode,
-            pair,
-            direction,
-            to_text(quantity),
-            to_text(entry_value_zar),
-            to_text(exit_value_zar),
-            to_text(fees_zar),
-            to_text(pnl_zar),
-            outcome,
-            json.dumps(list(correlation_ids)),
-            thesis,
-            opened_at,
-            closed_at,
+            row.position_key,
+            row.execution_mode,
+            row.pair,
+            row.direction,
+            to_text(row.quantity),
+            to_text(row.entry_value_zar),
+            to_text(row.exit_value_zar),
+            to_text(row.fees_zar),
+            to_text(row.pnl_zar),
+            row.outcome,
+            json.dumps(list(row.correlation_ids)),
+            row.thesis,
+            row.opened_at,
+            row.closed_at,
         ),
     )
     return int(cursor.lastrowid) if cursor.rowcount == 1 and cursor.lastrowid else None
@@ -378,24 +362,25 @@ async def record_prediction_outcome(
 ) -> int | None:
     """The original system's ``ml_record_prediction_outcome``: one row per closed position, once.
     Returns the new row id, or None when ``position_key`` was recorded already."""
+    row = OutcomeRow(
+        id=0,
+        position_key=position_key,
+        execution_mode=execution_mode,
+        pair=pair,
+        direction=direction,
+        quantity=quantity,
+        entry_value_zar=entry_value_zar,
+        exit_value_zar=exit_value_zar,
+        fees_zar=fees_zar,
+        pnl_zar=pnl_zar,
+        outcome=outcome,
+        correlation_ids=tuple(correlation_ids),
+        thesis=thesis,
+        opened_at=opened_at,
+        closed_at=closed_at,
+    )
     async with db.transaction() as tx:
-        return await insert_prediction_outcome(
-            tx,
-            position_key=position_key,
-            execution_mode=execution_mode,
-            pair=pair,
-            direction=direction,
-            quantity=quantity,
-            entry_value_zar=entry_value_zar,
-            exit_value_zar=exit_value_zar,
-            fees_zar=fees_zar,
-            pnl_zar=pnl_zar,
-            outcome=outcome,
-            correlation_ids=correlation_ids,
-            thesis=thesis,
-            opened_at=opened_at,
-            closed_at=closed_at,
-        )
+        return await insert_prediction_outcome(tx, row)
 
 
 async def upsert_rag_document_in(

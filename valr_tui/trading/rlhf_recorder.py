@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal
@@ -321,24 +321,25 @@ class RLHFRecorder:
     async def _record(self, position: Position) -> JournalEntry | None:
         outcome = classify(position.pnl, self.settings.breakeven_tolerance_zar)
         title, body = summary_text(position, outcome)
+        row = OutcomeRow(
+            id=0,  # assigned by the insert
+            position_key=position.position_key,
+            execution_mode=position.execution_mode,
+            pair=position.pair,
+            direction=position.direction,
+            quantity=position.quantity,
+            entry_value_zar=position.entry_value,
+            exit_value_zar=position.exit_value,
+            fees_zar=position.fees,
+            pnl_zar=position.pnl,
+            outcome=outcome,
+            correlation_ids=tuple(position.correlation_ids),
+            thesis=position.thesis,
+            opened_at=position.opened_at,
+            closed_at=position.closed_at,
+        )
         async with self.db.transaction() as tx:
-            outcome_id = await insert_prediction_outcome(
-                tx,
-                position_key=position.position_key,
-                execution_mode=position.execution_mode,
-                pair=position.pair,
-                direction=position.direction,
-                quantity=position.quantity,
-                entry_value_zar=position.entry_value,
-                exit_value_zar=position.exit_value,
-                fees_zar=position.fees,
-                pnl_zar=position.pnl,
-                outcome=outcome,
-                correlation_ids=position.correlation_ids,
-                thesis=position.thesis,
-                opened_at=position.opened_at,
-                closed_at=position.closed_at,
-            )
+            outcome_id = await insert_prediction_outcome(tx, row)
             if outcome_id is None:
                 return None
             await upsert_rag_document_in(
@@ -349,23 +350,7 @@ class RLHFRecorder:
             "journal: %s %s %s pnl %s (%s)", position.execution_mode, position.pair,
             position.direction, DecimalGateway.format_zar(position.pnl), outcome,
         )
-        mode: ExecutionModeName = "LIVE" if position.execution_mode == "LIVE" else "DRY_RUN"
-        return JournalEntry(
-            id=outcome_id,
-            pair=position.pair,
-            direction=position.direction,
-            quantity=position.quantity,
-            entry_value_zar=position.entry_value,
-            exit_value_zar=position.exit_value,
-            fees_zar=position.fees,
-            pnl_zar=position.pnl,
-            outcome=outcome,
-            execution_mode=mode,
-            thesis=position.thesis,
-            correlation_ids=position.correlation_ids,
-            opened_at=position.opened_at,
-            closed_at=position.closed_at,
-        )
+        return entry_from_row(replace(row, id=outcome_id))
 
     async def journal(self, limit: int = 200, execution_mode: str | None = None) -> list[JournalEntry]:
         """Closed trades, newest first."""
