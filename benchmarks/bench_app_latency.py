@@ -58,6 +58,7 @@ from benchmarks._common import (
 from benchmarks._sim_process import price_of
 from valr_tui.logging_setup import configure_logging
 from valr_tui.trading.engine import TradingEngine
+from valr_tui.trading.views import EngineEvent
 from valr_tui.ui.app import ValrApp
 from valr_tui.ui.format import zar
 
@@ -249,8 +250,8 @@ async def _ours(sim: BenchSimulator | ProcessSimulator, prefix: str) -> dict[str
             for probe in ACTIVE_KEYS:
                 probe.on_frame(at)
 
-        def on_engine_event(_kind: object) -> None:
-            ticker = engine.market(PAIR).ticker
+        def on_engine_event(event: EngineEvent) -> None:
+            ticker = event.market.ticker if event.market is not None and event.market.pair == PAIR else None
             if ticker is not None:
                 engine_view.observe(time.perf_counter(), by_text.get(zar(ticker.last)))
 
@@ -284,8 +285,8 @@ async def _engine_without_ui(sim: ProcessSimulator) -> dict[str, float]:
         by_text = {zar(price_of(i)): i for i in range(sum(_phase_sizes()[0].values()))}
         engine_view, no_screen = Tracker(), Tracker()
 
-        def on_engine_event(_kind: object) -> None:
-            ticker = engine.market(PAIR).ticker
+        def on_engine_event(event: EngineEvent) -> None:
+            ticker = event.market.ticker if event.market is not None and event.market.pair == PAIR else None
             if ticker is not None:
                 engine_view.observe(time.perf_counter(), by_text.get(zar(ticker.last)))
 

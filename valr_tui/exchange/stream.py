@@ -69,12 +69,21 @@ def parse_message(raw: str | bytes, fetched_at: float) -> StreamUpdate | None:
 
     Raises MalformedResponseError for a frame that is not the shape VALR documents.
     """
+    return _update_of(decode_frame(raw), fetched_at)
+
+
+def decode_frame(raw: str | bytes) -> Mapping[str, Any]:
+    """A frame's JSON object (amounts as Decimal); MalformedResponseError if it is none."""
     try:
         message = loads(raw)
     except (ValueError, DecimalError, RecursionError):
         raise MalformedResponseError("stream: frame is not valid JSON") from None
     if not isinstance(message, Mapping):
         raise MalformedResponseError("stream: frame is not a JSON object")
+    return message
+
+
+def _update_of(message: Mapping[str, Any], fetched_at: float) -> StreamUpdate | None:
     kind = message.get("type")
     if kind not in SUBSCRIBED_EVENTS:
         return None
@@ -93,14 +102,6 @@ def parse_message(raw: str | bytes, fetched_at: float) -> StreamUpdate | None:
         return Trade.from_valr(_with_pair(data, envelope_pair, "currencyPair"))
     except (KeyError, TypeError, ValueError, AttributeError, DecimalError):
         raise MalformedResponseError(f"stream: {kind} has an unexpected shape") from None
-
-
-def _is_pong(frame: str | bytes) -> bool:
-    try:
-        message = loads(frame)
-    except (ValueError, DecimalError, RecursionError):
-        return False
-    return isinstance(message, Mapping) and message.get("type") == "PONG"
 
 
 def _with_pair(data: Mapping[str, Any], pair: object, key: str) -> Mapping[str, Any]:
@@ -223,12 +224,14 @@ class MarketStream:
             return  # the receive loop sees the drop and reconnects
 
     def _parse(self, frame: str | bytes) -> StreamUpdate | None:
+        """Decode once; a control frame (PONG, ...) is counted, never parsed again."""
         try:
-            update = parse_message(frame, self._clock())
+            message = decode_frame(frame)
+            update = _update_of(message, self._clock())
         except MalformedResponseError as exc:
             log.warning("skipping a malformed stream message: %s", exc.message)
             return None
-        if update is None and _is_pong(frame):
+        if update is None and message.get("type") == "PONG":
             self.pongs_received += 1
         if isinstance(update, OrderBook) and update.crossed:
             log.warning(

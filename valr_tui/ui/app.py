@@ -1,8 +1,12 @@
 """The dashboard: ``ValrApp`` renders a ``TradingEngineAPI`` and turns keys into engine calls.
 
-Engine events arrive through ``engine.subscribe``; they are collected by kind and redrawn at most
-``MAX_REDRAWS_PER_SECOND`` times a second, so a flood of ticks can never starve the event loop
-(which also reads the WebSocket and the keyboard). Everything slow runs in a worker; every worker error is
+Engine events arrive through ``engine.subscribe`` carrying their data (a pair's ``MarketView``, the
+``SafetyStatus``); they are collected (the newest view of a pair wins) and drawn on the next turn
+of the event loop, one redraw in flight at a time, so a flood of ticks collapses into the newest
+state and can never starve the loop (which also reads the WebSocket and the keyboard). A redraw
+touches only the widgets whose data changed and never asks for a layout unless a size changes
+(``LiveText``): Textual then paints them in its next frame (at most 60 a second), so a price reaches
+the screen within a frame of its arrival. Everything slow runs in a worker; every worker error is
 turned into a notification in ``on_worker_state_changed`` so an exchange error never kills the app.
 """
 
@@ -23,13 +27,21 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Select
+from textual.widgets import Button, Input, Select
 from textual.worker import Worker, WorkerState
 
 from valr_tui.errors import ValrTuiError
-from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState
-from valr_tui.trading.views import EngineEventKind, OrderRequest, OrderResult, TradingEngineAPI
+from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState, SafetyStatus
+from valr_tui.trading.views import (
+    EngineEvent,
+    EngineEventKind,
+    MarketView,
+    OrderRequest,
+    OrderResult,
+    TradingEngineAPI,
+)
 from valr_tui.ui.format import pct, zar
+from valr_tui.ui.leaks import Footer, release_styles_caches
 from valr_tui.ui.screens.audit import AuditScreen
 from valr_tui.ui.screens.journal import JournalScreen
 from valr_tui.ui.screens.modals import ConfirmScreen, HelpScreen, UnlockRequest, UnlockScreen
@@ -39,14 +51,8 @@ from valr_tui.ui.widgets.status import BucketGauge, SafetyBanner, StatusBar
 
 log = logging.getLogger(__name__)
 
-REFRESH_PER_SECOND = 4
-# A human reads a price a few times a second; redrawing per tick at 100 ticks/s left the screen
-# seconds behind. Ticks between redraws collapse into the newest state.
-MAX_REDRAWS_PER_SECOND = 20
+REFRESH_PER_SECOND = 4  # the data ages and the bucket gauge move with time alone
 EXIT_START_FAILED = 2
-# One price change arrives as a few events (summary, book, trade) within a millisecond or two:
-# wait this long after the first so they are drawn together.
-BURST_GATHER_S = 0.004
 
 
 class DemoControls(Protocol):
@@ -98,7 +104,7 @@ DEMO_FAULTS: tuple[tuple[str, str, str], ...] = (
 
 
 class EngineChanged(Message):
-    """Something in the engine changed. The kinds live on the app, so a queued one can be
+    """Something in the engine changed. The events live on the app, so a queued one can be
     replaced by the newest: a burst of ticks costs one redraw."""
 
     def can_replace(self, message: Message) -> bool:
@@ -155,13 +161,16 @@ class ValrApp(App[int]):
         clock: Callable[[], float] = time.time,
         demo: DemoControls | None = None,
     ) -> None:
+        release_styles_caches()
         super().__init__()
         self.engine = engine
         self.clock = clock
         self.demo = demo
         self._pending: set[EngineEventKind] = set()
+        self._pending_markets: dict[str, MarketView] = {}  # pair -> newest view not drawn yet
+        self._pending_safety: SafetyStatus | None = None
         self._redraw_queued = False
-        self._last_redraw = 0.0
+        self._main_mounted = False
         self.start_error: ValrTuiError | None = None
         self._shown_locked = False
         self._unsubscribe: Callable[[], None] | None = None
@@ -186,7 +195,16 @@ class ValrApp(App[int]):
             self.exit(return_code=EXIT_START_FAILED)
 
     def _main_ready(self) -> None:
-        self.main.query_one(StatusBar).show_mode(self.engine.execution_mode)
+        main = self.main
+        self._main_mounted = True
+        self._tickers = {pane.pair: pane for pane in main.query(TickerPane)}
+        self._spread = main.query_one(SpreadPane)
+        self._bucket = main.query_one(BucketGauge)
+        self._status = main.query_one(StatusBar)
+        self._form = main.query_one(OrderForm)
+        self._status.show_mode(self.engine.execution_mode)
+        # the first picture is pulled; from here on the events carry what changed
+        self._pending_markets = {pair: self.engine.market(pair) for pair in self.engine.pairs}
         self._pending.update(("market", "orders", "safety", "balances", "bucket"))
         self._redraw()
         # after the first layout, so a narrow (scrolling) screen brings the form into view
@@ -202,65 +220,72 @@ class ValrApp(App[int]):
         except Exception:  # the app is closing: log, never raise out of shutdown
             log.exception("engine.stop failed")
 
-    def _on_engine_event(self, kind: EngineEventKind) -> None:
-        self._pending.add(kind)
-        if not self._redraw_queued:  # one redraw in flight at a time; later kinds ride along
+    def _on_engine_event(self, event: EngineEvent) -> None:
+        if event.market is not None:
+            self._pending_markets[event.market.pair] = event.market
+        if event.safety is not None:
+            self._pending_safety = event.safety
+        self._pending.add(event.kind)
+        if not self._redraw_queued:  # one redraw in flight at a time; later events ride along
             self._redraw_queued = True
             self.post_message(EngineChanged())
 
     def on_engine_changed(self, _: EngineChanged) -> None:
-        wait = self._last_redraw + 1 / MAX_REDRAWS_PER_SECOND - time.monotonic()
-        self.set_timer(max(wait, BURST_GATHER_S), self._scheduled_redraw)
-
-    def _scheduled_redraw(self) -> None:
-        self._redraw_queued = False
-        self._last_redraw = time.monotonic()
+        self._redraw_queued = False  # events from here on queue the next redraw
         self._redraw()
 
     @property
-    def _shutting_down(self) -> bool:
-        """After exit() the widgets are being removed: an engine event still queued must not
-        try to draw on them."""
-        return self._exit or not self.main.is_attached
+    def _cannot_draw(self) -> bool:
+        """Before the main screen is mounted its widgets are not known yet (events wait in the
+        pending state); after exit() they are being removed: an event still queued must not try
+        to draw on them."""
+        return self._exit or not self._main_mounted or not self.main.is_attached
 
     def _tick(self) -> None:
-        """Ages and the bucket move with time even when no event arrives."""
-        if self._shutting_down:
+        """Ages and the bucket move with time even when no event arrives; each widget repaints
+        only when its text changes."""
+        if self._cannot_draw:
             return
         now = self.clock()
-        for pane in self.main.query(TickerPane):
+        for pane in self._tickers.values():
             pane.show_age(now)
-        self.main.query_one(BucketGauge).show(self.engine.bucket_snapshot())
+        self._bucket.show(self.engine.bucket_snapshot())
 
     def _redraw(self) -> None:
-        if self._shutting_down:
+        """Draw what the pending events carry, on the widgets they concern only."""
+        if self._cannot_draw:
             return
         kinds, self._pending = self._pending, set()
-        main = self.main
-        if "market" in kinds:
+        markets, self._pending_markets = self._pending_markets, {}
+        if markets:
             now = self.clock()
-            views = [self.engine.market(pair) for pair in self.engine.pairs]
-            for view in views:
-                main.query_one(f"#ticker-{view.pair}", TickerPane).show(view, now)
-            main.query_one(SpreadPane).show(views, self._depth_pair)
-            main.query_one(StatusBar).show_connection(self.engine.connection_state())
-            self._update_preview()
+            for view in markets.values():
+                pane = self._tickers.get(view.pair)
+                if pane is not None:
+                    pane.show(view, now)
+            self._spread.show(list(markets.values()), self._depth_pair)
+            self._status.show_connection(self.engine.connection_state())
+            if self._depth_pair in markets:  # the form's pair: its rules may judge differently now
+                self._update_preview()
         if "bucket" in kinds:
-            main.query_one(BucketGauge).show(self.engine.bucket_snapshot())
+            self._bucket.show(self.engine.bucket_snapshot())
         if "safety" in kinds:
-            self._show_safety()
+            status, self._pending_safety = self._pending_safety, None
+            self._show_safety(status)
         if "orders" in kinds or "balances" in kinds:
             self._spawn(self._load_orders_and_balances, "orders", "refresh orders")
         if "audit" in kinds and isinstance(self.screen, AuditScreen):
             self.screen.reload()
 
-    def _show_safety(self) -> None:
-        status = self.engine.safety_status()
+    def _show_safety(self, status: SafetyStatus | None = None) -> None:
+        """Draw ``status`` (the event's), or the engine's own when no event carried one."""
+        if status is None:
+            status = self.engine.safety_status()
         main = self.main
-        main.query_one(StatusBar).show_safety(status)
+        self._status.show_safety(status)
         main.query_one(SafetyBanner).show(status, UNLOCK_PHRASE)
         locked = status.state is SafetyState.LOCKDOWN
-        main.query_one(OrderForm).disabled = locked
+        self._form.disabled = locked
         if locked != self._shown_locked:  # the footer (unlock key) changes only with LOCKDOWN;
             self._shown_locked = locked  # rebuilding it on every safety event cost ~0.2 s at start
             self.refresh_bindings()
@@ -303,16 +328,19 @@ class ValrApp(App[int]):
     def _form_changed(self, event: Input.Changed | Select.Changed) -> None:
         if isinstance(event, Select.Changed) and event.select.id == "pair" and event.value != Select.NULL:
             self._depth_pair = str(event.value)
-            self._pending.add("market")
-            self._redraw()
+            self._spread.show([], self._depth_pair)  # the new pair's book, from the views shown
         self._update_preview()
 
     def _update_preview(self) -> None:
-        form = self.main.query_one(OrderForm)
+        """Judge the form's order (the engine's rules) and show the verdict; an empty form needs
+        no judging."""
+        form = self._form
         if form.disabled:
             form.show_locked()
+        elif not form.has_amounts():
+            form.show_empty()
         else:
-            form.show_preview(self.engine.preview(form.request()), empty=not form.has_amounts())
+            form.show_preview(self.engine.preview(form.request()))
 
     @on(Button.Pressed, "#submit")
     def _submit_pressed(self) -> None:

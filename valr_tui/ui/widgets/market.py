@@ -6,11 +6,13 @@ from decimal import Decimal
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Sparkline, Static
+from textual.widgets import Sparkline
 
 from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.exchange.models import OrderBook
 from valr_tui.trading.views import MarketView
 from valr_tui.ui.format import age, crypto, pct, zar
+from valr_tui.ui.widgets.text import LiveText
 
 
 def _sparkline_points(history: tuple[Decimal, ...]) -> list[float]:
@@ -38,30 +40,34 @@ class TickerPane(Vertical):
         self.pair = pair
         self.border_title = pair
         self._view: MarketView | None = None
-        self._age_text = ""
+        self._body = LiveText(id=f"ticker-body-{pair}", classes="ticker-body")
+        self._spark = Sparkline([0.0], id=f"spark-{pair}", classes="spark")
+        self._age = LiveText(id=f"ticker-age-{pair}", classes="ticker-age")
 
     def compose(self) -> ComposeResult:
-        yield Static(id=f"ticker-body-{self.pair}", classes="ticker-body")
-        yield Sparkline([0.0], id=f"spark-{self.pair}", classes="spark")
-        yield Static(id=f"ticker-age-{self.pair}", classes="ticker-age")
+        yield self._body
+        yield self._spark
+        yield self._age
 
     def show(self, view: MarketView, now: float) -> None:
-        self._view = view
-        body = self.query_one(f"#ticker-body-{self.pair}", Static)
+        """Draw ``view``; each part is formatted only when its own data changed."""
+        shown, self._view = self._view, view
         ticker = view.ticker
-        if ticker is None:
-            body.update("no market data yet")
-        else:
-            colour = "$success" if ticker.change_pct >= 0 else "$error"
-            arrow = "▲" if ticker.change_pct >= 0 else "▼"
-            body.update(
-                f"Last [b]{zar(ticker.last)}[/b]\n"
-                f"Bid  {zar(ticker.bid)}\n"
-                f"Ask  {zar(ticker.ask)}\n"
-                f"24h  [{colour}]{arrow} {pct(ticker.change_pct, signed=True)}[/]"
-                f"  Vol {crypto(ticker.base_volume)}"
-            )
-        self.query_one(f"#spark-{self.pair}", Sparkline).data = _sparkline_points(view.history)
+        if shown is None or ticker != shown.ticker:
+            if ticker is None:
+                self._body.show_text("no market data yet")
+            else:
+                colour = "$success" if ticker.change_pct >= 0 else "$error"
+                arrow = "▲" if ticker.change_pct >= 0 else "▼"
+                self._body.show_text(
+                    f"Last [b]{zar(ticker.last)}[/b]\n"
+                    f"Bid  {zar(ticker.bid)}\n"
+                    f"Ask  {zar(ticker.ask)}\n"
+                    f"24h  [{colour}]{arrow} {pct(ticker.change_pct, signed=True)}[/]"
+                    f"  Vol {crypto(ticker.base_volume)}"
+                )
+        if shown is None or view.history != shown.history:
+            self._spark.data = _sparkline_points(view.history)
         self.set_class(view.stale, "-stale")
         self.show_age(now)
 
@@ -71,9 +77,7 @@ class TickerPane(Vertical):
         text = f"age {age(self._view.age(now))}"
         if self._view.stale:
             text = f"[reverse $warning] STALE [/] {text}"
-        if text != self._age_text:  # called 4 times a second: redraw only on change
-            self._age_text = text
-            self.query_one(f"#ticker-age-{self.pair}", Static).update(text)
+        self._age.show_text(text)
 
 
 class SpreadPane(Vertical):
@@ -83,14 +87,21 @@ class SpreadPane(Vertical):
         super().__init__(id="spread", classes="pane")
         self.border_title = "Spread & depth"
         self.max_spread_pct = max_spread_pct
+        self._views: dict[str, MarketView] = {}  # the newest view of every pair, in first-shown order
+        self._lines = LiveText(id="spread-lines")
+        self._depth = LiveText(id="depth")
+        self._depth_shown: tuple[str, OrderBook | None] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(id="spread-lines")
-        yield Static(id="depth")
+        yield self._lines
+        yield self._depth
 
     def show(self, views: list[MarketView], depth_pair: str) -> None:
+        """Take the new views (any subset of the pairs) and draw the spreads of all pairs known
+        and the book of ``depth_pair``."""
+        self._views.update((view.pair, view) for view in views)
         lines = []
-        for view in views:
+        for view in self._views.values():
             if view.ticker is None:
                 lines.append(f"{view.pair}  no data")
                 continue
@@ -103,12 +114,15 @@ class SpreadPane(Vertical):
                 f"{view.pair} {zar(view.ticker.spread)} = {pct(spread_pct)}"
                 f" (max {pct(self.max_spread_pct)}) {mark}"
             )
-        self.query_one("#spread-lines", Static).update("\n".join(lines))
-        self.query_one("#depth", Static).update(self._depth(views, depth_pair))
+        self._lines.show_text("\n".join(lines))
+        depth_view = self._views.get(depth_pair)
+        book = depth_view.book if depth_view is not None else None
+        if (depth_pair, book) != self._depth_shown:  # the book of another pair changed: no work
+            self._depth_shown = (depth_pair, book)
+            self._depth.show_text(self._depth_text(depth_pair, book))
 
     @staticmethod
-    def _depth(views: list[MarketView], pair: str) -> str:
-        book = next((v.book for v in views if v.pair == pair), None)
+    def _depth_text(pair: str, book: OrderBook | None) -> str:
         if book is None:
             return f"{pair}: no order book"
         rows = [f"[b]{pair:<11}[/b] bids {'':7} asks"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.markup import escape
-from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Label, Select
 
 from valr_tui.trading.views import OrderPreview, OrderRecord, OrderRequest
 from valr_tui.ui.format import clock_text, crypto, zar
+from valr_tui.ui.widgets.text import LiveText
 
 SIDES = ("BUY", "SELL")
 
@@ -20,6 +21,7 @@ class OrderForm(Vertical):
         super().__init__(id="order-form", classes="pane")
         self.border_title = "New LIMIT order"
         self.pairs = pairs
+        self._preview = LiveText(id="preview")
 
     def compose(self) -> ComposeResult:
         with Grid(id="form-grid"):
@@ -34,7 +36,7 @@ class OrderForm(Vertical):
             yield Input(placeholder="e.g. 0.001", id="quantity", compact=True)
             yield Label("Note")
             yield Input(placeholder="optional", id="note", max_length=200, compact=True)
-        yield Static(id="preview")
+        yield self._preview
         yield Button("Submit (ctrl+s)", id="submit", variant="primary", compact=True)
 
     def request(self) -> OrderRequest:
@@ -49,23 +51,23 @@ class OrderForm(Vertical):
     def has_amounts(self) -> bool:
         return bool(self.query_one("#price", Input).value or self.query_one("#quantity", Input).value)
 
-    def show_preview(self, preview: OrderPreview, *, empty: bool) -> None:
-        widget = self.query_one("#preview", Static)
-        if empty:
-            widget.update("Type a price and quantity to see the order value and any problems.")
-            widget.set_classes("")
-            return
+    def show_empty(self) -> None:
+        self._preview.show_text("Type a price and quantity to see the order value and any problems.")
+        self._preview.set_classes("")
+
+    def show_preview(self, preview: OrderPreview) -> None:
+        widget = self._preview
         value = zar(preview.value_zar) if preview.value_zar is not None else "—"
         lines = [f"Value [b]{value}[/b]"]
         if preview.ok:
             lines.append("[$success]✔ ready to submit[/]")
         lines.extend(f"[$error]✘ {p.code}[/] {escape(p.message)}" for p in preview.problems)
-        widget.update("\n".join(lines))
+        widget.show_text("\n".join(lines))
         widget.set_class(not preview.ok, "-problems")
 
     def show_locked(self) -> None:
-        preview = self.query_one("#preview", Static)
-        preview.update(
+        preview = self._preview
+        preview.show_text(
             "[b]Order entry disabled: LOCKDOWN.[/b]\nctrl+u unlocks (operator, reason, typed phrase)."
         )
         preview.set_class(True, "-problems")
