@@ -14,6 +14,13 @@ from valr_tui.ui.widgets.text import LiveText
 SIDES = ("BUY", "SELL")
 
 
+def _steady(field: Input) -> Input:
+    """A cursor that does not blink: a blinking one repaints the form twice a second, which was
+    a quarter of the idle dashboard's frames."""
+    field.cursor_blink = False
+    return field
+
+
 class OrderForm(Vertical):
     """Pair, side, price, quantity and note; the preview underneath lists every coded problem."""
 
@@ -31,11 +38,11 @@ class OrderForm(Vertical):
             yield Label("Side")
             yield Select([(s, s) for s in SIDES], value="BUY", allow_blank=False, id="side", compact=True)
             yield Label("Price ZAR")
-            yield Input(placeholder="e.g. 1200000", id="price", compact=True)
+            yield _steady(Input(placeholder="e.g. 1200000", id="price", compact=True))
             yield Label("Quantity")
-            yield Input(placeholder="e.g. 0.001", id="quantity", compact=True)
+            yield _steady(Input(placeholder="e.g. 0.001", id="quantity", compact=True))
             yield Label("Note")
-            yield Input(placeholder="optional", id="note", max_length=200, compact=True)
+            yield _steady(Input(placeholder="optional", id="note", max_length=200, compact=True))
         yield self._preview
         yield Button("Submit (ctrl+s)", id="submit", variant="primary", compact=True)
 
