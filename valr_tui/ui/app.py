@@ -1,9 +1,10 @@
 """The dashboard: ``ValrApp`` renders a ``TradingEngineAPI`` and turns keys into engine calls.
 
 Engine events arrive through ``engine.subscribe`` carrying their data (a pair's ``MarketView``, the
-``SafetyStatus``); they are collected (the newest view of a pair wins) and drawn on the next turn
-of the event loop, one redraw in flight at a time, so a flood of ticks collapses into the newest
-state and can never starve the loop (which also reads the WebSocket and the keyboard). A redraw
+``SafetyStatus``); they are collected (the newest view of a pair wins) and drawn once the burst
+they came in has arrived (``BURST_GATHER_S``), one redraw in flight at a time, so a flood of ticks
+collapses into the newest state and can never starve the loop (which also reads the WebSocket and
+the keyboard). A redraw
 touches only the widgets whose data changed and never asks for a layout unless a size changes
 (``LiveText``): Textual then paints them in its next frame (at most 60 a second), so a price reaches
 the screen within a frame of its arrival. Everything slow runs in a worker; every worker error is
@@ -53,6 +54,12 @@ log = logging.getLogger(__name__)
 
 REFRESH_PER_SECOND = 4  # the data ages and the bucket gauge move with time alone
 EXIT_START_FAILED = 2
+# One price change arrives as a few events (trade, summary, book) within a millisecond or two.
+# Textual paints the first change after a quiet spell at once, but a change made just after a
+# frame waits one to two frame periods (17-33 ms) for the next: drawn one by one, the trade took
+# the immediate frame and the price the late one. Gathering the burst first puts them all in the
+# immediate frame.
+BURST_GATHER_S = 0.003
 
 
 class DemoControls(Protocol):
@@ -231,6 +238,9 @@ class ValrApp(App[int]):
             self.post_message(EngineChanged())
 
     def on_engine_changed(self, _: EngineChanged) -> None:
+        self.set_timer(BURST_GATHER_S, self._gathered_redraw)
+
+    def _gathered_redraw(self) -> None:
         self._redraw_queued = False  # events from here on queue the next redraw
         self._redraw()
 
