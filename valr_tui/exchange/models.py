@@ -459,7 +459,7 @@ class AccountTrade:
     order_id: str
     traded_at: str
     trade_id: str
-    sequence_id: int = 0
+    sequence_id: int | None = None  # NEW_ACCOUNT_TRADE carries none
     customer_order_id: str | None = field(default=None)
 
     @classmethod
@@ -477,6 +477,6 @@ class AccountTrade:
             order_id=text(d, "orderId", what),
             traded_at=text(d, "tradedAt", what, ""),
             trade_id=text(d, "id", what, ""),
-            sequence_id=integer(d, "sequenceId", what, 0),
+            sequence_id=optional_int(d, "sequenceId", what),
             customer_order_id=cid if isinstance(cid, str) and cid else None,
         )

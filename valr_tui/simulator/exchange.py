@@ -602,13 +602,22 @@ class SimExchange:
         trades = [trade for trade in self._trades if pair is None or trade.pair == pair.upper()]
         return [trade.to_wire() for trade in trades[skip : skip + limit]]
 
-    def place_limit_order(self, body: Any) -> SimOrder:
+    def place_limit_order(self, body: Any, *, defer: bool = False) -> SimOrder:
         """``POST /v1/orders/limit``: validate (400 errors), then accept and process. Lack of
-        funds is not a 400: the order is accepted and then Failed, as on VALR."""
+        funds is not a 400: the order is accepted and then Failed, as on VALR. With ``defer``
+        the order is only accepted: ``process_accepted`` later places it (VALR's 202 window,
+        in which a lookup does not find it yet)."""
         request = self._parse_limit(body)
-        return self._accept(request, order_type="limit")
+        return self._accept(request, order_type="limit", defer=defer)
 
-    def _accept(self, request: _OrderRequest, order_type: str) -> SimOrder:
+    def process_accepted(self, order: SimOrder) -> None:
+        """Place and match an order accepted with ``defer``; its events follow."""
+        if order.order_id in self._orders:
+            return
+        self._orders[order.order_id] = order
+        self._process(order, self.markets[order.pair].info)
+
+    def _accept(self, request: _OrderRequest, order_type: str, *, defer: bool = False) -> SimOrder:
         now = self.clock()
         order = SimOrder(
             order_id=self._new_id(), customer_order_id=request.customer_order_id,
@@ -617,8 +626,8 @@ class SimExchange:
             time_in_force=request.time_in_force, post_only=request.post_only, created_at=now,
             updated_at=now, order_type=order_type,
         )
-        self._orders[order.order_id] = order
-        self._process(order, request.info)
+        if not defer:
+            self.process_accepted(order)
         return order
 
     def _parse_limit(self, body: Any) -> _OrderRequest:

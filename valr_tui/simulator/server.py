@@ -135,6 +135,7 @@ class SimulatorServer:
         timestamp_window_s: float = 30.0,
         anonymous_ws_lifetime_s: float = 900.0,
         finished_orders_in_active_lookup: bool = True,
+        order_processing_delay_s: float | None = None,
     ) -> None:
         if not api_key or not api_secret:
             raise ConfigError("the simulator needs an API key and secret")
@@ -148,6 +149,9 @@ class SimulatorServer:
         # minutes regardless of activity" (WebSocket API overview).
         self.anonymous_ws_lifetime_s = anonymous_ws_lifetime_s
         self.exchange.finished_orders_in_active_lookup = finished_orders_in_active_lookup
+        # None: a LIMIT order is matched before its 202 goes out. A number: VALR's way, the 202
+        # first and the order placed (lookups find it, account events follow) that much later.
+        self.order_processing_delay_s = order_processing_delay_s
         self._host = host
         self._port = port
         self._tick_interval = tick_interval
@@ -414,7 +418,11 @@ class SimulatorServer:
         )
 
     def _place_limit(self, request: Request, body: bytes) -> Response:
-        return self._accepted(self.exchange.place_limit_order(_parse_json(body)))
+        delay = self.order_processing_delay_s
+        order = self.exchange.place_limit_order(_parse_json(body), defer=delay is not None)
+        if delay is not None:
+            asyncio.get_running_loop().call_later(delay, self.exchange.process_accepted, order)
+        return self._accepted(order)
 
     def _place_market(self, request: Request, body: bytes) -> Response:
         return self._accepted(self.exchange.place_market_order(_parse_json(body)))
@@ -611,6 +619,18 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--tick-interval", type=float, default=0.5)
+    parser.add_argument(
+        "--anonymous-ws-lifetime", type=float, default=900.0,
+        help="seconds before an unauthenticated /ws/trade socket is closed (VALR: 15 minutes)",
+    )
+    parser.add_argument(
+        "--finished-orders-404", action="store_true",
+        help="the active-order lookup answers 404 for a finished order (VALR's agent skill)",
+    )
+    parser.add_argument(
+        "--order-processing-delay", type=float, default=None,
+        help="answer 202 first and place a LIMIT order this many seconds later",
+    )
     return parser.parse_args(argv)
 
 
@@ -626,6 +646,9 @@ def main(argv: list[str] | None = None) -> int:
         server = SimulatorServer(
             args.api_key, secret, host=args.host, port=args.port, seed=args.seed,
             tick_interval=args.tick_interval if args.tick_interval > 0 else None,
+            anonymous_ws_lifetime_s=args.anonymous_ws_lifetime,
+            finished_orders_in_active_lookup=not args.finished_orders_404,
+            order_processing_delay_s=args.order_processing_delay,
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
