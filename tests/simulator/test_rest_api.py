@@ -201,6 +201,15 @@ async def test_order_validation_errors(signed: SignedClient, order: dict[str, st
     assert response.status_code == 400 and response.json()["code"] == code
 
 
+async def test_validation_errors_are_shaped_as_valr_s(signed: SignedClient) -> None:
+    response = await signed.place(pair="BTCZAR", side="BUY", quantity="0.001", price="1400000.5")
+    body = response.json()
+    # VALR: {"code": -11, "message", "validationErrors": {"errors": [{"field", "message"}]}}
+    assert body["code"] == -11 and isinstance(body["message"], str)
+    (problem,) = body["validationErrors"]["errors"]
+    assert problem["field"] == "price" and "tick size" in problem["message"]
+
+
 async def test_invalid_json_is_code_113(signed: SignedClient) -> None:
     response = await signed.send("POST", "/v1/orders/limit", '{"pair": "BTCZAR",')
     assert response.status_code == 400 and response.json()["code"] == -113

@@ -236,16 +236,18 @@ class AccountTrade:
             "fee": wire(self.fee),
             "feeCurrency": self.fee_currency,
         }
-        if self.customer_order_id:
-            result["customerOrderId"] = self.customer_order_id
         return result
 
     def ws_wire(self) -> dict[str, Any]:
-        """``NEW_ACCOUNT_TRADE`` data: the REST trade without ``sequenceId``, ``orderId`` first."""
+        """``NEW_ACCOUNT_TRADE`` data: the REST trade without ``sequenceId``, with the
+        ``customerOrderId`` (which the REST trade history does not carry)."""
         rest = self.to_wire()
         keys = ("price", "quantity", "currencyPair", "tradedAt", "side", "orderId", "id", "fee",
-                "feeCurrency", "customerOrderId")
-        return {key: rest[key] for key in keys if key in rest}
+                "feeCurrency")
+        result = {key: rest[key] for key in keys}
+        if self.customer_order_id:
+            result["customerOrderId"] = self.customer_order_id
+        return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -996,8 +998,11 @@ def _ws_trade(trade: dict[str, Any]) -> dict[str, Any]:
 
 
 def _validation(field_name: str, problem: str) -> ExchangeError:
+    """VALR's -11 with ``validationErrors: {"errors": [{"field", "message"}]}`` (collection:
+    "Register Subaccount With KYC Info", 400)."""
     return bad_request(
-        -11, f"Validation failed: {field_name} {problem}", validationErrors={field_name: problem}
+        -11, "Invalid Request, please check your request and try again",
+        validationErrors={"errors": [{"field": field_name, "message": problem}]},
     )
 
 
