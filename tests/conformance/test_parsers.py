@@ -34,6 +34,7 @@ from valr_tui.exchange.models import (
     StatusClass,
     TickerData,
     Trade,
+    classify_status,
 )
 from valr_tui.exchange.stream import parse_message
 from valr_tui.exchange.valr_client import VALRClient, parse_valr_time
@@ -369,3 +370,40 @@ def test_order_processed_and_modify_outcome() -> None:
     assert outcome == ModifyOutcomeEvent(
         "019a29d0-4362-7dc9-a51d-3533a4bdcf2d", True, "019a2a0f-1216-737b-9065-8138dae1e874", "testWS"
     )
+
+
+# The orderStatusType table of ORDER_STATUS_UPDATE (WebSocket API / Account / Read), verbatim,
+# plus "Active" (REST "Order Status (orderId)" / "Active Stop Order").
+DOCUMENTED_STATUSES = [
+    "Placed", "Failed", "Cancelled", "Filled", "Partially Filled", "Instant Order Balance Reserve Failed",
+    "Instant Order Balance Reserved", "Instant Order Completed", "Expired",
+    "Partially Filled and Cancelled Due To Slippage", "Order Modified",
+    "Order price has been modified due to slippage limits", "Active",
+]
+
+
+@pytest.mark.parametrize("status", DOCUMENTED_STATUSES)
+def test_every_documented_status_is_mapped(status: str) -> None:
+    assert classify_status(status) is not StatusClass.UNKNOWN
+
+
+def test_expired_and_the_slippage_cancel_are_final_and_an_unknown_status_is_unknown() -> None:
+    assert classify_status("Expired") is StatusClass.EXPIRED and StatusClass.EXPIRED.is_final
+    assert classify_status("Partially Filled and Cancelled Due To Slippage") is StatusClass.CANCELLED
+    assert classify_status("Order price has been modified due to slippage limits") is StatusClass.OPEN
+    unknown = classify_status("Pending Something New")
+    assert unknown is StatusClass.UNKNOWN and not unknown.is_final  # never guessed
+
+
+@pytest.mark.parametrize("status", DOCUMENTED_STATUSES)
+def test_the_order_manager_maps_every_documented_status(status: str) -> None:
+    from valr_tui.trading.order_manager import state_from_valr
+    from valr_tui.trading.views import OrderState
+
+    order = OrderStatus("o1", "BTCZAR", "BUY", status, Decimal(1), Decimal(1), Decimal(1))
+    expected = {
+        StatusClass.OPEN: OrderState.OPEN, StatusClass.PARTIALLY_FILLED: OrderState.PARTIALLY_FILLED,
+        StatusClass.FILLED: OrderState.FILLED, StatusClass.CANCELLED: OrderState.CANCELLED,
+        StatusClass.EXPIRED: OrderState.CANCELLED, StatusClass.FAILED: OrderState.FAILED,
+    }[classify_status(status)]
+    assert state_from_valr(order) is expected  # never SUBMITTED, so never polled forever
