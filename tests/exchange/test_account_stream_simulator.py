@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import TypeVar
 
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
+from tests.exchange.fakes import StreamConsumer as Events
 from valr_tui.errors import OrderNotFoundError
 from valr_tui.exchange.account_stream import (
-    AccountEvent,
     AccountStream,
     AccountTradeEvent,
     BalanceEvent,
@@ -35,35 +34,6 @@ from valr_tui.simulator.server import SimulatorServer
 KEY = "sim-api-key-0123456789"
 SECRET = "sim-api-secret-0123456789abcdef"
 BTC = "BTCZAR"
-E = TypeVar("E")
-
-
-class Events:
-    """Runs ``stream.events()`` in a task and keeps everything it yields."""
-
-    def __init__(self, stream: AccountStream) -> None:
-        self.stream = stream
-        self.seen: list[AccountEvent] = []
-        self.changed = asyncio.Event()
-        self.task = asyncio.create_task(self._run())
-
-    async def _run(self) -> None:
-        async for event in self.stream.events():
-            self.seen.append(event)
-            self.changed.set()
-
-    def of(self, kind: type[E]) -> list[E]:
-        return [event for event in self.seen if isinstance(event, kind)]
-
-    async def until(self, predicate: Callable[[], bool], limit_s: float = 5.0) -> None:
-        async with asyncio.timeout(limit_s):
-            while not predicate():
-                self.changed.clear()
-                await self.changed.wait()
-
-    async def close(self) -> None:
-        await self.stream.close()
-        await asyncio.wait_for(self.task, 5)
 
 
 def client(sim: SimulatorServer) -> VALRClient:
@@ -91,7 +61,7 @@ async def test_connect_sends_every_balance_then_the_open_orders(events: Events) 
     balances = {event.balance.currency: event.balance for event in events.of(BalanceEvent)}
     assert set(balances) >= {"ZAR", "BTC", "ETH"} and balances["ZAR"].available == Decimal("1000000")
     assert events.of(OpenOrdersEvent) == [OpenOrdersEvent(())]
-    assert isinstance(events.seen[-1], OpenOrdersEvent)  # after the balances, as VALR sends them
+    assert isinstance(events.updates[-1], OpenOrdersEvent)  # after the balances, as VALR sends them
 
 
 async def test_an_order_is_accepted_first_and_its_events_follow(sim: SimulatorServer, events: Events) -> None:

@@ -13,6 +13,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from tests.conformance.official_examples import HISTORY_SUMMARY_CID_1
 from tests.exchange import valr_responses as R
 from tests.exchange.fakes import FakeTime, Script, make_client, respond
 from valr_tui.errors import (
@@ -28,29 +29,6 @@ from valr_tui.exchange.valr_client import VALRClient
 
 BTC = "BTCZAR"
 LIMITED = {"x-valr-ratelimited": "true"}
-
-# VALR's own example ("Order History Summary (customerOrderId)", 200), verbatim.
-HISTORY_SUMMARY = """{
-    "orderId": "0198178f-a957-7684-b650-eb987183f8e5",
-    "customerOrderId": "LimitSell",
-    "orderStatusType": "Filled",
-    "currencyPair": "ETHBTC",
-    "averagePrice": "0.03",
-    "originalPrice": "0.03",
-    "remainingQuantity": "0",
-    "originalQuantity": "0.033333",
-    "total": "0.00099999",
-    "totalExecutedQuantity": "0.033333",
-    "totalFee": "0.000000799992",
-    "feeCurrency": "BTC",
-    "orderSide": "sell",
-    "orderType": "post-only limit",
-    "failedReason": "",
-    "orderUpdatedAt": "2025-07-17T08:53:00.620Z",
-    "orderCreatedAt": "2025-07-17T08:45:47.735Z",
-    "timeInForce": "GTC"
-}"""
-
 
 @pytest.fixture
 def fake() -> FakeTime:
@@ -88,7 +66,7 @@ async def test_per_second_route_429_waits_for_the_next_second_only(fake: FakeTim
 
 # --- divergence 5: finished orders from the history summary -------------------------------------
 async def test_active_lookup_404_falls_back_to_the_history_summary(fake: FakeTime) -> None:
-    script = Script(fake).then(respond(404, ""), respond(200, HISTORY_SUMMARY))
+    script = Script(fake).then(respond(404, ""), respond(200, HISTORY_SUMMARY_CID_1.body))
     async with make_client(script) as client:
         status = await client.get_order("ETHBTC", customer_order_id="LimitSell")
     assert [r.raw_path for r in script.requests] == [

@@ -38,10 +38,9 @@ from decimal import Decimal
 from typing import Any, Final
 
 from valr_tui.errors import DecimalError, MalformedResponseError
-from valr_tui.exchange.decimal_gateway import loads
 from valr_tui.exchange.hmac_signer import VALRSigner
 from valr_tui.exchange.models import AccountTrade, Balance, OrderStatus, optional_dec, text
-from valr_tui.exchange.stream import ValrSocket
+from valr_tui.exchange.stream import ValrSocket, decode_frame
 
 ACCOUNT_PATH: Final = "/ws/account"
 
@@ -149,12 +148,7 @@ def parse_account_message(raw: str | bytes) -> AccountEvent | None:
     """One /ws/account frame as an event; ``None`` for control frames (AUTHENTICATED, PONG) and
     event types this app does not use. Raises MalformedResponseError (VALR-EXC-003) for a frame
     that is not the shape VALR documents."""
-    try:
-        message = loads(raw)
-    except (ValueError, DecimalError, RecursionError):
-        raise MalformedResponseError("account stream: frame is not valid JSON") from None
-    if not isinstance(message, Mapping):
-        raise MalformedResponseError("account stream: frame is not a JSON object")
+    message = decode_frame(raw, "account stream")
     kind = message.get("type")
     data = message.get("data")
     try:

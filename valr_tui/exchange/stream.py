@@ -71,17 +71,23 @@ def subscribe_message(pairs: Sequence[str]) -> str:
     )
 
 
+def decode_frame(raw: str | bytes, what: str) -> Mapping[str, Any]:
+    """A WS frame's JSON object (through the Decimal Gateway); MalformedResponseError if not."""
+    try:
+        message = loads(raw)
+    except (ValueError, DecimalError, RecursionError):
+        raise MalformedResponseError(f"{what}: frame is not valid JSON") from None
+    if not isinstance(message, Mapping):
+        raise MalformedResponseError(f"{what}: frame is not a JSON object")
+    return message
+
+
 def parse_message(raw: str | bytes, fetched_at: float) -> StreamUpdate | None:
     """One WS frame as a model; ``None`` for control messages (PONG, AUTHENTICATED, ...).
 
     Raises MalformedResponseError for a frame that is not the shape VALR documents.
     """
-    try:
-        message = loads(raw)
-    except (ValueError, DecimalError, RecursionError):
-        raise MalformedResponseError("stream: frame is not valid JSON") from None
-    if not isinstance(message, Mapping):
-        raise MalformedResponseError("stream: frame is not a JSON object")
+    message = decode_frame(raw, "stream")
     kind = message.get("type")
     if kind not in SUBSCRIBED_EVENTS:
         return None
@@ -104,10 +110,9 @@ def parse_message(raw: str | bytes, fetched_at: float) -> StreamUpdate | None:
 
 def is_pong(frame: str | bytes) -> bool:
     try:
-        message = loads(frame)
-    except (ValueError, DecimalError, RecursionError):
+        return decode_frame(frame, "stream").get("type") == "PONG"
+    except MalformedResponseError:
         return False
-    return isinstance(message, Mapping) and message.get("type") == "PONG"
 
 
 def _with_pair(data: Mapping[str, Any], pair: object, key: str) -> Mapping[str, Any]:
