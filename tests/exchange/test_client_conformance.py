@@ -47,6 +47,8 @@ async def test_public_429_never_freezes_cancels_or_order_lookups(fake: FakeTime)
         with pytest.raises(RateLimitedError):  # 55 s is beyond the 10 s budget
             await client.get_ticker(BTC)
         assert client.scope_blocked_for("public") >= 54
+        snapshot = client.bucket.snapshot()  # the gauge shows the back-off, nothing else waits
+        assert snapshot.blocked_for >= 54 and not snapshot.essential_only
         limited_at = fake.wall
         await client.cancel_order(BTC, order_id="o1")
         status = await client.get_order(BTC, order_id="o1")

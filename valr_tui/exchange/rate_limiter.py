@@ -31,7 +31,7 @@ class BucketSnapshot:
     refill_per_second: float
     essential_floor: float
     essential_only: bool
-    blocked_for: float  # seconds left of a server-imposed (429) pause; 0 when none
+    blocked_for: float  # seconds left of a server-imposed (429) pause, any limit; 0 when none
     granted: int
     refused: int
 
@@ -57,6 +57,7 @@ class TokenBucket:
         self._level = float(capacity)
         self._stamp = clock()
         self._blocked_until = float("-inf")
+        self._route_paused_until = float("-inf")  # a 429 on one route's own limit: shown only
         self.granted = 0
         self.refused = 0
 
@@ -132,6 +133,12 @@ class TokenBucket:
             self._level = 0.0
             self._blocked_until = max(self._blocked_until, now + pause_seconds)
 
+    def note_route_pause(self, pause_seconds: float) -> None:
+        """A 429 shut one route's own limit (public or per-second), not the account's: nothing
+        else is held back, but the gauge shows the back-off."""
+        with self._lock:
+            self._route_paused_until = max(self._route_paused_until, self._clock() + pause_seconds)
+
     @property
     def available(self) -> float:
         with self._lock:
@@ -156,7 +163,7 @@ class TokenBucket:
                 refill_per_second=self.refill_per_second,
                 essential_floor=self._floor,
                 essential_only=self._polling_refused(now),
-                blocked_for=max(0.0, self._blocked_until - now),
+                blocked_for=max(0.0, self._blocked_until - now, self._route_paused_until - now),
                 granted=self.granted,
                 refused=self.refused,
             )

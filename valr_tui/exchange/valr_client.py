@@ -568,6 +568,7 @@ class VALRClient:
                 self._blocked_until[scope] = max(
                     self._blocked_until.get(scope, 0.0), self.server_now() + pause
                 )
+                self.bucket.note_route_pause(pause)
             out_of_budget = pause > self._max_backoff_total_s - waited
             if not retry_rate_limit or attempt > self._max_retries or out_of_budget:
                 raise RateLimitedError(
