@@ -24,7 +24,7 @@ from valr_tui.errors import (
     RateLimitedError,
     ResponseTooLargeError,
 )
-from valr_tui.exchange.hmac_signer import compute_signature
+from valr_tui.exchange.hmac_signer import VALRSigner, compute_signature
 from valr_tui.exchange.valr_client import VALRClient
 
 BTC = "BTCZAR"
@@ -187,6 +187,25 @@ async def test_a_server_trickling_one_byte_at_a_time_hits_the_deadline() -> None
             await client.get_status()
         elapsed = asyncio.get_running_loop().time() - started
     assert info.value.code == "VALR-EXC-005" and 0.45 <= elapsed < 2.0
+
+
+async def test_an_order_placed_on_a_trickling_server_ends_unknown_within_its_deadlines() -> None:
+    async def trickle() -> AsyncIterator[bytes]:
+        while True:
+            await asyncio.sleep(0.02)
+            yield b" "
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(202 if request.method == "POST" else 200, content=trickle())
+
+    signer = VALRSigner("k", "s")
+    async with _client(handler, signer=signer, timeout=0.2, deadline_s=0.4) as client:
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(ExchangeError) as info:
+            await client.place_limit_order(BTC, "BUY", Decimal("0.001"), Decimal("1000000"), "slow-1")
+        elapsed = asyncio.get_running_loop().time() - started
+    # The send and the lookup each hit the deadline; the order may have landed: "unknown".
+    assert info.value.details["order_state"] == "unknown" and elapsed < 3.0
 
 
 async def test_a_huge_body_is_refused_without_reading_it_all() -> None:
