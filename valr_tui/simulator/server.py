@@ -118,7 +118,11 @@ class _WsClient:
 class SimulatorServer:
     """A VALR look-alike on loopback. ``port=0`` picks a free port; ``tick_interval=None`` turns
     the background market loop off so tests drive it with ``exchange.step()``; ``clock`` (default:
-    system time) drives timestamps, the signature window, rate-limit minutes and fault expiry."""
+    system time) drives timestamps, the signature window, rate-limit windows and fault expiry.
+    ``anonymous_ws_lifetime_s``: unauthenticated /ws/trade sockets are closed after it (VALR: 15
+    minutes). ``finished_orders_in_active_lookup=False``: the active-order lookup answers 404 for
+    a finished order (VALR's agent skill) instead of its status (VALR's collection).
+    ``order_processing_delay_s``: answer a LIMIT order's 202 first and place it that much later."""
 
     def __init__(
         self,
