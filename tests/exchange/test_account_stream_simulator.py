@@ -149,7 +149,7 @@ async def test_anonymous_trade_sockets_are_closed_and_the_stream_reconnects_at_o
         await asyncio.wait_for(task, 5)
     gaps = [b - a for a, b in itertools.pairwise(arrivals)]
     assert stream.connections >= 3  # closed after 0.4 s each time, and back each time
-    assert max(gaps) < 0.5  # never a gap near one poll interval (2 s)
+    assert max(gaps) < 1.0  # far below one poll interval (POLL_INTERVAL_S, 5 s by default)
 
 
 async def test_a_socket_without_pongs_is_treated_as_dead_and_reconnected() -> None:
