@@ -88,24 +88,46 @@ class SafetyController:
         return ctl
 
     # -- reading --------------------------------------------------------------------------------
+    def _active(self) -> dict[SafetyState, str]:
+        """The conditions, plus the database's storage fault (which cannot be persisted: a lost
+        file is LOCKDOWN, a full or read-only disk NEUTRAL, both for as long as the fault lasts)."""
+        fault = self.db.fault
+        if fault is None:
+            return self._conditions
+        active = dict(self._conditions)
+        state = SafetyState.LOCKDOWN if fault.sticky else SafetyState.NEUTRAL
+        active[state] = f"{fault.code} {fault.message}"
+        return active
+
     @property
     def state(self) -> SafetyState:
-        if not self._conditions:
+        active = self._active()
+        if not active:
             return SafetyState.NORMAL
-        return max(self._conditions, key=lambda s: s.severity)
+        return max(active, key=lambda s: s.severity)
 
     @property
     def reason(self) -> str:
-        return self._conditions.get(self.state, "")
+        return self._active().get(self.state, "")
 
     def status(self) -> SafetyStatus:
-        return SafetyStatus(self.state, self.reason, self._changed_at, dict(self._conditions))
+        return SafetyStatus(self.state, self.reason, self._changed_at, dict(self._active()))
 
     def allows_new_orders(self) -> bool:
         return self.state is SafetyState.NORMAL
 
+    def storage_changed(self) -> None:
+        """The database's fault appeared or cleared (``Database.watch``): redraw the listeners."""
+        status = self.status()
+        for listener in list(self._listeners):
+            listener(status)
+
     def ensure_trading_allowed(self) -> None:
-        """Raise VALR-SAF-001 naming the state and its reason unless NORMAL."""
+        """Raise the storage fault's own code (VALR-DB-…) if storage is failing, else VALR-SAF-001
+        naming the state and its reason unless NORMAL."""
+        fault = self.db.fault
+        if fault is not None:
+            raise type(fault)(fault.message)
         if self.state is not SafetyState.NORMAL:
             raise TradingHaltedError(
                 f"new orders refused: {self.state.label} ({self.reason})", state=self.state.value
