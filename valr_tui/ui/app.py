@@ -17,6 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
+from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
@@ -27,6 +28,7 @@ from textual.widgets import Button, Footer, Input, Select
 from textual.worker import Worker, WorkerState
 
 from valr_tui.errors import ValrTuiError
+from valr_tui.logging_setup import crash_line
 from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState
 from valr_tui.trading.views import EngineEventKind, OrderRequest, OrderResult, TradingEngineAPI
 from valr_tui.ui.format import pct, zar
@@ -184,6 +186,23 @@ class ValrApp(App[int]):
         except ValrTuiError as exc:
             self.start_error = exc
             self.exit(return_code=EXIT_START_FAILED)
+
+    # -- the boundary: an unexpected error ends the app with one coded line ----------------------
+    def _handle_exception(self, error: Exception) -> None:
+        self._crash = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Textual's crash report prints every frame's locals (the signer's secret among them):
+        log the traceback (redacted, no locals) and show one coded line instead."""
+        error = getattr(self, "_crash", None)
+        if error is not None:
+            log.error("the dashboard stopped on an unexpected error",
+                      exc_info=(type(error), error, error.__traceback__))
+        self.bell()
+        line = crash_line(error) if error is not None else "[VALR-GEN-001] unexpected error"
+        self._exit_renderables.append(Text(f"valr-tui: {line}"))
+        self._close_messages_no_wait()
 
     def _main_ready(self) -> None:
         self.main.query_one(StatusBar).show_mode(self.engine.execution_mode)
@@ -472,5 +491,5 @@ def run_app(engine: TradingEngineAPI, demo: DemoControls | None = None) -> int:
     app = ValrApp(engine, demo=demo)
     app.run()
     if app.start_error is not None:
-        print(f"valr-tui: {app.start_error}", file=sys.stderr)
+        print(f"valr-tui: {crash_line(app.start_error)}", file=sys.stderr)
     return app.return_code or 0
