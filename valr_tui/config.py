@@ -227,7 +227,7 @@ _KEYS: dict[str, tuple[str, Callable[[str], Any], bool]] = {
     "LIVE_TRADING_CONFIRMED": ("live_trading_confirmed", _bool, False),
     "VALR_PAIRS": ("pairs", _pairs, False),
     "MAX_ORDER_ZAR": ("max_order_zar", _positive_money, False),
-    "MAX_SPREAD_PCT": ("max_spread_pct", _percent(low_open=True), False),
+    "MAX_SPREAD_PCT": ("max_spread_pct", _percent(), False),
     "STALE_AFTER_S": ("stale_after_s", _seconds("0.5", 3600), False),
     "SAFE_IDLE_AFTER_S": ("safe_idle_after_s", _seconds("0.5", 86400), False),
     "POLL_INTERVAL_S": ("poll_interval_s", _seconds("0.01", 3600), False),

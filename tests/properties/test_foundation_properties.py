@@ -73,7 +73,8 @@ def _shown_texts(key: str, secret: str) -> list[str]:
     except ConfigError as exc:
         shown += [str(exc), repr(exc.details)]
     try:  # credentials that are not printable ASCII are refused (they cannot go in a header)
-        shown.append(repr(load_settings(environ={"VALR_API_KEY": key, "VALR_API_SECRET": secret}, env_file=None)))
+        credentials = {"VALR_API_KEY": key, "VALR_API_SECRET": secret}
+        shown.append(repr(load_settings(environ=credentials, env_file=None)))
     except ConfigError as exc:
         shown.append(str(exc))
     assert len(shown) == 13  # every path above really produced its text

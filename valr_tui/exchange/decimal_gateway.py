@@ -37,8 +37,8 @@ _MAX_INPUT_CHARS: Final = 100
 # fits the 60-digit context exactly, and nothing VALR quotes comes near them.
 MAX_SIGNIFICANT_DIGITS: Final = 28
 MAX_DECIMALS: Final = 20
-MAX_INTEGER_DIGITS: Final = 20
-_MAX_INT_BITS: Final = 67  # 2**67 > 10**20: bigger ints are refused before any conversion
+MAX_INTEGER_DIGITS: Final = 27
+_MAX_INT_BITS: Final = 90  # 2**90 > 10**27: bigger ints are refused before any conversion
 # Results the app computed itself (a spread percentage, a fee) carry up to the context's 60 digits
 # and come back from SQLite TEXT: bounded too, but by the context rather than by the input limits.
 _COMPUTED_DIGITS: Final = _PRECISION_DIGITS
@@ -71,6 +71,15 @@ def money_context() -> AbstractContextManager[Context]:
     context is: the engine's entry points and loops run inside one, so a host program's
     ``getcontext().prec = 6`` or changed traps cannot change a result."""
     return localcontext(_MONEY)
+
+
+def safe_text(value: object, limit: int = 40) -> str:
+    """At most ``limit`` characters of ``value``'s text, safe for any value: ``str(10**5000)``
+    raises ValueError, and a 10k-digit Decimal must not be quoted whole in a message."""
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"<an integer of {value.bit_length()} bits>"
+    text = value if isinstance(value, str) else str(value)
+    return text[:limit]
 
 
 def _shown(value: object) -> str:

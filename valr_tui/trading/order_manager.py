@@ -45,7 +45,7 @@ from valr_tui.errors import (
     UnknownPairError,
     ValrTuiError,
 )
-from valr_tui.exchange.decimal_gateway import DecimalGateway, dumps
+from valr_tui.exchange.decimal_gateway import DecimalGateway, dumps, safe_text
 from valr_tui.exchange.models import AccountTrade, Balance, OrderAck, OrderStatus, Pair, Side
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
 from valr_tui.trading.paper import PaperEngine, reservation, split_pair
@@ -296,7 +296,7 @@ class OrderManager:
         problems = c.problems
         order_type = request.order_type if isinstance(request.order_type, str) else ""
         if order_type.strip().upper() != "LIMIT":
-            shown = str(request.order_type)[:20]
+            shown = safe_text(request.order_type, 20)
             problems.append(MarketOrderRejected(
                 f"{shown!r} orders are not allowed: only LIMIT orders are sent (MARKET is rejected)"
             ))
@@ -307,12 +307,12 @@ class OrderManager:
         if side in ("BUY", "SELL"):
             c.side = "BUY" if side == "BUY" else "SELL"
         else:
-            problems.append(InvalidSideError(f"side {str(request.side)[:20]!r} must be BUY or SELL"))
+            problems.append(InvalidSideError(f"side {safe_text(request.side, 20)!r} must be BUY or SELL"))
         symbol = request.pair.strip().upper() if isinstance(request.pair, str) else ""
         pair = self.pairs.get(symbol)
         if pair is None or not pair.active:
             state = "inactive" if pair is not None else "unknown"
-            problems.append(UnknownPairError(f"pair {str(request.pair)[:20]!r} is {state} on VALR"))
+            problems.append(UnknownPairError(f"pair {safe_text(request.pair, 20)!r} is {state} on VALR"))
         else:
             c.pair = pair
         try:
@@ -439,7 +439,7 @@ class OrderManager:
     @staticmethod
     def _request_fields(request: OrderRequest) -> dict[str, str]:
         return {
-            name: str(getattr(request, name))[:60]
+            name: safe_text(getattr(request, name), 60)
             for name in ("pair", "side", "price", "quantity", "order_type", "post_only")
         }
 

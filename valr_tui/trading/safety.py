@@ -168,21 +168,30 @@ class SafetyController:
 
     async def unlock(self, operator: str, reason: str, typed_confirmation: str) -> None:
         """The explicit operator unlock of LOCKDOWN: exact phrase, a name and a reason."""
-        if SafetyState.LOCKDOWN not in self._conditions:
-            raise UnlockRefused("not in LOCKDOWN")
-        if typed_confirmation.strip() != UNLOCK_PHRASE or not operator.strip() or not reason.strip():
+        # Every attempt is audited, whatever is missing from it (and whatever its types are).
+        operator = operator.strip() if isinstance(operator, str) else ""
+        reason = reason.strip() if isinstance(reason, str) else ""
+        phrase = typed_confirmation.strip() if isinstance(typed_confirmation, str) else ""
+        missing = [name for name, ok in (
+            ("LOCKDOWN", SafetyState.LOCKDOWN in self._conditions),
+            ("the typed phrase", phrase == UNLOCK_PHRASE),
+            ("an operator name", bool(operator)),
+            ("a reason", bool(reason)),
+        ) if not ok]
+        if missing:
+            why = "not in LOCKDOWN" if missing[0] == "LOCKDOWN" else "missing " + ", ".join(missing)
             await self.audit.record(
-                epoch_ms(self._clock), "UNLOCK_REFUSED", "unlock attempt refused",
-                severity="WARNING", state_before="LOCKDOWN", state_after="LOCKDOWN",
-                details={"operator": operator.strip()[:80]},
+                epoch_ms(self._clock), "UNLOCK_REFUSED", f"unlock attempt refused: {why}",
+                severity="WARNING", state_before=self.state.value, state_after=self.state.value,
+                details={"operator": operator[:80], "reason": reason[:200], "missing": missing},
             )
-            raise UnlockRefused()
+            raise UnlockRefused(f"unlock refused: {why}")
         before = self.state
         cause = self._conditions.pop(SafetyState.LOCKDOWN)
         try:
             await self._persist(
-                before, f"unlocked by {operator.strip()}: {reason.strip()}", None, "UNLOCK",
-                SafetyState.LOCKDOWN, extra={"operator": operator.strip(), "why": reason.strip()},
+                before, f"unlocked by {operator}: {reason}", None, "UNLOCK",
+                SafetyState.LOCKDOWN, extra={"operator": operator, "why": reason},
             )
         except BaseException:
             self._conditions[SafetyState.LOCKDOWN] = cause  # fail closed: still locked on disk
