@@ -125,3 +125,21 @@ async def test_watch_reports_a_deleted_file_to_the_safety_listeners(tmp_path: Pa
 def _overwrite_in_place(path: Path) -> None:
     with open(path, "r+b") as handle:  # same inode, garbage where the SQLite header was
         handle.write(b"garbage garbage garbage garbage")
+
+
+@pytest.mark.parametrize(("operator", "reason", "phrase", "locked"), [
+    ("", "fixed", "UNLOCK", True), ("ann", "  ", "UNLOCK", True), ("ann", "fixed", "unlock", True),
+    ("ann", "fixed", "UNLOCK", False),
+])
+async def test_every_refused_unlock_attempt_is_audited(
+    operator: str, reason: str, phrase: str, locked: bool
+) -> None:
+    from valr_tui.trading.safety import UnlockRefused
+
+    h = await build(order_settings())
+    if locked:
+        await h.safety.raise_condition(SafetyState.LOCKDOWN, "test lockdown")
+    with pytest.raises(UnlockRefused):
+        await h.safety.unlock(operator, reason, phrase)
+    rows = await h.db.fetchall("SELECT message FROM institutional_audit WHERE event_type = 'UNLOCK_REFUSED'")
+    assert len(rows) == 1
