@@ -17,7 +17,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
-from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
@@ -165,6 +164,7 @@ class ValrApp(App[int]):
         self._redraw_queued = False
         self._last_redraw = 0.0
         self.start_error: ValrTuiError | None = None
+        self.crash_message: str | None = None  # the one coded line an unexpected error ends with
         self._shown_locked = False
         self._unsubscribe: Callable[[], None] | None = None
         self._depth_pair = engine.pairs[0] if engine.pairs else ""
@@ -200,8 +200,8 @@ class ValrApp(App[int]):
             log.error("the dashboard stopped on an unexpected error",
                       exc_info=(type(error), error, error.__traceback__))
         self.bell()
-        line = crash_line(error) if error is not None else "[VALR-GEN-001] unexpected error"
-        self._exit_renderables.append(Text(f"valr-tui: {line}"))
+        # Printed by run_app once the terminal is restored: one plain line, not a wrapped panel.
+        self.crash_message = crash_line(error) if error is not None else "[VALR-GEN-001] unexpected error"
         self._close_messages_no_wait()
 
     def _main_ready(self) -> None:
@@ -492,4 +492,6 @@ def run_app(engine: TradingEngineAPI, demo: DemoControls | None = None) -> int:
     app.run()
     if app.start_error is not None:
         print(f"valr-tui: {crash_line(app.start_error)}", file=sys.stderr)
+    if app.crash_message is not None:
+        print(f"valr-tui: {app.crash_message}", file=sys.stderr)
     return app.return_code or 0
