@@ -180,6 +180,9 @@ class SafetyController:
         ) if not ok]
         if missing:
             why = "not in LOCKDOWN" if missing[0] == "LOCKDOWN" else "missing " + ", ".join(missing)
+            if missing[0] == "LOCKDOWN" and self.db.fault is not None:
+                why = (f"the storage fault {self.db.fault.code} is not a LOCKDOWN to unlock: it lasts"
+                       " until the database is writable again (a lost file: restart once it is back)")
             await self.audit.record(
                 epoch_ms(self._clock), "UNLOCK_REFUSED", f"unlock attempt refused: {why}",
                 severity="WARNING", state_before=self.state.value, state_after=self.state.value,
