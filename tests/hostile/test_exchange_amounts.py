@@ -76,3 +76,32 @@ def test_the_same_stream_frame_with_an_ordinary_price_parses() -> None:
     })
     trade = parse_message(frame, 1_760_000_000.0)
     assert trade is not None and trade.price == Decimal("1250000")  # type: ignore[union-attr]
+
+
+CANARY_KEY = "CANARY-KEY-77aa88bb99cc00dd11ee"
+
+
+@pytest.mark.parametrize("cut", range(180, 206, 5))
+def test_an_exchange_message_quoting_the_key_near_the_cut_keeps_no_part_of_it(
+    runner: asyncio.Runner, cut: int
+) -> None:
+    from valr_tui.errors import ExchangeError
+
+    message = "x" * (cut - len(CANARY_KEY) // 2) + CANARY_KEY
+    body = json.dumps({"code": -11, "message": message}).encode()
+    client = VALRClient(
+        "https://api.valr.test", signer=VALRSigner(Secret(CANARY_KEY), Secret("cut-secret-123")),
+        bucket=TokenBucket(), max_retries=0,
+        transport=httpx.MockTransport(lambda _request: httpx.Response(400, content=body)),
+    )
+
+    async def place() -> None:
+        try:
+            await client.place_limit_order("BTCZAR", "BUY", Decimal("0.001"), Decimal("1000000"), "c-1")
+        finally:
+            await client.aclose()
+
+    with pytest.raises(ExchangeError) as info:
+        runner.run(place())
+    shown = f"{info.value} {info.value!r} {info.value.details!r}"
+    assert CANARY_KEY[:10] not in shown and CANARY_KEY[-10:] not in shown

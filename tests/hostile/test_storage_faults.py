@@ -143,3 +143,24 @@ async def test_every_refused_unlock_attempt_is_audited(
         await h.safety.unlock(operator, reason, phrase)
     rows = await h.db.fetchall("SELECT message FROM institutional_audit WHERE event_type = 'UNLOCK_REFUSED'")
     assert len(rows) == 1
+
+
+async def test_audit_rows_are_redacted_before_they_reach_the_database_file(tmp_path: Path) -> None:
+    from storage.audit import AuditRepository
+    from valr_tui.exchange.hmac_signer import VALRSigner
+    from valr_tui.secrets import Secret
+
+    key, secret = "CANARY-AUDIT-KEY-4242aa", "CANARY-AUDIT-SECRET-4242bb"
+    VALRSigner(Secret(key), Secret(secret))  # registers both, as the engine's client does
+    path = tmp_path / "audit.db"
+    db = await open_db(str(path))
+    await AuditRepository(db).record(1, "ORDER_REJECTED", f"exchange said: bad key {key}",
+                                     details={"echo": secret})
+    await db.close()
+    _assert_absent(tmp_path, key, secret)
+
+
+def _assert_absent(folder: Path, *canaries: str) -> None:
+    for file in folder.iterdir():  # the database, its -wal and -shm
+        data = file.read_bytes()
+        assert not any(c.encode() in data for c in canaries), file.name
