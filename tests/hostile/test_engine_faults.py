@@ -236,3 +236,35 @@ async def test_an_unexpected_error_in_the_dashboard_is_one_coded_line_without_lo
     assert "api_secret" not in out + err
     assert "unexpected error" in log_path.read_text(encoding="utf-8")
     assert_no_leaks(tmp_path, out, err, app.crash_message)
+
+
+async def test_the_engine_under_a_hostile_global_decimal_context(tmp_path: Path) -> None:
+    """A host program that set ``getcontext().prec = 6`` and trapped Inexact before starting the
+    engine: previews, an order, its fills and a reconciliation give exactly the usual results."""
+    import decimal
+
+    async with SimulatorServer(KEY, SECRET, seed=8, tick_interval=None) as sim:
+        with decimal.localcontext() as ctx:
+            ctx.prec = 6
+            ctx.rounding = decimal.ROUND_UP
+            ctx.traps[decimal.Inexact] = True
+            ctx.traps[decimal.Rounded] = True
+            engine = TradingEngine(settings_for(sim.base_url, sim.ws_url, tmp_path / "ctx.db"))
+            await engine.start()
+            try:
+                await wait_trading_ready(engine)
+                ticker = engine.market("BTCZAR").ticker
+                assert ticker is not None
+                exact = decimal.Context(prec=60)  # the test's own arithmetic must not trip the traps
+                price = str(exact.multiply(ticker.ask, Decimal("1.01")).quantize(Decimal(1), context=exact))
+                request = OrderRequest("BTCZAR", "BUY", price, "0.00123457")
+                preview = engine.preview(request)
+                assert preview.problems == ()
+                assert preview.value_zar == exact.multiply(Decimal(price), Decimal("0.00123457"))
+                result = await engine.submit(request)
+                assert result.correlation_id.startswith("ord-")
+                report = await engine.reconcile_now()
+                assert report is not None
+                assert engine.safety_status().state is SafetyState.NORMAL
+            finally:
+                await engine.stop()

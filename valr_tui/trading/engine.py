@@ -362,7 +362,8 @@ class TradingEngine:
     async def reconcile_now(self) -> ReconciliationReport:
         if self.reconciliation is None:
             raise EngineNotReady("the engine is still starting")
-        report = await self.reconciliation.run_once()
+        with money_context():
+            report = await self.reconciliation.run_once()
         self._emit("audit")
         return report
 
