@@ -291,3 +291,14 @@ def test_library_debug_logging_never_shows_credentials() -> None:
     assert "X-VALR-API-KEY" in text and "boom" in text
     assert CANARY_KEY not in text and CANARY_SECRET not in text
     assert headers["X-VALR-SIGNATURE"] not in text
+
+
+@pytest.mark.parametrize(("key", "subaccount"), [
+    (CANARY_KEY + "é", ""), (CANARY_KEY, "12é4"), (CANARY_KEY, "\udcff"),
+])
+def test_headers_that_cannot_be_sent_are_coded_and_show_no_credential(key: str, subaccount: str) -> None:
+    signer = VALRSigner(Secret(key), Secret(CANARY_SECRET))
+    with pytest.raises(ConfigError) as info:
+        signer.headers("GET", "/v1/account/balances", "", subaccount)
+    shown = f"{info.value} {info.value!r} {info.value.details!r}"
+    assert CANARY_KEY not in shown and CANARY_SECRET not in shown
