@@ -27,7 +27,7 @@ from textual.widgets import Button, Footer, Input, Select
 from textual.worker import Worker, WorkerState
 
 from valr_tui.errors import ValrTuiError
-from valr_tui.logging_setup import crash_line
+from valr_tui.logging_setup import crash_line, redact
 from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState
 from valr_tui.trading.views import EngineEventKind, OrderRequest, OrderResult, TradingEngineAPI
 from valr_tui.ui.format import pct, zar
@@ -310,11 +310,13 @@ class ValrApp(App[int]):
         error = event.worker.error
         what = event.worker.description or event.worker.name or "background task"
         if isinstance(error, ValrTuiError):
-            self.notify(f"{error.code}: {error.message}", title=f"{what} failed", severity="error", timeout=8)
+            self.notify(f"{error.code}: {redact(error.message)}", title=f"{what} failed", severity="error",
+                        timeout=8)
         else:
             log.error("%s failed", what, exc_info=error)
-            self.notify(f"VALR-GEN-001: {type(error).__name__}: {error}"[:300], title=f"{what} failed",
-                        severity="error", timeout=8)
+            # crash_line redacts before it cuts: the text may quote a credential
+            line = crash_line(error or RuntimeError("unknown error"))
+            self.notify(line, title=f"{what} failed", severity="error", timeout=8)
 
     # -- order form ----------------------------------------------------------------------------
     @on(Input.Changed, "#order-form Input")
