@@ -127,7 +127,8 @@ def _valr_error(payload: Any) -> tuple[int | None, str] | None:
     problems = _validation_problems(payload.get("validationErrors"))
     if problems:
         text = f"{text} ({problems})" if text else problems
-    return valr_code, redact(text[:_MESSAGE_LIMIT])
+    # Redact first: a cut through a quoted credential would leave a fragment no pattern matches.
+    return valr_code, redact(text)[:_MESSAGE_LIMIT]
 
 
 def _validation_problems(raw: Any) -> str:
