@@ -298,7 +298,7 @@ def test_websocket_url_accepts_http_style_settings(given: str, expected: str) ->
     assert websocket_url(given) == expected
 
 
-def test_a_control_frame_is_decoded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_every_frame_is_decoded_once(monkeypatch: pytest.MonkeyPatch) -> None:
     decoded: list[object] = []
     real_loads = stream_module.loads
 
@@ -308,6 +308,8 @@ def test_a_control_frame_is_decoded_once(monkeypatch: pytest.MonkeyPatch) -> Non
 
     monkeypatch.setattr(stream_module, "loads", counting_loads)
     stream = MarketStream("ws://127.0.0.1:1", ["BTCZAR"])
-    assert stream._parse(json.dumps({"type": "PONG"})) is None
+    assert stream._take(json.dumps({"type": "PONG"})) is None
     assert stream.pongs_received == 1
-    assert len(decoded) == 1
+    update = stream._take(envelope("AGGREGATED_ORDERBOOK_UPDATE", BOOK))
+    assert isinstance(update, OrderBook)
+    assert len(decoded) == 2  # every frame was decoded twice: once to ask "PONG?", once to parse

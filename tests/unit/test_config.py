@@ -77,19 +77,25 @@ def test_credentials_are_secrets(tmp_path: Path) -> None:
 
 
 MALFORMED = [
-    ("MAX_ORDER_ZAR", "abc", "positive decimal"),
+    ("MAX_ORDER_ZAR", "abc", "positive decimal number between 0 and 100000000 (more than 0)"),
     ("MAX_ORDER_ZAR", "-5", "positive decimal"),
     ("MAX_ORDER_ZAR", "0", "positive decimal"),
     ("MAX_ORDER_ZAR", "Infinity", "positive decimal"),
     ("DRY_RUN_WALLET_ZAR", "-1", "non-negative decimal"),
-    ("STALE_AFTER_S", "NaN", "positive decimal"),
+    ("STALE_AFTER_S", "NaN", "number of seconds between 0.5 and 3600"),
     ("EXECUTION_MODE", "PAPER", "DRY_RUN or LIVE"),
     ("LIVE_TRADING_CONFIRMED", "maybe", "true or false"),
     ("RATE_LIMIT_CAPACITY", "1.5", "positive whole number"),
     ("RATE_LIMIT_CAPACITY", "-3", "positive whole number"),
     ("RATE_LIMIT_CAPACITY", "٣", "positive whole number"),  # Arabic-Indic digit three
-    ("RECON_MAX_FAILURES", "0", "positive whole number"),
-    ("RATE_LIMIT_ESSENTIAL_PCT", "101", "percentage between 0 and 100"),
+    ("RECON_MAX_FAILURES", "0", "positive whole number between 1 and 100"),
+    ("RECON_INTERVAL_S", "0.000001", "number of seconds between 1 and 86400"),
+    ("VALR_SUBACCOUNT_ID", "１２３", "sub-account id"),
+    ("VALR_SUBACCOUNT_ID", "12 3", "sub-account id"),
+    ("LIVE_TRADING_CONFIRMED", "on", "true or false"),
+    ("LIVE_TRADING_CONFIRMED", "no way", "true or false"),
+    ("TAKER_FEE_PCT", "50", "percentage between 0 and 10"),
+    ("RATE_LIMIT_ESSENTIAL_PCT", "100", "percentage between 0 and 90"),
     ("RECON_MISMATCH_PCT", "-1", "percentage between 0 and 100"),
     ("MAX_SPREAD_PCT", "lots", "percentage between 0 and 100"),
     ("VALR_BASE_URL", "ftp://api.valr.com", "URL"),
@@ -162,3 +168,20 @@ def test_every_key_is_documented_in_env_example() -> None:
 def test_settings_default_constructor_matches_loader() -> None:
     loaded = load_settings(environ={}, env_file=None)
     assert Settings() == loaded
+
+
+def test_unwritable_log_path_ends_start_up_with_one_coded_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from valr_tui.cli import EXIT_CONFIG, main
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    monkeypatch.setenv("VALR_LOG_PATH", str(blocker / "logs" / "valr-tui.log"))  # parent is a file
+    monkeypatch.setenv("VALR_DB_PATH", str(tmp_path / "valr.db"))
+    code = main(["--env-file", str(tmp_path / "absent.env")])
+    err = capsys.readouterr().err
+    assert code == EXIT_CONFIG
+    assert err.startswith("valr-tui: [VALR-CFG-001] VALR_LOG_PATH ")
+    assert "cannot be written" in err
+    assert err.count("\n") == 1 and "Traceback" not in err

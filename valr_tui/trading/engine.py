@@ -20,12 +20,13 @@ from storage.db import Database
 from storage.snapshots import SnapshotRepository
 from valr_tui.config import Settings
 from valr_tui.errors import StaleMarketDataError, ValrTuiError
+from valr_tui.exchange.decimal_gateway import money_context
 from valr_tui.exchange.hmac_signer import VALRSigner
 from valr_tui.exchange.models import Balance, Pair
 from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.exchange.stream import MarketStream
 from valr_tui.exchange.valr_client import VALRClient
-from valr_tui.trading.clock import Clock, system_clock
+from valr_tui.trading.clock import Clock, ServerTimeSync, system_clock
 from valr_tui.trading.market_data import MarketDataClient
 from valr_tui.trading.order_manager import OrderManager
 from valr_tui.trading.paper import PaperEngine
@@ -70,6 +71,7 @@ class TradingEngine:
         self.settings = settings
         self._clock = clock
         self.client = client or VALRClient.from_settings(settings)
+        self.server_time = ServerTimeSync(self.client.sync_server_time)
         self._use_stream = use_stream
         self._listeners: list[EngineListener] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -129,12 +131,14 @@ class TradingEngine:
         # the order manager relays the paper engine's notifications too: one event per change
         order_manager.subscribe(lambda: self._emit("orders", "audit", "balances"))
 
+        self._spawn("server-time", self.server_time.run)
         self._spawn("pairs", self._load_pairs)
         self._spawn("market-data", market_data.run)
         self._spawn("fills", self._process_market_for_fills)
         self._spawn("reconciliation", self.reconciliation.run)
         if settings.is_live:
             self._spawn("live-orders", self._sync_live_orders)
+        self._spawn("storage-check", lambda: db.watch(safety.storage_changed))
         self.ready.set()
 
     async def wait_until_trading_ready(self, within_s: float = 10.0) -> None:
@@ -185,7 +189,8 @@ class TradingEngine:
         async def supervised() -> None:
             while True:
                 try:
-                    await loop()
+                    with money_context():  # the loops' arithmetic ignores the host's context
+                        await loop()
                     return
                 except asyncio.CancelledError:
                     raise
@@ -313,6 +318,11 @@ class TradingEngine:
     def connection_state(self) -> ConnectionState:
         return self.market_data.connection_state() if self.market_data else ConnectionState.CONNECTING
 
+    def clock_skew_s(self) -> float | None:
+        """This machine's clock minus VALR's when large enough to warn about, else None."""
+        offset = self.server_time.offset_s
+        return -offset if offset is not None and self.server_time.skewed else None
+
     def bucket_snapshot(self) -> BucketSnapshot:
         return self.client.bucket.snapshot()
 
@@ -329,11 +339,13 @@ class TradingEngine:
     def preview(self, request: OrderRequest) -> OrderPreview:
         if self.order_manager is None:
             return OrderPreview(None, (EngineNotReady("the engine is still starting"),))
-        return self.order_manager.preview(request)
+        with money_context():
+            return self.order_manager.preview(request)
 
     async def submit(self, request: OrderRequest) -> OrderResult:
-        result = await self._manager().submit(request)
-        await self._journal_after_fills()
+        with money_context():
+            result = await self._manager().submit(request)
+            await self._journal_after_fills()
         return result
 
     async def cancel(self, correlation_id: str) -> OrderRecord:
@@ -364,7 +376,8 @@ class TradingEngine:
     async def reconcile_now(self) -> ReconciliationReport:
         if self.reconciliation is None:
             raise EngineNotReady("the engine is still starting")
-        report = await self.reconciliation.run_once()
+        with money_context():
+            report = await self.reconciliation.run_once()
         self._emit("audit")
         return report
 
