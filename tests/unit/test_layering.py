@@ -124,3 +124,19 @@ def test_probe_detects_a_textual_import() -> None:
 def test_every_core_file_parses(package: str) -> None:
     for path in (ROOT / package).rglob("*.py"):
         ast.parse(path.read_text(encoding="utf-8"))
+
+
+def test_the_package_ships_no_test_scaffolding() -> None:
+    # Fakes and pilot helpers live under tests/; nothing in the product drives Textual's test pilot.
+    assert not (ROOT / "valr_tui" / "ui" / "fixtures.py").exists()
+    assert _violations("valr_tui", ("textual.pilot", "tests", "pytest", "hypothesis")) == []
+
+
+def test_the_order_rules_have_one_copy() -> None:
+    # The order manager and the UI's FakeEngine both call check_order; neither builds the rule errors.
+    for path in (ROOT / "valr_tui" / "trading" / "order_manager.py", ROOT / "tests" / "ui" / "fixtures.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "check_order(" in text, path
+        rule_errors = ("MarketOrderRejected(", "InvalidSideError(", "OrderLimitExceeded(", "BelowMinimum")
+        for rule_error in rule_errors:
+            assert rule_error not in text, f"{path.name} builds {rule_error[:-1]} itself"

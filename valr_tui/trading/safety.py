@@ -62,6 +62,12 @@ class SafetyStatus:
     def allows_new_orders(self) -> bool:
         return self.state is SafetyState.NORMAL
 
+    def refusal(self) -> TradingHaltedError:
+        """VALR-SAF-001 naming the state and its reason: why a new order is refused now."""
+        return TradingHaltedError(
+            f"new orders refused: {self.state.label} ({self.reason})", state=self.state.value
+        )
+
 
 Listener = Callable[[SafetyStatus], None]
 
@@ -106,10 +112,9 @@ class SafetyController:
 
     def ensure_trading_allowed(self) -> None:
         """Raise VALR-SAF-001 naming the state and its reason unless NORMAL."""
-        if self.state is not SafetyState.NORMAL:
-            raise TradingHaltedError(
-                f"new orders refused: {self.state.label} ({self.reason})", state=self.state.value
-            )
+        status = self.status()
+        if not status.allows_new_orders:
+            raise status.refusal()
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)
