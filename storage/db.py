@@ -14,7 +14,7 @@ from typing import Any
 import aiosqlite
 
 from valr_tui.errors import StorageError
-from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.money.decimal_gateway import DecimalGateway
 
 MIGRATIONS_PACKAGE = "storage.migrations"
 

@@ -27,8 +27,8 @@ from decimal import (
 import aiosqlite
 
 from storage.db import Database, from_text, to_text
-from valr_tui.exchange.decimal_gateway import DecimalGateway
-from valr_tui.exchange.models import split_pair_symbol
+from valr_tui.money import split_pair_symbol
+from valr_tui.money.decimal_gateway import DecimalGateway
 
 # Quote currencies VALR lists, longest first so "USDC" wins over a shorter suffix.
 EXACT_DIGITS = 60

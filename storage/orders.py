@@ -14,7 +14,7 @@ from typing import Any, Literal
 import aiosqlite
 
 from storage.db import Database, from_text, to_text
-from valr_tui.exchange.models import Side
+from valr_tui.money import Side
 
 ExecutionModeName = Literal["DRY_RUN", "LIVE"]
 

@@ -25,8 +25,8 @@ from storage.db import Database, from_text
 from storage.journal import list_outcomes, load_fills, outcomes_for_correlation
 from valr_tui.config import Settings
 from valr_tui.errors import ValrTuiError
-from valr_tui.exchange.decimal_gateway import DecimalGateway
-from valr_tui.exchange.models import split_pair_symbol
+from valr_tui.money import split_pair_symbol
+from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.rlhf_recorder import entry_from_row, iso_ms, journal_totals
 from valr_tui.trading.views import JournalEntry
 

@@ -20,7 +20,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from storage.audit import AuditRepository
-from storage.orders import OrderRepository
+from storage.orders import OrderRepository, OrderState
 from tests.trading.order_fakes import (
     PAIRS,
     SIM_KEY,
@@ -55,7 +55,7 @@ from valr_tui.trading.clock import ManualClock, system_clock
 from valr_tui.trading.order_manager import CORRELATION_ID_RE, OrderManager
 from valr_tui.trading.paper import PaperEngine
 from valr_tui.trading.safety import SafetyController
-from valr_tui.trading.views import OrderRequest, OrderState
+from valr_tui.trading.views import OrderRequest
 
 D = Decimal
 T = TypeVar("T")

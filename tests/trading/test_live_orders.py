@@ -15,7 +15,7 @@ import pytest
 
 from storage.audit import AuditRepository
 from storage.db import Database
-from storage.orders import FillRepository
+from storage.orders import FillRepository, OrderState
 from tests.trading.order_fakes import (
     FakeClient,
     Harness,
@@ -35,7 +35,7 @@ from valr_tui.errors import (
 from valr_tui.exchange.models import OrderAck
 from valr_tui.secrets import Secret
 from valr_tui.trading.clock import ManualClock
-from valr_tui.trading.views import OrderRequest, OrderState
+from valr_tui.trading.views import OrderRequest
 
 D = Decimal
 REQUEST = OrderRequest("BTCZAR", "BUY", "999000", "0.001")

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 from storage.audit import AuditRepository
-from storage.orders import FillRepository, NewOrder, OrderRepository
+from storage.orders import FillRepository, NewOrder, OrderRepository, OrderState
 from storage.paper_wallet import PaperWalletRepository
 from tests.trading.order_fakes import Harness, build, close_dbs, open_db, settings, view
 from valr_tui.errors import InsufficientBalanceError, OrderNotFoundError
 from valr_tui.trading.clock import ManualClock
 from valr_tui.trading.paper import PaperEngine
-from valr_tui.trading.views import OrderRequest, OrderState
+from valr_tui.trading.views import OrderRequest
 
 D = Decimal
 

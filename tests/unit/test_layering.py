@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CORE_PACKAGES = ("valr_tui/exchange", "valr_tui/trading", "storage")
+CORE_PACKAGES = ("valr_tui/money", "valr_tui/exchange", "valr_tui/trading", "storage")
 
 
 def _modules(package_dir: str) -> list[str]:
@@ -55,7 +55,7 @@ def _violations(package_dir: str, forbidden: tuple[str, ...]) -> list[str]:
 def test_discovery_finds_the_foundation_modules() -> None:
     found = {m for pkg in CORE_PACKAGES for m in _modules(pkg)}
     assert {
-        "valr_tui.exchange.decimal_gateway",
+        "valr_tui.money.decimal_gateway",
         "valr_tui.exchange.rate_limiter",
         "valr_tui.trading.safety",
         "storage.db",
@@ -80,7 +80,7 @@ def test_the_checker_sees_imports() -> None:
     # Guard against a checker that silently finds nothing.
     sample = ROOT / "valr_tui" / "exchange" / "rate_limiter.py"
     assert "asyncio" in _imported_names(sample)
-    probe = ROOT / "valr_tui" / "exchange" / "decimal_gateway.py"
+    probe = ROOT / "valr_tui" / "money" / "decimal_gateway.py"
     assert "valr_tui.errors" in _imported_names(probe)
 
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from storage.audit import AuditEntry, AuditRepository
 from storage.db import Database
+from storage.orders import ExecutionModeName, OrderRecord
 from storage.snapshots import SnapshotRepository
 from valr_tui.config import Settings
 from valr_tui.errors import StaleMarketDataError, ValrTuiError
@@ -36,11 +37,9 @@ from valr_tui.trading.views import (
     ConnectionState,
     EngineEventKind,
     EngineListener,
-    ExecutionModeName,
     JournalEntry,
     MarketView,
     OrderPreview,
-    OrderRecord,
     OrderRequest,
     OrderResult,
     ReconciliationReport,

@@ -21,7 +21,14 @@ from uuid import uuid4
 
 from storage.audit import AuditRepository, Severity
 from storage.db import Database
-from storage.orders import FillRepository, NewOrder, OrderRepository
+from storage.orders import (
+    ExecutionModeName,
+    FillRepository,
+    NewOrder,
+    OrderRecord,
+    OrderRepository,
+    OrderState,
+)
 from valr_tui.config import Settings
 from valr_tui.errors import (
     ConfigError,
@@ -33,22 +40,15 @@ from valr_tui.errors import (
     OrderNotFoundError,
     ValrTuiError,
 )
-from valr_tui.exchange.decimal_gateway import dumps
-from valr_tui.exchange.models import AccountTrade, Balance, OrderAck, OrderStatus, Pair, Side
+from valr_tui.exchange.models import AccountTrade, Balance, OrderAck, OrderStatus, Pair
+from valr_tui.money import Side
+from valr_tui.money.decimal_gateway import dumps
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
 from valr_tui.trading.market_rules import check_market
 from valr_tui.trading.order_rules import CheckedOrder, Funds, MarketCheck, check_order
 from valr_tui.trading.paper import PaperEngine, reservation, split_pair
 from valr_tui.trading.safety import SafetyController
-from valr_tui.trading.views import (
-    ExecutionModeName,
-    MarketView,
-    OrderPreview,
-    OrderRecord,
-    OrderRequest,
-    OrderResult,
-    OrderState,
-)
+from valr_tui.trading.views import MarketView, OrderPreview, OrderRequest, OrderResult
 
 log = logging.getLogger(__name__)
 

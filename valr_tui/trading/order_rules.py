@@ -28,8 +28,9 @@ from valr_tui.errors import (
     UnknownPairError,
     ValrTuiError,
 )
-from valr_tui.exchange.decimal_gateway import DecimalGateway
-from valr_tui.exchange.models import Pair, Side
+from valr_tui.exchange.models import Pair
+from valr_tui.money import Side
+from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.market_rules import check_market
 from valr_tui.trading.paper import reservation
 from valr_tui.trading.safety import SafetyStatus

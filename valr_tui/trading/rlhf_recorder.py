@@ -39,11 +39,12 @@ from storage.journal import (
     recorded_position_keys,
     upsert_rag_document_in,
 )
+from storage.orders import ExecutionModeName
 from valr_tui.config import Settings
-from valr_tui.exchange.decimal_gateway import DecimalGateway
-from valr_tui.exchange.models import split_pair_symbol
+from valr_tui.money import split_pair_symbol
+from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
-from valr_tui.trading.views import ExecutionModeName, JournalEntry, Outcome
+from valr_tui.trading.views import JournalEntry, Outcome
 
 log = logging.getLogger(__name__)
 
