@@ -107,20 +107,13 @@ class SimulatorFaults:
     async def _drift_paper_wallet(self, delta: Decimal) -> str:
         """In DRY_RUN the paper wallet is the 'exchange': move funds in it behind the app's back,
         which reconciliation must catch."""
-        from storage.db import Database, to_text
+        from storage.db import Database
+        from storage.paper_wallet import PaperWalletRepository
 
         db = await Database.open(self._settings.db_path)
         try:
-            async with db.transaction() as tx:
-                row = await (
-                    await tx.execute("SELECT total FROM paper_wallet WHERE currency = 'ZAR'")
-                ).fetchone()
-                if row is None:
-                    return "no paper wallet yet"
-                await tx.execute(
-                    "UPDATE paper_wallet SET total = ? WHERE currency = 'ZAR'",
-                    (to_text(Decimal(row[0]) + delta),),
-                )
+            if not await PaperWalletRepository(db).shift_total("ZAR", delta):
+                return "no paper wallet yet"
         finally:
             await db.close()
         return f"moved R {delta} out of the paper wallet behind the app's back"

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from storage.audit import AuditRepository
-from storage.orders import FillRepository, NewOrder, OrderRepository, OrderState
+from storage.orders import NewOrder, OrderRepository, OrderState
 from storage.paper_wallet import PaperWalletRepository
-from tests.trading.order_fakes import Harness, build, close_dbs, open_db, settings, view
+from tests.trading.order_fakes import Harness, build, close_dbs, open_db, settings, stored_fills, view
 from valr_tui.errors import InsufficientBalanceError, OrderNotFoundError
 from valr_tui.trading.clock import ManualClock
 from valr_tui.trading.paper import PaperEngine
@@ -70,7 +70,7 @@ async def test_crossing_buy_fills_as_taker_against_book_levels_and_rests_the_res
                                           ("1003000", "1")], bids=[("1000000", "1")])
     result = await h.manager.submit(buy("1002000", "0.001"))
     assert result.state is OrderState.PARTIALLY_FILLED
-    fills = await FillRepository(h.db).for_order(result.correlation_id, "DRY_RUN")
+    fills = await stored_fills(h.db, result.correlation_id, "DRY_RUN")
     assert [(f.price, f.quantity, f.fee, f.fee_currency, f.is_maker) for f in fills] == [
         (D("1001000"), D("0.0005"), D("0.0000005"), "BTC", False),
         (D("1002000"), D("0.0003"), D("0.0000003"), "BTC", False),
@@ -97,7 +97,7 @@ async def test_resting_order_fills_at_its_price_limited_by_visible_depth() -> No
     assert await paper(h).on_market(fresh) == 1
     [record] = await h.manager.orders()
     assert record.state is OrderState.FILLED and record.fee_total == D("0")
-    fills = await FillRepository(h.db).for_order(result.correlation_id, "DRY_RUN")
+    fills = await stored_fills(h.db, result.correlation_id, "DRY_RUN")
     assert all(f.price == D("999000") and f.is_maker for f in fills)  # maker at its own price
     assert (await wallet_in_db(h))["ZAR"] == (D("100000") - D("1998"), D("0"))
     assert paper(h).open_orders() == []

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from storage.db import Database
-from storage.journal import record_prediction_outcome
+from storage.journal import OutcomeRow, insert_prediction_outcome
 from tests.trading.test_reconciliation import T0_MS, settings_for, trade
 from valr_tui.trading.clock import ManualClock
 from valr_tui.trading.rlhf_recorder import RLHFRecorder, classify
@@ -169,16 +169,19 @@ async def test_totals_count_outcomes_and_sum_pnl(tmp_path: Path) -> None:
     await db.close()
 
 
-async def test_record_prediction_outcome_returns_none_when_already_recorded(tmp_path: Path) -> None:
+async def test_a_prediction_outcome_is_recorded_once(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "valr.db")
-    kwargs = dict(
-        position_key="DRY_RUN:BTCZAR:1:2", execution_mode="DRY_RUN", pair="BTCZAR", direction="LONG",
-        quantity=D("0.1"), entry_value_zar=D("100"), exit_value_zar=D("110"), fees_zar=D("1"),
-        pnl_zar=D("9"), outcome="WIN", correlation_ids=["a", "b"], thesis="t", opened_at=1, closed_at=2,
+    row_in = OutcomeRow(
+        id=0, position_key="DRY_RUN:BTCZAR:1:2", execution_mode="DRY_RUN", pair="BTCZAR",
+        direction="LONG", quantity=D("0.1"), entry_value_zar=D("100"), exit_value_zar=D("110"),
+        fees_zar=D("1"), pnl_zar=D("9"), outcome="WIN", correlation_ids=("a", "b"), thesis="t",
+        opened_at=1, closed_at=2,
     )
-    first = await record_prediction_outcome(db, **kwargs)  # type: ignore[arg-type]
+    async with db.transaction() as tx:
+        first = await insert_prediction_outcome(tx, row_in)
     assert isinstance(first, int) and first > 0
-    assert await record_prediction_outcome(db, **kwargs) is None  # type: ignore[arg-type]
+    async with db.transaction() as tx:
+        assert await insert_prediction_outcome(tx, row_in) is None
     row = await db.fetchone("SELECT correlation_ids, quantity FROM prediction_outcomes")
     assert row is not None and row["correlation_ids"] == '["a", "b"]' and row["quantity"] == "0.1"
     await db.close()

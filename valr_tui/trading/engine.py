@@ -18,6 +18,7 @@ from decimal import Decimal
 from storage.audit import AuditEntry, AuditRepository
 from storage.db import Database
 from storage.orders import ExecutionModeName, OrderRecord
+from storage.paper_wallet import PaperWalletRepository
 from storage.snapshots import SnapshotRepository
 from valr_tui.config import Settings
 from valr_tui.errors import StaleMarketDataError, ValrTuiError
@@ -244,8 +245,7 @@ class TradingEngine:
             self._live_balances = {b.currency: b for b in balances}
             return {b.currency: b.total for b in balances}
         assert self.db is not None
-        rows = await self.db.fetchall("SELECT currency, total FROM paper_wallet")
-        return {r["currency"]: Decimal(r["total"]) for r in rows}
+        return await PaperWalletRepository(self.db).totals()
 
     async def _exchange_open_orders(self) -> list[str]:
         """LIVE: our open orders as VALR sees them, for the per-order comparison."""

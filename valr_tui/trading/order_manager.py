@@ -2,7 +2,7 @@
 
 Every order gets a correlation id when the request arrives. It is the ``customerOrderId`` sent to
 VALR (the idempotency key), it is on the order row, on every fill and audit row, and on every log
-line about the order, so ``OrderRepository.story(correlation_id)`` tells the whole story.
+line about the order, so ``valr-tui audit <correlation-id>`` tells the whole story.
 
 LIVE crash safety: the row (PENDING_SUBMIT) and its audit rows commit BEFORE the request leaves.
 An ambiguous failure leaves the row PENDING_SUBMIT; ``recover_pending`` asks VALR by

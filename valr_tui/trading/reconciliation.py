@@ -31,7 +31,7 @@ from typing import Any
 
 from storage.audit import AuditRepository, Severity
 from storage.db import Database
-from storage.journal import (
+from storage.ledger import (
     FillEffects,
     exact,
     last_unlock_at,

@@ -28,18 +28,10 @@ from decimal import Decimal
 from typing import Literal
 
 from storage.db import Database
-from storage.journal import (
-    Fill,
-    OutcomeRow,
-    exact,
-    fill_value,
-    insert_prediction_outcome,
-    list_outcomes,
-    load_fills,
-    recorded_position_keys,
-    upsert_rag_document_in,
-)
+from storage.journal import OutcomeRow, insert_prediction_outcome, list_outcomes, recorded_position_keys
+from storage.ledger import Fill, exact, fill_value, load_fills
 from storage.orders import ExecutionModeName
+from storage.rag import upsert_rag_document_in
 from valr_tui.config import Settings
 from valr_tui.money import split_pair_symbol
 from valr_tui.money.decimal_gateway import DecimalGateway
