@@ -1,5 +1,7 @@
-"""The layer arrows of docs/design: the core imports without Textual, and exchange never reaches
-into storage. Modules are discovered from the file system so files added later are covered."""
+"""The layer arrows of docs/architecture.md, checked at run time beside the import-linter contracts
+(``lint-imports``, configured in pyproject.toml): the core imports without Textual, and exchange
+never reaches into storage. Modules are discovered from the file system so files added later are
+covered."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import ast
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -140,3 +143,16 @@ def test_the_order_rules_have_one_copy() -> None:
         rule_errors = ("MarketOrderRejected(", "InvalidSideError(", "OrderLimitExceeded(", "BelowMinimum")
         for rule_error in rule_errors:
             assert rule_error not in text, f"{path.name} builds {rule_error[:-1]} itself"
+
+
+def test_the_storage_contract_forbids_every_valr_tui_module_but_money_and_errors() -> None:
+    # import-linter has no "only these" contract: the forbidden list must name every other module.
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = {c["id"]: c for c in config["tool"]["importlinter"]["contracts"]}
+    forbidden = set(contracts["storage-only-money"]["forbidden_modules"])
+    top_level = {
+        f"valr_tui.{p.stem if p.is_file() else p.name}"
+        for p in (ROOT / "valr_tui").iterdir()
+        if (p.suffix == ".py" and p.stem not in ("__init__", "__main__")) or (p / "__init__.py").exists()
+    }
+    assert top_level - forbidden == {"valr_tui.money", "valr_tui.errors"}
