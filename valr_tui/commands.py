@@ -29,7 +29,7 @@ from valr_tui.config import Settings
 from valr_tui.errors import ValrTuiError
 from valr_tui.money import split_pair_symbol
 from valr_tui.money.decimal_gateway import DecimalGateway
-from valr_tui.trading.rlhf_recorder import entry_from_row, iso_ms, journal_totals
+from valr_tui.trading.trade_journal import entry_from_row, iso_ms, journal_totals
 from valr_tui.trading.views import JournalEntry
 
 EXIT_OK = 0

@@ -20,16 +20,13 @@ from textual.widgets import Input
 from storage.audit import AuditEntry
 from storage.orders import ExecutionModeName, OrderRecord, OrderState
 from valr_tui.config import Settings
-from valr_tui.errors import (
-    OrderNotFoundError,
-    UnknownPairError,
-)
+from valr_tui.errors import OrderNotFoundError, UnknownPairError, UnlockRefused
 from valr_tui.exchange.models import Balance, BookLevel, OrderBook, Pair, TickerData
 from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.money import Side
 from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.order_rules import Funds, check_order
-from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState, SafetyStatus, UnlockRefused
+from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState, SafetyStatus
 from valr_tui.trading.views import (
     ConnectionState,
     EngineEventKind,

@@ -9,14 +9,13 @@ import pytest
 
 from storage.audit import AuditRepository
 from storage.db import Database
-from valr_tui.errors import TradingHaltedError
+from valr_tui.errors import TradingHaltedError, UnlockRefused
 from valr_tui.trading.clock import ManualClock
 from valr_tui.trading.safety import (
     UNLOCK_PHRASE,
     SafetyController,
     SafetyState,
     SafetyStatus,
-    UnlockRefused,
 )
 
 S = SafetyState

@@ -21,7 +21,7 @@ from storage.orders import ExecutionModeName, OrderRecord
 from storage.paper_wallet import PaperWalletRepository
 from storage.snapshots import SnapshotRepository
 from valr_tui.config import Settings
-from valr_tui.errors import StaleMarketDataError, ValrTuiError
+from valr_tui.errors import EngineNotReady, ValrTuiError
 from valr_tui.exchange.hmac_signer import VALRSigner
 from valr_tui.exchange.models import Balance, Pair
 from valr_tui.exchange.rate_limiter import BucketSnapshot
@@ -32,8 +32,8 @@ from valr_tui.trading.market_data import MarketDataClient
 from valr_tui.trading.order_manager import OrderManager
 from valr_tui.trading.paper import PaperEngine
 from valr_tui.trading.reconciliation import ReconciliationEngine
-from valr_tui.trading.rlhf_recorder import RLHFRecorder
 from valr_tui.trading.safety import SafetyController, SafetyState, SafetyStatus
+from valr_tui.trading.trade_journal import TradeJournal
 from valr_tui.trading.views import (
     ConnectionState,
     EngineEventKind,
@@ -51,10 +51,6 @@ log = logging.getLogger(__name__)
 PAIRS_RETRY_S = 5.0
 LIVE_SYNC_INTERVAL_S = 5.0
 SUPERVISOR_RESTART_S = 2.0
-
-
-class EngineNotReady(StaleMarketDataError):
-    """Raised by calls that need the engine's services before ``start()`` has built them."""
 
 
 class TradingEngine:
@@ -82,7 +78,7 @@ class TradingEngine:
         self.paper: PaperEngine | None = None
         self.order_manager: OrderManager | None = None
         self.reconciliation: ReconciliationEngine | None = None
-        self.recorder: RLHFRecorder | None = None
+        self.recorder: TradeJournal | None = None
 
     # -- life cycle -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -112,7 +108,7 @@ class TradingEngine:
             raise
         self.db, self.safety, self.market_data = db, safety, market_data
         self.paper, self.order_manager = paper, order_manager
-        self.recorder = RLHFRecorder(settings, db, self._clock)
+        self.recorder = TradeJournal(settings, db, self._clock)
         self.reconciliation = ReconciliationEngine(
             settings,
             db,

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from storage.audit import AuditRepository, Severity
 from storage.db import Database
-from valr_tui.errors import TradingHaltedError, ValrTuiError
+from valr_tui.errors import TradingHaltedError, UnlockRefused
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
 
 log = logging.getLogger(__name__)
@@ -44,11 +44,6 @@ _SEVERITY = {
     SafetyState.NEUTRAL: 2,
     SafetyState.LOCKDOWN: 3,
 }
-
-
-class UnlockRefused(ValrTuiError):
-    code = "VALR-SAF-002"
-    meaning = "Unlock refused: type the confirmation phrase exactly and give a reason"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The trade journal (the seed's RLHF recorder): every closed position, its PnL and outcome, once.
+"""The trade journal: every closed position, its PnL and outcome, recorded once (FIFO lots).
 
 A position lives per (execution_mode, pair), from flat back to flat. Fills are walked in the order
 they were stored (``order_fills.id``), so a position already recorded can never be re-cut by a
@@ -14,7 +14,8 @@ value + fees is what was paid and the PnL is the cash actually made or lost.
 |pnl| ≤ BREAKEVEN_TOLERANCE_ZAR is BREAKEVEN. The position key
 ``mode:pair:first-fill-id:last-fill-id`` makes re-processing record nothing twice. Each trade also
 keeps one ``rag_documents`` row (a readable summary), written while open and completed with the
-outcome when it closes.
+outcome when it closes. ``prediction_outcomes`` and ``rag_documents`` together are the export a
+learning system reads: one labelled outcome per closed trade and its readable story.
 """
 
 from __future__ import annotations
@@ -190,13 +191,6 @@ class PositionBook:
             self.current[key] = flipped
 
 
-def walk_positions(fills: Iterable[Fill]) -> tuple[list[Position], list[Position]]:
-    """(closed positions in closing order, positions still open) for fills in storage order."""
-    book = PositionBook()
-    closed = book.feed(fills)
-    return closed, book.open_positions()
-
-
 def _leg_line(leg: _Leg) -> str:
     fill = leg.fill
     return (
@@ -268,7 +262,9 @@ def entry_from_row(row: OutcomeRow) -> JournalEntry:
     )
 
 
-class RLHFRecorder:
+class TradeJournal:
+    """Turns stored fills into journal entries (``prediction_outcomes``) and trade documents."""
+
     def __init__(self, settings: Settings, db: Database, clock: Clock = system_clock) -> None:
         self.settings = settings
         self.db = db
@@ -349,12 +345,6 @@ class RLHFRecorder:
         """Closed trades, newest first."""
         rows = await list_outcomes(self.db, limit=limit, execution_mode=execution_mode)
         return [entry_from_row(r) for r in rows]
-
-    async def totals(self, execution_mode: str) -> JournalTotals:
-        return journal_totals(
-            entry_from_row(r)
-            for r in await list_outcomes(self.db, limit=1_000_000, execution_mode=execution_mode)
-        )
 
 
 def journal_totals(entries: Iterable[JournalEntry]) -> JournalTotals:
