@@ -56,13 +56,6 @@ class PaperWalletRepository:
         row = await self.db.fetchone("SELECT 1 FROM paper_wallet_funding LIMIT 1")
         return row is not None
 
-    async def funding_totals(self) -> dict[str, Decimal]:
-        """Money put into the wallet, per currency (reconciliation's starting point)."""
-        totals: dict[str, Decimal] = {}
-        for r in await self.db.fetchall("SELECT currency, amount FROM paper_wallet_funding"):
-            totals[r["currency"]] = totals.get(r["currency"], Decimal(0)) + from_text(r["amount"])
-        return totals
-
     @staticmethod
     async def fund(
         tx: aiosqlite.Connection, currency: str, amount: Decimal, reason: str, at_ms: int

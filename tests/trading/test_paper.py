@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from storage.audit import AuditRepository
+from storage.ledger import paper_funding
 from storage.orders import NewOrder, OrderRepository, OrderState
 from storage.paper_wallet import PaperWalletRepository
 from tests.trading.order_fakes import Harness, build, close_dbs, open_db, settings, stored_fills, view
@@ -46,7 +47,7 @@ async def test_first_load_funds_the_wallet_once() -> None:
     h = await build(settings(dry_run_wallet_zar=D("2500.50"), dry_run_wallet_btc=D("0.1")))
     assert {b.currency: b.total for b in paper(h).balances()} == {
         "BTC": D("0.1"), "ETH": D("0"), "ZAR": D("2500.50")}
-    assert await PaperWalletRepository(h.db).funding_totals() == {
+    assert await paper_funding(h.db) == {
         "ZAR": D("2500.50"), "BTC": D("0.1"), "ETH": D("0")}
     again = PaperEngine(settings(dry_run_wallet_zar=D("999")), h.db, h.clock)
     await again.load()  # a later run restores, never re-funds
@@ -134,7 +135,7 @@ async def test_wallet_equals_funding_plus_fills() -> None:
     await h.manager.submit(buy("1000000", "0.003", side="SELL"))
     await paper(h).on_market(view("BTCZAR", "990000", "995000", "990000", sequence=2,
                                   asks=[("995000", "1")], bids=[("990000", "1")]))
-    expected = await PaperWalletRepository(h.db).funding_totals()
+    expected = await paper_funding(h.db)
     for fill in await h.db.fetchall("SELECT * FROM order_fills WHERE execution_mode = 'DRY_RUN'"):
         quantity, notional = D(fill["quantity"]), (D(fill["price"]) * D(fill["quantity"])).quantize(D("0.01"))
         sign = 1 if fill["side"] == "BUY" else -1

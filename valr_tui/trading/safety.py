@@ -102,15 +102,6 @@ class SafetyController:
     def status(self) -> SafetyStatus:
         return SafetyStatus(self.state, self.reason, self._changed_at, dict(self._conditions))
 
-    def allows_new_orders(self) -> bool:
-        return self.state is SafetyState.NORMAL
-
-    def ensure_trading_allowed(self) -> None:
-        """Raise VALR-SAF-001 naming the state and its reason unless NORMAL."""
-        status = self.status()
-        if not status.allows_new_orders:
-            raise status.refusal()
-
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)

@@ -150,9 +150,6 @@ class PositionBook:
         self.current: dict[tuple[str, str], Position] = {}
         self.last_fill_id = 0
 
-    def open_positions(self) -> list[Position]:
-        return list(self.current.values())
-
     def feed(self, fills: Iterable[Fill]) -> list[Position]:
         """Apply fills; return the positions they closed, in closing order."""
         closed: list[Position] = []
