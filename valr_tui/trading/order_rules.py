@@ -145,12 +145,19 @@ def check_order(
     return CheckedOrder(tuple(problems), pair, side, price, quantity, value)
 
 
+def _is_multiple(value: Decimal, step: Decimal) -> bool:
+    # In the gateway's wide context: ``value % step`` in the default one raises DivisionImpossible
+    # (an uncoded decimal signal) once the quotient passes 28 digits, e.g. a price of 1e28.
+    ticks = DecimalGateway.divide(value, step)
+    return ticks == ticks.to_integral_value()
+
+
 def pair_problems(
     pair: Pair, price: Decimal | None, quantity: Decimal | None, value: Decimal | None
 ) -> list[ValrTuiError]:
     """The pair's own rules: tick size, base decimals, minimum quantity and minimum total."""
     problems: list[ValrTuiError] = []
-    if price is not None and pair.tick_size > 0 and price % pair.tick_size != 0:
+    if price is not None and pair.tick_size > 0 and not _is_multiple(price, pair.tick_size):
         problems.append(InvalidPriceError(
             f"price {DecimalGateway.to_wire(price)} is not a multiple of {pair.symbol}'s tick"
             f" size {DecimalGateway.to_wire(pair.tick_size)}"
