@@ -156,3 +156,13 @@ def test_the_storage_contract_forbids_every_valr_tui_module_but_money_and_errors
         if (p.suffix == ".py" and p.stem not in ("__init__", "__main__")) or (p / "__init__.py").exists()
     }
     assert top_level - forbidden == {"valr_tui.money", "valr_tui.errors"}
+
+
+def test_sql_is_written_only_in_storage() -> None:
+    # Raw SQL belongs to the storage repositories; the rest of the package calls them.
+    calls = (".execute(", ".executemany(", ".fetchone(", ".fetchall(")
+    offenders = [
+        str(path.relative_to(ROOT)) for path in sorted((ROOT / "valr_tui").rglob("*.py"))
+        if any(call in path.read_text(encoding="utf-8") for call in calls)
+    ]
+    assert offenders == []

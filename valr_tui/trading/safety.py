@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from storage.audit import AuditRepository, Severity
 from storage.db import Database
+from storage.safety_state import SafetyStateRepository
 from valr_tui.errors import TradingHaltedError, UnlockRefused
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
 
@@ -82,10 +83,10 @@ class SafetyController:
     async def load(cls, db: Database, clock: Clock = system_clock) -> SafetyController:
         """Restore the persisted state: a LOCKDOWN before the restart is a LOCKDOWN after it."""
         ctl = cls(db, clock)
-        row = await db.fetchone("SELECT state, reason, changed_at FROM safety_state WHERE id = 1")
-        if row is not None and row["state"] == SafetyState.LOCKDOWN:
-            ctl._conditions[SafetyState.LOCKDOWN] = row["reason"]
-            ctl._changed_at = row["changed_at"] / 1000
+        row = await SafetyStateRepository(db).load()
+        if row is not None and row.state == SafetyState.LOCKDOWN:
+            ctl._conditions[SafetyState.LOCKDOWN] = row.reason
+            ctl._changed_at = row.changed_at / 1000
         return ctl
 
     # -- reading --------------------------------------------------------------------------------
@@ -172,10 +173,8 @@ class SafetyController:
         if after is SafetyState.NORMAL:
             severity = "INFO"
         async with self.db.transaction() as tx:
-            await tx.execute(
-                "UPDATE safety_state SET state = ?, reason = ?, correlation_id = ?, changed_at = ?"
-                " WHERE id = 1",
-                (after.value, self.reason or reason, correlation_id, int(now * 1000)),  # NORMAL: why
+            await SafetyStateRepository.put(  # NORMAL keeps the reason it was left with: why
+                tx, after.value, self.reason or reason, correlation_id, int(now * 1000)
             )
             await AuditRepository.insert(
                 tx, int(now * 1000), event, f"{condition.label}: {reason}",
