@@ -42,7 +42,7 @@ from valr_tui.errors import (
 )
 from valr_tui.exchange.models import AccountTrade, Balance, OrderAck, OrderStatus, Pair
 from valr_tui.money import Side
-from valr_tui.money.decimal_gateway import dumps
+from valr_tui.money.decimal_gateway import dumps, safe_text
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
 from valr_tui.trading.market_rules import check_market
 from valr_tui.trading.order_rules import CheckedOrder, Funds, MarketCheck, check_order
@@ -240,7 +240,7 @@ class OrderManager:
         return check_order(
             request, pairs=self.pairs, settings=self.settings, market=self.market.market,
             clock=self._clock, safety=self.safety.status(), funds=self._funds(),
-            market_check=self._market_check,
+            storage_fault=self.db.fault, market_check=self._market_check,
         )
 
     def _funds(self) -> Funds | None:
@@ -289,7 +289,7 @@ class OrderManager:
     @staticmethod
     def _request_fields(request: OrderRequest) -> dict[str, str]:
         return {
-            name: str(getattr(request, name))[:60]
+            name: safe_text(getattr(request, name), 60)
             for name in ("pair", "side", "price", "quantity", "order_type", "post_only")
         }
 

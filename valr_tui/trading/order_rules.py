@@ -18,11 +18,11 @@ from valr_tui.errors import (
     BelowMinimumError,
     DecimalError,
     InsufficientBalanceError,
+    InvalidPostOnlyError,
     InvalidPriceError,
     InvalidQuantityError,
     InvalidSideError,
     MarketOrderRejected,
-    OrderLimitExceeded,
     OrderRejected,
     StaleMarketDataError,
     UnknownPairError,
@@ -30,11 +30,12 @@ from valr_tui.errors import (
 )
 from valr_tui.exchange.models import Pair
 from valr_tui.money import Side
-from valr_tui.money.decimal_gateway import DecimalGateway
+from valr_tui.money.decimal_gateway import DecimalGateway, safe_text
 from valr_tui.trading.market_rules import check_market
 from valr_tui.trading.paper import reservation
-from valr_tui.trading.safety import SafetyStatus
+from valr_tui.trading.safety import SafetyStatus, trading_refusal
 from valr_tui.trading.views import MarketView, OrderRequest
+from valr_tui.trading.zar_value import max_order_problem
 
 # Only plain decimals from the order form: digits with at most one point, optional minus (so a
 # negative gets the "must be positive" message). No exponents ("1e5"), no thousands separators,
@@ -91,28 +92,33 @@ def check_order(
     clock: Callable[[], float],
     safety: SafetyStatus,
     funds: Funds | None,
+    storage_fault: ValrTuiError | None = None,
     market_check: MarketCheck = check_market,
 ) -> CheckedOrder:
-    """Every problem with ``request``: type, side, pair, price, quantity, the pair's rules, the
-    order limit, the market, the safety state, then the funds (``None``: balances not known yet)."""
+    """Every problem with ``request``: type, post-only, side, pair, price, quantity, the pair's
+    rules, the order limit (in ZAR), the market, the safety state (a ``storage_fault`` first, with
+    its own code), then the funds (``None``: balances not known yet)."""
     problems: list[ValrTuiError] = []
     order_type = request.order_type if isinstance(request.order_type, str) else ""
     if order_type.strip().upper() != "LIMIT":
-        shown = str(request.order_type)[:20]
+        shown = safe_text(request.order_type, 20)
         problems.append(MarketOrderRejected(
             f"{shown!r} orders are not allowed: only LIMIT orders are sent (MARKET is rejected)"
         ))
+    if not isinstance(request.post_only, bool):  # "false" is truthy: never guess
+        shown = type(request.post_only).__name__
+        problems.append(InvalidPostOnlyError(f"post_only must be True or False, not a {shown}"))
     side_text = request.side.strip().upper() if isinstance(request.side, str) else ""
     side: Side | None = None
     if side_text in ("BUY", "SELL"):
         side = "BUY" if side_text == "BUY" else "SELL"
     else:
-        problems.append(InvalidSideError(f"side {str(request.side)[:20]!r} must be BUY or SELL"))
+        problems.append(InvalidSideError(f"side {safe_text(request.side, 20)!r} must be BUY or SELL"))
     symbol = request.pair.strip().upper() if isinstance(request.pair, str) else ""
     pair = pairs.get(symbol)
     if pair is None or not pair.active:
         state = "inactive" if pair is not None else "unknown"
-        problems.append(UnknownPairError(f"pair {str(request.pair)[:20]!r} is {state} on VALR"))
+        problems.append(UnknownPairError(f"pair {safe_text(request.pair, 20)!r} is {state} on VALR"))
         pair = None
     price = quantity = value = None
     try:
@@ -127,17 +133,16 @@ def check_order(
         value = DecimalGateway.multiply(price, quantity)
     if pair is not None:
         problems.extend(pair_problems(pair, price, quantity, value))
-    if value is not None and value > settings.max_order_zar:
-        limit = settings.max_order_zar
-        problems.append(OrderLimitExceeded(
-            f"order value {DecimalGateway.format_zar(value)} is above the MAX_ORDER_ZAR limit"
-            f" of {DecimalGateway.format_zar(limit)}",
-            value=value, limit=limit,
-        ))
+    if value is not None:
+        quote = pair.quote_currency if pair is not None else "ZAR"
+        limit_problem = max_order_problem(value, quote, market, clock(), settings)
+        if limit_problem is not None:
+            problems.append(limit_problem)
     if pair is not None:
         problems.extend(market_problems(pair.symbol, market, clock, settings, market_check))
-    if not safety.allows_new_orders:
-        problems.append(safety.refusal())
+    halted = trading_refusal(safety, storage_fault)
+    if halted is not None:
+        problems.append(halted)
     if pair is not None and side is not None and price is not None and quantity is not None:
         problem = funds_problem(pair, side, price, quantity, settings, funds)
         if problem is not None:
@@ -145,26 +150,19 @@ def check_order(
     return CheckedOrder(tuple(problems), pair, side, price, quantity, value)
 
 
-def _is_multiple(value: Decimal, step: Decimal) -> bool:
-    # In the gateway's wide context: ``value % step`` in the default one raises DivisionImpossible
-    # (an uncoded decimal signal) once the quotient passes 28 digits, e.g. a price of 1e28.
-    ticks = DecimalGateway.divide(value, step)
-    return ticks == ticks.to_integral_value()
-
-
 def pair_problems(
     pair: Pair, price: Decimal | None, quantity: Decimal | None, value: Decimal | None
 ) -> list[ValrTuiError]:
     """The pair's own rules: tick size, base decimals, minimum quantity and minimum total."""
     problems: list[ValrTuiError] = []
-    if price is not None and pair.tick_size > 0 and not _is_multiple(price, pair.tick_size):
+    if price is not None and not DecimalGateway.is_multiple(price, pair.tick_size):
         problems.append(InvalidPriceError(
             f"price {DecimalGateway.to_wire(price)} is not a multiple of {pair.symbol}'s tick"
             f" size {DecimalGateway.to_wire(pair.tick_size)}"
         ))
     if quantity is None:
         return problems
-    places = -int(quantity.normalize().as_tuple().exponent)
+    places = DecimalGateway.decimal_places(quantity)
     if places > pair.base_decimal_places:
         problems.append(InvalidQuantityError(
             f"quantity {DecimalGateway.to_wire(quantity)} has {places} decimals;"
