@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 from valr_tui.config import load_settings
 from valr_tui.errors import ConfigError, MissingCredentialsError
-from valr_tui.exchange.decimal_gateway import ZAR_PRECISION, DecimalGateway
 from valr_tui.exchange.hmac_signer import VALRSigner
 from valr_tui.exchange.rate_limiter import TokenBucket
 from valr_tui.logging_setup import configure_logging
+from valr_tui.money.decimal_gateway import ZAR_PRECISION, DecimalGateway
 from valr_tui.secrets import Secret
 
 G = DecimalGateway
