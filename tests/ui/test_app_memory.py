@@ -12,9 +12,9 @@ import gc
 from textual._styles_cache import StylesCache
 from textual.widgets._footer import FooterKey
 
+from tests.ui.fixtures import settle
 from tests.ui.pilot_helpers import SIZE, make_app
 from valr_tui.ui.app import ValrApp
-from valr_tui.ui.fixtures import settle
 from valr_tui.ui.screens.audit import AuditScreen
 from valr_tui.ui.screens.journal import JournalScreen
 

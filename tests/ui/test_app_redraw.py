@@ -6,9 +6,9 @@ import dataclasses
 from decimal import Decimal
 from typing import Any
 
+from tests.ui.fixtures import FakeEngine, settle
 from tests.ui.pilot_helpers import SIZE, fill_order, make_app, text_of
 from valr_tui.trading.views import EngineEvent, MarketView, OrderPreview, OrderRequest
-from valr_tui.ui.fixtures import FakeEngine, settle
 
 
 def _with_last(view: MarketView, last: str) -> MarketView:

@@ -8,8 +8,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline
 
-from valr_tui.exchange.decimal_gateway import DecimalGateway
 from valr_tui.exchange.models import OrderBook
+from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.views import MarketView
 from valr_tui.ui.format import age, crypto, pct, zar
 from valr_tui.ui.widgets.text import LiveText

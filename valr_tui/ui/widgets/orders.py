@@ -7,7 +7,8 @@ from textual.containers import Grid, Vertical
 from textual.markup import escape
 from textual.widgets import Button, DataTable, Input, Label, Select
 
-from valr_tui.trading.views import OrderPreview, OrderRecord, OrderRequest
+from storage.orders import OrderRecord
+from valr_tui.trading.views import OrderPreview, OrderRequest
 from valr_tui.ui.format import clock_text, crypto, zar
 from valr_tui.ui.widgets.text import LiveText
 
