@@ -157,7 +157,8 @@ def _url(raw: str) -> str:
 
 
 def _pairs(raw: str) -> tuple[str, ...]:
-    pairs = tuple(p.strip().upper() for p in raw.split(",") if p.strip())
+    # Order kept (the first pair is the form's default), repeats dropped.
+    pairs = tuple(dict.fromkeys(p.strip().upper() for p in raw.split(",") if p.strip()))
     if not pairs or not all(p.isalnum() and p.isascii() for p in pairs):
         raise ValueError("a comma-separated list of pairs such as BTCZAR,ETHZAR")
     return pairs
@@ -180,7 +181,8 @@ _KEYS: dict[str, tuple[str, Callable[[str], Any], bool]] = {
     "VALR_WS_URL": ("ws_url", _url, False),
     "EXECUTION_MODE": ("execution_mode", _mode, False),
     "LIVE_TRADING_CONFIRMED": ("live_trading_confirmed", _bool, False),
-    "VALR_PAIRS": ("pairs", _pairs, False),
+    "VALR_PAIRS": ("pairs", _pairs, False),  # the older name of PAIRS; PAIRS wins when both are set
+    "PAIRS": ("pairs", _pairs, False),
     "MAX_ORDER_ZAR": ("max_order_zar", _positive_decimal, False),
     "MAX_SPREAD_PCT": ("max_spread_pct", _percent, False),
     "STALE_AFTER_S": ("stale_after_s", _positive_decimal, False),

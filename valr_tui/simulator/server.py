@@ -32,6 +32,7 @@ from valr_tui.errors import ConfigError, DecimalError, ExchangeError, ValrTuiErr
 from valr_tui.exchange.decimal_gateway import DecimalGateway, dumps, loads
 from valr_tui.secrets import Secret
 from valr_tui.simulator.auth import Authenticator, AuthFailure
+from valr_tui.simulator.buckets import SimBuckets
 from valr_tui.simulator.exchange import FAULT_EVENT, SimEvent, SimExchange
 from valr_tui.simulator.limits import MinuteWindowCounter, RateLimits, seconds_to_next_minute
 from valr_tui.trading.clock import Clock, system_clock
@@ -138,6 +139,7 @@ class SimulatorServer:
             raise ConfigError("the simulator needs an API key and secret")
         self._clock = clock or system_clock
         self.exchange = SimExchange(api_key, seed=seed, pairs=pairs, clock=self._clock)
+        self.buckets = SimBuckets(self.exchange, seed=seed)
         self.limits = limits or RateLimits()
         self._auth = Authenticator(api_key, Secret(api_secret), self._clock, timestamp_window_s)
         self._counter = MinuteWindowCounter(self._clock)
@@ -270,6 +272,8 @@ class SimulatorServer:
         for name, handler in market_data:
             routes.append(Route(f"/v1/public/{{pair}}/{name}", public(handler)))
             routes.append(Route(f"/v1/marketdata/{{pair}}/{name}", signed(handler)))
+        routes.append(Route("/v1/public/{pair}/buckets", public(lambda r, b: json_response(
+            self.buckets.query(r.path_params["pair"], r.query_params)))))
         routes += [
             Route("/v1/account/balances", signed(self._balances)),
             Route("/v1/account/tradehistory", signed(self._trade_history)),
@@ -575,6 +579,10 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--tick-interval", type=float, default=0.5)
+    parser.add_argument(
+        "--pairs", default=os.environ.get("PAIRS", "BTCZAR,ETHZAR"),
+        help="comma-separated pairs to serve (default: the PAIRS environment variable, else BTCZAR,ETHZAR)",
+    )
     return parser.parse_args(argv)
 
 
@@ -590,6 +598,7 @@ def main(argv: list[str] | None = None) -> int:
         server = SimulatorServer(
             args.api_key, secret, host=args.host, port=args.port, seed=args.seed,
             tick_interval=args.tick_interval if args.tick_interval > 0 else None,
+            pairs=tuple(p.strip().upper() for p in args.pairs.split(",") if p.strip()),
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

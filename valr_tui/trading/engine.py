@@ -19,7 +19,7 @@ from storage.audit import AuditEntry, AuditRepository
 from storage.db import Database
 from storage.snapshots import SnapshotRepository
 from valr_tui.config import Settings
-from valr_tui.errors import StaleMarketDataError, ValrTuiError
+from valr_tui.errors import StaleMarketDataError, UnlistedPairError, ValrTuiError
 from valr_tui.exchange.hmac_signer import VALRSigner
 from valr_tui.exchange.models import Balance, Pair
 from valr_tui.exchange.rate_limiter import BucketSnapshot
@@ -27,6 +27,7 @@ from valr_tui.exchange.stream import MarketStream
 from valr_tui.exchange.valr_client import VALRClient
 from valr_tui.trading.clock import Clock, system_clock
 from valr_tui.trading.market_data import MarketDataClient
+from valr_tui.trading.market_rules import watched_pairs
 from valr_tui.trading.order_manager import OrderManager
 from valr_tui.trading.paper import PaperEngine
 from valr_tui.trading.reconciliation import ReconciliationEngine
@@ -205,11 +206,18 @@ class TradingEngine:
                 log.warning("pair metadata unavailable (%s); retrying", exc.code)
                 await asyncio.sleep(PAIRS_RETRY_S)
                 continue
-            self._pairs_meta.update({p.symbol: p for p in pairs if p.symbol in self.settings.pairs})
+            try:
+                watched = watched_pairs(self.settings.pairs, pairs)
+            except UnlistedPairError as exc:
+                # Checked before start-up (launcher); met here only when VALR changed since.
+                log.error("%s", exc)
+                watched = {p.symbol: p for p in pairs if p.symbol in self.settings.pairs and p.active}
+            self._pairs_meta.update(watched)
             if self.order_manager is not None:
                 self.order_manager.pairs.update(self._pairs_meta)
             self._pairs_loaded.set()
             self._emit("market")
+            return
 
     async def _process_market_for_fills(self) -> None:
         """Feed every market update to the paper engine; journal closed positions after fills."""
