@@ -35,8 +35,9 @@ PERIODS: Final = (60, 300, 900, 1800, 3600, 21600, 86400)
 MAX_BUCKETS: Final = 300
 HISTORY_BUCKETS: Final = 300  # synthetic buckets before the start, per period
 KEEP_MINUTES: Final = 3 * 1440  # live one-minute buckets kept per pair
-# How far one synthetic bucket may move, in basis points, per period (roughly sqrt-of-time).
-VOLATILITY_BPS: Final = {60: 6, 300: 14, 900: 24, 1800: 34, 3600: 48, 21600: 120, 86400: 260}
+# How far one synthetic bucket may move, in basis points, per period: close to what the live walk
+# (-15..+15 bps every tick, two ticks a second) does, growing with about the square root of time.
+VOLATILITY_BPS: Final = {60: 50, 300: 100, 900: 170, 1800: 240, 3600: 320, 21600: 600, 86400: 900}
 ZERO: Final = Decimal(0)
 
 

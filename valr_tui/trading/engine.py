@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from storage.audit import AuditEntry, AuditRepository
 from storage.db import Database
+from storage.orders import FillRecord, FillRepository
 from storage.snapshots import SnapshotRepository
 from valr_tui.config import Settings
 from valr_tui.errors import StaleMarketDataError, UnlistedPairError, ValrTuiError
@@ -25,6 +26,7 @@ from valr_tui.exchange.models import Balance, Pair
 from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.exchange.stream import MarketStream
 from valr_tui.exchange.valr_client import VALRClient
+from valr_tui.trading.candles import CandleBook, CandleSeries
 from valr_tui.trading.clock import Clock, system_clock
 from valr_tui.trading.market_data import MarketDataClient
 from valr_tui.trading.market_rules import watched_pairs
@@ -74,6 +76,7 @@ class TradingEngine:
         self._listeners: list[EngineListener] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._pairs_meta: dict[str, Pair] = {}
+        self.charts = CandleBook(clock)
         self._live_balances: dict[str, Balance] = {}
         self.ready = asyncio.Event()
         self._pairs_loaded = asyncio.Event()
@@ -125,6 +128,7 @@ class TradingEngine:
             exchange_open_orders=self._exchange_open_orders if settings.is_live else None,
         )
         safety.subscribe(lambda _status: self._emit("safety", "audit"))
+        market_data.add_trade_listener(self.charts.apply_trade)  # before the "market" event
         market_data.add_listener(lambda _view: self._emit("market"))
         order_manager.subscribe(lambda: self._emit("orders", "audit", "balances"))
         if paper is not None:
@@ -344,6 +348,27 @@ class TradingEngine:
         if self.order_manager is None:
             return []
         return await self.order_manager.orders(limit, execution_mode=self.execution_mode)
+
+    def tick_size(self, pair: str) -> Decimal | None:
+        """The pair's tick size once VALR's metadata is in (None before)."""
+        meta = self._pairs_meta.get(pair)
+        return None if meta is None else meta.tick_size
+
+    def candles(self, pair: str, period_s: int) -> CandleSeries:
+        return self.charts.series(pair, period_s)
+
+    async def load_candles(self, pair: str, period_s: int) -> CandleSeries:
+        """The newest candles from VALR's buckets (polling-class traffic: never essential)."""
+        start, end = self.charts.window(period_s)
+        series = self.charts.load(pair, period_s, await self.client.get_buckets(pair, period_s, start, end))
+        self._emit("market")
+        return series
+
+    async def pair_fills(self, pair: str, since_ms: int) -> list[FillRecord]:
+        """Our fills of ``pair`` since ``since_ms`` in this execution mode (chart marks)."""
+        if self.db is None:
+            return []
+        return await FillRepository(self.db).for_pair(pair, self.execution_mode, since_ms)
 
     async def balances(self) -> list[Balance]:
         if self.settings.is_live:

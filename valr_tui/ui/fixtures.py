@@ -34,9 +34,11 @@ from valr_tui.errors import (
     UnknownPairError,
     ValrTuiError,
 )
+from valr_tui.exchange.buckets import Candle
 from valr_tui.exchange.decimal_gateway import DecimalGateway
 from valr_tui.exchange.models import Balance, BookLevel, OrderBook, Pair, Side, TickerData
 from valr_tui.exchange.rate_limiter import BucketSnapshot
+from valr_tui.trading.candles import MAX_CANDLES, CandleSeries
 from valr_tui.trading.order_manager import parse_amount
 from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState, SafetyStatus, UnlockRefused
 from valr_tui.trading.views import (
@@ -44,6 +46,7 @@ from valr_tui.trading.views import (
     EngineEventKind,
     EngineListener,
     ExecutionModeName,
+    FillRecord,
     JournalEntry,
     MarketView,
     OrderPreview,
@@ -136,6 +139,42 @@ def _seed_orders() -> list[OrderRecord]:
     ]
 
 
+def _seed_fills(orders: list[OrderRecord]) -> list[FillRecord]:
+    """The filled BTC sell's fill, 20 minutes ago (inside the chart's view)."""
+    btc = orders[2]
+    return [FillRecord(
+        id=1, order_id=btc.id, correlation_id=btc.correlation_id, execution_mode=btc.execution_mode,
+        trade_id="trade-seed0001", pair=btc.pair, side=btc.side, price=btc.price, quantity=btc.quantity,
+        fee=Decimal("1.26"), fee_currency="ZAR", is_maker=True, traded_at=_ms(-1200),
+    )]
+
+
+def _candles(pair: str, period_s: int, count: int = MAX_CANDLES) -> tuple[Candle, ...]:
+    """A fixed, random-looking walk (integer LCG, no float) ending at the pair's last price."""
+    tick = PAIRS[pair].tick_size
+    mul, div = DecimalGateway.multiply, DecimalGateway.divide
+
+    def on_tick(value: Decimal) -> Decimal:
+        return mul(DecimalGateway.quantize(div(value, tick), Decimal(1)), tick)
+
+    close = Decimal(_PRICES[pair][0])
+    state = period_s + len(pair)
+    newest_start = int(FROZEN_NOW) // period_s * period_s
+    newest_first: list[Candle] = []
+    for i in range(count):
+        state = (state * 1103515245 + 12345) % 2**31
+        move = Decimal(state % 31 - 15).scaleb(-4)  # -15..+15 bps
+        opened = on_tick(mul(close, 1 - move))
+        wick = Decimal(state % 7).scaleb(-4)
+        high = on_tick(mul(max(opened, close), 1 + wick))
+        low = on_tick(mul(min(opened, close), 1 - wick))
+        volume = Decimal(state % 97 + 3).scaleb(-2)
+        newest_first.append(Candle(pair, period_s, newest_start - i * period_s, opened, high, low, close,
+                                   volume, mul(volume, close)))
+        close = opened
+    return tuple(reversed(newest_first))
+
+
 def _audit(
     n: int, age_s: float, event: str, message: str, *, severity: str = "INFO",
     correlation_id: str | None = None, before: str | None = None, after: str | None = None,
@@ -207,6 +246,7 @@ class FakeEngine:
             pair: (Decimal(p[1]), Decimal(p[2])) for pair, p in _PRICES.items()
         }
         self.orders_list = _seed_orders()
+        self.fills_list = _seed_fills(self.orders_list)
         self.audit_list = _seed_audit()
         self.journal_list = _seed_journal()
         self.started = False
@@ -402,6 +442,19 @@ class FakeEngine:
 
     async def orders(self, limit: int = 100) -> list[OrderRecord]:
         return sorted(self.orders_list, key=lambda o: o.created_at, reverse=True)[:limit]
+
+    def tick_size(self, pair: str) -> Decimal | None:
+        meta = PAIRS.get(pair)
+        return None if meta is None else meta.tick_size
+
+    def candles(self, pair: str, period_s: int) -> CandleSeries:
+        return CandleSeries(pair, period_s, _candles(pair, period_s), self.now, 1)
+
+    async def load_candles(self, pair: str, period_s: int) -> CandleSeries:
+        return self.candles(pair, period_s)
+
+    async def pair_fills(self, pair: str, since_ms: int) -> list[FillRecord]:
+        return [f for f in self.fills_list if f.pair == pair and f.traded_at >= since_ms]
 
     async def balances(self) -> list[Balance]:
         zar_total = self.settings.dry_run_wallet_zar
