@@ -47,15 +47,25 @@ async def test_ten_pairs_with_valrs_metadata(engine: tuple[TradingEngine, Simula
     assert all(trading.market(pair).ticker is not None for pair in PAIRS)
 
 
-async def test_candles_load_and_grow_with_stream_trades(engine: tuple[TradingEngine, SimulatorServer]) -> None:
+async def test_candles_load_and_grow_with_stream_trades(
+    engine: tuple[TradingEngine, SimulatorServer],
+) -> None:
     trading, sim = engine
     assert trading.candles("XRPZAR", 300).loaded_at is None
     loaded = await trading.load_candles("XRPZAR", 300)
     assert len(loaded.candles) >= 290 and {c.period_s for c in loaded.candles} == {300}
+    grown = asyncio.Event()
+
+    def check(_kind: object) -> None:
+        if trading.candles("XRPZAR", 300).version != loaded.version:
+            grown.set()
+
+    unsubscribe = trading.subscribe(check)
     sim.exchange.set_price("XRPZAR", Decimal("49.99"))  # prints a trade at 49.99 on the stream
-    async with asyncio.timeout(5):
-        while trading.candles("XRPZAR", 300).version == loaded.version:
-            await asyncio.sleep(0.02)
+    try:
+        await asyncio.wait_for(grown.wait(), 5)
+    finally:
+        unsubscribe()
     newest = trading.candles("XRPZAR", 300).candles[-1]
     assert newest.close == Decimal("49.99") and newest.high >= Decimal("49.99")
 

@@ -101,7 +101,8 @@ async def test_include_empty_fills_quiet_buckets_flat(sim: SimulatorServer, cloc
     clock.advance(300)  # five quiet minutes
     end = int(clock())
     sparse = (await buckets(http, periodSeconds=60, startTime=end - 300, endTime=end)).json()
-    full = (await buckets(http, periodSeconds=60, startTime=end - 300, endTime=end, includeEmpty="true")).json()
+    full = (await buckets(http, periodSeconds=60, startTime=end - 300, endTime=end,
+                          includeEmpty="true")).json()
     assert len(sparse) == 1
     assert len(full) == 6
     quiet = [Candle.from_valr(row) for row in full[:5]]

@@ -82,7 +82,8 @@ def test_the_series_stays_bounded() -> None:
 def test_load_keeps_only_its_pair_and_period_oldest_first() -> None:
     book = CandleBook(ManualClock(T0))
     other = Candle("ETHZAR", 60, T0, D(1), D(1), D(1), D(1), D(0), D(0))
-    series = book.load("BTCZAR", 60, [candle(T0, "2", "2", "2", "2"), other, candle(T0 - 60, "1", "1", "1", "1")])
+    newer, older = candle(T0, "2", "2", "2", "2"), candle(T0 - 60, "1", "1", "1", "1")
+    series = book.load("BTCZAR", 60, [newer, other, older])
     assert [c.start for c in series.candles] == [T0 - 60, T0]
 
 

@@ -65,7 +65,8 @@ def test_demo_start_up_ends_with_one_coded_line_and_exit_2(tmp_path: Path) -> No
            "VALR_DB_PATH": str(tmp_path / "db.sqlite")}
     done = subprocess.run(
         [sys.executable, "-m", "valr_tui", "--demo", "--env-file", str(tmp_path / "none.env")],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        check=False, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        stdin=subprocess.DEVNULL,
     )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [

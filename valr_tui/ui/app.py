@@ -413,6 +413,7 @@ class ValrApp(App[int]):
             return
         self._chart_period = period_named(label)
         self._show_chart()
+        self.main.query_one(PriceChart).scroll_visible(animate=False)  # narrow: the chart may be off screen
         self._spawn(self._load_chart_marks, "chart-marks", "load chart marks")
 
     def action_pick_pair(self) -> None:

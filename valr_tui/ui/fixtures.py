@@ -69,6 +69,7 @@ class Scenario(StrEnum):
     SAFE_IDLE = "SAFE_IDLE"
     NEUTRAL = "NEUTRAL"
     LOCKDOWN = "LOCKDOWN"
+    TEN_PAIRS = "TEN_PAIRS"  # NORMAL, watching ten pairs
 
 
 _SAFETY: dict[Scenario, tuple[SafetyState, str]] = {
@@ -78,6 +79,7 @@ _SAFETY: dict[Scenario, tuple[SafetyState, str]] = {
     Scenario.SAFE_IDLE: (SafetyState.SAFE_IDLE, "market data unreachable for 95 s (limit 60 s)"),
     Scenario.NEUTRAL: (SafetyState.NEUTRAL, "3 reconciliation runs in a row could not complete"),
     Scenario.LOCKDOWN: (SafetyState.LOCKDOWN, "reconciliation mismatch 2.40% on ZAR (limit 1%)"),
+    Scenario.TEN_PAIRS: (SafetyState.NORMAL, ""),
 }
 
 _CONNECTION: dict[Scenario, ConnectionState] = {
@@ -90,12 +92,27 @@ PAIRS: dict[str, Pair] = {
                    Decimal(10), Decimal(5_000_000)),
     "ETHZAR": Pair("ETHZAR", "ETH", "ZAR", Decimal(1), 8, Decimal("0.0002"), Decimal(5000),
                    Decimal(10), Decimal(5_000_000)),
+    **{symbol: Pair(symbol, symbol[:-3], "ZAR", Decimal(tick), places, Decimal(minimum), Decimal(10**7),
+                    Decimal(10), Decimal(5_000_000))
+       for symbol, tick, places, minimum in (
+           ("XRPZAR", "0.01", 6, "1.5"), ("SOLZAR", "1", 8, "0.01"), ("USDTZAR", "0.01", 2, "0.55"),
+           ("DOGEZAR", "0.0001", 4, "4"), ("ADAZAR", "0.001", 6, "1"), ("LINKZAR", "0.1", 8, "0.04"),
+           ("AVAXZAR", "0.1", 8, "0.03"), ("LTCZAR", "1", 8, "0.007"))},
 }
+DEFAULT_PAIRS = ("BTCZAR", "ETHZAR")
 
 # last, bid, ask, previous close, base volume for each pair
 _PRICES: dict[str, tuple[str, str, str, str, str]] = {
     "BTCZAR": ("1250000", "1249900", "1250100", "1231500", "12.48301550"),
     "ETHZAR": ("45010", "45000", "45020", "45600", "318.20410000"),
+    "XRPZAR": ("42.15", "42.14", "42.16", "41.20", "182345.120000"),
+    "SOLZAR": ("3150", "3149", "3152", "3210", "812.55000000"),
+    "USDTZAR": ("18.21", "18.20", "18.21", "18.19", "2500111.50"),
+    "DOGEZAR": ("3.2145", "3.2140", "3.2151", "3.0120", "9912345.1200"),
+    "ADAZAR": ("12.345", "12.340", "12.350", "12.800", "455123.900000"),
+    "LINKZAR": ("301.4", "301.2", "301.6", "295.0", "5211.40000000"),
+    "AVAXZAR": ("455.2", "455.0", "455.5", "470.1", "3120.05000000"),
+    "LTCZAR": ("1640", "1638", "1642", "1651", "640.12000000"),
 }
 # a gentle, fixed wave (per-mille offsets) so the sparkline has a shape without randomness
 _WAVE = (0, 3, 5, 4, 8, 11, 9, 6, 7, 12, 15, 13, 10, 9, 14, 18, 16, 12, 11, 15, 19, 17, 14, 16, 20)
@@ -247,6 +264,7 @@ class FakeEngine:
         }
         self.orders_list = _seed_orders()
         self.fills_list = _seed_fills(self.orders_list)
+        self.candle_loads: list[tuple[str, int]] = []
         self.audit_list = _seed_audit()
         self.journal_list = _seed_journal()
         self.started = False
@@ -284,7 +302,7 @@ class FakeEngine:
 
     @property
     def pairs(self) -> tuple[str, ...]:
-        return tuple(PAIRS)
+        return tuple(PAIRS) if self.scenario is Scenario.TEN_PAIRS else DEFAULT_PAIRS
 
     def market(self, pair: str) -> MarketView:
         if pair not in PAIRS:
@@ -448,9 +466,13 @@ class FakeEngine:
         return None if meta is None else meta.tick_size
 
     def candles(self, pair: str, period_s: int) -> CandleSeries:
+        if (pair, period_s) not in self.candle_loads:
+            return CandleSeries(pair, period_s)  # not loaded yet: the chart asks for it
         return CandleSeries(pair, period_s, _candles(pair, period_s), self.now, 1)
 
     async def load_candles(self, pair: str, period_s: int) -> CandleSeries:
+        self.candle_loads.append((pair, period_s))
+        self.emit("market")
         return self.candles(pair, period_s)
 
     async def pair_fills(self, pair: str, since_ms: int) -> list[FillRecord]:
@@ -529,6 +551,27 @@ async def type_rejected_order(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
+async def pick_eth(pilot: Pilot[Any]) -> None:
+    """ctrl+t, then "eth" typed: the picker narrowed to ETHZAR."""
+    await settle(pilot)
+    await pilot.press("ctrl+t", *"eth")
+    await settle(pilot)
+
+
+async def hourly_chart(pilot: Pilot[Any]) -> None:
+    """ctrl+g three times: 1m -> 5m -> 15m -> 1h candles."""
+    await settle(pilot)
+    await pilot.press("ctrl+g", "ctrl+g", "ctrl+g")
+    await settle(pilot)
+
+
+async def ten_tickers(pilot: Pilot[Any]) -> None:
+    """Ten watched pairs, the ticker table in view (at 80 columns the form is focused below it)."""
+    await settle(pilot)
+    pilot.app.screen.query_one("#tickers").scroll_visible(animate=False)
+    await settle(pilot)
+
+
 async def open_audit(pilot: Pilot[Any]) -> None:
     await settle(pilot)
     await pilot.press("f2")
@@ -560,4 +603,11 @@ PICTURES: tuple[Picture, ...] = (
     Picture("audit_120x36", Scenario.NORMAL, (120, 36), open_audit),
     Picture("journal_120x36", Scenario.NORMAL, (120, 36), open_journal),
     Picture("journal_80x24", Scenario.NORMAL, (80, 24), open_journal),
+    *(Picture(f"{name}_{w}x{h}", scenario, (w, h), prepare)
+      for name, scenario, prepare in (
+          ("pair_picker", Scenario.TEN_PAIRS, pick_eth),
+          ("chart_1h", Scenario.NORMAL, hourly_chart),
+          ("tickers_ten", Scenario.TEN_PAIRS, ten_tickers),
+      )
+      for (w, h) in ((120, 36), (80, 24))),
 )

@@ -170,7 +170,8 @@ class PriceChart(Widget):
             note = "loading candles…" if self._loading or series is None else "no candles for this period yet"
             return [Strip([Segment(note.ljust(width)[:width], self._style("chart--note"))])]
         places = tick_places(self._tick, series.candles[-1].close)
-        label_width = max(len(price_text(c.high, places)) for c in series.candles[-width:]) + 2
+        # room for an open order's label ("B 1,200,000 ↓") beside the plain price labels
+        label_width = max(len(price_text(c.high, places)) for c in series.candles[-width:]) + 4
         plot_width = width - label_width - AXIS_GAP
         plot_rows = height - 2  # one line of OHLC text on top, one of times below
         candles = series.candles[-max(1, plot_width // 2):]
