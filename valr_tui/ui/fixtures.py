@@ -8,6 +8,7 @@ same coded errors, so the order form can be exercised without the real core.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -166,6 +167,7 @@ def _seed_fills(orders: list[OrderRecord]) -> list[FillRecord]:
     )]
 
 
+@functools.cache  # a pure function of its arguments; the chart asks on every market redraw
 def _candles(pair: str, period_s: int, count: int = MAX_CANDLES) -> tuple[Candle, ...]:
     """A fixed, random-looking walk (integer LCG, no float) ending at the pair's last price."""
     tick = PAIRS[pair].tick_size
