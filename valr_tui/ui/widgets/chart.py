@@ -120,6 +120,7 @@ class PriceChart(Widget):
         self._loading = False
         self._shown: tuple[object, ...] = ()
         self._lines: list[Strip] = []
+        self._styles: dict[str, Style] = {}
 
     # -- feeding --------------------------------------------------------------------------------
     def show(
@@ -159,7 +160,17 @@ class PriceChart(Widget):
 
     # -- drawing --------------------------------------------------------------------------------
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(name, partial=True)
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.get_component_rich_style(name, partial=True)
+        return style
+
+    def notify_style_update(self) -> None:
+        """A theme change: forget the resolved styles and draw again with the new ones."""
+        super().notify_style_update()
+        self._styles = {}
+        self._shown = ()
+        self._changed()
 
     def _build(self, size: Size) -> list[Strip]:
         width, height = size.width, size.height
@@ -186,13 +197,27 @@ class PriceChart(Widget):
         lines = [self._header(candles[-1], candles, places, width)]
         labels = self._price_labels(scale, plot_rows, places)
         for row in range(plot_rows):
-            segments = [Segment(ch, self._style(style) if style else Style()) for ch, style in grid[row]]
+            segments = self._runs(grid[row])
             label, label_style = labels.get(row, ("", "chart--axis"))
             segments.append(Segment(" " * AXIS_GAP))
             segments.append(Segment(label.ljust(label_width)[:label_width], self._style(label_style)))
             lines.append(Strip(segments).simplify())
         lines.append(self._time_axis(candles, width))
         return lines
+
+    def _runs(self, cells: list[tuple[str, str]]) -> list[Segment]:
+        """One segment per run of cells in the same style (a row is mostly blank)."""
+        segments: list[Segment] = []
+        text: list[str] = []
+        current = cells[0][1] if cells else ""
+        for glyph, style in cells:
+            if style != current:
+                segments.append(Segment("".join(text), self._style(current) if current else Style()))
+                text, current = [], style
+            text.append(glyph)
+        if text:
+            segments.append(Segment("".join(text), self._style(current) if current else Style()))
+        return segments
 
     def _header(self, last: Candle, candles: Sequence[Candle], places: int, width: int) -> Strip:
         first_open = candles[0].open
