@@ -5,8 +5,9 @@ from __future__ import annotations
 from textual.widgets import Select
 
 from tests.ui.pilot_helpers import SIZE, make_app
+from valr_tui.errors import ExchangeUnavailableError
 from valr_tui.trading.views import OrderRequest
-from valr_tui.ui.app import ValrApp
+from valr_tui.ui.app import CHART_RETRY_S, ValrApp
 from valr_tui.ui.fixtures import Scenario, settle
 from valr_tui.ui.screens.pair_picker import PairPickerScreen, matching
 from valr_tui.ui.widgets.chart import PriceChart
@@ -116,3 +117,26 @@ async def test_new_keys_are_in_footer_help_and_palette() -> None:
         help_text = " ".join(str(widget.render()) for widget in app.screen.query("Static"))
         assert "ctrl+t" in help_text and "type to search" in help_text
         assert "ctrl+g" in help_text and "1m, 5m, 15m, 1h, 1d" in help_text
+
+
+async def test_a_failed_load_is_said_on_the_chart_and_retried_calmly() -> None:
+    app, engine = make_app()
+    engine.candle_failure = ExchangeUnavailableError("GET /v1/public/BTCZAR/buckets: timed out")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        chart = app.main.query_one(PriceChart)
+        assert "VALR-EXC-002" in str(chart.border_subtitle) and "retrying" in str(chart.border_subtitle)
+        assert "candles unavailable" in chart_text(app)
+        for _ in range(20):  # a burst of ticks within the retry interval: no new request
+            app._pending.add("market")
+            app._redraw()
+        await settle(pilot)
+        assert engine.candle_loads == [("BTCZAR", 60)]
+        assert not [n for n in app._notifications if "candles" in n.title]  # no toast per failure
+        engine.candle_failure = None
+        engine.now += CHART_RETRY_S
+        app._pending.add("market")
+        app._redraw()
+        await settle(pilot)
+        assert engine.candle_loads == [("BTCZAR", 60)] * 2
+        assert not chart.border_subtitle and chart_text(app).startswith("O ")

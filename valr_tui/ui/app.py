@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 REFRESH_PER_SECOND = 4
 CHART_RELOAD_MIN_S = 60  # a chart whose candles are older than max(this, one period) is reloaded
+CHART_RETRY_S = 10  # a failed candle load is asked again at most this often
 # A human reads a price a few times a second; redrawing per tick at 100 ticks/s left the screen
 # seconds behind. Ticks between redraws collapse into the newest state.
 MAX_REDRAWS_PER_SECOND = 20
@@ -178,6 +179,8 @@ class ValrApp(App[int]):
         self._depth_pair = engine.pairs[0] if engine.pairs else ""
         self._chart_period = CHART_PERIODS[0]
         self._chart_loading: set[tuple[str, int]] = set()
+        self._chart_tried: dict[tuple[str, int], float] = {}  # when each (pair, period) was last asked for
+        self._chart_problems: dict[tuple[str, int], str] = {}  # why its last load failed
         self._open_orders: list[OrderRecord] = []
         self.main = MainScreen(engine, self._main_ready)
 
@@ -373,24 +376,32 @@ class ValrApp(App[int]):
     # -- chart and pair picker -----------------------------------------------------------------
     def _show_chart(self) -> None:
         """Draw the form pair's candles; load them when missing or older than one period (the
-        stream extends them with every trade, so a reload is only needed after a quiet spell)."""
+        stream extends them with every trade, so a reload is only needed after a quiet spell). A
+        failed load is retried at most every CHART_RETRY_S and said on the chart, not in toasts."""
         pair, period = self._depth_pair, self._chart_period
-        series = self.engine.candles(pair, period.seconds)
         key = (pair, period.seconds)
+        series = self.engine.candles(pair, period.seconds)
         now = self.clock()
-        stale = series.loaded_at is None or now - series.loaded_at > max(CHART_RELOAD_MIN_S, period.seconds)
-        if stale and key not in self._chart_loading:
+        due = series.loaded_at is None or now - series.loaded_at > max(CHART_RELOAD_MIN_S, period.seconds)
+        tried = self._chart_tried.get(key)
+        if due and key not in self._chart_loading and (tried is None or now - tried >= CHART_RETRY_S):
             self._chart_loading.add(key)
+            self._chart_tried[key] = now
             self._spawn(partial(self._load_candles, pair, period.seconds), f"chart-{pair}-{period.label}",
                         f"load {pair} {period.label} candles")
         self.main.query_one(PriceChart).show(series, period, tick=self.engine.tick_size(pair),
-                                             loading=key in self._chart_loading)
+                                             loading=key in self._chart_loading,
+                                             problem=self._chart_problems.get(key))
 
     async def _load_candles(self, pair: str, period_s: int) -> None:
+        key = (pair, period_s)
         try:
             await self.engine.load_candles(pair, period_s)
+            self._chart_problems.pop(key, None)
+        except ValrTuiError as exc:
+            self._chart_problems[key] = f"{exc.code}: {exc.message}"
         finally:
-            self._chart_loading.discard((pair, period_s))
+            self._chart_loading.discard(key)
             self._pending.add("market")
             self._redraw()
 

@@ -266,7 +266,9 @@ class FakeEngine:
         }
         self.orders_list = _seed_orders()
         self.fills_list = _seed_fills(self.orders_list)
-        self.candle_loads: list[tuple[str, int]] = []
+        self.candle_loads: list[tuple[str, int]] = []  # every load asked for, failed ones too
+        self.candle_failure: ValrTuiError | None = None  # set: every load raises it
+        self._candles_held: set[tuple[str, int]] = set()
         self.audit_list = _seed_audit()
         self.journal_list = _seed_journal()
         self.started = False
@@ -468,12 +470,15 @@ class FakeEngine:
         return None if meta is None else meta.tick_size
 
     def candles(self, pair: str, period_s: int) -> CandleSeries:
-        if (pair, period_s) not in self.candle_loads:
+        if (pair, period_s) not in self._candles_held:
             return CandleSeries(pair, period_s)  # not loaded yet: the chart asks for it
         return CandleSeries(pair, period_s, _candles(pair, period_s), self.now, 1)
 
     async def load_candles(self, pair: str, period_s: int) -> CandleSeries:
         self.candle_loads.append((pair, period_s))
+        if self.candle_failure is not None:
+            raise self.candle_failure
+        self._candles_held.add((pair, period_s))
         self.emit("market")
         return self.candles(pair, period_s)
 

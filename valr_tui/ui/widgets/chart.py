@@ -118,6 +118,7 @@ class PriceChart(Widget):
         self._orders: tuple[OrderMark, ...] = ()
         self._fills: tuple[FillMark, ...] = ()
         self._loading = False
+        self._problem: str | None = None
         self._shown: tuple[object, ...] = ()
         self._lines: list[Strip] = []
         self._styles: dict[str, Style] = {}
@@ -130,9 +131,13 @@ class PriceChart(Widget):
         *,
         tick: Decimal | None = None,
         loading: bool = False,
+        problem: str | None = None,
     ) -> None:
+        """``problem``: why the last load failed (shown under the chart; the candles held stay)."""
         self._series, self._period, self._tick, self._loading = series, period, tick, loading
+        self._problem = problem
         self.border_title = f"{series.pair} · {period.label} candles"
+        self.border_subtitle = f"{problem[:70]} (retrying)" if problem else ""
         self._changed()
 
     def show_marks(self, orders: Sequence[OrderMark], fills: Sequence[FillMark]) -> None:
@@ -143,7 +148,7 @@ class PriceChart(Widget):
         series = self._series
         key = (
             None if series is None else (series.pair, series.period_s, series.version, series.loaded_at),
-            self._loading, self._tick, self._orders, self._fills, self.size,
+            self._loading, self._problem, self._tick, self._orders, self._fills, self.size,
         )
         if key != self._shown:  # a redraw of the app with nothing new for the chart costs nothing
             self._shown = key
@@ -178,7 +183,12 @@ class PriceChart(Widget):
             return []
         series = self._series
         if series is None or not series.candles:
-            note = "loading candles…" if self._loading or series is None else "no candles for this period yet"
+            if self._problem:
+                note = "candles unavailable (see below); retrying"
+            elif self._loading or series is None:
+                note = "loading candles…"
+            else:
+                note = "no candles for this period yet"
             return [Strip([Segment(note.ljust(width)[:width], self._style("chart--note"))])]
         places = tick_places(self._tick, series.candles[-1].close)
         # room for an open order's label ("B 1,200,000 ↓") beside the plain price labels
