@@ -73,14 +73,18 @@ async def test_the_chart_has_axes_and_marks_our_orders_and_fills() -> None:
         assert lines[0].startswith("O 1,2") and " C 1,250,000" in lines[0]
         assert "B 1,200,000 ↓" in text  # the open BUY far below the view: named at the bottom edge
         assert sum(":" in part for part in lines[-1].split()) >= 3  # time labels HH:MM
-        assert "▼" not in text  # the SELL fill at 1,255,000 is above the 1m view
-        await pilot.press("ctrl+g", "ctrl+g", "ctrl+g")  # 1h: the fill 20 minutes ago is in view
-        await settle(pilot)
-        assert "▼" in chart_text(app)
+        assert "▼" not in text  # the SELL fill at 1,255,000 is above the 1m view (top ~1,252,100)
         await engine.submit(OrderRequest("BTCZAR", "SELL", "1251000", "0.001"))
         await settle(pilot)
         marked = chart_text(app)
         assert "S 1,251,000" in marked and "╌" in marked  # a line across the plot at its price
+        await engine.submit(OrderRequest("BTCZAR", "SELL", "1253500", "0.001"))  # just above the candles
+        await settle(pilot)
+        widened = chart_text(app)
+        assert "S 1,253,500" in widened and "↑" not in widened  # the view grew to show it among them
+        await pilot.press("ctrl+g", "ctrl+g", "ctrl+g")  # 1h: the fill 20 minutes ago is in view
+        await settle(pilot)
+        assert "▼" in chart_text(app)
 
 
 async def test_an_idle_chart_is_not_rebuilt_by_redraws() -> None:

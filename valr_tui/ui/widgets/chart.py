@@ -198,6 +198,11 @@ class PriceChart(Widget):
         candles = series.candles[-max(1, plot_width // 2):]
         low = min(c.low for c in candles)
         high = max(c.high for c in candles)
+        # An open order near the candles (within half their range) widens the view to show it
+        # among them; one further away is named at the edge instead (↑ / ↓).
+        reach = DecimalGateway.divide(high - low, Decimal(2))
+        near = [o.price for o in self._orders if low - reach <= o.price <= high + reach]
+        low, high = min([low, *near]), max([high, *near])
         scale = _Scale(low, high, plot_rows * 2)
         grid = [[(" ", "")] * plot_width for _ in range(plot_rows)]
         self._draw_orders(grid, scale)
