@@ -41,7 +41,7 @@ class MarketView:
     book: OrderBook | None
     updated_at: float | None  # wall-clock seconds of the last successful update
     stale: bool
-    history: tuple[Decimal, ...] = ()  # recent last-traded prices, oldest first (sparkline)
+    history: tuple[Decimal, ...] = ()  # recent last-traded prices, oldest first
 
     def age(self, now: float) -> float | None:
         return None if self.updated_at is None else max(0.0, now - self.updated_at)
