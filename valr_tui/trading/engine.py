@@ -28,7 +28,7 @@ from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.exchange.stream import MarketStream
 from valr_tui.exchange.valr_client import VALRClient
 from valr_tui.trading.candles import CandleBook, CandleSeries
-from valr_tui.trading.clock import Clock, system_clock
+from valr_tui.trading.clock import Clock, ServerTimeSync, system_clock
 from valr_tui.trading.market_data import MarketDataClient
 from valr_tui.trading.market_rules import watched_pairs
 from valr_tui.trading.order_manager import OrderManager
@@ -73,6 +73,7 @@ class TradingEngine:
         self.settings = settings
         self._clock = clock
         self.client = client or VALRClient.from_settings(settings)
+        self.server_time = ServerTimeSync(self.client.sync_server_time)
         self._use_stream = use_stream
         self._listeners: list[EngineListener] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -135,6 +136,7 @@ class TradingEngine:
         if paper is not None:
             paper.subscribe(lambda: self._emit("orders", "balances", "audit"))
 
+        self._spawn("server-time", self.server_time.run)
         self._spawn("pairs", self._load_pairs)
         self._spawn("market-data", market_data.run)
         self._spawn("fills", self._process_market_for_fills)
@@ -320,6 +322,11 @@ class TradingEngine:
 
     def connection_state(self) -> ConnectionState:
         return self.market_data.connection_state() if self.market_data else ConnectionState.CONNECTING
+
+    def clock_skew_s(self) -> float | None:
+        """This machine's clock minus VALR's when large enough to warn about, else None."""
+        offset = self.server_time.offset_s
+        return -offset if offset is not None and self.server_time.skewed else None
 
     def bucket_snapshot(self) -> BucketSnapshot:
         return self.client.bucket.snapshot()

@@ -46,7 +46,15 @@ from valr_tui.errors import (
     ValrTuiError,
 )
 from valr_tui.exchange.decimal_gateway import DecimalGateway, dumps, safe_text
-from valr_tui.exchange.models import AccountTrade, Balance, OrderAck, OrderStatus, Pair, Side
+from valr_tui.exchange.models import (
+    AccountTrade,
+    Balance,
+    OrderAck,
+    OrderStatus,
+    Pair,
+    Side,
+    StatusClass,
+)
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
 from valr_tui.trading.paper import PaperEngine, reservation, split_pair
 from valr_tui.trading.safety import SafetyController
@@ -111,14 +119,12 @@ def new_correlation_id() -> str:
 
 
 _VALR_STATUS = {
-    "Placed": OrderState.OPEN,
-    "Active": OrderState.OPEN,
-    "Order Modified": OrderState.OPEN,
-    "Partially Filled": OrderState.PARTIALLY_FILLED,
-    "Filled": OrderState.FILLED,
-    "Cancelled": OrderState.CANCELLED,
-    "Expired": OrderState.CANCELLED,
-    "Failed": OrderState.FAILED,
+    StatusClass.OPEN: OrderState.OPEN,
+    StatusClass.PARTIALLY_FILLED: OrderState.PARTIALLY_FILLED,
+    StatusClass.FILLED: OrderState.FILLED,
+    StatusClass.CANCELLED: OrderState.CANCELLED,
+    StatusClass.EXPIRED: OrderState.CANCELLED,
+    StatusClass.FAILED: OrderState.FAILED,
 }
 _FINAL = frozenset({OrderState.FILLED, OrderState.CANCELLED, OrderState.FAILED})
 
@@ -135,7 +141,13 @@ def iso_to_epoch_ms(text: str, default: int) -> int:
 
 
 def state_from_valr(status: OrderStatus) -> OrderState:
-    return _VALR_STATUS.get(status.status, OrderState.OPEN if status.is_open else OrderState.SUBMITTED)
+    """Every status VALR documents, by its class (``models.classify_status``); a status VALR has
+    not documented is logged loudly and left SUBMITTED for the lifecycle to resolve."""
+    kind = status.status_class
+    if kind is StatusClass.UNKNOWN:
+        log.warning("order %s: VALR status %r is not one VALR documents", status.order_id, status.status)
+        return OrderState.SUBMITTED
+    return _VALR_STATUS[kind]
 
 
 class _OrderLog(logging.LoggerAdapter[logging.Logger]):

@@ -278,7 +278,9 @@ class ValrApp(App[int]):
             shown = [v for v in views if v.pair == self._depth_pair]  # the form's pair: one line at any count
             main.query_one(SpreadPane).show(shown, self._depth_pair)
             self._show_chart()
-            main.query_one(StatusBar).show_connection(self.engine.connection_state())
+            main.query_one(StatusBar).show_connection(
+                self.engine.connection_state(), clock_skew_s=self.engine.clock_skew_s()
+            )
             self._update_preview()
         if "bucket" in kinds:
             main.query_one(BucketGauge).show(self.engine.bucket_snapshot())
