@@ -31,8 +31,10 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Select
 from textual.worker import Worker, WorkerState
 
+from storage.orders import OrderRecord
 from valr_tui.errors import ValrTuiError
 from valr_tui.logging_setup import crash_line, redact
+from valr_tui.trading.candles import CHART_PERIODS, MAX_CANDLES, period_named
 from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState, SafetyStatus
 from valr_tui.trading.views import (
     EngineEvent,
@@ -47,13 +49,18 @@ from valr_tui.ui.leaks import Footer, release_styles_caches
 from valr_tui.ui.screens.audit import AuditScreen
 from valr_tui.ui.screens.journal import JournalScreen
 from valr_tui.ui.screens.modals import ConfirmScreen, HelpScreen, UnlockRequest, UnlockScreen
-from valr_tui.ui.widgets.market import SpreadPane, TickerPane
+from valr_tui.ui.screens.pair_picker import PairPickerScreen
+from valr_tui.ui.widgets.chart import FillMark, OrderMark, PriceChart, price_text, tick_places
+from valr_tui.ui.widgets.market import SpreadPane
 from valr_tui.ui.widgets.orders import OrderForm, OrdersTable
 from valr_tui.ui.widgets.status import BucketGauge, SafetyBanner, StatusBar
+from valr_tui.ui.widgets.tickers import TickerTable
 
 log = logging.getLogger(__name__)
 
 REFRESH_PER_SECOND = 4  # the data ages and the bucket gauge move with time alone
+CHART_RELOAD_MIN_S = 60  # a chart whose candles are older than max(this, one period) is reloaded
+CHART_RETRY_S = 10  # a failed candle load is asked again at most this often
 EXIT_START_FAILED = 2
 # One price change arrives as a few events (trade, summary, book) within a millisecond or two.
 # Textual paints the first change after a quiet spell at once, but a change made just after a
@@ -97,8 +104,13 @@ ACTIONS: tuple[Action, ...] = (
            priority=True),
     Action("ctrl+o", "focus_orders", "Orders", "move focus to the orders table", "focus_orders"),
     Action("ctrl+e", "focus_form", "Form", "move focus to the order form", "focus_form"),
+    Action("ctrl+t", "pick_pair", "Pair", "choose the form's pair: type to search the watched pairs",
+           "pick_pair", priority=True),
+    Action("ctrl+g", "cycle_chart_period", "Chart period", "the chart's candles: 1m, 5m, 15m, 1h, 1d, 1m…",
+           "chart_period", priority=True),
 )
-MAIN_SCREEN_ACTIONS = frozenset({"submit_order", "cancel_order", "focus_orders", "focus_form"})
+MAIN_SCREEN_ACTIONS = frozenset({"submit_order", "cancel_order", "focus_orders", "focus_form", "pick_pair",
+                                 "cycle_chart_period", "chart_period"})
 # Function keys for the simulator's faults, in DemoControls.kinds order (demo mode only).
 # The simulator's faults: kind, key, footer label. Kinds the DemoControls lacks stay hidden.
 DEMO_FAULTS: tuple[tuple[str, str, str], ...] = (
@@ -135,9 +147,9 @@ class MainScreen(Screen[None]):
         yield SafetyBanner(id="banner")
         with Horizontal(id="body"):
             with VerticalScroll(id="left"):
-                with Horizontal(id="tickers"):
-                    for pair in self.engine.pairs:
-                        yield TickerPane(pair)
+                e = self.engine
+                yield TickerTable(e.pairs, e.settings.max_spread_pct, e.tick_size, id="tickers")
+                yield PriceChart(id="chart", classes="pane")
                 with Horizontal(id="middle"):
                     yield SpreadPane(self.engine.settings.max_spread_pct)
                     gauge = BucketGauge(id="bucket", classes="pane")
@@ -176,6 +188,7 @@ class ValrApp(App[int]):
         self.demo = demo
         self._pending: set[EngineEventKind] = set()
         self._pending_markets: dict[str, MarketView] = {}  # pair -> newest view not drawn yet
+        self._views: dict[str, MarketView] = {}  # pair -> newest view drawn
         self._pending_safety: SafetyStatus | None = None
         self._redraw_queued = False
         self._main_mounted = False
@@ -184,6 +197,11 @@ class ValrApp(App[int]):
         self._shown_locked = False
         self._unsubscribe: Callable[[], None] | None = None
         self._depth_pair = engine.pairs[0] if engine.pairs else ""
+        self._chart_period = CHART_PERIODS[0]
+        self._chart_loading: set[tuple[str, int]] = set()
+        self._chart_tried: dict[tuple[str, int], float] = {}  # when each (pair, period) was last asked for
+        self._chart_problems: dict[tuple[str, int], str] = {}  # why its last load failed
+        self._open_orders: list[OrderRecord] = []
         self.main = MainScreen(engine, self._main_ready)
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -223,7 +241,7 @@ class ValrApp(App[int]):
     def _main_ready(self) -> None:
         main = self.main
         self._main_mounted = True
-        self._tickers = {pane.pair: pane for pane in main.query(TickerPane)}
+        self._tickers = main.query_one(TickerTable)
         self._spread = main.query_one(SpreadPane)
         self._bucket = main.query_one(BucketGauge)
         self._status = main.query_one(StatusBar)
@@ -276,8 +294,7 @@ class ValrApp(App[int]):
         if self._cannot_draw:
             return
         now = self.clock()
-        for pane in self._tickers.values():
-            pane.show_age(now)
+        self._tickers.show_age(now)
         self._bucket.show(self.engine.bucket_snapshot())
 
     def _redraw(self) -> None:
@@ -288,15 +305,13 @@ class ValrApp(App[int]):
         markets, self._pending_markets = self._pending_markets, {}
         if markets:
             now = self.clock()
-            for view in markets.values():
-                pane = self._tickers.get(view.pair)
-                if pane is not None:
-                    pane.show(view, now)
-            self._spread.show(list(markets.values()), self._depth_pair)
+            self._views.update(markets)
+            self._tickers.show(list(markets.values()), now)
             self._status.show_connection(
                 self.engine.connection_state(), clock_skew_s=self.engine.clock_skew_s()
             )
-            if self._depth_pair in markets:  # the form's pair: its rules may judge differently now
+            if self._depth_pair in markets:  # the form's pair: its book, chart and rules moved
+                self._show_form_pair()
                 self._update_preview()
         if "bucket" in kinds:
             self._bucket.show(self.engine.bucket_snapshot())
@@ -325,6 +340,8 @@ class ValrApp(App[int]):
     async def _load_orders_and_balances(self) -> None:
         orders = await self.engine.orders()
         self.main.query_one(OrdersTable).show(orders)
+        self._open_orders = orders
+        await self._load_chart_marks()
         balances = await self.engine.balances()
         self.main.query_one(StatusBar).show_balances(
             balances,
@@ -361,7 +378,9 @@ class ValrApp(App[int]):
     def _form_changed(self, event: Input.Changed | Select.Changed) -> None:
         if isinstance(event, Select.Changed) and event.select.id == "pair" and event.value != Select.NULL:
             self._depth_pair = str(event.value)
-            self._spread.show([], self._depth_pair)  # the new pair's book, from the views shown
+            self._tickers.select_pair(self._depth_pair)
+            self._show_form_pair()
+            self._spawn(self._load_chart_marks, "chart-marks", "load chart marks")
         self._update_preview()
 
     def _update_preview(self) -> None:
@@ -413,6 +432,83 @@ class ValrApp(App[int]):
         self.main.query_one(OrderForm).clear_amounts()
         await self._load_orders_and_balances()
         return result
+
+    # -- chart and pair picker -----------------------------------------------------------------
+    def _show_form_pair(self) -> None:
+        """The form pair's spread line, book and chart, from its newest view."""
+        view = self._views.get(self._depth_pair)
+        self._spread.show([view] if view is not None else [], self._depth_pair)
+        self._show_chart()
+
+    def _show_chart(self) -> None:
+        """Draw the form pair's candles; load them when missing or older than one period (the
+        stream extends them with every trade, so a reload is only needed after a quiet spell). A
+        failed load is retried at most every CHART_RETRY_S and said on the chart, not in toasts."""
+        pair, period = self._depth_pair, self._chart_period
+        key = (pair, period.seconds)
+        series = self.engine.candles(pair, period.seconds)
+        now = self.clock()
+        due = series.loaded_at is None or now - series.loaded_at > max(CHART_RELOAD_MIN_S, period.seconds)
+        tried = self._chart_tried.get(key)
+        if due and key not in self._chart_loading and (tried is None or now - tried >= CHART_RETRY_S):
+            self._chart_loading.add(key)
+            self._chart_tried[key] = now
+            self._spawn(partial(self._load_candles, pair, period.seconds), f"chart-{pair}-{period.label}",
+                        f"load {pair} {period.label} candles")
+        self.main.query_one(PriceChart).show(series, period, tick=self.engine.tick_size(pair),
+                                             loading=key in self._chart_loading,
+                                             problem=self._chart_problems.get(key))
+
+    async def _load_candles(self, pair: str, period_s: int) -> None:
+        key = (pair, period_s)
+        try:
+            await self.engine.load_candles(pair, period_s)
+            self._chart_problems.pop(key, None)
+        except ValrTuiError as exc:
+            self._chart_problems[key] = f"{exc.code}: {exc.message}"
+        finally:
+            self._chart_loading.discard(key)
+            if not self._cannot_draw:
+                self._show_chart()
+
+    async def _load_chart_marks(self) -> None:
+        """Our open orders on the chart's pair (lines) and its fills in view (▲ ▼)."""
+        pair = self._depth_pair
+        since_ms = int((self.clock() - MAX_CANDLES * self._chart_period.seconds) * 1000)
+        fills = await self.engine.pair_fills(pair, since_ms)
+        orders = [OrderMark(o.side, o.price) for o in self._open_orders if o.pair == pair and o.state.is_open]
+        marks = [FillMark(f.side, f.price, f.traded_at // 1000) for f in fills]
+        if not self._cannot_draw:
+            self.main.query_one(PriceChart).show_marks(orders, marks)
+
+    def action_cycle_chart_period(self) -> None:
+        index = CHART_PERIODS.index(self._chart_period)
+        self.action_chart_period(CHART_PERIODS[(index + 1) % len(CHART_PERIODS)].label)
+
+    def action_chart_period(self, label: str) -> None:
+        if self.screen is not self.main:
+            return
+        self._chart_period = period_named(label)
+        self._show_chart()
+        self.main.query_one(PriceChart).scroll_visible(animate=False)  # narrow: the chart may be off screen
+        self._spawn(self._load_chart_marks, "chart-marks", "load chart marks")
+
+    def action_pick_pair(self) -> None:
+        if self.screen is not self.main:
+            return
+        lines = {}
+        for pair in self.engine.pairs:
+            ticker = self.engine.market(pair).ticker
+            if ticker is not None:
+                places = tick_places(self.engine.tick_size(pair), ticker.last)
+                change = pct(ticker.change_pct, signed=True)
+                lines[pair] = f"{price_text(ticker.last, places):>14}  {change:>8}"
+
+        def chosen(pair: str | None) -> None:
+            if pair is not None and pair != self._depth_pair:
+                self.main.query_one("#pair", Select).value = pair  # Select.Changed does the rest
+
+        self.push_screen(PairPickerScreen(self.engine.pairs, lines, self._depth_pair), chosen)
 
     # -- orders --------------------------------------------------------------------------------
     def action_cancel_order(self) -> None:
@@ -514,6 +610,9 @@ class ValrApp(App[int]):
         yield from super().get_system_commands(screen)
         for a in ACTIONS:
             yield SystemCommand(a.label, f"{a.help} ({a.key})", self._palette_callback(a.action))
+        for period in CHART_PERIODS:
+            yield SystemCommand(f"Chart: {period.name} candles", f"{period.label} candles (ctrl+g cycles)",
+                                self._palette_callback(f"chart_period('{period.label}')"))
         if self.demo is not None:
             for kind in self.demo.kinds:
                 yield SystemCommand(f"Fault: {kind}", f"inject the simulator's {kind} fault",

@@ -1,4 +1,4 @@
-"""Ticker panes (one per pair) and the spread/depth pane."""
+"""The spread/depth pane (the tickers are ``tickers.TickerTable``)."""
 
 from __future__ import annotations
 
@@ -6,22 +6,12 @@ from decimal import Decimal
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Sparkline
 
 from valr_tui.exchange.models import OrderBook
 from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.views import MarketView
-from valr_tui.ui.format import age, crypto, pct, zar
+from valr_tui.ui.format import pct, zar
 from valr_tui.ui.widgets.text import LiveText
-
-
-def _sparkline_points(history: tuple[Decimal, ...]) -> list[float]:
-    # Display geometry only (bar heights), never an amount: relative position in the range.
-    if not history:
-        return [0.0]
-    low, high = min(history), max(history)
-    span = high - low or Decimal(1)
-    return [float((price - low) / span) for price in history]
 
 
 def _qty(quantity: Decimal) -> str:
@@ -32,54 +22,6 @@ def _qty(quantity: Decimal) -> str:
     return DecimalGateway.to_wire(DecimalGateway.quantize(quantity, Decimal("0.001")))
 
 
-class TickerPane(Vertical):
-    """Last, bid, ask, 24 h change, volume, a sparkline and the data age for one pair."""
-
-    def __init__(self, pair: str) -> None:
-        super().__init__(id=f"ticker-{pair}", classes="pane ticker")
-        self.pair = pair
-        self.border_title = pair
-        self._view: MarketView | None = None
-        self._body = LiveText(id=f"ticker-body-{pair}", classes="ticker-body")
-        self._spark = Sparkline([0.0], id=f"spark-{pair}", classes="spark")
-        self._age = LiveText(id=f"ticker-age-{pair}", classes="ticker-age")
-
-    def compose(self) -> ComposeResult:
-        yield self._body
-        yield self._spark
-        yield self._age
-
-    def show(self, view: MarketView, now: float) -> None:
-        """Draw ``view``; each part is formatted only when its own data changed."""
-        shown, self._view = self._view, view
-        ticker = view.ticker
-        if shown is None or ticker != shown.ticker:
-            if ticker is None:
-                self._body.show_text("no market data yet")
-            else:
-                colour = "$success" if ticker.change_pct >= 0 else "$error"
-                arrow = "▲" if ticker.change_pct >= 0 else "▼"
-                self._body.show_text(
-                    f"Last [b]{zar(ticker.last)}[/b]\n"
-                    f"Bid  {zar(ticker.bid)}\n"
-                    f"Ask  {zar(ticker.ask)}\n"
-                    f"24h  [{colour}]{arrow} {pct(ticker.change_pct, signed=True)}[/]"
-                    f"  Vol {crypto(ticker.base_volume)}"
-                )
-        if shown is None or view.history != shown.history:
-            self._spark.data = _sparkline_points(view.history)
-        self.set_class(view.stale, "-stale")
-        self.show_age(now)
-
-    def show_age(self, now: float) -> None:
-        if self._view is None:
-            return
-        text = f"age {age(self._view.age(now))}"
-        if self._view.stale:
-            text = f"[reverse $warning] STALE [/] {text}"
-        self._age.show_text(text)
-
-
 class SpreadPane(Vertical):
     """Spread in ZAR and % against MAX_SPREAD_PCT for each pair, and the top 5 levels of one book."""
 
@@ -87,7 +29,7 @@ class SpreadPane(Vertical):
         super().__init__(id="spread", classes="pane")
         self.border_title = "Spread & depth"
         self.max_spread_pct = max_spread_pct
-        self._views: dict[str, MarketView] = {}  # the newest view of every pair, in first-shown order
+        self._views: dict[str, MarketView] = {}  # the views shown, by pair
         self._lines = LiveText(id="spread-lines")
         self._depth = LiveText(id="depth")
         self._depth_shown: tuple[str, OrderBook | None] | None = None
@@ -97,9 +39,9 @@ class SpreadPane(Vertical):
         yield self._depth
 
     def show(self, views: list[MarketView], depth_pair: str) -> None:
-        """Take the new views (any subset of the pairs) and draw the spreads of all pairs known
-        and the book of ``depth_pair``."""
-        self._views.update((view.pair, view) for view in views)
+        """Draw the spread of each of ``views`` and the book of ``depth_pair``; text that did not
+        change is not redrawn, a book that did not change not even formatted."""
+        self._views = {view.pair: view for view in views}
         lines = []
         for view in self._views.values():
             if view.ticker is None:
