@@ -68,6 +68,10 @@ EXIT_START_FAILED = 2
 # the immediate frame and the price the late one. Gathering the burst first puts them all in the
 # immediate frame.
 BURST_GATHER_S = 0.003
+# Under a flood, redraws (and the frames they cause) are spaced at least this far apart, so the
+# screen shows the newest state at a steady rate instead of falling behind; at ordinary rates
+# (a change every 100 ms) only the gather applies and a price takes the immediate frame.
+MAX_REDRAWS_PER_SECOND = 30
 
 
 class DemoControls(Protocol):
@@ -191,6 +195,7 @@ class ValrApp(App[int]):
         self._views: dict[str, MarketView] = {}  # pair -> newest view drawn
         self._pending_safety: SafetyStatus | None = None
         self._redraw_queued = False
+        self._last_redraw = 0.0
         self._main_mounted = False
         self.start_error: ValrTuiError | None = None
         self.crash_message: str | None = None  # the one coded line an unexpected error ends with
@@ -275,10 +280,12 @@ class ValrApp(App[int]):
             self.post_message(EngineChanged())
 
     def on_engine_changed(self, _: EngineChanged) -> None:
-        self.set_timer(BURST_GATHER_S, self._gathered_redraw)
+        wait = self._last_redraw + 1 / MAX_REDRAWS_PER_SECOND - time.monotonic()
+        self.set_timer(max(wait, BURST_GATHER_S), self._gathered_redraw)
 
     def _gathered_redraw(self) -> None:
         self._redraw_queued = False  # events from here on queue the next redraw
+        self._last_redraw = time.monotonic()
         self._redraw()
 
     @property
