@@ -13,7 +13,8 @@ from typing import Any
 
 import aiosqlite
 
-from valr_tui.errors import StorageError
+from storage.instance_lock import InstanceLock
+from valr_tui.errors import SchemaTooNewError, StorageError
 from valr_tui.exchange.decimal_gateway import DecimalGateway
 
 MIGRATIONS_PACKAGE = "storage.migrations"
@@ -66,22 +67,38 @@ def bundled_migrations() -> list[tuple[int, str, str]]:
 
 
 class Database:
-    """Owns the connection. Writes go through ``transaction()``, which serialises them."""
+    """Owns the connection. Writes go through ``transaction()``, which serialises them; a read
+    from another task waits for the open transaction to end, so it never sees uncommitted rows
+    (there is one connection, and SQLite shows a connection its own uncommitted writes)."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: str, lock: InstanceLock | None = None) -> None:
         self._conn = conn
         self.path = path
         self._write_lock = asyncio.Lock()
+        self._tx_owner: asyncio.Task[Any] | None = None
+        self._instance_lock = lock
 
     @classmethod
     async def open(
-        cls, path: str | Path, migrations: Sequence[tuple[int, str, str]] | None = None
+        cls,
+        path: str | Path,
+        migrations: Sequence[tuple[int, str, str]] | None = None,
+        *,
+        exclusive: bool = True,
     ) -> Database:
+        """Open (creating and migrating) the database. ``exclusive`` (the default for every
+        writer) takes the instance lock first: a second instance is refused with VALR-DB-010."""
         path = str(path)
         conn: aiosqlite.Connection | None = None
-        try:
-            if path != ":memory:":
+        lock: InstanceLock | None = None
+        if path != ":memory:":
+            try:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(f"cannot open database {path}: {exc}") from None
+            if exclusive:
+                lock = InstanceLock.acquire(path)
+        try:
             conn = await aiosqlite.connect(path, isolation_level=None)
             conn.row_factory = aiosqlite.Row
             await conn.execute("PRAGMA journal_mode=WAL")
@@ -92,28 +109,47 @@ class Database:
         except (sqlite3.Error, OSError) as exc:
             if conn is not None:
                 await conn.close()
+            if lock is not None:
+                lock.release()
             raise StorageError(f"cannot open database {path}: {exc}") from None
-        db = cls(conn, path)
+        db = cls(conn, path, lock)
         try:
             await db.migrate(bundled_migrations() if migrations is None else migrations)
         except BaseException:
-            await conn.close()  # aiosqlite's worker thread is not a daemon: a leak hangs exit
+            await db.close()  # aiosqlite's worker thread is not a daemon: a leak hangs exit
             raise
         return db
 
     async def close(self) -> None:
-        await self._conn.close()
+        try:
+            await self._conn.close()
+        finally:
+            if self._instance_lock is not None:
+                self._instance_lock.release()
 
     async def migrate(self, migrations: Iterable[tuple[int, str, str]]) -> list[str]:
-        """Apply pending migrations in order, each in its own transaction; return their names."""
-        await self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL"
-            " DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"
-        )
-        applied = {row[0] for row in await self.fetchall("SELECT version FROM schema_migrations")}
+        """Apply pending migrations in order, each in its own transaction; return their names.
+        The list of applied versions is read under the write lock, and a database that has
+        versions newer than any this app ships is refused (VALR-DB-011) before anything runs."""
+        wanted = list(migrations)
+        async with self.transaction() as tx:
+            await tx.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL"
+                " DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"
+            )
+            async with tx.execute("SELECT version, name FROM schema_migrations") as cursor:
+                applied = {row[0]: row[1] for row in await cursor.fetchall()}
+        known = max((version for version, _, _ in wanted), default=0)
+        newer = sorted(v for v in applied if v > known)
+        if wanted and newer:
+            raise SchemaTooNewError(
+                f"database {self.path} has schema version {newer[-1]} ({applied[newer[-1]]});"
+                f" this valr-tui knows up to {known}: upgrade valr-tui, or use another database",
+                schema_version=newer[-1], known_version=known,
+            )
         done = []
-        for version, name, sql in migrations:
+        for version, name, sql in wanted:
             if version in applied:
                 continue
             await self._apply_migration(version, name, sql)
@@ -139,14 +175,28 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception. Writes are serialised."""
         async with self._write_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            self._tx_owner = asyncio.current_task()
             try:
-                yield self._conn
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            else:
-                await self._conn.execute("COMMIT")
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    await self._conn.execute("ROLLBACK")
+                    raise
+                else:
+                    await self._conn.execute("COMMIT")
+            finally:
+                self._tx_owner = None
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection for a read: at once inside our own transaction (we may read our own
+        writes), otherwise after any other task's transaction has ended."""
+        if self._tx_owner is not None and self._tx_owner is asyncio.current_task():
+            yield self._conn
+            return
+        async with self._write_lock:
+            yield self._conn
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """One write statement in its own transaction."""
@@ -154,11 +204,11 @@ class Database:
             await tx.execute(sql, params)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, params) as cursor:
+        async with self._reading() as conn, conn.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
+        async with self._reading() as conn, conn.execute(sql, params) as cursor:
             row: aiosqlite.Row | None = await cursor.fetchone()
             return row
 

@@ -38,7 +38,8 @@ OPEN_ORDER_STATES: tuple[str, ...] = (
     "SUBMITTED",
     "OPEN",
     "PARTIALLY_FILLED",
-    "CANCEL_PENDING",
+    "CANCEL_REQUESTED",
+    "UNKNOWN",
 )
 
 

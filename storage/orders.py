@@ -20,20 +20,30 @@ ExecutionModeName = Literal["DRY_RUN", "LIVE"]
 
 
 class OrderState(StrEnum):
-    """Our order lifecycle (stored in ``trading_orders.status``)."""
+    """One order lifecycle for both venues (stored in ``trading_orders.status``), one meaning each:
 
-    PENDING_SUBMIT = "PENDING_SUBMIT"  # row written, request not yet confirmed sent (LIVE)
-    SUBMITTED = "SUBMITTED"  # VALR answered 202; not yet seen placed
-    OPEN = "OPEN"  # resting on the book (paper or exchange)
+    PENDING_SUBMIT → SUBMITTED → OPEN / PARTIALLY_FILLED → FILLED | CANCEL_REQUESTED → CANCELLED,
+    or FAILED; UNKNOWN when the outcome of the placement is not proven either way.
+    """
+
+    PENDING_SUBMIT = "PENDING_SUBMIT"  # row committed, the request is (about to be) on its way
+    SUBMITTED = "SUBMITTED"  # the venue accepted it for processing (VALR's 202); not yet seen placed
+    OPEN = "OPEN"  # resting on the venue's book
     PARTIALLY_FILLED = "PARTIALLY_FILLED"
-    FILLED = "FILLED"
-    CANCEL_PENDING = "CANCEL_PENDING"
-    CANCELLED = "CANCELLED"
-    FAILED = "FAILED"  # the exchange refused it after acceptance, or it was never placed
+    FILLED = "FILLED"  # final
+    CANCEL_REQUESTED = "CANCEL_REQUESTED"  # cancel sent/accepted; final only when the venue says so
+    CANCELLED = "CANCELLED"  # final (the venue said Cancelled or Expired)
+    FAILED = "FAILED"  # final: refused by the venue, or proven never to have reached it
+    UNKNOWN = "UNKNOWN"  # ambiguous outcome (timeout, reset, 5xx): looked up until resolved
 
     @property
     def is_open(self) -> bool:
+        """Not final: the order may still trade or change, so it is revisited until final."""
         return self in _OPEN_STATES
+
+    @property
+    def is_final(self) -> bool:
+        return self not in _OPEN_STATES
 
 
 _OPEN_STATES = frozenset(
@@ -42,7 +52,8 @@ _OPEN_STATES = frozenset(
         OrderState.SUBMITTED,
         OrderState.OPEN,
         OrderState.PARTIALLY_FILLED,
-        OrderState.CANCEL_PENDING,
+        OrderState.CANCEL_REQUESTED,
+        OrderState.UNKNOWN,
     }
 )
 
@@ -65,6 +76,7 @@ class OrderRecord:
     note: str
     created_at: int  # epoch ms
     updated_at: int
+    absent_checks: int = 0  # not-found lookups answered while UNKNOWN
 
     @property
     def is_simulated(self) -> bool:
@@ -77,7 +89,8 @@ class OrderRecord:
 
 
 _UPDATABLE = frozenset(
-    {"status", "filled_quantity", "fee_total", "error_code", "valr_order_id", "valr_response", "note"}
+    {"status", "filled_quantity", "fee_total", "error_code", "valr_order_id", "valr_response", "note",
+     "absent_checks", "last_checked_at"}
 )
 
 
@@ -99,6 +112,7 @@ def record_from_row(row: aiosqlite.Row) -> OrderRecord:
         note=row["note"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        absent_checks=row["absent_checks"],
     )
 
 

@@ -109,7 +109,8 @@ class SimulatorFaults:
         which reconciliation must catch."""
         from storage.db import Database, to_text
 
-        db = await Database.open(self._settings.db_path)
+        # Tampering on purpose (a demo of a drift): this opener must not take the instance lock.
+        db = await Database.open(self._settings.db_path, exclusive=False)
         try:
             async with db.transaction() as tx:
                 row = await (

@@ -23,7 +23,8 @@ from valr_tui.trading.engine import TradingEngine
 from valr_tui.trading.safety import SafetyState
 from valr_tui.trading.views import OrderRequest, OrderState
 
-RECOVERY_ATTEMPTS = 50
+RECOVERY_ATTEMPTS = 100
+SETTLE_S = 0.3  # the settle window between not-found look-ups (short: the simulator is local)
 SNAPSHOT_FLUSH_EVERY = 3  # orders between explicit snapshot flushes
 ORDER_PAUSE_S = 0.03  # keeps a long run well inside the simulator's 1200 requests/minute per IP
 
@@ -33,16 +34,18 @@ def say(line: str) -> None:
 
 
 async def resolve_pending(engine: TradingEngine) -> int:
-    """Run recovery until no LIVE order is left PENDING_SUBMIT; return how many it resolved."""
+    """Look UNKNOWN orders up (a kill leaves its last placement's fate unknown) until none is
+    left; return how many were resolved."""
     manager = engine.order_manager
     assert manager is not None
     resolved = 0
+    unresolved = (OrderState.PENDING_SUBMIT.value, OrderState.UNKNOWN.value)
     for _ in range(RECOVERY_ATTEMPTS):
-        resolved += len(await manager.recover_pending())
-        if not await manager.repo.with_status("LIVE", (OrderState.PENDING_SUBMIT.value,)):
+        resolved += len(await manager.resolve_unknown())
+        if not await manager.repo.with_status("LIVE", unresolved):
             return resolved
         await asyncio.sleep(0.05)
-    raise SystemExit("recovery left orders PENDING_SUBMIT")
+    raise SystemExit("recovery left orders UNKNOWN")
 
 
 async def order_loop(engine: TradingEngine) -> None:
@@ -67,7 +70,7 @@ async def main(base_url: str, ws_url: str, db_path: str) -> None:
         base_url=base_url, ws_url=ws_url, db_path=db_path, execution_mode="LIVE",
         live_trading_confirmed=True,
     )
-    engine = TradingEngine(settings)
+    engine = TradingEngine(settings, order_settle_s=SETTLE_S)
     await engine.start()
     assert engine.safety is not None
     resolved = await resolve_pending(engine)

@@ -168,8 +168,10 @@ async def test_kill_9_during_live_orders_loses_and_duplicates_nothing(
         assert not [c for c, n in row_counts.items() if n > 1]
         missing = set(on_exchange) - set(stored)
         assert not missing, f"kill {kill}: acknowledged by VALR, not in the database: {missing}"
-        pending = [c for c, s in stored.items() if s == "PENDING_SUBMIT"]
+        pending = [c for c, s in stored.items() if s in ("PENDING_SUBMIT", "UNKNOWN")]
         assert not pending, f"kill {kill}: unresolved after recovery: {pending}"
+        failed_but_resting = [c for c, s in stored.items() if s == "FAILED" and c in on_exchange]
+        assert not failed_but_resting, f"kill {kill}: FAILED while on the exchange: {failed_but_resting}"
         never_placed = {c: s for c, s in stored.items() if c not in on_exchange and s != "FAILED"}
         assert not never_placed, f"kill {kill}: rows claim orders VALR does not have: {never_placed}"
         if locked:

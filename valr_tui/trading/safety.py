@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from storage.audit import AuditRepository, Severity
 from storage.db import Database
-from valr_tui.errors import TradingHaltedError, ValrTuiError
+from valr_tui.errors import SafetyStateConflict, TradingHaltedError, ValrTuiError
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
 
 log = logging.getLogger(__name__)
@@ -76,15 +76,19 @@ class SafetyController:
         self._conditions: dict[SafetyState, str] = {}
         self._changed_at = clock()
         self._listeners: list[Listener] = []
+        # The row as this process last read or wrote it: every write is a compare-and-set on it.
+        self._persisted = SafetyState.NORMAL
 
     @classmethod
     async def load(cls, db: Database, clock: Clock = system_clock) -> SafetyController:
         """Restore the persisted state: a LOCKDOWN before the restart is a LOCKDOWN after it."""
         ctl = cls(db, clock)
         row = await db.fetchone("SELECT state, reason, changed_at FROM safety_state WHERE id = 1")
-        if row is not None and row["state"] == SafetyState.LOCKDOWN:
-            ctl._conditions[SafetyState.LOCKDOWN] = row["reason"]
-            ctl._changed_at = row["changed_at"] / 1000
+        if row is not None:
+            ctl._persisted = SafetyState(row["state"])
+            if row["state"] == SafetyState.LOCKDOWN:
+                ctl._conditions[SafetyState.LOCKDOWN] = row["reason"]
+                ctl._changed_at = row["changed_at"] / 1000
         return ctl
 
     # -- reading --------------------------------------------------------------------------------
@@ -175,26 +179,59 @@ class SafetyController:
         condition: SafetyState,
         extra: dict[str, str] | None = None,
     ) -> None:
-        after = self.state
         now = self._clock()
-        severity: Severity = "CRITICAL" if SafetyState.LOCKDOWN in (after, condition) else "WARNING"
-        if after is SafetyState.NORMAL:
-            severity = "INFO"
-        async with self.db.transaction() as tx:
-            await tx.execute(
-                "UPDATE safety_state SET state = ?, reason = ?, correlation_id = ?, changed_at = ?"
-                " WHERE id = 1",
-                (after.value, self.reason or reason, correlation_id, int(now * 1000)),  # NORMAL: why
-            )
-            await AuditRepository.insert(
-                tx, int(now * 1000), event, f"{condition.label}: {reason}",
-                severity=severity, correlation_id=correlation_id,
-                state_before=before.value, state_after=after.value,
-                details={"condition": condition.value, **(extra or {})},
-            )
+        for _attempt in range(2):
+            if await self._write(before, reason, correlation_id, event, condition, extra, now):
+                break
+        else:
+            raise SafetyStateConflict("the safety state row keeps changing under this process")
+        after = self.state
         if after is not before:
             self._changed_at = now
             log.warning("safety state %s -> %s: %s", before.value, after.value, reason)
         status = self.status()
         for listener in list(self._listeners):
             listener(status)
+
+    async def _write(
+        self,
+        before: SafetyState,
+        reason: str,
+        correlation_id: str | None,
+        event: str,
+        condition: SafetyState,
+        extra: dict[str, str] | None,
+        now: float,
+    ) -> bool:
+        """Compare-and-set the row from the state this process last saw. If another writer
+        changed it meanwhile, nothing is written: a LOCKDOWN found there is adopted (only an
+        operator unlock ends it), and False asks the caller to write again on the new truth."""
+        after = self.state
+        severity: Severity = "CRITICAL" if SafetyState.LOCKDOWN in (after, condition) else "WARNING"
+        if after is SafetyState.NORMAL:
+            severity = "INFO"
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE safety_state SET state = ?, reason = ?, correlation_id = ?, changed_at = ?"
+                " WHERE id = 1 AND state = ?",
+                (after.value, self.reason or reason, correlation_id, int(now * 1000),  # NORMAL: why
+                 self._persisted.value),
+            )
+            if cursor.rowcount != 1:
+                async with tx.execute("SELECT state, reason FROM safety_state WHERE id = 1") as found:
+                    row = await found.fetchone()
+                stored = SafetyState(row["state"]) if row is not None else SafetyState.NORMAL
+                log.error("safety state row is %s, not the %s this process wrote: adopting it",
+                          stored.value, self._persisted.value)
+                self._persisted = stored
+                if stored is SafetyState.LOCKDOWN and row is not None and event != "UNLOCK":
+                    self._conditions[SafetyState.LOCKDOWN] = row["reason"]
+                return False
+            await AuditRepository.insert(
+                tx, int(now * 1000), event, f"{condition.label}: {reason}",
+                severity=severity, correlation_id=correlation_id,
+                state_before=before.value, state_after=after.value,
+                details={"condition": condition.value, **(extra or {})},
+            )
+        self._persisted = after
+        return True

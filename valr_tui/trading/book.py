@@ -1,0 +1,37 @@
+"""The app's own running book: balances as its own acknowledgements, fills and the venue's balance
+events moved them. Reconciliation's "state" view; never a copy of the fetch it is compared with."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from storage.journal import Fill, apply_fills
+from valr_tui.exchange.models import Balance
+from valr_tui.trading.venue import Trade
+
+
+class AccountBook:
+    def __init__(self) -> None:
+        self._totals: dict[str, Decimal] = {}
+        self.loaded = False
+
+    def reset(self, balances: Iterable[Balance]) -> None:
+        """Start from the venue's figures (start-up, or an operator's unlock)."""
+        self._totals = {b.currency: b.total for b in balances}
+        self.loaded = True
+
+    def apply_balances(self, balances: Iterable[Balance]) -> None:
+        """The venue's balance events (VALR's BALANCE_UPDATE) set the currencies they name."""
+        for balance in balances:
+            self._totals[balance.currency] = balance.total
+        self.loaded = True
+
+    def apply_trade(self, trade: Trade, execution_mode: str) -> None:
+        fill = Fill(0, execution_mode, trade.trade_id, trade.pair, trade.side, trade.price,
+                    trade.quantity, trade.fee, trade.fee_currency, trade.correlation_id,
+                    trade.traded_at_ms)
+        self._totals = apply_fills(self._totals, [fill])
+
+    def totals(self) -> dict[str, Decimal]:
+        return dict(self._totals)
