@@ -77,6 +77,12 @@ class OrderRecord:
     created_at: int  # epoch ms
     updated_at: int
     absent_checks: int = 0  # not-found lookups answered while UNKNOWN
+    venue_filled_quantity: Decimal = Decimal(0)  # as the venue last reported it
+
+    @property
+    def fills_pending(self) -> bool:
+        """The venue reports more filled than the stored fills add up to."""
+        return self.venue_filled_quantity > self.filled_quantity
 
     @property
     def is_simulated(self) -> bool:
@@ -90,7 +96,7 @@ class OrderRecord:
 
 _UPDATABLE = frozenset(
     {"status", "filled_quantity", "fee_total", "error_code", "valr_order_id", "valr_response", "note",
-     "absent_checks", "last_checked_at"}
+     "absent_checks", "last_checked_at", "venue_filled_quantity"}
 )
 
 
@@ -113,6 +119,7 @@ def record_from_row(row: aiosqlite.Row) -> OrderRecord:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         absent_checks=row["absent_checks"],
+        venue_filled_quantity=from_text(row["venue_filled_quantity"]),
     )
 
 
@@ -236,6 +243,15 @@ class OrderRepository:
         )
         return [record_from_row(r) for r in rows]
 
+    async def finished_since(self, execution_mode: str, since_ms: int) -> list[OrderRecord]:
+        """FILLED or CANCELLED orders changed at or after ``since_ms``."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM trading_orders WHERE execution_mode = ? AND status IN ('FILLED',"
+            " 'CANCELLED') AND updated_at >= ? ORDER BY id",
+            (execution_mode, since_ms),
+        )
+        return [record_from_row(r) for r in rows]
+
     async def open_orders(self, execution_mode: str) -> list[OrderRecord]:
         return await self.with_status(execution_mode, OPEN_STATES)
 
@@ -295,6 +311,19 @@ class FillRepository:
             ),
         )
         return int(cursor.lastrowid or 0)
+
+    async def totals_for(self, order_ids: list[int]) -> dict[int, Decimal]:
+        """Stored fill quantity per order row id (summed as Decimals, never in SQL)."""
+        totals: dict[int, Decimal] = {}
+        for start in range(0, len(order_ids), 500):
+            chunk = order_ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = await self.db.fetchall(
+                f"SELECT order_id, quantity FROM order_fills WHERE order_id IN ({marks})", chunk
+            )
+            for row in rows:
+                totals[row["order_id"]] = totals.get(row["order_id"], Decimal(0)) + from_text(row["quantity"])
+        return totals
 
     async def exists(self, execution_mode: str, trade_id: str) -> bool:
         row = await self.db.fetchone(

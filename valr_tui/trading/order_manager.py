@@ -479,7 +479,8 @@ class OrderManager:
                 f" {venue_order_id}", correlation_id=record.correlation_id,
                 execution_mode=record.execution_mode, details={"valr_order_id": venue_order_id},
             )
-        self._refresh_unknown(record.pair, await self._pair_has_unknown(record.pair))
+        if record.pair in self._unknown_pairs:
+            self._refresh_unknown(record.pair, await self._pair_has_unknown(record.pair))
 
     @staticmethod
     def _is_ambiguous(exc: ValrTuiError) -> bool:
@@ -625,10 +626,11 @@ class OrderManager:
                         self.execution_mode, update.correlation_id)
             return
         new_state = self._next_state(record, update.state, update.filled_quantity)
-        filled = max(record.filled_quantity, update.filled_quantity or Decimal(0))
-        if new_state is record.state and filled == record.filled_quantity and settle is None:
+        reported = max(record.venue_filled_quantity, update.filled_quantity or Decimal(0))
+        if new_state is record.state and reported == record.venue_filled_quantity and settle is None:
             return
-        changes: dict[str, Any] = {"status": new_state, "filled_quantity": filled}
+        # filled_quantity stays what the stored fills add up to; the venue's figure is kept apart
+        changes: dict[str, Any] = {"status": new_state, "venue_filled_quantity": reported}
         if update.venue_order_id and not record.valr_order_id:
             changes["valr_order_id"] = update.venue_order_id
         if record.state is OrderState.UNKNOWN:
@@ -642,7 +644,7 @@ class OrderManager:
             message += f" ({update.reason})"
         await self._audit_order(
             record, event, message, severity="WARNING" if new_state is OrderState.FAILED else "INFO",
-            details={"venue_status": update.venue_status, "filled": filled,
+            details={"venue_status": update.venue_status, "venue_filled": reported,
                      "state_before": record.state.value},
             settle=settle, **changes,
         )
@@ -800,23 +802,9 @@ class OrderManager:
 
     async def _lagging_fills(self) -> list[OrderRecord]:
         """Recently finished orders whose venue-reported filled quantity is ahead of their stored
-        fills (a fill reported before its trade record): polled until they agree."""
+        fills (a status seen before its trade record): polled until they agree."""
         since = epoch_ms(self._clock) - UNSETTLED_WINDOW_MS
-        rows = await self.db.fetchall(
-            "SELECT o.id, o.correlation_id FROM trading_orders o WHERE o.execution_mode = ?"
-            " AND o.status IN ('FILLED', 'CANCELLED') AND o.updated_at >= ?",
-            (self.execution_mode, since),
-        )
-        lagging = []
-        for row in rows:
-            record = await self.repo.get(row["correlation_id"], self.execution_mode)
-            if record is None or record.filled_quantity <= 0:
-                continue
-            stored = sum((f.quantity for f in await self.fills.for_order(
-                record.correlation_id, self.execution_mode)), Decimal(0))
-            if stored < record.filled_quantity:
-                lagging.append(record)
-        return lagging
+        return [r for r in await self.repo.finished_since(self.execution_mode, since) if r.fills_pending]
 
     async def _pair_has_unknown(self, pair: str) -> bool:
         row = await self.db.fetchone(

@@ -213,11 +213,14 @@ class ValrVenue:
         trades: dict[str, list[AccountTrade]] = {}
         for order in orders:
             found = await self.lookup(order)
-            if order.pair not in trades:
-                trades[order.pair] = await self.client.get_trade_history(order.pair, 100)
-            venue_order_id = found.update.venue_order_id if found.update else order.valr_order_id
-            for trade in self._trades_of(order, venue_order_id, trades[order.pair]):
-                await self._events.trade(trade)
+            reported = found.update.filled_quantity if found.update else None
+            # the trade history is read only when VALR reports fills we have not stored
+            if reported is not None and reported > order.filled_quantity:
+                if order.pair not in trades:
+                    trades[order.pair] = await self.client.get_trade_history(order.pair, 100)
+                venue_order_id = found.update.venue_order_id if found.update else order.valr_order_id
+                for trade in self._trades_of(order, venue_order_id, trades[order.pair]):
+                    await self._events.trade(trade)
             if found.update is not None:
                 await self._events.order_update(found.update)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.markup import escape
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
-from valr_tui.trading.views import OrderPreview, OrderRecord, OrderRequest
+from valr_tui.trading.views import OrderPreview, OrderRecord, OrderRequest, OrderState
 from valr_tui.ui.format import clock_text, crypto, zar
 
 SIDES = ("BUY", "SELL")
@@ -75,7 +76,7 @@ class OrderForm(Vertical):
             self.query_one(field, Input).value = ""
 
 
-class OrdersTable(DataTable[str]):
+class OrdersTable(DataTable[str | Text]):
     """Open and recent orders, keyed by correlation id; cells change in place."""
 
     COLUMNS = (
@@ -91,12 +92,15 @@ class OrdersTable(DataTable[str]):
             self.add_column(label, key=key)
 
     @staticmethod
-    def _cells(order: OrderRecord) -> dict[str, str]:
+    def _cells(order: OrderRecord) -> dict[str, str | Text]:
+        # An order of unknown outcome is shown in red until a lookup resolves it.
+        state: str | Text = (Text(order.state.value, style="bold red")
+                             if order.state is OrderState.UNKNOWN else order.state.value)
         return {
             "time": clock_text(order.created_at),
             "pair": order.pair,
             "side": order.side,
-            "state": order.state.value,
+            "state": state,
             "mode": "SIM" if order.is_simulated else "LIVE",
             "price": zar(order.price, symbol=False),
             "qty": crypto(order.quantity),
