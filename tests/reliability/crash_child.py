@@ -1,6 +1,7 @@
 """The process the crash test kills: a LIVE engine placing orders and storing snapshots in a loop.
 
-    python tests/reliability/crash_child.py BASE_URL WS_URL DB_PATH
+    python tests/reliability/crash_child.py BASE_URL WS_URL DB_PATH [MIXED]
+    (MIXED: every other order crosses the spread and fills at once)
     (PYTHONPATH = the checkout; credentials from VALR_API_KEY / VALR_API_SECRET, never on the
     command line, where `ps` shows them)
 
@@ -48,13 +49,16 @@ async def resolve_pending(engine: TradingEngine) -> int:
     raise SystemExit("recovery left orders UNKNOWN")
 
 
-async def order_loop(engine: TradingEngine) -> None:
+async def order_loop(engine: TradingEngine, mixed: bool) -> None:
     assert engine.market_data is not None
     placed = 0
     while True:
         ticker = engine.market("BTCZAR").ticker
         assert ticker is not None
-        price = (ticker.bid * Decimal("0.9")).quantize(Decimal(1))  # rests: never fills
+        if mixed and placed % 2:
+            price = ticker.ask + 2000  # crosses: fills at once (a resend would fill twice)
+        else:
+            price = (ticker.bid * Decimal("0.9")).quantize(Decimal(1))  # rests: never fills
         try:
             await engine.submit(OrderRequest("BTCZAR", "BUY", str(price), "0.0001"))
         except ValrTuiError:
@@ -65,7 +69,7 @@ async def order_loop(engine: TradingEngine) -> None:
             await engine.market_data.flush_snapshots()
 
 
-async def main(base_url: str, ws_url: str, db_path: str) -> None:
+async def main(base_url: str, ws_url: str, db_path: str, mixed: bool) -> None:
     settings = load_settings(env_file=None).with_overrides(
         base_url=base_url, ws_url=ws_url, db_path=db_path, execution_mode="LIVE",
         live_trading_confirmed=True,
@@ -87,8 +91,8 @@ async def main(base_url: str, ws_url: str, db_path: str) -> None:
     if command == "LOCK":
         await engine.safety.raise_condition(SafetyState.LOCKDOWN, "crash test: locked before a kill")
         say("LOCKED")
-    await order_loop(engine)  # until the parent kills us
+    await order_loop(engine, mixed)  # until the parent kills us
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*sys.argv[1:4]))
+    asyncio.run(main(*sys.argv[1:4], mixed=sys.argv[4:5] == ["MIXED"]))
