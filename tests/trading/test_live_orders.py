@@ -159,8 +159,8 @@ async def test_an_ambiguous_order_is_unknown_blocks_its_pair_and_is_adopted_when
     assert result.state is OrderState.UNKNOWN and "never resent" in result.message
     assert (await row(h.db, result.correlation_id))["status"] == "UNKNOWN"
     # new orders on that pair wait; the other pair is free
-    assert "VALR-ORD-010" in [p.code for p in h.manager.preview(REQUEST).problems]
-    assert "VALR-ORD-010" not in [p.code for p in h.manager.preview(
+    assert "VALR-ORD-020" in [p.code for p in h.manager.preview(REQUEST).problems]
+    assert "VALR-ORD-020" not in [p.code for p in h.manager.preview(
         OrderRequest("ETHZAR", "BUY", "50000", "0.01")).problems]
     assert await h.manager.resolve_unknown() == []  # inside the settle window: not asked yet
     clock.advance(3)
