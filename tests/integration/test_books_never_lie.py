@@ -38,7 +38,7 @@ UNLIMITED = RateLimits(per_key_per_minute=1_000_000, per_ip_per_minute=1_000_000
 
 def live_overrides(**more: object) -> dict[str, object]:
     return {"execution_mode": "LIVE", "live_trading_confirmed": True,
-            "rate_limit_capacity": 100_000, "rate_limit_refill_per_s": D(100_000), **more}
+            "rate_limit_capacity": 10_000, "rate_limit_refill_per_s": D(10_000), **more}
 
 
 async def lockdowns(engine: TradingEngine) -> list[str]:
