@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from decimal import Decimal
@@ -93,10 +94,21 @@ async def settle_orders(engine: TradingEngine) -> None:
         await engine.order_manager.sync()
 
 
+async def reconcile_every_half_second(engine: TradingEngine) -> None:
+    """On top of the engine's own loop (RECON_INTERVAL_S is at least 1 s): a run every 0.5 s."""
+    while True:
+        await asyncio.sleep(0.5)
+        await engine.reconcile_now()
+
+
 async def run_soak(sim: SimulatorServer, settings: Settings, trades: int) -> None:
     engine = await started(settings)
+    reconciling = asyncio.create_task(reconcile_every_half_second(engine))
     try:
         counts = await trade_randomly(engine, sim, trades, seed=20261201)
+        reconciling.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reconciling
         await settle_orders(engine)
         report = await engine.reconcile_now()
         assert report.completed and report.ok, report.message
@@ -113,6 +125,7 @@ async def run_soak(sim: SimulatorServer, settings: Settings, trades: int) -> Non
         assert fills[0] > trades // 3  # the books really moved
         assert counts["cancelled"] + counts["cancel_lost_race"] > 0
     finally:
+        reconciling.cancel()
         await engine.stop()
 
 
@@ -120,7 +133,7 @@ async def run_soak(sim: SimulatorServer, settings: Settings, trades: int) -> Non
 async def test_a_thousand_random_paper_trades_reconciling_every_half_second(tmp_path: Path) -> None:
     async with SimulatorServer(KEY, SECRET, seed=5, tick_interval=None) as sim:
         settings = settings_for(
-            sim, tmp_path, recon_interval_s=D("0.5"), dry_run_wallet_zar=D("1000000"),
+            sim, tmp_path, recon_interval_s=D(1), dry_run_wallet_zar=D("1000000"),
             dry_run_wallet_btc=D("1"), dry_run_wallet_eth=D("20"), max_order_zar=D("50000"),
         )
         await run_soak(sim, settings, 1000)
@@ -131,7 +144,7 @@ async def test_a_thousand_random_live_trades_on_the_simulator_reconciling_every_
     tmp_path: Path,
 ) -> None:
     async with SimulatorServer(KEY, SECRET, seed=5, tick_interval=None, limits=UNLIMITED) as sim:
-        settings = settings_for(sim, tmp_path, recon_interval_s=D("0.5"), max_order_zar=D("50000"),
+        settings = settings_for(sim, tmp_path, recon_interval_s=D(1), max_order_zar=D("50000"),
                                 **live_overrides())
         await run_soak(sim, settings, 1000)
 
@@ -166,9 +179,37 @@ async def test_live_withdrawal_beside_a_resting_order_locks_down_and_cancels_it(
             await engine.stop()
 
 
+async def test_a_fill_that_beats_the_cancel_is_recorded_and_trips_no_lockdown(tmp_path: Path) -> None:
+    async with SimulatorServer(KEY, SECRET, seed=7, tick_interval=None) as sim:
+        set_balance(sim, "ZAR", D(10_000))
+        engine = await started(settings_for(sim, tmp_path, recon_interval_s=D(3600), **live_overrides()))
+        try:
+            assert (await engine.reconcile_now()).ok  # the baseline
+            ticker = engine.market("BTCZAR").ticker
+            assert ticker is not None
+            price = (ticker.bid * D("0.99")).quantize(D(1))
+            quantity = (D(4300) / price).quantize(D("0.00001"))
+            resting = await engine.submit(OrderRequest("BTCZAR", "BUY", str(price), str(quantity)))
+            assert resting.state is OrderState.OPEN
+            sim.exchange.set_price("BTCZAR", price - 5000)  # the market trades through: it fills
+            # the app has not seen the fill yet; VALR accepts the cancel (202) of a filled order
+            record = await engine.cancel(resting.correlation_id)
+            await settle_orders(engine)
+            [order] = await engine.orders()
+            assert order.state is OrderState.FILLED, record
+            assert order.filled_quantity == quantity  # the fill was recorded
+            report = await engine.reconcile_now()
+            assert report.ok, report.message
+            assert await lockdowns(engine) == []
+        finally:
+            await engine.stop()
+
+
 async def test_an_exchange_clock_twenty_seconds_behind_trips_no_false_lockdown(tmp_path: Path) -> None:
     async with SimulatorServer(KEY, SECRET, seed=7, tick_interval=None,
                                clock=lambda: time.time() - 20) as sim:
+        set_balance(sim, "ZAR", D(10_000))  # small balances: three fills left out are a LOCKDOWN
+        set_balance(sim, "BTC", D("0.01"))
         engine = await started(settings_for(sim, tmp_path, recon_interval_s=D(3600), **live_overrides()))
         try:
             assert (await engine.reconcile_now()).ok  # the baseline, on the exchange's clock

@@ -126,3 +126,26 @@ async def test_a_stale_safety_writer_cannot_overwrite_lockdown(tmp_path: Path) -
         assert [r["state_after"] for r in audits][-1] == "LOCKDOWN"
     finally:
         await db.close()
+
+
+async def test_the_app_started_on_a_held_database_exits_2_naming_the_holder(tmp_path: Path) -> None:
+    path = tmp_path / "held.db"
+    holder = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _HOLDER, str(path), stdout=asyncio.subprocess.PIPE, cwd=ROOT,
+    )
+    try:
+        assert holder.stdout is not None
+        assert (await asyncio.wait_for(holder.stdout.readline(), 30)).strip() == b"held"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("VALR_", "EXECUTION_MODE"))}
+        env |= {"VALR_DB_PATH": str(path), "VALR_BASE_URL": "http://127.0.0.1:9",
+                "VALR_WS_URL": "ws://127.0.0.1:9", "VALR_LOG_PATH": str(tmp_path / "app.log")}
+        second = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "valr_tui", stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, cwd=ROOT, env=env,
+        )
+        _, errors = await asyncio.wait_for(second.communicate(), 60)
+        assert second.returncode == 2
+        assert b"VALR-DB-010" in errors and f"pid {holder.pid}".encode() in errors
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        await holder.wait()
