@@ -169,6 +169,16 @@ class AuthenticationError(ExchangeError):
     meaning = "The exchange refused the credentials or signature"
 
 
+class ExchangeDeadlineError(ExchangeUnavailableError):
+    code = "VALR-EXC-005"
+    meaning = "A request to the exchange did not complete within its overall deadline"
+
+
+class ResponseTooLargeError(MalformedResponseError):
+    code = "VALR-EXC-006"
+    meaning = "The exchange's response was larger than the size cap and was refused unread"
+
+
 # --- reconciliation / storage -----------------------------------------------------------------
 class ReconciliationError(ValrTuiError):
     code = "VALR-REC-001"

@@ -159,8 +159,9 @@ async def test_without_credentials_market_data_uses_the_unsigned_public_paths(fa
         assert "X-VALR-SIGNATURE" not in sent.headers and "X-VALR-API-KEY" not in sent.headers
 
 
-async def test_with_credentials_market_data_uses_the_signed_twins(fake: FakeTime) -> None:
-    # /v1/public/* is limited to 30 calls a minute per IP; the signed twins share the key's 2000.
+async def test_with_credentials_books_use_the_signed_twin_and_tickers_stay_public(fake: FakeTime) -> None:
+    # VALR's signed market data is only orderbook, orderbook/full and tradehistory: there is no
+    # /v1/marketdata/{pair}/marketsummary, so the ticker is the public route even with a key.
     script = Script(fake).then(
         respond(200, R.MARKET_SUMMARY), respond(200, R.ORDERBOOK), respond(200, R.STATUS_ONLINE)
     )
@@ -169,9 +170,9 @@ async def test_with_credentials_market_data_uses_the_signed_twins(fake: FakeTime
         await client.get_orderbook(BTC)
         await client.get_status()
     assert [r.raw_path for r in script.requests] == [
-        "/v1/marketdata/BTCZAR/marketsummary", "/v1/marketdata/BTCZAR/orderbook", "/v1/public/status"
+        "/v1/public/BTCZAR/marketsummary", "/v1/marketdata/BTCZAR/orderbook", "/v1/public/status"
     ]
-    assert_signed_as_sent(script.requests[0])
+    assert "X-VALR-SIGNATURE" not in script.requests[0].headers
     assert_signed_as_sent(script.requests[1])
     assert "X-VALR-SIGNATURE" not in script.requests[2].headers
 
@@ -312,10 +313,14 @@ async def test_authentication_error_text_never_contains_credentials(fake: FakeTi
 
 @pytest.mark.parametrize("answer", [respond(400, R.INVALID_ORDER), respond(404, "")])
 async def test_unknown_order_lookup_is_order_not_found(fake: FakeTime, answer: httpx.Response) -> None:
-    script = Script(fake).then(answer)
+    script = Script(fake).then(answer, answer)
     async with make_client(script) as client:
         with pytest.raises(OrderNotFoundError):
             await client.get_order(BTC, customer_order_id="nope")
+    # Not found as active, then not found in the history summary either.
+    assert [r.raw_path for r in script.requests] == [
+        "/v1/orders/BTCZAR/customerorderid/nope", "/v1/orders/history/summary/customerorderid/nope",
+    ]
 
 
 async def test_invalid_order_code_outside_a_lookup_stays_an_exchange_error(fake: FakeTime) -> None:
@@ -363,7 +368,7 @@ async def test_429_wait_beyond_the_budget_raises_at_once_and_blocks_the_bucket(f
     script = Script(fake).then(respond(429, "", {"x-valr-ratelimited": "true"}))
     async with make_client(script, max_backoff_total_s=30.0) as client:
         with pytest.raises(RateLimitedError) as info:
-            await client.get_ticker(BTC)
+            await client.get_open_orders()  # the account-wide minute window, not a route limit
         assert len(script.requests) == 1
         assert info.value.details["retry_after_s"] >= 50
         snapshot = client.bucket.snapshot()
@@ -409,7 +414,7 @@ class RecordingBucket(TokenBucket):
 
 async def test_every_request_spends_a_token_with_the_right_priority(fake: FakeTime) -> None:
     routes = {
-        "/v1/marketdata/BTCZAR/marketsummary": R.MARKET_SUMMARY,
+        "/v1/public/BTCZAR/marketsummary": R.MARKET_SUMMARY,
         "/v1/marketdata/BTCZAR/orderbook": R.ORDERBOOK,
         "/v1/account/balances": R.BALANCES, "/v1/orders/open": R.OPEN_ORDERS,
         "/v1/orders/limit": R.ORDER_ACK, "/v1/orders/order": "",

@@ -19,13 +19,14 @@ from tests.reliability.helpers import KEY, SECRET, settings_for, wait_trading_re
 from tests.reliability.lossy_proxy import LossyProxy
 from valr_tui.errors import OrderRejected, ValrTuiError
 from valr_tui.exchange.hmac_signer import VALRSigner
+from valr_tui.exchange.models import classify_status
 from valr_tui.exchange.rate_limiter import TokenBucket
 from valr_tui.exchange.valr_client import VALRClient
 from valr_tui.secrets import Secret
 from valr_tui.simulator.limits import RateLimits
 from valr_tui.simulator.server import SimulatorServer
 from valr_tui.trading.engine import TradingEngine
-from valr_tui.trading.valr_venue import VALR_STATUS
+from valr_tui.trading.valr_venue import CLASS_STATE
 from valr_tui.trading.views import OrderRequest, OrderState
 
 D = Decimal
@@ -116,7 +117,7 @@ async def test_lost_answers_never_place_an_order_twice_nor_fail_a_resting_one(tm
                 assert order.state is OrderState.FAILED, f"{cid}: {order.state} but VALR never had it"
                 continue
             assert order.state is not OrderState.FAILED, f"{cid}: FAILED while VALR has it ({venue.status})"
-            assert order.state is VALR_STATUS[venue.status], (cid, order.state, venue.status)
+            assert order.state is CLASS_STATE[classify_status(venue.status)], (cid, order.state, venue.status)
             assert fill_quantity.get(cid, D(0)) == venue.filled_quantity, (cid, venue.status)
         filled = [o for o in stored if o.state is OrderState.FILLED]
         assert filled, "no marketable order filled: the test proves nothing about resends"

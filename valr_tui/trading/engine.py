@@ -26,7 +26,7 @@ from valr_tui.exchange.models import Balance, Pair
 from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.exchange.stream import MarketStream
 from valr_tui.exchange.valr_client import VALRClient
-from valr_tui.trading.clock import Clock, system_clock
+from valr_tui.trading.clock import Clock, ServerTimeSync, system_clock
 from valr_tui.trading.market_data import MarketDataClient
 from valr_tui.trading.order_manager import OrderManager
 from valr_tui.trading.paper import PaperVenue
@@ -75,6 +75,7 @@ class TradingEngine:
         self._order_settle_s = order_settle_s
         self._clock = clock
         self.client = client or VALRClient.from_settings(settings)
+        self.server_time = ServerTimeSync(self.client.sync_server_time)
         self._use_stream = use_stream
         self._listeners: list[EngineListener] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -142,6 +143,7 @@ class TradingEngine:
         market_data.add_listener(lambda _view: self._emit("market"))
         order_manager.subscribe(lambda: self._emit("orders", "audit", "balances"))
 
+        self._spawn("server-time", self.server_time.run)
         self._spawn("pairs", self._load_pairs)
         self._spawn("market-data", market_data.run)
         if paper is not None:
@@ -311,6 +313,11 @@ class TradingEngine:
 
     def connection_state(self) -> ConnectionState:
         return self.market_data.connection_state() if self.market_data else ConnectionState.CONNECTING
+
+    def clock_skew_s(self) -> float | None:
+        """This machine's clock minus VALR's when large enough to warn about, else None."""
+        offset = self.server_time.offset_s
+        return -offset if offset is not None and self.server_time.skewed else None
 
     def bucket_snapshot(self) -> BucketSnapshot:
         return self.client.bucket.snapshot()

@@ -102,6 +102,7 @@ _STATE_EVENT = {
     OrderState.CANCELLED: "ORDER_CANCELLED",
     OrderState.FAILED: "ORDER_FAILED",
     OrderState.CANCEL_REQUESTED: "ORDER_STATUS",
+    OrderState.UNKNOWN: "ORDER_UNKNOWN",  # the venue reported a status nobody documents
 }
 _RESTING = frozenset({OrderState.OPEN, OrderState.PARTIALLY_FILLED})
 # Finished orders this recent are revisited while their fills lag the venue's filled quantity.
@@ -653,7 +654,7 @@ class OrderManager:
             settle=settle, **changes,
         )
         self._log(record.correlation_id).info("%s -> %s", record.state.value, new_state.value)
-        if record.state is OrderState.UNKNOWN:
+        if OrderState.UNKNOWN in (record.state, new_state):
             self._refresh_unknown(record.pair, await self._pair_has_unknown(record.pair))
         self._notify()
 
@@ -755,7 +756,9 @@ class OrderManager:
                 current = await self.repo.get(record.correlation_id, self.execution_mode) or record
                 if current.state is OrderState.UNKNOWN:
                     await self.order_update(found.update)
-                resolved.append(await self.repo.get(record.correlation_id, self.execution_mode) or record)
+                after = await self.repo.get(record.correlation_id, self.execution_mode) or record
+                if after.state is not OrderState.UNKNOWN:
+                    resolved.append(after)
                 continue
             if not found.absent:
                 continue

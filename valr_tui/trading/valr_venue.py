@@ -20,23 +20,31 @@ from typing import Protocol
 from storage.orders import ExecutionModeName, OrderRecord, OrderState
 from valr_tui.config import Settings
 from valr_tui.errors import OrderNotFoundError, ValrTuiError
-from valr_tui.exchange.models import AccountTrade, Balance, OrderAck, OrderStatus, Pair, Side
+from valr_tui.exchange.models import (
+    AccountTrade,
+    Balance,
+    OrderAck,
+    OrderStatus,
+    Pair,
+    Side,
+    StatusClass,
+)
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
 from valr_tui.trading.paper import reservation, split_pair
 from valr_tui.trading.venue import Lookup, OrderUpdate, Trade, VenueEvents
 
 log = logging.getLogger(__name__)
 
-# VALR's order statuses (orderStatusType) in our lifecycle.
-VALR_STATUS: Mapping[str, OrderState] = {
-    "Placed": OrderState.OPEN,
-    "Active": OrderState.OPEN,
-    "Order Modified": OrderState.OPEN,
-    "Partially Filled": OrderState.PARTIALLY_FILLED,
-    "Filled": OrderState.FILLED,
-    "Cancelled": OrderState.CANCELLED,
-    "Expired": OrderState.CANCELLED,
-    "Failed": OrderState.FAILED,
+# VALR's order statuses by their class (``models.classify_status``) in our lifecycle. A status
+# VALR has not documented is UNKNOWN: shown, audited and looked up until it is one we know.
+CLASS_STATE: Mapping[StatusClass, OrderState] = {
+    StatusClass.OPEN: OrderState.OPEN,
+    StatusClass.PARTIALLY_FILLED: OrderState.PARTIALLY_FILLED,
+    StatusClass.FILLED: OrderState.FILLED,
+    StatusClass.CANCELLED: OrderState.CANCELLED,
+    StatusClass.EXPIRED: OrderState.CANCELLED,
+    StatusClass.FAILED: OrderState.FAILED,
+    StatusClass.UNKNOWN: OrderState.UNKNOWN,
 }
 SETTLE_S = 2.0  # a late request has had time to land before we trust a not-found answer
 ABSENCE_CHECKS = 3  # hummingbot's lost_order_count_limit: three not-found answers
@@ -71,12 +79,13 @@ class VenueClient(Protocol):
 HistoryLookup = Callable[[str, str], Awaitable[OrderStatus]]
 
 
-def update_from_status(correlation_id: str, status: OrderStatus) -> OrderUpdate | None:
-    """VALR's order status as an update; None for a status this app does not know."""
-    state = VALR_STATUS.get(status.status)
-    if state is None:
-        return None
+def update_from_status(correlation_id: str, status: OrderStatus) -> OrderUpdate:
+    """VALR's order status as an update (an undocumented status is UNKNOWN, and says which)."""
+    state = CLASS_STATE[status.status_class]
     reason = status.failed_reason or ""
+    if state is OrderState.UNKNOWN:
+        log.warning("order %s: VALR status %r is not one VALR documents", status.order_id, status.status)
+        reason = f"VALR status {status.status!r} is not documented"
     return OrderUpdate(correlation_id, state, status.order_id, status.filled_quantity,
                        venue_status=status.status, reason=reason)
 

@@ -268,7 +268,9 @@ class ValrApp(App[int]):
             for view in views:
                 main.query_one(f"#ticker-{view.pair}", TickerPane).show(view, now)
             main.query_one(SpreadPane).show(views, self._depth_pair)
-            main.query_one(StatusBar).show_connection(self.engine.connection_state())
+            main.query_one(StatusBar).show_connection(
+                self.engine.connection_state(), clock_skew_s=self.engine.clock_skew_s()
+            )
             self._update_preview()
         if "bucket" in kinds:
             main.query_one(BucketGauge).show(self.engine.bucket_snapshot())

@@ -262,6 +262,9 @@ class FakeEngine:
         )
         return MarketView(pair, ticker, _book(pair, bid, ask), updated_at, stale, _history(last))
 
+    def clock_skew_s(self) -> float | None:
+        return None
+
     def connection_state(self) -> ConnectionState:
         return _CONNECTION.get(self.scenario, ConnectionState.WS)
 

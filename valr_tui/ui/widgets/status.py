@@ -38,11 +38,16 @@ class StatusBar(Horizontal):
         badge.update(" LIVE " if mode == "LIVE" else " DRY_RUN ")
         badge.set_class(mode == "LIVE", "-live")
 
-    def show_connection(self, state: ConnectionState) -> None:
+    def show_connection(self, state: ConnectionState, *, clock_skew_s: float | None = None) -> None:
+        """The feed state; with ``clock_skew_s`` (this clock minus VALR's, when large) a
+        CLOCK SKEW warning beside it."""
         widget = self.query_one("#connection", Static)
-        widget.update(_CONNECTION_TEXT[state])
+        skew = f" · CLOCK SKEW {clock_skew_s:+.1f} s" if clock_skew_s is not None else ""
+        widget.update(_CONNECTION_TEXT[state] + skew)
         widget.set_class(state is ConnectionState.DOWN, "-bad")
-        widget.set_class(state in (ConnectionState.REST, ConnectionState.CONNECTING), "-warn")
+        widget.set_class(
+            state in (ConnectionState.REST, ConnectionState.CONNECTING) or clock_skew_s is not None, "-warn"
+        )
 
     def show_safety(self, status: SafetyStatus) -> None:
         widget = self.query_one("#safety", Static)
