@@ -226,6 +226,13 @@ class OrderRepository:
         )
         return None if row is None else record_from_row(row)
 
+    async def by_venue_id(self, execution_mode: str, venue_order_id: str) -> OrderRecord | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM trading_orders WHERE valr_order_id = ? AND execution_mode = ?",
+            (venue_order_id, execution_mode),
+        )
+        return None if row is None else record_from_row(row)
+
     async def recent(self, execution_mode: str, limit: int = 100) -> list[OrderRecord]:
         rows = await self.db.fetchall(
             "SELECT * FROM trading_orders WHERE execution_mode = ? ORDER BY created_at DESC, id DESC"

@@ -5,7 +5,9 @@ order is placed, or the cancel done), and then, for the routes it is told to spo
 
 - ``delay``: holds the answer back longer than the client waits (a timeout on our side);
 - ``drop``: closes the connection without an answer (a reset);
-- ``504``: answers a gateway timeout page instead (the exchange processed it, the gateway lied).
+- ``504``: answers a gateway timeout page instead (the exchange processed it, the gateway lied);
+- ``late`` (when listed in ``faults``): holds the REQUEST back for ``late_s`` before the exchange
+  sees it, so it lands after the client gave up and after its first look-ups.
 
 Everything else passes through untouched. It speaks just enough HTTP/1.1 for httpx: one request
 per connection (``Connection: close``), bodies by Content-Length.
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 import httpx
 
 FAULTS = ("delay", "drop", "504")
+LATE = "late"
 GATEWAY_TIMEOUT = (
     b"HTTP/1.1 504 Gateway Timeout\r\nContent-Type: text/html\r\nContent-Length: 49\r\n"
     b"Connection: close\r\n\r\n<html><body>504 Gateway Time-out</body></html>\r\n"
@@ -36,6 +39,7 @@ class LossyProxy:
     spoil: tuple[tuple[str, str], ...] = (("POST", "/v1/orders/limit"),)
     probability: float = 0.5
     delay_s: float = 1.5
+    late_s: float = 1.0
     seed: int = 0
     faults: tuple[str, ...] = FAULTS
     spoiled: Counter[str] = field(default_factory=Counter)
@@ -101,12 +105,14 @@ class LossyProxy:
                 headers.append((name.strip(), value.strip()))
         body = await reader.readexactly(length) if length else b""
         assert self._http is not None
-        answer = await self._http.request(method, target, content=body, headers=headers)
-        # The simulator has acted on the request by now: from here on only the answer is at risk.
         fault = None
         if (method, target.split("?", 1)[0]) in self.spoil and self._rng.random() < self.probability:
             fault = self._rng.choice(self.faults)
             self.spoiled[fault] += 1
+        if fault == LATE:
+            await asyncio.sleep(self.late_s)  # the client has given up; the request still lands
+        answer = await self._http.request(method, target, content=body, headers=headers)
+        # The simulator has acted on the request by now: from here on only the answer is at risk.
         if fault == "drop":
             writer.transport.abort()
             return

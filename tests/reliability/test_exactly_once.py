@@ -15,8 +15,10 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from tests.reliability.helpers import KEY, SECRET, settings_for, wait_trading_ready
-from tests.reliability.lossy_proxy import LossyProxy
+from tests.reliability.lossy_proxy import FAULTS, LATE, LossyProxy
 from valr_tui.errors import OrderRejected, ValrTuiError
 from valr_tui.exchange.hmac_signer import VALRSigner
 from valr_tui.exchange.models import classify_status
@@ -32,7 +34,8 @@ from valr_tui.trading.views import OrderRequest, OrderState
 D = Decimal
 ORDERS = 40
 CLIENT_TIMEOUT_S = 0.4  # the proxy's delay is longer: a delayed answer is a timeout
-SETTLE_S = 0.2
+LATE_S = 1.0  # a request that reaches the simulator this long after it was sent
+SETTLE_S = 0.5  # three look-ups one settle window apart outlast a late request
 UNLIMITED = RateLimits(per_key_per_minute=1_000_000, per_ip_per_minute=1_000_000,
                        public_per_minute=1_000_000)
 SPOILED = (("POST", "/v1/orders/limit"), ("DELETE", "/v1/orders/order"))
@@ -53,11 +56,18 @@ async def settle_everything(engine: TradingEngine, rounds: int = 40) -> None:
     raise AssertionError(f"orders never settled: {[(o.correlation_id, o.state) for o in left]}")
 
 
-async def test_lost_answers_never_place_an_order_twice_nor_fail_a_resting_one(tmp_path: Path) -> None:
+@pytest.mark.parametrize("finished_in_active_lookup", [True, False],
+                         ids=["finished-orders-listed", "finished-orders-404-as-on-valr"])
+async def test_lost_answers_never_place_an_order_twice_nor_fail_a_resting_one(
+    tmp_path: Path, finished_in_active_lookup: bool
+) -> None:
     rng = random.Random(20261201)
     async with SimulatorServer(KEY, SECRET, seed=11, tick_interval=None, limits=UNLIMITED) as sim, \
             LossyProxy(sim.base_url, spoil=SPOILED, probability=0.45, delay_s=CLIENT_TIMEOUT_S * 3,
-                       seed=7) as proxy:
+                       late_s=LATE_S, faults=(*FAULTS, LATE), seed=7) as proxy:
+        # VALR's agent skill: the active-order lookup can 404 for a finished order (then only
+        # the order history knows it); VALR's collection shows it listed. Both are tested.
+        sim.exchange.finished_orders_in_active_lookup = finished_in_active_lookup
         settings = settings_for(proxy.base_url, sim.ws_url, tmp_path / "once.db",
                                 execution_mode="LIVE", live_trading_confirmed=True,
                                 recon_interval_s=D(3600), max_order_zar=D("100000"))
@@ -104,7 +114,7 @@ async def test_lost_answers_never_place_an_order_twice_nor_fail_a_resting_one(tm
 
         on_exchange = Counter(o.customer_order_id for o in sim.exchange._orders.values()
                               if o.customer_order_id)
-        assert set(proxy.spoiled) == {"delay", "drop", "504"}, proxy.spoiled
+        assert set(proxy.spoiled) == {"delay", "drop", "504", "late"}, proxy.spoiled
         assert sum(proxy.spoiled.values()) >= 8, proxy.spoiled
         assert not [c for c, n in on_exchange.items() if n > 1], "placed twice on the exchange"
         rows = Counter(o.correlation_id for o in stored)

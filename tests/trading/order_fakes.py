@@ -173,8 +173,10 @@ class FakeClient:
         self.calls.append(("get_open_orders", None))
         return [o for o in self.orders.values() if o.is_open]
 
-    async def get_server_time(self) -> int:
-        return 1_760_000_000
+    time_offset_s: float = 0.0
+
+    async def sync_server_time(self) -> float:
+        return self.time_offset_s
 
 
 def _with(original: OrderStatus, **changes: Any) -> OrderStatus:

@@ -1,5 +1,6 @@
-"""The app's own running book: balances as its own acknowledgements, fills and the venue's balance
-events moved them. Reconciliation's "state" view; never a copy of the fetch it is compared with."""
+"""The app's own running book: the venue's figures when the run started (or an operator accepted
+them by unlocking), moved by every fill the app itself records. Reconciliation's "state" view; never
+a copy of the fetch it is compared with (so money that moves behind the app shows as a drift)."""
 
 from __future__ import annotations
 
@@ -19,12 +20,6 @@ class AccountBook:
     def reset(self, balances: Iterable[Balance]) -> None:
         """Start from the venue's figures (start-up, or an operator's unlock)."""
         self._totals = {b.currency: b.total for b in balances}
-        self.loaded = True
-
-    def apply_balances(self, balances: Iterable[Balance]) -> None:
-        """The venue's balance events (VALR's BALANCE_UPDATE) set the currencies they name."""
-        for balance in balances:
-            self._totals[balance.currency] = balance.total
         self.loaded = True
 
     def apply_trade(self, trade: Trade, execution_mode: str) -> None:

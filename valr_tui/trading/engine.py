@@ -20,6 +20,7 @@ from storage.db import Database
 from storage.snapshots import SnapshotRepository
 from valr_tui.config import Settings
 from valr_tui.errors import StaleMarketDataError, ValrTuiError
+from valr_tui.exchange.account_stream import AccountStream
 from valr_tui.exchange.decimal_gateway import money_context
 from valr_tui.exchange.hmac_signer import VALRSigner
 from valr_tui.exchange.models import Balance, Pair
@@ -81,6 +82,7 @@ class TradingEngine:
         self._tasks: list[asyncio.Task[None]] = []
         self._pairs_meta: dict[str, Pair] = {}
         self._exchange_balances: list[Balance] = []  # this run's fresh exchange fetch
+        self._account_stream: AccountStream | None = None
         self.ready = asyncio.Event()
         self._pairs_loaded = asyncio.Event()
         self.db: Database | None = None
@@ -150,6 +152,13 @@ class TradingEngine:
             self._spawn("fills", self._process_market_for_fills)
         self._spawn("reconciliation", self.reconciliation.run)
         self._spawn("orders", self._follow_orders)
+        if isinstance(venue, ValrVenue) and self._use_stream and settings.has_credentials:
+            # VALR's account events as they happen; polling goes on beside them (the fallback).
+            account = AccountStream(
+                settings.ws_url, signer=VALRSigner(settings.api_key, settings.api_secret)
+            )
+            self._account_stream = account
+            self._spawn("account-stream", lambda: venue.follow_account(account.events()))
         self._spawn("storage-check", lambda: db.watch(safety.storage_changed))
         self.ready.set()
 
@@ -175,6 +184,9 @@ class TradingEngine:
             unsubscribe()
 
     async def stop(self) -> None:
+        if self._account_stream is not None:
+            with contextlib.suppress(Exception):
+                await self._account_stream.close()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

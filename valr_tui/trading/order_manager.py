@@ -175,6 +175,7 @@ class OrderManager:
         self.fills = FillRepository(db)
         self.audit = AuditRepository(db)
         self.book = AccountBook()
+        self.venue_balances: dict[str, Balance] = {}  # the venue's last reported figures
         self._listeners: list[Callable[[], None]] = []
         self._in_flight: set[str] = set()  # placements whose request may be on the wire
         self._unknown_pairs: set[str] = set()  # pairs with an UNKNOWN order: new orders wait
@@ -504,15 +505,27 @@ class OrderManager:
                            "outcome unknown: it is looked up with the exchange and never resent")
 
     async def _to_unknown(self, record: OrderRecord, why: str, *, code: str | None) -> None:
-        """UNKNOWN, audited; the first lookup waits one settle window (a late request lands)."""
+        """UNKNOWN, audited; the first lookup waits one settle window (a late request lands).
+        Only from PENDING_SUBMIT: if the venue's own events already told us where the order is
+        (the account socket can beat a lost REST answer), that is kept and only audited."""
         now = epoch_ms(self._clock)
-        await self._audit_order(
-            record, "ORDER_UNKNOWN", f"{why}; UNKNOWN: looked up until resolved, never resent,"
-            f" new {record.pair} orders wait", severity="WARNING", details={"code": code},
-            status=OrderState.UNKNOWN, absent_checks=0, last_checked_at=now,
-        )
-        self._unknown_pairs.add(record.pair)
-        self._log(record.correlation_id).warning("%s: UNKNOWN until resolved", why)
+        async with self.db.transaction() as tx:
+            current = await OrderRepository.get_in(tx, record.id)
+            known = current.state is not OrderState.PENDING_SUBMIT
+            if not known:
+                await OrderRepository.update(tx, record.id, now, status=OrderState.UNKNOWN,
+                                             absent_checks=0, last_checked_at=now)
+            await AuditRepository.insert(
+                tx, now, "ORDER_UNKNOWN" if not known else "ORDER_ANSWER_LOST",
+                f"{why}; " + (f"UNKNOWN: looked up until resolved, never resent, new {record.pair}"
+                              " orders wait" if not known else
+                              f"the venue already reported it {current.state.value}"),
+                severity="WARNING", correlation_id=record.correlation_id,
+                execution_mode=record.execution_mode, details={"code": code},
+            )
+        if not known:
+            self._unknown_pairs.add(record.pair)
+            self._log(record.correlation_id).warning("%s: UNKNOWN until resolved", why)
         self._notify()
 
     async def _audit_order(
@@ -727,7 +740,28 @@ class OrderManager:
         self._notify()
 
     def balances(self, balances: list[Balance]) -> None:
-        self.book.apply_balances(balances)
+        """The venue's own figures (VALR's BALANCE_UPDATE). They feed the venue's balance check,
+        not the running book: a fill would count twice (the event already holds it), and the
+        book would become a copy of the exchange it is compared with."""
+        self.venue_balances.update({b.currency: b for b in balances})
+
+    async def cancel_failed(self, venue_order_id: str, reason: str) -> None:
+        """VALR could not carry out a cancel it had accepted (the order filled, or was gone): the
+        order goes back to what the venue says it is, with an ORDER_CANCEL_FAILED audit row."""
+        record = await self.repo.by_venue_id(self.execution_mode, venue_order_id)
+        if record is None or record.state is not OrderState.CANCEL_REQUESTED:
+            return
+        found = await self.venue.lookup(record)
+        back = found.update.state if found.update is not None else None
+        changes: dict[str, Any] = {}
+        if back in _RESTING:
+            changes["status"] = (OrderState.PARTIALLY_FILLED if record.filled_quantity > 0
+                                 else OrderState.OPEN)
+        await self._audit_order(record, "ORDER_CANCEL_FAILED", f"the venue could not cancel it:"
+                                f" {reason[:160]}", severity="WARNING",
+                                details={"venue_state": back.value if back else None}, **changes)
+        await self._poll_quietly(record)  # a fill that beat the cancel is read now
+        self._notify()
 
     # -- following orders until final -------------------------------------------------------------
     async def resolve_unknown(self, *, force: bool = False) -> list[OrderRecord]:
@@ -799,6 +833,10 @@ class OrderManager:
                 await self.venue.poll_all(following)
             except ValrTuiError as exc:
                 log.warning("[%s] order poll postponed: %s", self.execution_mode, exc.code)
+        await self._adopt_failed_found_open()
+        # the pairs new orders wait on, from the rows themselves (whatever path resolved them)
+        self._unknown_pairs = {r.pair for r in await self.repo.with_status(
+            self.execution_mode, (OrderState.UNKNOWN.value,))}
         for record in await self.repo.with_status(self.execution_mode,
                                                   (OrderState.CANCEL_REQUESTED.value,)):
             try:
@@ -806,6 +844,22 @@ class OrderManager:
             except ValrTuiError as exc:
                 self._log(record.correlation_id).info("cancel re-sent: %s", exc.code)
         self._notify()
+
+    async def _adopt_failed_found_open(self) -> None:
+        """An order marked FAILED that the venue lists as open after all (a request that reached
+        it later than any settle window allowed for) is taken back, never left untracked."""
+        try:
+            listed = await self.venue.open_order_ids()
+        except ValrTuiError as exc:
+            log.warning("[%s] open-order list not read: %s", self.execution_mode, exc.code)
+            return
+        for cid in listed:
+            record = await self.repo.get(cid, self.execution_mode)
+            if record is None or record.state is not OrderState.FAILED:
+                continue
+            await self._audit_order(record, "ORDER_FOUND_AFTER_FAILED", "the venue lists it as open:"
+                                    " taken back and followed", severity="WARNING")
+            await self._poll_quietly(record)
 
     async def _lagging_fills(self) -> list[OrderRecord]:
         """Recently finished orders whose venue-reported filled quantity is ahead of their stored

@@ -119,6 +119,9 @@ class _NoEvents:
     def balances(self, balances: list[Balance]) -> None:
         return None
 
+    async def cancel_failed(self, venue_order_id: str, reason: str) -> None:
+        return None
+
 
 class PaperVenue:
     """The paper book and wallet. Every change is serialised by one lock."""

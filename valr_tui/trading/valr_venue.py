@@ -11,7 +11,6 @@ while it does not; both end in the same ``VenueEvents`` calls.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from decimal import Decimal
@@ -20,6 +19,13 @@ from typing import Protocol
 from storage.orders import ExecutionModeName, OrderRecord, OrderState
 from valr_tui.config import Settings
 from valr_tui.errors import OrderNotFoundError, ValrTuiError
+from valr_tui.exchange.account_stream import (
+    AccountEvent,
+    AccountTradeEvent,
+    BalanceEvent,
+    FailedCancelEvent,
+    OrderStatusEvent,
+)
 from valr_tui.exchange.models import (
     AccountTrade,
     Balance,
@@ -48,7 +54,6 @@ CLASS_STATE: Mapping[StatusClass, OrderState] = {
 }
 SETTLE_S = 2.0  # a late request has had time to land before we trust a not-found answer
 ABSENCE_CHECKS = 3  # hummingbot's lost_order_count_limit: three not-found answers
-SERVER_TIME_REFRESH_S = 300.0
 
 
 class VenueClient(Protocol):
@@ -73,7 +78,9 @@ class VenueClient(Protocol):
 
     async def get_open_orders(self) -> list[OrderStatus]: ...
 
-    async def get_server_time(self) -> int: ...
+    time_offset_s: float  # server minus local, as last measured
+
+    async def sync_server_time(self) -> float: ...
 
 
 HistoryLookup = Callable[[str, str], Awaitable[OrderStatus]]
@@ -113,6 +120,9 @@ class _Silent:
     def balances(self, balances: list[Balance]) -> None:
         return None
 
+    async def cancel_failed(self, venue_order_id: str, reason: str) -> None:
+        return None
+
 
 class ValrVenue:
     mode: ExecutionModeName = "LIVE"
@@ -138,8 +148,6 @@ class ValrVenue:
         self._history_lookup = history_lookup
         self._events: VenueEvents = _Silent()
         self._available: dict[str, Decimal] | None = None
-        self._offset_ms = 0
-        self._offset_read_at: float | None = None
 
     def attach(self, events: VenueEvents) -> None:
         self._events = events
@@ -155,25 +163,14 @@ class ValrVenue:
         except ValrTuiError as exc:
             log.warning("[LIVE] balances not loaded yet (%s): orders wait for the next sync", exc.code)
 
-    async def refresh_server_time(self) -> int:
-        """Measure the offset to VALR's clock (half the round trip counted as latency)."""
-        started = time.monotonic()
-        local_before = epoch_ms(self._clock)
-        server = await self.client.get_server_time()
-        half_trip_ms = int((time.monotonic() - started) * 500)
-        epoch_server_ms = server * 1000 if server < 10**11 else server  # seconds or ms
-        self._offset_ms = epoch_server_ms - (local_before + half_trip_ms)
-        self._offset_read_at = time.monotonic()
-        if abs(self._offset_ms) > 5000:
-            log.warning("[LIVE] exchange clock differs from ours by %d ms", self._offset_ms)
-        return self._offset_ms
+    async def refresh_server_time(self) -> float:
+        """Measure VALR's clock now (the engine also keeps it fresh every few minutes)."""
+        return await self.client.sync_server_time()
 
     def now_ms(self) -> int:
-        return epoch_ms(self._clock) + self._offset_ms
-
-    @property
-    def clock_offset_ms(self) -> int:
-        return self._offset_ms
+        """The server-aligned clock: ours plus the client's measured offset (the one it signs
+        with), so a baseline and VALR's fill times are on one clock."""
+        return epoch_ms(self._clock) + int(self.client.time_offset_s * 1000)
 
     @asynccontextmanager
     async def steady(self) -> AsyncIterator[None]:
@@ -236,12 +233,8 @@ class ValrVenue:
     def _trades_of(
         self, order: OrderRecord, venue_order_id: str | None, history: list[AccountTrade]
     ) -> list[Trade]:
-        default_ms = self.now_ms()
         return [
-            Trade(
-                order.correlation_id, t.trade_id, t.pair, t.side, t.price, t.quantity, t.fee,
-                t.fee_currency, True, iso_to_epoch_ms(t.traded_at, default_ms), t.order_id,
-            )
+            self._trade(order.correlation_id, t)
             for t in reversed(history)  # oldest first
             if t.trade_id and (
                 t.customer_order_id == order.correlation_id
@@ -249,15 +242,41 @@ class ValrVenue:
             )
         ]
 
+    def _trade(self, correlation_id: str, t: AccountTrade) -> Trade:
+        return Trade(
+            correlation_id, t.trade_id, t.pair, t.side, t.price, t.quantity, t.fee,
+            t.fee_currency, True, iso_to_epoch_ms(t.traded_at, self.now_ms()), t.order_id,
+        )
+
+    # -- the account socket ---------------------------------------------------------------------
+    async def follow_account(self, events: AsyncIterator[AccountEvent]) -> None:
+        """VALR's account events as they happen (``AccountStream.events()``); the REST polling
+        of every non-final order goes on beside it, and is all there is while the socket is down."""
+        async for event in events:
+            try:
+                await self.on_account_event(event)
+            except ValrTuiError as exc:
+                log.warning("[LIVE] account event not applied (%s): the next poll reads it", exc.code)
+
+    async def on_account_event(self, event: AccountEvent) -> None:
+        match event:
+            case OrderStatusEvent(status=status) if status.customer_order_id:
+                await self._events.order_update(update_from_status(status.customer_order_id, status))
+            case AccountTradeEvent(trade=trade) if trade.customer_order_id and trade.trade_id:
+                await self._events.trade(self._trade(trade.customer_order_id, trade))
+            case BalanceEvent(balance=balance):
+                if self._available is not None:
+                    self._available[balance.currency] = balance.available
+                self._events.balances([balance])
+            case FailedCancelEvent(order_id=order_id, message=message):
+                await self._events.cancel_failed(order_id, message)
+            case _:
+                return
+
     # -- account --------------------------------------------------------------------------------
     async def balances(self) -> list[Balance]:
         balances = await self.client.get_balances()
         self._available = {b.currency: b.available for b in balances}
-        if self._offset_read_at is None or time.monotonic() - self._offset_read_at > SERVER_TIME_REFRESH_S:
-            try:
-                await self.refresh_server_time()
-            except ValrTuiError as exc:
-                log.warning("[LIVE] server time refresh failed: %s", exc.code)
         return balances
 
     async def open_order_ids(self) -> list[str]:

@@ -62,6 +62,10 @@ class VenueEvents(Protocol):
 
     def balances(self, balances: list[Balance]) -> None: ...
 
+    async def cancel_failed(self, venue_order_id: str, reason: str) -> None:
+        """The venue accepted a cancel (202) but could not carry it out (VALR's
+        ``FAILED_CANCEL_ORDER``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Lookup:
