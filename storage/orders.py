@@ -14,7 +14,7 @@ from typing import Any, Literal
 import aiosqlite
 
 from storage.db import Database, from_text, to_text
-from valr_tui.exchange.models import Side
+from valr_tui.money import Side
 
 ExecutionModeName = Literal["DRY_RUN", "LIVE"]
 
@@ -78,6 +78,7 @@ class OrderRecord:
     updated_at: int
     absent_checks: int = 0  # not-found lookups answered while UNKNOWN
     venue_filled_quantity: Decimal = Decimal(0)  # as the venue last reported it
+    last_checked_at: int | None = None  # the last look-up of an UNKNOWN order (epoch ms)
 
     @property
     def fills_pending(self) -> bool:
@@ -120,6 +121,7 @@ def record_from_row(row: aiosqlite.Row) -> OrderRecord:
         updated_at=row["updated_at"],
         absent_checks=row["absent_checks"],
         venue_filled_quantity=from_text(row["venue_filled_quantity"]),
+        last_checked_at=row["last_checked_at"],
     )
 
 
@@ -137,31 +139,11 @@ class NewOrder:
 
 
 @dataclass(frozen=True, slots=True)
-class FillRecord:
-    id: int
-    order_id: int
-    correlation_id: str
-    execution_mode: str
-    trade_id: str
-    pair: str
-    side: str
-    price: Decimal
-    quantity: Decimal
-    fee: Decimal
-    fee_currency: str
-    is_maker: bool
-    traded_at: int
+class StoredOrder:
+    """An order row with the error code the exchange gave it (the CLI's audit story shows both)."""
 
-
-@dataclass(frozen=True, slots=True)
-class StoryEntry:
-    """One line of an order's story: the order row, a fill, or an audit row."""
-
-    source: str  # "order" | "fill" | "audit"
-    at: int  # epoch ms
-    row_id: int
-    kind: str  # order status, "FILL", or the audit event type
-    summary: str
+    record: OrderRecord
+    error_code: str | None
 
 
 OPEN_STATES: tuple[str, ...] = tuple(s.value for s in OrderState if s.is_open)
@@ -226,6 +208,13 @@ class OrderRepository:
         )
         return None if row is None else record_from_row(row)
 
+    async def any_with_status(self, execution_mode: str, pair: str, status: OrderState) -> bool:
+        row = await self.db.fetchone(
+            "SELECT 1 FROM trading_orders WHERE execution_mode = ? AND pair = ? AND status = ? LIMIT 1",
+            (execution_mode, pair, status.value),
+        )
+        return row is not None
+
     async def by_venue_id(self, execution_mode: str, venue_order_id: str) -> OrderRecord | None:
         row = await self.db.fetchone(
             "SELECT * FROM trading_orders WHERE valr_order_id = ? AND execution_mode = ?",
@@ -262,23 +251,12 @@ class OrderRepository:
     async def open_orders(self, execution_mode: str) -> list[OrderRecord]:
         return await self.with_status(execution_mode, OPEN_STATES)
 
-    async def story(self, correlation_id: str) -> list[StoryEntry]:
-        """The whole story of one order in ONE query: its row, its fills and every audit row."""
-        rows = await self.db.fetchall(
-            "SELECT 'order' AS source, created_at AS at, id AS row_id, status AS kind,"
-            "   side || ' ' || quantity || ' ' || pair || ' @ ' || price || ' [' || execution_mode"
-            "   || ']' AS summary, 0 AS rank FROM trading_orders WHERE correlation_id = ?"
-            " UNION ALL SELECT 'fill', traded_at, id, 'FILL',"
-            "   side || ' ' || quantity || ' @ ' || price || ' fee ' || fee || ' ' || fee_currency, 1"
-            "   FROM order_fills WHERE correlation_id = ?"
-            " UNION ALL SELECT 'audit', occurred_at, id, event_type, message, 2"
-            "   FROM institutional_audit WHERE correlation_id = ?"
-            " ORDER BY at, rank, row_id",
-            (correlation_id, correlation_id, correlation_id),
+    async def find(self, correlation_id: str) -> StoredOrder | None:
+        """The order with this correlation id, whatever its execution mode."""
+        row = await self.db.fetchone(
+            "SELECT * FROM trading_orders WHERE correlation_id = ?", (correlation_id,)
         )
-        return [
-            StoryEntry(r["source"], r["at"], r["row_id"], r["kind"], r["summary"]) for r in rows
-        ]
+        return None if row is None else StoredOrder(record_from_row(row), row["error_code"])
 
 
 class FillRepository:
@@ -319,47 +297,12 @@ class FillRepository:
         )
         return int(cursor.lastrowid or 0)
 
-    async def totals_for(self, order_ids: list[int]) -> dict[int, Decimal]:
-        """Stored fill quantity per order row id (summed as Decimals, never in SQL)."""
-        totals: dict[int, Decimal] = {}
-        for start in range(0, len(order_ids), 500):
-            chunk = order_ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = await self.db.fetchall(
-                f"SELECT order_id, quantity FROM order_fills WHERE order_id IN ({marks})", chunk
-            )
-            for row in rows:
-                totals[row["order_id"]] = totals.get(row["order_id"], Decimal(0)) + from_text(row["quantity"])
-        return totals
-
-    async def exists(self, execution_mode: str, trade_id: str) -> bool:
-        row = await self.db.fetchone(
+    @staticmethod
+    async def exists_in(tx: aiosqlite.Connection, execution_mode: str, trade_id: str) -> bool:
+        """Whether this trade is stored already (read inside the caller's transaction)."""
+        async with tx.execute(
             "SELECT 1 FROM order_fills WHERE execution_mode = ? AND trade_id = ?",
             (execution_mode, trade_id),
-        )
-        return row is not None
+        ) as cursor:
+            return await cursor.fetchone() is not None
 
-    async def for_order(self, correlation_id: str, execution_mode: str) -> list[FillRecord]:
-        rows = await self.db.fetchall(
-            "SELECT * FROM order_fills WHERE correlation_id = ? AND execution_mode = ?"
-            " ORDER BY traded_at, id",
-            (correlation_id, execution_mode),
-        )
-        return [
-            FillRecord(
-                id=r["id"],
-                order_id=r["order_id"],
-                correlation_id=r["correlation_id"],
-                execution_mode=r["execution_mode"],
-                trade_id=r["trade_id"],
-                pair=r["pair"],
-                side=r["side"],
-                price=from_text(r["price"]),
-                quantity=from_text(r["quantity"]),
-                fee=from_text(r["fee"]),
-                fee_currency=r["fee_currency"],
-                is_maker=bool(r["is_maker"]),
-                traded_at=r["traded_at"],
-            )
-            for r in rows
-        ]

@@ -128,6 +128,18 @@ class TradingHaltedError(OrderRejected):
     meaning = "Trading is halted by the safety state"
 
 
+class UnlockRefused(ValrTuiError):
+    code = "VALR-SAF-002"
+    meaning = "Unlock refused: type the confirmation phrase exactly and give a reason"
+
+
+class EngineNotReady(ValrTuiError):
+    """Raised by calls that need the engine's services before ``start()`` has built them."""
+
+    code = "VALR-ENG-001"
+    meaning = "The engine is still starting: try again when the market data is loaded"
+
+
 # --- exchange ---------------------------------------------------------------------------------
 class RateLimitedError(ValrTuiError):
     code = "VALR-RATE-001"

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from storage.orders import OrderState
 from tests.reliability.helpers import (
     KEY,
     SECRET,
@@ -40,7 +41,7 @@ from valr_tui.simulator.faults import FAULT_KINDS
 from valr_tui.simulator.server import SimulatorServer
 from valr_tui.trading.engine import TradingEngine
 from valr_tui.trading.safety import SafetyState
-from valr_tui.trading.views import OrderRequest, OrderState
+from valr_tui.trading.views import OrderRequest
 
 # Faults the soak drives (balance_drift is a one-shot LOCKDOWN trigger, covered by the e2e tests).
 SOAKED_KINDS = tuple(k for k in FAULT_KINDS if k != "balance_drift")

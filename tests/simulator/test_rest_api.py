@@ -9,8 +9,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from valr_tui.exchange.decimal_gateway import loads
 from valr_tui.exchange.hmac_signer import compute_signature
+from valr_tui.money.decimal_gateway import loads
 from valr_tui.simulator.server import SimulatorServer
 from valr_tui.trading.clock import ManualClock
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from storage.journal import UnsettledOrder
+from storage.ledger import UnsettledOrder
 from valr_tui.exchange.models import Balance
 from valr_tui.trading.reconciliation import allowance_from
 

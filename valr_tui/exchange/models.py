@@ -12,11 +12,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
-from valr_tui.errors import DecimalError, MalformedResponseError, UnknownPairError
-from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.errors import DecimalError, MalformedResponseError
+from valr_tui.money.decimal_gateway import DecimalGateway
+from valr_tui.money.pairs import SIDES, Side
 
-Side = Literal["BUY", "SELL"]
-SIDES: tuple[Side, ...] = ("BUY", "SELL")
 HUNDRED = Decimal(100)
 
 
@@ -86,20 +85,6 @@ def side(raw: Mapping[str, Any], key: str, what: str) -> Side:
     if value not in SIDES:
         raise MalformedResponseError(f"{what}: field {key!r} is not BUY or SELL")
     return "BUY" if value == "BUY" else "SELL"
-
-
-# Quote currencies VALR lists pairs in, longest first where one is a suffix of another.
-KNOWN_QUOTES: tuple[str, ...] = ("USDC", "USDT", "ZAR", "BTC", "ETH")
-
-
-def split_pair_symbol(symbol: str) -> tuple[str, str]:
-    """``BTCZAR`` -> (``BTC``, ``ZAR``) by its quote suffix, for when VALR's pair metadata
-    (``Pair.base_currency`` / ``quote_currency``) is not at hand."""
-    text = symbol.upper()
-    for quote in KNOWN_QUOTES:
-        if text.endswith(quote) and len(text) > len(quote):
-            return text[: -len(quote)], quote
-    raise UnknownPairError(f"cannot tell the currencies of pair {symbol!r}")
 
 
 # --- models --------------------------------------------------------------------------------------

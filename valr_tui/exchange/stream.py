@@ -24,9 +24,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
 from valr_tui.errors import DecimalError, MalformedResponseError
-from valr_tui.exchange.decimal_gateway import dumps, loads
 from valr_tui.exchange.hmac_signer import VALRSigner
 from valr_tui.exchange.models import OrderBook, TickerData, Trade
+from valr_tui.money.decimal_gateway import dumps, loads
 
 log = logging.getLogger(__name__)
 

@@ -46,21 +46,19 @@ from valr_tui.errors import (
     ResponseTooLargeError,
     ValrTuiError,
 )
-from valr_tui.exchange.decimal_gateway import DecimalGateway, dumps, loads
 from valr_tui.exchange.hmac_signer import SIGNATURE_HEADER, TIMESTAMP_HEADER, VALRSigner
 from valr_tui.exchange.models import (
-    SIDES,
     AccountTrade,
     Balance,
     OrderAck,
     OrderBook,
     OrderStatus,
     Pair,
-    Side,
     TickerData,
 )
 from valr_tui.exchange.rate_limiter import ACCOUNT_SCOPE, TokenBucket, limit_scope
 from valr_tui.logging_setup import redact
+from valr_tui.money import SIDES, DecimalGateway, Side, dumps, loads
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

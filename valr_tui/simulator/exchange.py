@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from valr_tui.errors import ConfigError, DecimalError, ExchangeError
-from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.simulator.faults import Fault, parse_duration, validate_params
 from valr_tui.simulator.market import (
     FIRST_SEQUENCE_ID,

@@ -29,7 +29,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from valr_tui.errors import ConfigError, DecimalError, ExchangeError, ValrTuiError
-from valr_tui.exchange.decimal_gateway import DecimalGateway, dumps, loads
+from valr_tui.money.decimal_gateway import DecimalGateway, dumps, loads
 from valr_tui.secrets import Secret
 from valr_tui.simulator.auth import Authenticator, AuthFailure
 from valr_tui.simulator.exchange import FAULT_EVENT, SimEvent, SimExchange

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from storage.journal import Fill, apply_fills
+from storage.ledger import Fill, apply_fills
 from valr_tui.exchange.models import Balance
 from valr_tui.trading.venue import Trade
 

@@ -17,34 +17,33 @@ from decimal import Decimal
 
 from storage.audit import AuditEntry, AuditRepository
 from storage.db import Database
+from storage.orders import ExecutionModeName, OrderRecord
 from storage.snapshots import SnapshotRepository
 from valr_tui.config import Settings
-from valr_tui.errors import StaleMarketDataError, ValrTuiError
+from valr_tui.errors import EngineNotReady, ValrTuiError
 from valr_tui.exchange.account_stream import AccountStream
-from valr_tui.exchange.decimal_gateway import money_context
 from valr_tui.exchange.hmac_signer import VALRSigner
 from valr_tui.exchange.models import Balance, Pair
 from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.exchange.stream import MarketStream
 from valr_tui.exchange.valr_client import VALRClient
+from valr_tui.money.decimal_gateway import money_context
 from valr_tui.trading.clock import Clock, ServerTimeSync, system_clock
 from valr_tui.trading.market_data import MarketDataClient
 from valr_tui.trading.order_manager import OrderManager
 from valr_tui.trading.paper import PaperVenue
 from valr_tui.trading.reconciliation import InFlight, ReconciliationEngine, open_order_allowance
-from valr_tui.trading.rlhf_recorder import RLHFRecorder
 from valr_tui.trading.safety import SafetyController, SafetyState, SafetyStatus
+from valr_tui.trading.trade_journal import TradeJournal
 from valr_tui.trading.valr_venue import SETTLE_S, ValrVenue
 from valr_tui.trading.venue import Venue
 from valr_tui.trading.views import (
     ConnectionState,
     EngineEventKind,
     EngineListener,
-    ExecutionModeName,
     JournalEntry,
     MarketView,
     OrderPreview,
-    OrderRecord,
     OrderRequest,
     OrderResult,
     ReconciliationReport,
@@ -55,10 +54,6 @@ log = logging.getLogger(__name__)
 PAIRS_RETRY_S = 5.0
 ORDER_SYNC_INTERVAL_S = 5.0
 SUPERVISOR_RESTART_S = 2.0
-
-
-class EngineNotReady(StaleMarketDataError):
-    """Raised by calls that need the engine's services before ``start()`` has built them."""
 
 
 class TradingEngine:
@@ -92,7 +87,7 @@ class TradingEngine:
         self.venue: Venue | None = None
         self.order_manager: OrderManager | None = None
         self.reconciliation: ReconciliationEngine | None = None
-        self.recorder: RLHFRecorder | None = None
+        self.recorder: TradeJournal | None = None
 
     # -- life cycle -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -126,7 +121,7 @@ class TradingEngine:
             raise
         self.db, self.safety, self.market_data = db, safety, market_data
         self.paper, self.venue, self.order_manager = paper, venue, order_manager
-        self.recorder = RLHFRecorder(settings, db, self._clock)
+        self.recorder = TradeJournal(settings, db, self._clock)
         self.reconciliation = ReconciliationEngine(
             settings,
             db,

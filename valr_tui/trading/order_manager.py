@@ -1,8 +1,9 @@
-"""The order manager: validation and ONE order lifecycle for every venue (paper or VALR).
+"""The order manager: ONE order lifecycle for every venue (paper or VALR).
 
 Every order gets a correlation id when the request arrives. It is the ``customerOrderId`` sent to
 VALR (the idempotency key), it is on the order row, on every fill and audit row, and on every log
-line about the order, so ``OrderRepository.story(correlation_id)`` tells the whole story.
+line about the order, so ``valr-tui audit <correlation-id>`` tells the whole story. The rules an
+order must pass are ``order_rules.check_order`` (the only copy).
 
 The lifecycle (``OrderState``): the row is committed PENDING_SUBMIT before the request leaves;
 the venue's acceptance makes it SUBMITTED; the venue's events move it to OPEN / PARTIALLY_FILLED /
@@ -15,7 +16,6 @@ settle window). The manager never asks which venue it talks to.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 from collections.abc import Callable, Mapping, MutableMapping
@@ -25,54 +25,38 @@ from uuid import uuid4
 
 from storage.audit import AuditRepository, Severity
 from storage.db import Database
-from storage.orders import FillRepository, NewOrder, OrderRepository
+from storage.orders import (
+    ExecutionModeName,
+    FillRepository,
+    NewOrder,
+    OrderRecord,
+    OrderRepository,
+    OrderState,
+)
 from valr_tui.config import Settings
 from valr_tui.errors import (
-    BelowMinimumError,
     ConfigError,
-    DecimalError,
     ExchangeUnavailableError,
-    InsufficientBalanceError,
-    InvalidPostOnlyError,
-    InvalidPriceError,
-    InvalidQuantityError,
-    InvalidSideError,
     LiveTradingNotConfirmedError,
     MalformedResponseError,
-    MarketOrderRejected,
     MissingCredentialsError,
     OrderNotFoundError,
     OrderOutcomeUnknownError,
-    OrderRejected,
-    StaleMarketDataError,
-    UnknownPairError,
     ValrTuiError,
 )
-from valr_tui.exchange.decimal_gateway import DecimalGateway, dumps, safe_text
-from valr_tui.exchange.models import Balance, Pair, Side
+from valr_tui.exchange.models import Balance, Pair
+from valr_tui.money.decimal_gateway import dumps, safe_text
 from valr_tui.trading.book import AccountBook
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
-from valr_tui.trading.paper import reservation
+from valr_tui.trading.market_rules import check_market
+from valr_tui.trading.order_rules import CheckedOrder, Funds, MarketCheck, check_order
 from valr_tui.trading.safety import SafetyController
 from valr_tui.trading.venue import OrderUpdate, Settle, Trade, Venue
-from valr_tui.trading.views import (
-    ExecutionModeName,
-    MarketView,
-    OrderPreview,
-    OrderRecord,
-    OrderRequest,
-    OrderResult,
-    OrderState,
-)
-from valr_tui.trading.zar_value import max_order_problem
+from valr_tui.trading.views import MarketView, OrderPreview, OrderRequest, OrderResult
 
 log = logging.getLogger(__name__)
 
 CORRELATION_ID_RE = re.compile(r"^[0-9a-zA-Z-]{0,50}$")
-# Only plain decimals from the order form: digits with at most one point, optional minus (so a
-# negative gets the "must be positive" message). No exponents ("1e5"), no thousands separators,
-# no unicode digits, no signs other than "-".
-_PLAIN_DECIMAL_RE = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
 _NOTE_MAX_CHARS = 200
 
 
@@ -80,14 +64,6 @@ _NOTE_MAX_CHARS = 200
 class MarketDataProvider(Protocol):
     def market(self, pair: str) -> MarketView: ...
 
-
-MarketCheck = Callable[[MarketView, float, Settings], list[ValrTuiError]]
-
-
-def _default_market_check(view: MarketView, now: float, settings: Settings) -> list[ValrTuiError]:
-    # Imported lazily (and by name): market_rules.py is owned by the market-data engineer.
-    check: MarketCheck = importlib.import_module("valr_tui.trading.market_rules").check_market
-    return check(view, now, settings)
 
 
 def new_correlation_id() -> str:
@@ -117,37 +93,6 @@ class _OrderLog(logging.LoggerAdapter[logging.Logger]):
         return f"[{extra['mode']}] {extra['cid']} {msg}", kwargs
 
 
-# --- parsed, validated order -----------------------------------------------------------------------
-class _Checked:
-    __slots__ = ("pair", "price", "problems", "quantity", "side", "value")
-
-    def __init__(self) -> None:
-        self.problems: list[ValrTuiError] = []
-        self.pair: Pair | None = None
-        self.side: Side | None = None
-        self.price: Decimal | None = None
-        self.quantity: Decimal | None = None
-        self.value: Decimal | None = None
-
-
-def parse_amount(raw: object, what: str, error: type[OrderRejected]) -> Decimal:
-    """A positive, finite, plain decimal from the form (str) or code (Decimal/int) or a coded error."""
-    if isinstance(raw, str):
-        text = raw.strip()
-        if not text:
-            raise error(f"{what} is empty: type a number such as 1234.5")
-        if len(text) > 40 or not _PLAIN_DECIMAL_RE.fullmatch(text):
-            raise error(f"{what} {raw[:40]!r} is not a plain number (digits and one '.', no exponent)")
-        raw = text
-    try:
-        value = DecimalGateway.to_decimal(raw)
-    except DecimalError as exc:
-        raise error(f"{what} is not an exact number: {exc.message}") from None
-    if value <= 0:
-        raise error(f"{what} must be greater than zero (got {DecimalGateway.to_wire(value)})")
-    return value
-
-
 class OrderManager:
     """Validates, stores and sends LIMIT orders to its venue, and follows them until final."""
 
@@ -170,7 +115,7 @@ class OrderManager:
         self.pairs = dict(pairs)
         self.venue = venue
         self._clock = clock
-        self._market_check = market_check or _default_market_check
+        self._market_check = market_check or check_market
         self.repo = OrderRepository(db)
         self.fills = FillRepository(db)
         self.audit = AuditRepository(db)
@@ -276,117 +221,20 @@ class OrderManager:
         checked = self._check(request)
         return OrderPreview(checked.value, tuple(checked.problems))
 
-    def _check(self, request: OrderRequest) -> _Checked:
-        c = _Checked()
-        problems = c.problems
-        order_type = request.order_type if isinstance(request.order_type, str) else ""
-        if order_type.strip().upper() != "LIMIT":
-            shown = safe_text(request.order_type, 20)
-            problems.append(MarketOrderRejected(
-                f"{shown!r} orders are not allowed: only LIMIT orders are sent (MARKET is rejected)"
-            ))
-        if not isinstance(request.post_only, bool):  # "false" is truthy: never guess
-            shown = type(request.post_only).__name__
-            problems.append(InvalidPostOnlyError(f"post_only must be True or False, not a {shown}"))
-        side = request.side.strip().upper() if isinstance(request.side, str) else ""
-        if side in ("BUY", "SELL"):
-            c.side = "BUY" if side == "BUY" else "SELL"
-        else:
-            problems.append(InvalidSideError(f"side {safe_text(request.side, 20)!r} must be BUY or SELL"))
-        symbol = request.pair.strip().upper() if isinstance(request.pair, str) else ""
-        pair = self.pairs.get(symbol)
-        if pair is None or not pair.active:
-            state = "inactive" if pair is not None else "unknown"
-            problems.append(UnknownPairError(f"pair {safe_text(request.pair, 20)!r} is {state} on VALR"))
-        else:
-            c.pair = pair
-        try:
-            c.price = parse_amount(request.price, "price", InvalidPriceError)
-        except InvalidPriceError as exc:
-            problems.append(exc)
-        try:
-            c.quantity = parse_amount(request.quantity, "quantity", InvalidQuantityError)
-        except InvalidQuantityError as exc:
-            problems.append(exc)
-        if c.price is not None and c.quantity is not None:
-            c.value = DecimalGateway.multiply(c.price, c.quantity)
-        if pair is not None and c.pair is not None:
-            self._check_pair_rules(c, pair)
-        if c.value is not None:
-            quote = c.pair.quote_currency if c.pair is not None else "ZAR"
-            limit_problem = max_order_problem(
-                c.value, quote, self.market.market, self._clock(), self.settings
-            )
-            if limit_problem is not None:
-                problems.append(limit_problem)
-        if c.pair is not None:
-            problems.extend(self._check_market(c.pair.symbol))
-        try:
-            self.safety.ensure_trading_allowed()
-        except ValrTuiError as exc:
-            problems.append(exc)
-        if c.pair is not None and c.pair.symbol in self._unknown_pairs:
-            problems.append(OrderOutcomeUnknownError(
-                f"an earlier {c.pair.symbol} order has an unknown outcome (shown in red); new"
-                f" {c.pair.symbol} orders wait until it is resolved with the exchange",
-                pair=c.pair.symbol,
-            ))
-        if c.pair is not None and c.side is not None and c.price is not None and c.quantity is not None:
-            problem = self._check_balance(c.pair, c.side, c.price, c.quantity)
-            if problem is not None:
-                problems.append(problem)
-        return c
-
-    def _check_pair_rules(self, c: _Checked, pair: Pair) -> None:
-        if c.price is not None and not DecimalGateway.is_multiple(c.price, pair.tick_size):
-            c.problems.append(InvalidPriceError(
-                f"price {DecimalGateway.to_wire(c.price)} is not a multiple of {pair.symbol}'s tick"
-                f" size {DecimalGateway.to_wire(pair.tick_size)}"
-            ))
-        if c.quantity is None:
-            return
-        places = DecimalGateway.decimal_places(c.quantity)
-        if places > pair.base_decimal_places:
-            c.problems.append(InvalidQuantityError(
-                f"quantity {DecimalGateway.to_wire(c.quantity)} has {places} decimals;"
-                f" {pair.symbol} allows at most {pair.base_decimal_places}"
-            ))
-        if c.quantity < pair.min_base_amount:
-            c.problems.append(BelowMinimumError(
-                f"quantity {DecimalGateway.to_wire(c.quantity)} is below {pair.symbol}'s minimum of"
-                f" {DecimalGateway.to_wire(pair.min_base_amount)} {pair.base_currency}"
-            ))
-        if c.value is not None and c.value < pair.min_quote_amount:
-            c.problems.append(BelowMinimumError(
-                f"order total {DecimalGateway.to_wire(c.value)} {pair.quote_currency} is below the"
-                f" minimum of {DecimalGateway.to_wire(pair.min_quote_amount)} {pair.quote_currency}"
-            ))
-
-    def _check_market(self, symbol: str) -> list[ValrTuiError]:
-        try:
-            view = self.market.market(symbol)
-        except ValrTuiError as exc:
-            return [StaleMarketDataError(f"no market data for {symbol}: {exc.message}")]
-        except (KeyError, LookupError):
-            return [StaleMarketDataError(f"no market data for {symbol}")]
-        return list(self._market_check(view, self._clock(), self.settings))
-
-    def _check_balance(
-        self, pair: Pair, side: Side, price: Decimal, quantity: Decimal
-    ) -> ValrTuiError | None:
-        currency, needed = reservation(
-            side, price, quantity, pair.base_currency, pair.quote_currency, self.settings.taker_fee_pct
+    def _check(self, request: OrderRequest) -> CheckedOrder:
+        return check_order(
+            request, pairs=self.pairs, settings=self.settings, market=self.market.market,
+            clock=self._clock, safety=self.safety.status(), funds=self._funds(),
+            storage_fault=self.db.fault, market_check=self._market_check,
+            unknown_outcome_pairs=frozenset(self._unknown_pairs),
         )
-        available = self.venue.available(currency)
-        if available is None:
-            return InsufficientBalanceError("exchange balances are not known yet; try again shortly")
-        if available < needed:
-            return InsufficientBalanceError(
-                f"{self.venue.label} has {DecimalGateway.to_wire(available)} {currency} available;"
-                f" this order needs {DecimalGateway.to_wire(needed)} {currency} (including the fee"
-                " buffer)", currency=currency, available=available, needed=needed,
-            )
-        return None
+
+    def _funds(self) -> Funds | None:
+        """What the venue says is free (VALR: the last known balances; None before the first)."""
+        venue = self.venue
+        if not venue.funds_known():
+            return None
+        return Funds(venue.label, lambda currency: venue.available(currency) or Decimal(0))
 
     # -- submitting -----------------------------------------------------------------------------
     async def submit(self, request: OrderRequest) -> OrderResult:
@@ -697,12 +545,8 @@ class OrderManager:
             return
         now = epoch_ms(self._clock)
         async with self.db.transaction() as tx:
-            async with tx.execute(
-                "SELECT 1 FROM order_fills WHERE execution_mode = ? AND trade_id = ?",
-                (mode, trade.trade_id),
-            ) as cursor:
-                if await cursor.fetchone() is not None:
-                    return  # already stored (the same trade seen again by a poll or the socket)
+            if await FillRepository.exists_in(tx, mode, trade.trade_id):
+                return  # already stored (the same trade seen again by a poll or the socket)
             current = await OrderRepository.get_in(tx, record.id)
             filled = current.filled_quantity + trade.quantity
             state = current.state
@@ -773,9 +617,7 @@ class OrderManager:
         for record in await self.repo.with_status(self.execution_mode, (OrderState.UNKNOWN.value,)):
             if record.correlation_id in self._in_flight:
                 continue
-            row = await self.db.fetchone("SELECT last_checked_at FROM trading_orders WHERE id = ?",
-                                         (record.id,))
-            last = row["last_checked_at"] if row is not None else None
+            last = record.last_checked_at
             now = epoch_ms(self._clock)
             if not force and last is not None and now - int(last) < spacing_ms:
                 continue
@@ -868,11 +710,7 @@ class OrderManager:
         return [r for r in await self.repo.finished_since(self.execution_mode, since) if r.fills_pending]
 
     async def _pair_has_unknown(self, pair: str) -> bool:
-        row = await self.db.fetchone(
-            "SELECT 1 FROM trading_orders WHERE execution_mode = ? AND pair = ? AND status = ?",
-            (self.execution_mode, pair, OrderState.UNKNOWN.value),
-        )
-        return row is not None
+        return await self.repo.any_with_status(self.execution_mode, pair, OrderState.UNKNOWN)
 
     def _refresh_unknown(self, pair: str, has_unknown: bool) -> None:
         if has_unknown:

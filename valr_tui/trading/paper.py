@@ -24,15 +24,16 @@ import aiosqlite
 
 from storage.audit import AuditRepository
 from storage.db import Database
-from storage.orders import ExecutionModeName, OrderRepository
+from storage.orders import ExecutionModeName, OrderRecord, OrderRepository, OrderState
 from storage.paper_wallet import PaperWalletRepository, WalletRow
 from valr_tui.config import Settings
 from valr_tui.errors import InsufficientBalanceError, OrderNotFoundError
-from valr_tui.exchange.decimal_gateway import CRYPTO_PRECISION, ZAR_PRECISION, DecimalGateway
-from valr_tui.exchange.models import Balance, BookLevel, Pair, Side, split_pair_symbol
+from valr_tui.exchange.models import Balance, BookLevel, Pair
+from valr_tui.money import Side, split_pair_symbol
+from valr_tui.money.decimal_gateway import CRYPTO_PRECISION, ZAR_PRECISION, DecimalGateway
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
 from valr_tui.trading.venue import Lookup, OrderUpdate, Settle, Trade, VenueEvents
-from valr_tui.trading.views import MarketView, OrderRecord, OrderState
+from valr_tui.trading.views import MarketView
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +221,9 @@ class PaperVenue:
         row = self._wallet.get(currency)
         return row.available if row else ZERO
 
+    def funds_known(self) -> bool:
+        return True
+
     def balances_now(self) -> list[Balance]:
         """The venue's wallet as it holds it in memory."""
         return [
@@ -353,7 +357,7 @@ class PaperVenue:
         row per currency for the difference (so funding + fills = wallet again) and memory is
         reloaded from the rows. Returns the figures for the audit row. Nothing is rewritten: the
         drift stays visible as its own funding row."""
-        from storage.journal import paper_db_balances
+        from storage.ledger import paper_db_balances
 
         async with self._lock:
             database = await paper_db_balances(self.db)

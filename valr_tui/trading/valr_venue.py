@@ -32,9 +32,9 @@ from valr_tui.exchange.models import (
     OrderAck,
     OrderStatus,
     Pair,
-    Side,
     StatusClass,
 )
+from valr_tui.money import Side
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
 from valr_tui.trading.paper import reservation, split_pair
 from valr_tui.trading.venue import Lookup, OrderUpdate, Trade, VenueEvents
@@ -281,6 +281,9 @@ class ValrVenue:
 
     async def open_order_ids(self) -> list[str]:
         return [o.customer_order_id for o in await self.client.get_open_orders() if o.customer_order_id]
+
+    def funds_known(self) -> bool:
+        return self._available is not None
 
     def available(self, currency: str) -> Decimal | None:
         if self._available is None:

@@ -19,7 +19,8 @@ from typing import Protocol
 import aiosqlite
 
 from storage.orders import ExecutionModeName, OrderRecord, OrderState
-from valr_tui.exchange.models import Balance, Side
+from valr_tui.exchange.models import Balance
+from valr_tui.money import Side
 
 Settle = Callable[[aiosqlite.Connection], Awaitable[None]]
 
@@ -113,6 +114,9 @@ class Venue(Protocol):
 
     def available(self, currency: str) -> Decimal | None:
         """The last known available balance (None when not known yet)."""
+
+    def funds_known(self) -> bool:
+        """Whether the venue's balances have been read at all (the balance check needs them)."""
 
     def now_ms(self) -> int:
         """The venue's clock (server-aligned), for every comparison with venue timestamps."""

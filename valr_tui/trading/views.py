@@ -20,9 +20,6 @@ from valr_tui.exchange.models import Balance, OrderBook, TickerData
 from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.trading.safety import SafetyStatus
 
-# The order shapes live with their table in storage (storage never imports trading); callers get
-# them from here with the rest of the views.
-__all__ = ["ExecutionModeName", "OrderRecord", "OrderState"]
 
 class ConnectionState(StrEnum):
     CONNECTING = "CONNECTING"

@@ -26,16 +26,11 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Select
 from textual.worker import Worker, WorkerState
 
+from storage.orders import OrderState
 from valr_tui.errors import ValrTuiError
 from valr_tui.logging_setup import crash_line, redact
 from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState
-from valr_tui.trading.views import (
-    EngineEventKind,
-    OrderRequest,
-    OrderResult,
-    OrderState,
-    TradingEngineAPI,
-)
+from valr_tui.trading.views import EngineEventKind, OrderRequest, OrderResult, TradingEngineAPI
 from valr_tui.ui.format import pct, zar
 from valr_tui.ui.screens.audit import AuditScreen
 from valr_tui.ui.screens.journal import JournalScreen

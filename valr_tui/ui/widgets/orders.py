@@ -8,7 +8,8 @@ from textual.containers import Grid, Vertical
 from textual.markup import escape
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
-from valr_tui.trading.views import OrderPreview, OrderRecord, OrderRequest, OrderState
+from storage.orders import OrderRecord, OrderState
+from valr_tui.trading.views import OrderPreview, OrderRequest
 from valr_tui.ui.format import clock_text, crypto, zar
 
 SIDES = ("BUY", "SELL")

@@ -9,10 +9,11 @@ from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.widgets import Static
 
+from storage.orders import ExecutionModeName
 from valr_tui.exchange.models import Balance
 from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.trading.safety import SafetyState, SafetyStatus
-from valr_tui.trading.views import ConnectionState, ExecutionModeName
+from valr_tui.trading.views import ConnectionState
 from valr_tui.ui.format import crypto, zar
 
 _CONNECTION_TEXT = {
