@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from storage.orders import OrderState
+from tests.ui.fixtures import settle
 from tests.ui.pilot_helpers import SIZE, make_app
-from valr_tui.trading.views import OrderState
-from valr_tui.ui.fixtures import settle
 from valr_tui.ui.screens.modals import ConfirmScreen
 from valr_tui.ui.widgets.orders import OrdersTable
 
