@@ -205,6 +205,29 @@ async def test_a_fill_that_beats_the_cancel_is_recorded_and_trips_no_lockdown(tm
             await engine.stop()
 
 
+async def test_the_account_socket_delivers_a_fill_before_any_poll(tmp_path: Path) -> None:
+    async with SimulatorServer(KEY, SECRET, seed=7, tick_interval=None) as sim:
+        engine = await started(settings_for(sim, tmp_path, recon_interval_s=D(3600), **live_overrides()))
+        try:
+            ticker = engine.market("BTCZAR").ticker
+            assert ticker is not None
+            price = (ticker.bid * D("0.99")).quantize(D(1))
+            resting = await engine.submit(OrderRequest("BTCZAR", "BUY", str(price), "0.001"))
+            assert resting.state is OrderState.OPEN
+            await asyncio.sleep(0.5)  # the account socket is connected and authenticated
+            sim.exchange.set_price("BTCZAR", price - 5000)  # it fills on the exchange
+            deadline = time.monotonic() + 3  # well inside the 5 s polling round
+            while time.monotonic() < deadline:
+                [order] = await engine.orders()
+                if order.state is OrderState.FILLED:
+                    break
+                await asyncio.sleep(0.05)
+            assert order.state is OrderState.FILLED and order.filled_quantity == D("0.001")
+            assert any(e.event_type == "ORDER_FILL" for e in await engine.audit(resting.correlation_id))
+        finally:
+            await engine.stop()
+
+
 async def test_an_exchange_clock_twenty_seconds_behind_trips_no_false_lockdown(tmp_path: Path) -> None:
     async with SimulatorServer(KEY, SECRET, seed=7, tick_interval=None,
                                clock=lambda: time.time() - 20) as sim:
