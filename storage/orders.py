@@ -6,6 +6,7 @@ its fills, the wallet and the audit row commit together or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -259,6 +260,25 @@ class OrderRepository:
         return None if row is None else StoredOrder(record_from_row(row), row["error_code"])
 
 
+@dataclass(frozen=True, slots=True)
+class FillRecord:
+    """One stored fill (the chart marks them at their prices)."""
+
+    id: int
+    order_id: int
+    correlation_id: str
+    execution_mode: str
+    trade_id: str
+    pair: str
+    side: str
+    price: Decimal
+    quantity: Decimal
+    fee: Decimal
+    fee_currency: str
+    is_maker: bool
+    traded_at: int
+
+
 class FillRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -306,3 +326,34 @@ class FillRepository:
         ) as cursor:
             return await cursor.fetchone() is not None
 
+    async def for_pair(
+        self, pair: str, execution_mode: str, since_ms: int, limit: int = 500
+    ) -> list[FillRecord]:
+        """The newest ``limit`` fills of ``pair`` since ``since_ms``, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM (SELECT * FROM order_fills WHERE pair = ? AND execution_mode = ?"
+            " AND traded_at >= ? ORDER BY traded_at DESC, id DESC LIMIT ?) ORDER BY traded_at, id",
+            (pair, execution_mode, since_ms, limit),
+        )
+        return _fills(rows)
+
+
+def _fills(rows: Iterable[aiosqlite.Row]) -> list[FillRecord]:
+    return [
+        FillRecord(
+            id=r["id"],
+            order_id=r["order_id"],
+            correlation_id=r["correlation_id"],
+            execution_mode=r["execution_mode"],
+            trade_id=r["trade_id"],
+            pair=r["pair"],
+            side=r["side"],
+            price=from_text(r["price"]),
+            quantity=from_text(r["quantity"]),
+            fee=from_text(r["fee"]),
+            fee_currency=r["fee_currency"],
+            is_maker=bool(r["is_maker"]),
+            traded_at=r["traded_at"],
+        )
+        for r in rows
+    ]

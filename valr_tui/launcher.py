@@ -14,6 +14,7 @@ import httpx
 
 from valr_tui.config import Settings
 from valr_tui.logging_setup import configure_logging
+from valr_tui.preflight import check_pairs_now
 from valr_tui.secrets import Secret
 
 # What each demo key injects: (simulator fault kind, parameters). Durations are long enough to
@@ -32,10 +33,11 @@ class EmbeddedSimulator:
     """The simulator on a free loopback port, in its own thread and event loop, so its market
     simulation never competes with the dashboard's loop."""
 
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, seed: int | None = None, pairs: tuple[str, ...] = ("BTCZAR", "ETHZAR")) -> None:
         self.api_key = secrets.token_hex(16)
         self.api_secret = secrets.token_hex(32)
         self._seed = seed
+        self._pairs = pairs
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -50,7 +52,9 @@ class EmbeddedSimulator:
         async def serve() -> None:
             self._stop = asyncio.Event()
             self._loop = asyncio.get_running_loop()
-            async with SimulatorServer(self.api_key, self.api_secret, seed=self._seed) as sim:
+            async with SimulatorServer(
+                self.api_key, self.api_secret, seed=self._seed, pairs=self._pairs
+            ) as sim:
                 self.base_url, self.ws_url = sim.base_url, sim.ws_url
                 self._ready.set()
                 await self._stop.wait()
@@ -131,6 +135,14 @@ class SimulatorFaults:
         return f"moved R {delta} out of the paper wallet behind the app's back"
 
 
+def demo_pairs(pairs: tuple[str, ...]) -> tuple[str, ...]:
+    """What the embedded simulator serves: every configured pair it knows. One it does not know
+    is left out, so the pair check names it as VALR would (BTCZAR,ETHZAR if none is known)."""
+    from valr_tui.simulator.catalogue import servable
+
+    return servable(pairs) or ("BTCZAR", "ETHZAR")
+
+
 def launch(settings: Settings, *, demo: bool = False) -> int:
     """Run the dashboard; with ``demo`` against an embedded simulator and a throw-away database."""
     from valr_tui.trading.engine import TradingEngine
@@ -138,7 +150,10 @@ def launch(settings: Settings, *, demo: bool = False) -> int:
 
     configure_logging(settings.log_path)
     if not demo:
+        check_pairs_now(settings)
         return run_app(TradingEngine(settings))
-    with EmbeddedSimulator() as sim, tempfile.TemporaryDirectory(prefix="valr-demo-") as db_dir:
+    served = demo_pairs(settings.pairs)
+    with EmbeddedSimulator(pairs=served) as sim, tempfile.TemporaryDirectory(prefix="valr-demo-") as db_dir:
         demo_settings = sim.demo_settings(settings, db_dir)
+        check_pairs_now(demo_settings)
         return run_app(TradingEngine(demo_settings), demo=SimulatorFaults(sim.base_url, demo_settings))

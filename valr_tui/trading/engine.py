@@ -17,10 +17,10 @@ from decimal import Decimal
 
 from storage.audit import AuditEntry, AuditRepository
 from storage.db import Database
-from storage.orders import ExecutionModeName, OrderRecord
+from storage.orders import ExecutionModeName, FillRecord, FillRepository, OrderRecord
 from storage.snapshots import SnapshotRepository
 from valr_tui.config import Settings
-from valr_tui.errors import EngineNotReady, ValrTuiError
+from valr_tui.errors import EngineNotReady, UnlistedPairError, ValrTuiError
 from valr_tui.exchange.account_stream import AccountStream
 from valr_tui.exchange.hmac_signer import VALRSigner
 from valr_tui.exchange.models import Balance, Pair
@@ -28,8 +28,10 @@ from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.exchange.stream import MarketStream
 from valr_tui.exchange.valr_client import VALRClient
 from valr_tui.money.decimal_gateway import money_context
+from valr_tui.trading.candles import CandleBook, CandleSeries
 from valr_tui.trading.clock import Clock, ServerTimeSync, system_clock
 from valr_tui.trading.market_data import MarketDataClient
+from valr_tui.trading.market_rules import watched_pairs
 from valr_tui.trading.order_manager import OrderManager
 from valr_tui.trading.paper import PaperVenue
 from valr_tui.trading.reconciliation import InFlight, ReconciliationEngine, open_order_allowance
@@ -76,6 +78,7 @@ class TradingEngine:
         self._listeners: list[EngineListener] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._pairs_meta: dict[str, Pair] = {}
+        self.charts = CandleBook(clock)
         self._exchange_balances: list[Balance] = []  # this run's fresh exchange fetch
         self._account_stream: AccountStream | None = None
         self.ready = asyncio.Event()
@@ -137,6 +140,7 @@ class TradingEngine:
             before_recheck=order_manager.sync,
         )
         safety.subscribe(lambda _status: self._emit("safety", "audit"))
+        market_data.add_trade_listener(self.charts.apply_trade)  # before the "market" event
         market_data.add_listener(lambda _view: self._emit("market"))
         order_manager.subscribe(lambda: self._emit("orders", "audit", "balances"))
 
@@ -229,11 +233,18 @@ class TradingEngine:
                 log.warning("pair metadata unavailable (%s); retrying", exc.code)
                 await asyncio.sleep(PAIRS_RETRY_S)
                 continue
-            self._pairs_meta.update({p.symbol: p for p in pairs if p.symbol in self.settings.pairs})
+            try:
+                watched = watched_pairs(self.settings.pairs, pairs)
+            except UnlistedPairError as exc:
+                # Checked before start-up (launcher); met here only when VALR changed since.
+                log.error("%s", exc)
+                watched = {p.symbol: p for p in pairs if p.symbol in self.settings.pairs and p.active}
+            self._pairs_meta.update(watched)
             if self.order_manager is not None:
                 self.order_manager.pairs.update(self._pairs_meta)
             self._pairs_loaded.set()
             self._emit("market")
+            return
 
     async def _process_market_for_fills(self) -> None:
         """Feed every market update to the paper venue; journal closed positions after fills."""
@@ -358,6 +369,27 @@ class TradingEngine:
         if self.order_manager is None:
             return []
         return await self.order_manager.orders(limit, execution_mode=self.execution_mode)
+
+    def tick_size(self, pair: str) -> Decimal | None:
+        """The pair's tick size once VALR's metadata is in (None before)."""
+        meta = self._pairs_meta.get(pair)
+        return None if meta is None else meta.tick_size
+
+    def candles(self, pair: str, period_s: int) -> CandleSeries:
+        return self.charts.series(pair, period_s)
+
+    async def load_candles(self, pair: str, period_s: int) -> CandleSeries:
+        """The newest candles from VALR's buckets (polling-class traffic: never essential)."""
+        start, end = self.charts.window(period_s)
+        series = self.charts.load(pair, period_s, await self.client.get_buckets(pair, period_s, start, end))
+        self._emit("market")
+        return series
+
+    async def pair_fills(self, pair: str, since_ms: int) -> list[FillRecord]:
+        """Our fills of ``pair`` since ``since_ms`` in this execution mode (chart marks)."""
+        if self.db is None:
+            return []
+        return await FillRepository(self.db).for_pair(pair, self.execution_mode, since_ms)
 
     async def balances(self) -> list[Balance]:
         if self.venue is None:

@@ -13,11 +13,12 @@ from enum import StrEnum
 from typing import Literal, Protocol
 
 from storage.audit import AuditEntry
-from storage.orders import ExecutionModeName, OrderRecord, OrderState
+from storage.orders import ExecutionModeName, FillRecord, OrderRecord, OrderState
 from valr_tui.config import Settings
 from valr_tui.errors import ValrTuiError
 from valr_tui.exchange.models import Balance, OrderBook, TickerData
 from valr_tui.exchange.rate_limiter import BucketSnapshot
+from valr_tui.trading.candles import CandleSeries
 from valr_tui.trading.safety import SafetyStatus
 
 
@@ -37,7 +38,7 @@ class MarketView:
     book: OrderBook | None
     updated_at: float | None  # wall-clock seconds of the last successful update
     stale: bool
-    history: tuple[Decimal, ...] = ()  # recent last-traded prices, oldest first (sparkline)
+    history: tuple[Decimal, ...] = ()  # recent last-traded prices, oldest first
 
     def age(self, now: float) -> float | None:
         return None if self.updated_at is None else max(0.0, now - self.updated_at)
@@ -150,6 +151,14 @@ class TradingEngineAPI(Protocol):
     async def cancel(self, correlation_id: str) -> OrderRecord: ...
 
     async def orders(self, limit: int = 100) -> list[OrderRecord]: ...
+
+    def tick_size(self, pair: str) -> Decimal | None: ...
+
+    def candles(self, pair: str, period_s: int) -> CandleSeries: ...
+
+    async def load_candles(self, pair: str, period_s: int) -> CandleSeries: ...
+
+    async def pair_fills(self, pair: str, since_ms: int) -> list[FillRecord]: ...
 
     async def balances(self) -> list[Balance]: ...
 
