@@ -190,7 +190,7 @@ class Database:
         try:
             if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-                if exclusive:
+                if exclusive and not path.startswith("file:"):  # a URI (read-only opener) writes nothing
                     lock = InstanceLock.acquire(path)
             conn = await aiosqlite.connect(path, isolation_level=None)
             conn.row_factory = aiosqlite.Row
