@@ -13,18 +13,25 @@ from types import TracebackType
 import httpx
 
 from valr_tui.config import Settings
+from valr_tui.exchange.decimal_gateway import DecimalGateway
 from valr_tui.logging_setup import configure_logging
 from valr_tui.secrets import Secret
 
-# What each demo key injects: (simulator fault kind, parameters). Durations are long enough to
-# watch the safety state enter and leave (SAFE-IDLE needs > SAFE_IDLE_AFTER_S without data).
-DEMO_FAULTS: dict[str, dict[str, object]] = {
-    "outage": {"kind": "outage", "duration_s": 75, "mode": "refuse"},
-    "rate_limit_storm": {"kind": "rate_limit_storm", "duration_s": 40},
-    "spread_blowout": {"kind": "spread_blowout", "duration_s": 30},
-    "price_shock": {"kind": "price_shock", "duration_s": 1, "pct": "-8"},
-    "ws_drop": {"kind": "ws_drop", "duration_s": 20},
-    "balance_drift": {"kind": "balance_drift", "duration_s": 1, "currency": "ZAR", "delta": "-50000"},
+# What each demo key injects: the simulator faults (kind, parameters) it starts together. Durations
+# are long enough to watch the safety state enter and leave (SAFE-IDLE needs > SAFE_IDLE_AFTER_S
+# without data). An outage is the whole exchange going away: REST refused *and* the WebSocket
+# dropped and refused, or the stream would keep the prices fresh through a REST outage.
+OUTAGE_S = 75
+DEMO_FAULTS: dict[str, tuple[dict[str, object], ...]] = {
+    "outage": (
+        {"kind": "outage", "duration_s": OUTAGE_S, "mode": "refuse"},
+        {"kind": "ws_drop", "duration_s": OUTAGE_S},
+    ),
+    "rate_limit_storm": ({"kind": "rate_limit_storm", "duration_s": 40},),
+    "spread_blowout": ({"kind": "spread_blowout", "duration_s": 30},),
+    "price_shock": ({"kind": "price_shock", "duration_s": 1, "pct": "-8"},),
+    "ws_drop": ({"kind": "ws_drop", "duration_s": 20},),
+    "balance_drift": ({"kind": "balance_drift", "duration_s": 1, "currency": "ZAR", "delta": "-50000"},),
 }
 
 
@@ -96,13 +103,15 @@ class SimulatorFaults:
         self._settings = settings
 
     async def inject_fault(self, kind: str) -> str:
-        body = dict(DEMO_FAULTS[kind])
+        bodies = DEMO_FAULTS[kind]
         if kind == "balance_drift" and not self._settings.is_live:
-            return await self._drift_paper_wallet(Decimal(str(body["delta"])))
+            return await self._drift_paper_wallet(DecimalGateway.to_decimal(bodies[0]["delta"]))
+        # ws_drop before outage: the stream goes first, so no tick slips in between the two
         async with httpx.AsyncClient(base_url=self._base_url, timeout=5) as http:
-            response = await http.post("/_sim/fault", json=body)
-            response.raise_for_status()
-        return f"injected {kind} for {body['duration_s']} s"
+            for body in sorted(bodies, key=lambda b: b["kind"] != "ws_drop"):
+                response = await http.post("/_sim/fault", json=body)
+                response.raise_for_status()
+        return f"injected for {bodies[0]['duration_s']} s"
 
     async def _drift_paper_wallet(self, delta: Decimal) -> str:
         """In DRY_RUN the paper wallet is the 'exchange': move funds in it behind the app's back,
@@ -123,7 +132,8 @@ class SimulatorFaults:
                 )
         finally:
             await db.close()
-        return f"moved R {delta} out of the paper wallet behind the app's back"
+        moved = DecimalGateway.format_money(-delta, "ZAR")
+        return f"moved {moved} out of the paper wallet behind the app's back"
 
 
 def launch(settings: Settings, *, demo: bool = False) -> int:

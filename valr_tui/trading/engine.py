@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from storage.audit import AuditEntry, AuditRepository
 from storage.db import Database
+from storage.orders import FillRecord, FillRepository
 from storage.snapshots import SnapshotRepository
 from valr_tui.config import Settings
 from valr_tui.errors import StaleMarketDataError, ValrTuiError
@@ -336,6 +337,11 @@ class TradingEngine:
         if self.order_manager is None:
             return []
         return await self.order_manager.orders(limit, execution_mode=self.execution_mode)
+
+    async def fills(self, correlation_id: str) -> list[FillRecord]:
+        if self.db is None:
+            return []
+        return await FillRepository(self.db).for_order(correlation_id, self.execution_mode)
 
     async def balances(self) -> list[Balance]:
         if self.settings.is_live:

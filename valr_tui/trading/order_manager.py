@@ -363,8 +363,8 @@ class OrderManager:
             ))
         if c.value is not None and c.value < pair.min_quote_amount:
             c.problems.append(BelowMinimumError(
-                f"order total {DecimalGateway.to_wire(c.value)} {pair.quote_currency} is below the"
-                f" minimum of {DecimalGateway.to_wire(pair.min_quote_amount)} {pair.quote_currency}"
+                f"order total {DecimalGateway.format_money(c.value, pair.quote_currency)} is below the"
+                f" minimum of {DecimalGateway.format_money(pair.min_quote_amount, pair.quote_currency)}"
             ))
 
     def _check_market(self, symbol: str) -> list[ValrTuiError]:
@@ -392,8 +392,8 @@ class OrderManager:
             where = "VALR account (last known)"
         if available < needed:
             return InsufficientBalanceError(
-                f"{where} has {DecimalGateway.to_wire(available)} {currency} available; this order"
-                f" needs {DecimalGateway.to_wire(needed)} {currency} (including the fee buffer)",
+                f"{where} has {DecimalGateway.format_money(available, currency)} available; this order"
+                f" needs {DecimalGateway.format_money(needed, currency)} (including the fee buffer)",
                 currency=currency, available=available, needed=needed,
             )
         return None

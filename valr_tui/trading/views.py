@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Literal, Protocol
 
 from storage.audit import AuditEntry
-from storage.orders import ExecutionModeName, OrderRecord, OrderState
+from storage.orders import ExecutionModeName, FillRecord, OrderRecord, OrderState
 from valr_tui.config import Settings
 from valr_tui.errors import ValrTuiError
 from valr_tui.exchange.models import Balance, OrderBook, TickerData
@@ -22,7 +22,7 @@ from valr_tui.trading.safety import SafetyStatus
 
 # The order shapes live with their table in storage (storage never imports trading); callers get
 # them from here with the rest of the views.
-__all__ = ["ExecutionModeName", "OrderRecord", "OrderState"]
+__all__ = ["ExecutionModeName", "FillRecord", "OrderRecord", "OrderState"]
 
 class ConnectionState(StrEnum):
     CONNECTING = "CONNECTING"
@@ -151,6 +151,8 @@ class TradingEngineAPI(Protocol):
     async def cancel(self, correlation_id: str) -> OrderRecord: ...
 
     async def orders(self, limit: int = 100) -> list[OrderRecord]: ...
+
+    async def fills(self, correlation_id: str) -> list[FillRecord]: ...
 
     async def balances(self) -> list[Balance]: ...
 

@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -28,13 +29,21 @@ from textual.worker import Worker, WorkerState
 
 from valr_tui.errors import ValrTuiError
 from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState
-from valr_tui.trading.views import EngineEventKind, OrderRequest, OrderResult, TradingEngineAPI
-from valr_tui.ui.format import pct, zar
+from valr_tui.trading.views import (
+    EngineEventKind,
+    FillRecord,
+    MarketView,
+    OrderRecord,
+    OrderRequest,
+    OrderResult,
+    TradingEngineAPI,
+)
+from valr_tui.ui.format import crypto, zar
 from valr_tui.ui.screens.audit import AuditScreen
 from valr_tui.ui.screens.journal import JournalScreen
 from valr_tui.ui.screens.modals import ConfirmScreen, HelpScreen, UnlockRequest, UnlockScreen
 from valr_tui.ui.widgets.market import SpreadPane, TickerPane
-from valr_tui.ui.widgets.orders import OrderForm, OrdersTable
+from valr_tui.ui.widgets.orders import OrderDetail, OrderForm, OrdersTable
 from valr_tui.ui.widgets.status import BucketGauge, SafetyBanner, StatusBar
 
 log = logging.getLogger(__name__)
@@ -82,19 +91,29 @@ ACTIONS: tuple[Action, ...] = (
     Action("ctrl+u", "unlock", "Unlock", "leave LOCKDOWN (operator, reason, typed UNLOCK)", "unlock",
            priority=True),
     Action("ctrl+o", "focus_orders", "Orders", "move focus to the orders table", "focus_orders"),
-    Action("ctrl+e", "focus_form", "Form", "move focus to the order form", "focus_form"),
+    Action("ctrl+e", "focus_form", "Form", "move focus to the order form (also from a text field)",
+           "focus_form", priority=True),
 )
 MAIN_SCREEN_ACTIONS = frozenset({"submit_order", "cancel_order", "focus_orders", "focus_form"})
 # Function keys for the simulator's faults, in DemoControls.kinds order (demo mode only).
-# The simulator's faults: kind, key, footer label. Kinds the DemoControls lacks stay hidden.
-DEMO_FAULTS: tuple[tuple[str, str, str], ...] = (
-    ("outage", "f5", "Outage"),
-    ("rate_limit_storm", "f6", "429 storm"),
-    ("spread_blowout", "f7", "Spread"),
-    ("balance_drift", "f8", "Drift"),
-    ("price_shock", "f9", "Shock"),
-    ("ws_drop", "f10", "WS drop"),
+# The simulator's faults: kind, key, footer label, the name help and the palette show. Kinds the
+# DemoControls lacks stay hidden.
+DEMO_FAULTS: tuple[tuple[str, str, str, str], ...] = (
+    ("outage", "f5", "Outage", "Exchange outage (REST and WebSocket)"),
+    ("rate_limit_storm", "f6", "429 storm", "429 rate-limit storm"),
+    ("spread_blowout", "f7", "Spread", "Spread blow-out"),
+    ("balance_drift", "f8", "Drift", "Balance drift"),
+    ("price_shock", "f9", "Shock", "Price shock"),
+    ("ws_drop", "f10", "WS drop", "WebSocket drop"),
 )
+FAULT_NAMES = {kind: name for kind, _key, _label, name in DEMO_FAULTS}
+# A stream that is connected but has delivered nothing for this long is not "live".
+WS_SILENT_AFTER_S = 10.0
+
+
+def key_text(keys: str) -> str:
+    """A binding's keys as help and the palette show them: "f1 / ?"."""
+    return keys.replace("question_mark", "?").replace(",", " / ")
 
 
 class EngineChanged(Message):
@@ -113,28 +132,34 @@ class MainScreen(Screen[None]):
         self.engine = engine
         self._on_ready = on_ready
 
-    def on_mount(self) -> None:
-        self._on_ready()  # the widgets exist only now; the App's own on_mount runs before this
-
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
         yield SafetyBanner(id="banner")
-        with Horizontal(id="body"):
-            with VerticalScroll(id="left"):
-                with Horizontal(id="tickers"):
-                    for pair in self.engine.pairs:
-                        yield TickerPane(pair)
-                with Horizontal(id="middle"):
-                    yield SpreadPane(self.engine.settings.max_spread_pct)
-                    gauge = BucketGauge(id="bucket", classes="pane")
-                    gauge.border_title = "Rate-limit bucket"
-                    yield gauge
-                table = OrdersTable(id="orders", classes="pane")
-                table.border_title = "Orders (SIM = DRY_RUN paper)"
-                yield table
-            with Vertical(id="right"):
-                yield OrderForm(self.engine.pairs)
+        with VerticalScroll(id="body"):
+            with Horizontal(id="top"):
+                with Vertical(id="left"):
+                    with Horizontal(id="tickers"):
+                        for pair in self.engine.pairs:
+                            yield TickerPane(pair)
+                    with Horizontal(id="middle"):
+                        yield SpreadPane(self.engine.settings.max_spread_pct)
+                        gauge = BucketGauge(id="bucket", classes="pane")
+                        gauge.border_title = "Rate-limit bucket"
+                        yield gauge
+                with Vertical(id="right"):
+                    yield OrderForm(self.engine.pairs)
+            # full width: every column of an order fits at 120 columns
+            with Vertical(id="orders-pane", classes="pane"):
+                yield OrdersTable(id="orders")
+                yield OrderDetail(id="order-detail")
         yield Footer()
+
+    def on_mount(self) -> None:
+        live = self.engine.execution_mode == "LIVE"
+        pane = self.query_one("#orders-pane")
+        pane.border_title = "Orders — LIVE on VALR" if live else "Orders — DRY_RUN paper"
+        pane.set_class(live, "-live")
+        self._on_ready()  # the widgets exist only now; the App's own on_mount runs before this
 
 
 class ValrApp(App[int]):
@@ -145,7 +170,7 @@ class ValrApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(a.key, a.action, a.label, show=a.show, id=a.id, priority=a.priority) for a in ACTIONS),
         *(Binding(key, f"inject_fault('{kind}')", label, id=f"demo_{kind}")
-          for kind, key, label in DEMO_FAULTS),
+          for kind, key, label, _name in DEMO_FAULTS),
     ]
 
     def __init__(
@@ -166,6 +191,7 @@ class ValrApp(App[int]):
         self._shown_locked = False
         self._unsubscribe: Callable[[], None] | None = None
         self._depth_pair = engine.pairs[0] if engine.pairs else ""
+        self._fills_cache: dict[str, tuple[Decimal, list[FillRecord]]] = {}
         self.main = MainScreen(engine, self._main_ready)
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -228,22 +254,31 @@ class ValrApp(App[int]):
         if self._shutting_down:
             return
         now = self.clock()
-        for pane in self.main.query(TickerPane):
+        panes = list(self.main.query(TickerPane))
+        for pane in panes:
             pane.show_age(now)
         self.main.query_one(BucketGauge).show(self.engine.bucket_snapshot())
+        self._show_connection(now, [pane.view for pane in panes if pane.view is not None])
+
+    def _show_connection(self, now: float, views: list[MarketView]) -> None:
+        """The stream's state, and how long it has been silent: connected is not live."""
+        ages = [a for a in (view.age(now) for view in views) if a is not None]
+        silent_for = min(ages) if ages else None
+        self.main.query_one(StatusBar).show_connection(
+            self.engine.connection_state(), silent_for, WS_SILENT_AFTER_S)
 
     def _redraw(self) -> None:
         if self._shutting_down:
             return
         kinds, self._pending = self._pending, set()
         main = self.main
-        if "market" in kinds:
+        if "market" in kinds or "safety" in kinds:
             now = self.clock()
             views = [self.engine.market(pair) for pair in self.engine.pairs]
             for view in views:
                 main.query_one(f"#ticker-{view.pair}", TickerPane).show(view, now)
-            main.query_one(SpreadPane).show(views, self._depth_pair)
-            main.query_one(StatusBar).show_connection(self.engine.connection_state())
+            main.query_one(SpreadPane).show(views, self._depth_pair, self.engine.safety_status().state)
+            self._show_connection(now, views)
             self._update_preview()
         if "bucket" in kinds:
             main.query_one(BucketGauge).show(self.engine.bucket_snapshot())
@@ -268,13 +303,36 @@ class ValrApp(App[int]):
 
     async def _load_orders_and_balances(self) -> None:
         orders = await self.engine.orders()
-        self.main.query_one(OrdersTable).show(orders)
+        fills = await self._fills_of(orders)
+        table = self.main.query_one(OrdersTable)
+        table.show(orders, fills)
+        self._show_order_detail()
         balances = await self.engine.balances()
         self.main.query_one(StatusBar).show_balances(
             balances,
             paper=self.engine.execution_mode == "DRY_RUN",
             has_credentials=self.engine.settings.has_credentials,
         )
+
+    async def _fills_of(self, orders: list[OrderRecord]) -> dict[str, list[FillRecord]]:
+        """Fills of the orders that have any; read again only when an order's filled quantity
+        changes, so a redraw of an unchanged table costs no query."""
+        fills: dict[str, list[FillRecord]] = {}
+        for order in orders:
+            if order.filled_quantity == 0:
+                continue
+            cached = self._fills_cache.get(order.correlation_id)
+            if cached is None or cached[0] != order.filled_quantity:
+                cached = (order.filled_quantity, await self.engine.fills(order.correlation_id))
+                self._fills_cache[order.correlation_id] = cached
+            fills[order.correlation_id] = cached[1]
+        return fills
+
+    @on(OrdersTable.RowHighlighted, "#orders")
+    def _show_order_detail(self) -> None:
+        order = self.main.query_one(OrdersTable).selected_order()
+        fills = self._fills_cache.get(order.correlation_id, (None, []))[1] if order else []
+        self.main.query_one(OrderDetail).show(order, fills)
 
     # -- workers and their errors (one place) --------------------------------------------------
     def _spawn(
@@ -320,7 +378,9 @@ class ValrApp(App[int]):
 
     @on(Input.Submitted, "#order-form Input")
     def _input_submitted(self) -> None:
-        self.action_submit_order()
+        """Enter in a field moves to the next one (the note's next is Submit): an order is sent
+        only by ctrl+s or by pressing Submit itself, never by finishing a number."""
+        self.main.focus_next()
 
     def action_submit_order(self) -> None:
         if self.screen is not self.main:
@@ -357,13 +417,16 @@ class ValrApp(App[int]):
     def action_cancel_order(self) -> None:
         if self.screen is not self.main:
             return
-        table = self.main.query_one(OrdersTable)
-        cid = table.selected_correlation_id()
-        if cid is None:
+        order = self.main.query_one(OrdersTable).selected_order()
+        if order is None:
             self.notify("No order selected: ctrl+o focuses the orders table.", severity="warning")
             return
-        state = table.order_state(cid)
-        question = f"Cancel order {cid} ({state})?"
+        cid = order.correlation_id
+        if not order.state.is_open:
+            self.notify(f"{cid} is {order.state.value}: there is nothing to cancel.", severity="warning")
+            return
+        question = (f"Cancel order {cid} ({order.state.value}): {order.side} {crypto(order.quantity)}"
+                    f" {order.pair} @ {zar(order.price)}?")
 
         def confirmed(answer: bool | None) -> None:
             if answer:
@@ -381,15 +444,18 @@ class ValrApp(App[int]):
             self.main.query_one(OrdersTable).focus()
 
     def action_focus_form(self) -> None:
-        if self.screen is self.main and not self.main.query_one(OrderForm).disabled:
-            self.main.query_one("#price", Input).focus()
+        form = self.main.query_one(OrderForm)
+        if self.screen is self.main and not form.disabled:
+            self.main.query_one("#price", Input).focus(scroll_visible=False)
+            # a narrow screen scrolls: the whole form from its title, never a pane cut at the top
+            self.main.query_one("#body", VerticalScroll).scroll_to_widget(form, animate=False, top=True)
 
     # -- screens, safety, demo -----------------------------------------------------------------
     def action_help(self) -> None:
-        rows = [(a.key.replace("question_mark", "?").replace(",", " / "), a.label, a.help) for a in ACTIONS]
+        rows = [(key_text(a.key), a.label, a.help) for a in ACTIONS]
         if self.demo is not None:
-            rows += [(key, f"Fault: {kind}", "inject the simulator's fault (demo)")
-                     for kind, key, _ in DEMO_FAULTS if kind in self.demo.kinds]
+            rows += [(key, name, "demo: the simulator misbehaves for a while")
+                     for kind, key, _label, name in DEMO_FAULTS if kind in self.demo.kinds]
         rows.append(("ctrl+q", "Quit", "leave the app"))
         self.push_screen(HelpScreen(rows))
 
@@ -406,8 +472,11 @@ class ValrApp(App[int]):
 
     async def _reconcile(self) -> None:
         report = await self.engine.reconcile_now()
-        worst = report.worst_currency or "—"
-        text = f"max deviation {pct(report.max_deviation_pct)} ({worst}): {report.message}"
+        # the report's message quotes the deviation as the LOCKDOWN banner does: one figure
+        text = report.message
+        status = self.engine.safety_status()
+        if status.state is SafetyState.LOCKDOWN and status.reason != report.message:
+            text += "\n(LOCKDOWN stays until unlocked; it was entered on the check in the banner)"
         verdict = "OK" if report.ok else ("MISMATCH" if report.completed else "FAILED")
         self.notify(text, title=f"Reconciliation {verdict}",
                     severity="information" if report.ok else "error")
@@ -437,7 +506,8 @@ class ValrApp(App[int]):
 
     async def _inject(self, kind: str) -> None:
         assert self.demo is not None
-        self.notify(await self.demo.inject_fault(kind), title=f"Fault: {kind}", severity="warning")
+        self.notify(await self.demo.inject_fault(kind), title=f"Demo: {FAULT_NAMES.get(kind, kind)}",
+                    severity="warning")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in MAIN_SCREEN_ACTIONS and self.screen is not self.main:
@@ -452,11 +522,12 @@ class ValrApp(App[int]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for a in ACTIONS:
-            yield SystemCommand(a.label, f"{a.help} ({a.key})", self._palette_callback(a.action))
+            yield SystemCommand(a.label, f"{a.help} ({key_text(a.key)})", self._palette_callback(a.action))
         if self.demo is not None:
-            for kind in self.demo.kinds:
-                yield SystemCommand(f"Fault: {kind}", f"inject the simulator's {kind} fault",
-                                    self._palette_fault(kind))
+            for kind, key, _label, name in DEMO_FAULTS:
+                if kind in self.demo.kinds:
+                    yield SystemCommand(f"Demo: {name}", f"the simulator misbehaves for a while ({key})",
+                                        self._palette_fault(kind))
 
     def _palette_callback(self, action: str) -> Callable[[], Any]:
         return lambda: self.run_action(action)

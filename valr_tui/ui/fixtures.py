@@ -44,6 +44,7 @@ from valr_tui.trading.views import (
     EngineEventKind,
     EngineListener,
     ExecutionModeName,
+    FillRecord,
     JournalEntry,
     MarketView,
     OrderPreview,
@@ -136,6 +137,25 @@ def _seed_orders() -> list[OrderRecord]:
     ]
 
 
+def _fill(n: int, order: OrderRecord, price: str, qty: str, fee: str, fee_currency: str) -> FillRecord:
+    return FillRecord(
+        id=n, order_id=order.id, correlation_id=order.correlation_id, execution_mode=order.execution_mode,
+        trade_id=f"trade-seed{n:04d}", pair=order.pair, side=order.side, price=Decimal(price),
+        quantity=Decimal(qty), fee=Decimal(fee), fee_currency=fee_currency, is_maker=True,
+        traded_at=order.created_at + 60_000 * n,
+    )
+
+
+def _seed_fills(orders: list[OrderRecord]) -> list[FillRecord]:
+    """Two fills at different prices for the partly filled ETH sell, one for the filled BTC sell."""
+    eth, btc = orders[1], orders[2]
+    return [
+        _fill(1, eth, "46000", "0.015", "0.69", "ZAR"),
+        _fill(2, eth, "46020", "0.005", "0.23", "ZAR"),
+        _fill(3, btc, "1255000", "0.001", "1.26", "ZAR"),
+    ]
+
+
 def _audit(
     n: int, age_s: float, event: str, message: str, *, severity: str = "INFO",
     correlation_id: str | None = None, before: str | None = None, after: str | None = None,
@@ -207,6 +227,7 @@ class FakeEngine:
             pair: (Decimal(p[1]), Decimal(p[2])) for pair, p in _PRICES.items()
         }
         self.orders_list = _seed_orders()
+        self.fills_list = _seed_fills(self.orders_list)
         self.audit_list = _seed_audit()
         self.journal_list = _seed_journal()
         self.started = False
@@ -402,6 +423,9 @@ class FakeEngine:
 
     async def orders(self, limit: int = 100) -> list[OrderRecord]:
         return sorted(self.orders_list, key=lambda o: o.created_at, reverse=True)[:limit]
+
+    async def fills(self, correlation_id: str) -> list[FillRecord]:
+        return [f for f in self.fills_list if f.correlation_id == correlation_id]
 
     async def balances(self) -> list[Balance]:
         zar_total = self.settings.dry_run_wallet_zar

@@ -138,7 +138,9 @@ class HelpScreen(ModalScreen[None]):
         lines += [
             "",
             "[b]Order form[/b]  tab / shift+tab move between fields; enter on a Select opens it;",
-            "the preview under the form lists every problem with its code; ctrl+s submits.",
+            "enter in price, quantity or note moves to the next field (never submits);",
+            "the preview under the form lists every problem with its code; ctrl+s or enter on",
+            "Submit sends the order (LIVE asks first). The focused field's label is ▸ reversed.",
             "[b]Orders[/b]  focus the table and ctrl+x cancels the selected order (asks first).",
         ]
         with VerticalScroll(id="help-dialog", classes="dialog"):

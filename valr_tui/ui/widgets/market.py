@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import Sparkline, Static
 
 from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.trading.safety import SafetyState
 from valr_tui.trading.views import MarketView
 from valr_tui.ui.format import age, crypto, pct, zar
 
@@ -44,6 +45,10 @@ class TickerPane(Vertical):
         yield Static(id=f"ticker-body-{self.pair}", classes="ticker-body")
         yield Sparkline([0.0], id=f"spark-{self.pair}", classes="spark")
         yield Static(id=f"ticker-age-{self.pair}", classes="ticker-age")
+
+    @property
+    def view(self) -> MarketView | None:
+        return self._view
 
     def show(self, view: MarketView, now: float) -> None:
         self._view = view
@@ -88,7 +93,8 @@ class SpreadPane(Vertical):
         yield Static(id="spread-lines")
         yield Static(id="depth")
 
-    def show(self, views: list[MarketView], depth_pair: str) -> None:
+    def show(self, views: list[MarketView], depth_pair: str, safety: SafetyState) -> None:
+        """A spread is "ok" only while it is fresh and trading is not halted for lack of data."""
         lines = []
         for view in views:
             if view.ticker is None:
@@ -99,6 +105,10 @@ class SpreadPane(Vertical):
             mark = "[reverse $error] WIDE [/]" if wide else "[$success]ok[/]"
             if view.ticker.crossed:
                 mark = "[reverse $error] CROSSED [/]"
+            elif safety is SafetyState.SAFE_IDLE:
+                mark = "[reverse $warning] SAFE-IDLE [/]"
+            elif view.stale:
+                mark = "[reverse $warning] STALE [/]"
             lines.append(
                 f"{view.pair} {zar(view.ticker.spread)} = {pct(spread_pct)}"
                 f" (max {pct(self.max_spread_pct)}) {mark}"

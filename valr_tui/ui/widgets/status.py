@@ -13,7 +13,7 @@ from valr_tui.exchange.models import Balance
 from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.trading.safety import SafetyState, SafetyStatus
 from valr_tui.trading.views import ConnectionState, ExecutionModeName
-from valr_tui.ui.format import crypto, zar
+from valr_tui.ui.format import age, crypto, zar
 
 _CONNECTION_TEXT = {
     ConnectionState.CONNECTING: "CONNECTING…",
@@ -27,6 +27,8 @@ GAUGE_WIDTH = 26
 class StatusBar(Horizontal):
     """Mode badge, connection, safety state and balances on one line."""
 
+    _connection_text = ""
+
     def compose(self) -> ComposeResult:
         yield Static(id="mode-badge")
         yield Static(id="connection")
@@ -38,11 +40,17 @@ class StatusBar(Horizontal):
         badge.update(" LIVE " if mode == "LIVE" else " DRY_RUN ")
         badge.set_class(mode == "LIVE", "-live")
 
-    def show_connection(self, state: ConnectionState) -> None:
+    def show_connection(self, state: ConnectionState, silent_for: float | None, limit_s: float) -> None:
+        """"WS live" only while data arrives: a connected stream silent for ``limit_s`` says so."""
+        silent = state is ConnectionState.WS and silent_for is not None and silent_for >= limit_s
+        text = f"WS silent {age(silent_for)}" if silent else _CONNECTION_TEXT[state]
+        if text == self._connection_text:
+            return  # called 4 times a second: redraw only on change
+        self._connection_text = text
         widget = self.query_one("#connection", Static)
-        widget.update(_CONNECTION_TEXT[state])
+        widget.update(text)
         widget.set_class(state is ConnectionState.DOWN, "-bad")
-        widget.set_class(state in (ConnectionState.REST, ConnectionState.CONNECTING), "-warn")
+        widget.set_class(silent or state in (ConnectionState.REST, ConnectionState.CONNECTING), "-warn")
 
     def show_safety(self, status: SafetyStatus) -> None:
         widget = self.query_one("#safety", Static)
@@ -53,10 +61,10 @@ class StatusBar(Horizontal):
     def show_balances(self, balances: list[Balance], *, paper: bool, has_credentials: bool) -> None:
         """Available balances; paper ones say so, and without an API key the bar says why
         there are no exchange balances (VALR-SEC-001)."""
-        parts = [
-            f"{b.currency} {zar(b.available) if b.currency == 'ZAR' else crypto(b.available)}"
-            for b in balances
-        ]
+        # ZAR first: on a narrow terminal the line is cut from the right, never the rand amount
+        ordered = sorted(balances, key=lambda b: b.currency != "ZAR")
+        parts = [f"{b.currency} {zar(b.available) if b.currency == 'ZAR' else crypto(b.available)}"
+                 for b in ordered]
         text = "  ".join(parts) or "balances unknown"
         if paper:
             text = f"paper {text}"
