@@ -238,3 +238,28 @@ def load_settings(
     if settings.stale_after_s > settings.safe_idle_after_s:
         raise ConfigError("STALE_AFTER_S must not exceed SAFE_IDLE_AFTER_S", key="STALE_AFTER_S")
     return settings
+
+
+SettingSource = Literal["environment", ".env", "default"]
+
+
+def setting_sources(
+    environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
+) -> dict[str, tuple[str, SettingSource]]:
+    """Each key -> (settings field, where ``load_settings`` took its value from), with the same
+    precedence: the environment, then ``env_file``; an empty line in ``.env`` means the default."""
+    env = dict(os.environ if environ is None else environ)
+    repo: RepositoryEnv | RepositoryEmpty
+    repo = RepositoryEnv(str(env_file)) if env_file and Path(env_file).is_file() else RepositoryEmpty()
+    sources: dict[str, tuple[str, SettingSource]] = {}
+    for key, (attr, _parse, _secret) in _KEYS.items():
+        source: SettingSource = "default"
+        if key in env:
+            source = "environment"
+        elif key in repo:
+            source = ".env"
+        raw = env.get(key) if source == "environment" else repo[key] if source == ".env" else None
+        if raw is not None and raw.strip() == "" and attr not in ("api_key", "api_secret", "subaccount_id"):
+            source = "default"
+        sources[key] = (attr, source)
+    return sources

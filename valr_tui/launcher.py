@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import sys
 import tempfile
 import threading
 from decimal import Decimal
@@ -11,6 +12,7 @@ from pathlib import Path
 from types import TracebackType
 
 import httpx
+from platformdirs import user_data_dir
 
 from valr_tui.config import Settings
 from valr_tui.exchange.decimal_gateway import DecimalGateway
@@ -33,6 +35,18 @@ DEMO_FAULTS: dict[str, tuple[dict[str, object], ...]] = {
     "ws_drop": ({"kind": "ws_drop", "duration_s": 20},),
     "balance_drift": ({"kind": "balance_drift", "duration_s": 1, "currency": "ZAR", "delta": "-50000"},),
 }
+
+
+def demo_db_path() -> str:
+    """The demo's database, kept between runs in the user's data directory under its own name so
+    ``valr-tui --demo audit`` / ``journal`` and a restart see the same paper orders and states."""
+    return str(Path(user_data_dir("valr-tui", appauthor=False)) / "demo" / "valr_tui_demo.db")
+
+
+def start_fresh(db_path: str) -> None:
+    """``--fresh``: forget the previous demo (the database and its WAL files)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(db_path + suffix).unlink(missing_ok=True)
 
 
 class EmbeddedSimulator:
@@ -81,7 +95,7 @@ class EmbeddedSimulator:
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(timeout=10)
 
-    def demo_settings(self, settings: Settings, db_dir: str) -> Settings:
+    def demo_settings(self, settings: Settings, db_path: str) -> Settings:
         """The user's settings, pointed at the simulator with its fresh credentials."""
         return settings.with_overrides(
             base_url=self.base_url,
@@ -89,7 +103,7 @@ class EmbeddedSimulator:
             api_key=Secret(self.api_key),
             api_secret=Secret(self.api_secret),
             subaccount_id="",
-            db_path=str(Path(db_dir) / "valr_tui_demo.db"),
+            db_path=db_path,
         )
 
 
@@ -136,14 +150,25 @@ class SimulatorFaults:
         return f"moved {moved} out of the paper wallet behind the app's back"
 
 
-def launch(settings: Settings, *, demo: bool = False) -> int:
-    """Run the dashboard; with ``demo`` against an embedded simulator and a throw-away database."""
+def launch(settings: Settings, *, demo: bool = False, fresh: bool = False) -> int:
+    """Run the dashboard; with ``demo`` against an embedded simulator and the demo database
+    (``fresh`` forgets the previous demo first)."""
     from valr_tui.trading.engine import TradingEngine
     from valr_tui.ui.app import run_app
 
     configure_logging(settings.log_path)
     if not demo:
         return run_app(TradingEngine(settings))
-    with EmbeddedSimulator() as sim, tempfile.TemporaryDirectory(prefix="valr-demo-") as db_dir:
-        demo_settings = sim.demo_settings(settings, db_dir)
+    with EmbeddedSimulator() as sim, tempfile.TemporaryDirectory(prefix="valr-demo-") as scratch:
+        if settings.is_live:
+            # The simulator's account starts afresh every run: a kept LIVE baseline would not
+            # match it and lock the demo down, so a LIVE demo keeps nothing.
+            db_path = str(Path(scratch) / "valr_tui_demo_live.db")
+        else:
+            db_path = demo_db_path()
+            if fresh:
+                start_fresh(db_path)
+            Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+            print(f"valr-tui demo: data in {db_path} (--fresh starts over)", file=sys.stderr)
+        demo_settings = sim.demo_settings(settings, db_path)
         return run_app(TradingEngine(demo_settings), demo=SimulatorFaults(sim.base_url, demo_settings))
