@@ -40,6 +40,7 @@ from valr_tui.trading.views import (
 )
 from valr_tui.ui.format import crypto, zar
 from valr_tui.ui.screens.audit import AuditScreen
+from valr_tui.ui.screens.balances import BalancesScreen
 from valr_tui.ui.screens.journal import JournalScreen
 from valr_tui.ui.screens.modals import ConfirmScreen, HelpScreen, UnlockRequest, UnlockScreen
 from valr_tui.ui.widgets.market import SpreadPane, TickerPane
@@ -87,6 +88,8 @@ ACTIONS: tuple[Action, ...] = (
            priority=True),
     Action("f2", "show_audit", "Audit", "audit log, correlation filter, reconciliation", "show_audit"),
     Action("f3", "show_journal", "Journal", "closed trades with PnL", "show_journal"),
+    Action("f4", "show_balances", "Balances", "total, available, reserved and the portfolio value in ZAR",
+           "show_balances"),
     Action("ctrl+r", "reconcile", "Reconcile", "run a reconciliation now", "reconcile", priority=True),
     Action("ctrl+u", "unlock", "Unlock", "leave LOCKDOWN (operator, reason, typed UNLOCK)", "unlock",
            priority=True),
@@ -288,6 +291,8 @@ class ValrApp(App[int]):
             self._spawn(self._load_orders_and_balances, "orders", "refresh orders")
         if "audit" in kinds and isinstance(self.screen, AuditScreen):
             self.screen.reload()
+        if "balances" in kinds and isinstance(self.screen, BalancesScreen):
+            self.screen.reload()
 
     def _show_safety(self) -> None:
         status = self.engine.safety_status()
@@ -462,6 +467,10 @@ class ValrApp(App[int]):
     def action_show_audit(self) -> None:
         if not isinstance(self.screen, AuditScreen):
             self.push_screen(AuditScreen(self.engine))
+
+    def action_show_balances(self) -> None:
+        if not isinstance(self.screen, BalancesScreen):
+            self.push_screen(BalancesScreen(self.engine))
 
     def action_show_journal(self) -> None:
         if not isinstance(self.screen, JournalScreen):

@@ -506,6 +506,12 @@ async def open_audit(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
+async def open_balances(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("f4")
+    await settle(pilot)
+
+
 async def open_journal(pilot: Pilot[Any]) -> None:
     await settle(pilot)
     await pilot.press("f3")
@@ -531,4 +537,6 @@ PICTURES: tuple[Picture, ...] = (
     Picture("audit_120x36", Scenario.NORMAL, (120, 36), open_audit),
     Picture("journal_120x36", Scenario.NORMAL, (120, 36), open_journal),
     Picture("journal_80x24", Scenario.NORMAL, (80, 24), open_journal),
+    Picture("balances_120x36", Scenario.NORMAL, (120, 36), open_balances),
+    Picture("balances_80x24", Scenario.NORMAL, (80, 24), open_balances),
 )
