@@ -28,6 +28,7 @@ from textual.widgets import Button, Footer, Input, Select
 from textual.worker import Worker, WorkerState
 
 from valr_tui.errors import ValrTuiError
+from valr_tui.exchange.decimal_gateway import DecimalGateway
 from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState
 from valr_tui.trading.views import (
     EngineEventKind,
@@ -41,10 +42,11 @@ from valr_tui.trading.views import (
 from valr_tui.ui.format import crypto, zar
 from valr_tui.ui.screens.audit import AuditScreen
 from valr_tui.ui.screens.balances import BalancesScreen
+from valr_tui.ui.screens.book import QUANTITY_PRESETS, BookScreen
 from valr_tui.ui.screens.journal import JournalScreen
 from valr_tui.ui.screens.modals import ConfirmScreen, HelpScreen, UnlockRequest, UnlockScreen
 from valr_tui.ui.widgets.market import SpreadPane, TickerPane
-from valr_tui.ui.widgets.orders import OrderDetail, OrderForm, OrdersTable
+from valr_tui.ui.widgets.orders import OrderDetail, OrderForm, OrdersTable, preset_quantity
 from valr_tui.ui.widgets.status import BucketGauge, SafetyBanner, StatusBar
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,8 @@ ACTIONS: tuple[Action, ...] = (
            priority=True),
     Action("f2", "show_audit", "Audit", "audit log, correlation filter, reconciliation", "show_audit"),
     Action("f3", "show_journal", "Journal", "closed trades with PnL", "show_journal"),
+    Action("ctrl+d", "show_book", "Book", "depth ladder (40 levels), trades tape; copy a price or a quantity"
+           " preset into the form", "show_book", priority=True),
     Action("f4", "show_balances", "Balances", "total, available, reserved and the portfolio value in ZAR",
            "show_balances"),
     Action("ctrl+r", "reconcile", "Reconcile", "run a reconciliation now", "reconcile", priority=True),
@@ -97,7 +101,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("ctrl+e", "focus_form", "Form", "move focus to the order form (also from a text field)",
            "focus_form", priority=True),
 )
-MAIN_SCREEN_ACTIONS = frozenset({"submit_order", "cancel_order", "focus_orders", "focus_form"})
+MAIN_SCREEN_ACTIONS = frozenset({"submit_order", "cancel_order", "focus_orders", "focus_form", "show_book"})
 # Function keys for the simulator's faults, in DemoControls.kinds order (demo mode only).
 # The simulator's faults: kind, key, footer label, the name help and the palette show. Kinds the
 # DemoControls lacks stay hidden.
@@ -112,6 +116,14 @@ DEMO_FAULTS: tuple[tuple[str, str, str, str], ...] = (
 FAULT_NAMES = {kind: name for kind, _key, _label, name in DEMO_FAULTS}
 # A stream that is connected but has delivered nothing for this long is not "live".
 WS_SILENT_AFTER_S = 10.0
+
+
+def _is_number(text: str) -> bool:
+    try:
+        DecimalGateway.to_decimal(text.strip())
+    except ValrTuiError:
+        return False
+    return True
 
 
 def key_text(keys: str) -> str:
@@ -293,6 +305,8 @@ class ValrApp(App[int]):
             self.screen.reload()
         if "balances" in kinds and isinstance(self.screen, BalancesScreen):
             self.screen.reload()
+        if "market" in kinds and isinstance(self.screen, BookScreen):
+            self.screen.show(self.engine.market(self.screen.pair))
 
     def _show_safety(self) -> None:
         status = self.engine.safety_status()
@@ -312,6 +326,8 @@ class ValrApp(App[int]):
         table = self.main.query_one(OrdersTable)
         table.show(orders, fills)
         self._show_order_detail()
+        if isinstance(self.screen, BookScreen):  # own orders are marked on the ladder
+            self.screen.show(self.engine.market(self.screen.pair), orders)
         balances = await self.engine.balances()
         self.main.query_one(StatusBar).show_balances(
             balances,
@@ -468,6 +484,48 @@ class ValrApp(App[int]):
         if not isinstance(self.screen, AuditScreen):
             self.push_screen(AuditScreen(self.engine))
 
+    def action_show_book(self) -> None:
+        if isinstance(self.screen, BookScreen):
+            return
+        pair = str(self.main.query_one("#pair", Select).value)
+        self.push_screen(BookScreen(self.engine, pair, self._copy_price, self._quantity_preset))
+
+    def _back_to_form(self) -> None:
+        while self.screen is not self.main and isinstance(self.screen, BookScreen):
+            self.pop_screen()
+
+    def _copy_price(self, price: Decimal) -> None:
+        """A price from the book into the form; the quantity is next to type."""
+        self._back_to_form()
+        self.main.query_one("#price", Input).value = DecimalGateway.to_wire(price)
+        # after the screen switch, which gives focus back to the widget that had it
+        self.call_after_refresh(self.main.query_one("#quantity", Input).focus)
+
+    def _quantity_preset(self, pct: Decimal, level_price: Decimal | None = None) -> None:
+        self._spawn(partial(self._fill_quantity, pct, level_price), "preset", "quantity preset")
+
+    async def _fill_quantity(self, pct: Decimal, level_price: Decimal | None) -> None:
+        """``pct`` % of what is available for the form's side, at the form's price (else the
+        selected level's, else the best price the order would meet)."""
+        request = self.main.query_one(OrderForm).request()
+        pair, side = request.pair, request.side
+        price = DecimalGateway.to_decimal(request.price) if _is_number(str(request.price)) else level_price
+        if price is None:
+            ticker = self.engine.market(pair).ticker
+            price = None if ticker is None else ticker.ask if side == "BUY" else ticker.bid
+        if price is None or price <= 0:
+            self.notify("Type a price first: there is no market price to size the order at.",
+                        severity="warning")
+            return
+        meta = self.engine.pair_metadata(pair)
+        quantity = preset_quantity(side, pct, price, meta, await self.engine.balances(),
+                                   self.engine.settings.taker_fee_pct)
+        self._back_to_form()
+        self.main.query_one("#quantity", Input).value = DecimalGateway.to_wire(quantity)
+        spend = meta.quote_currency if side == "BUY" else meta.base_currency
+        self.notify(f"{pct}% of the available {spend} at {zar(price)}:"
+                    f" {crypto(quantity)} {meta.base_currency}", title="Quantity preset")
+
     def action_show_balances(self) -> None:
         if not isinstance(self.screen, BalancesScreen):
             self.push_screen(BalancesScreen(self.engine))
@@ -532,6 +590,9 @@ class ValrApp(App[int]):
         yield from super().get_system_commands(screen)
         for a in ACTIONS:
             yield SystemCommand(a.label, f"{a.help} ({key_text(a.key)})", self._palette_callback(a.action))
+        for key, pct in QUANTITY_PRESETS.items():
+            yield SystemCommand(f"Quantity {pct}% of available", f"size the form's order (book: {key})",
+                                partial(self._quantity_preset, pct))
         if self.demo is not None:
             for kind, key, _label, name in DEMO_FAULTS:
                 if kind in self.demo.kinds:

@@ -8,6 +8,7 @@ same coded errors, so the order form can be exercised without the real core.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -35,7 +36,7 @@ from valr_tui.errors import (
     ValrTuiError,
 )
 from valr_tui.exchange.decimal_gateway import DecimalGateway
-from valr_tui.exchange.models import Balance, BookLevel, OrderBook, Pair, Side, TickerData
+from valr_tui.exchange.models import Balance, BookLevel, OrderBook, Pair, Side, TickerData, Trade
 from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.trading.order_manager import parse_amount
 from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState, SafetyStatus, UnlockRefused
@@ -107,9 +108,24 @@ def _history(last: Decimal) -> tuple[Decimal, ...]:
 def _book(pair: str, bid: Decimal, ask: Decimal) -> OrderBook:
     step = PAIRS[pair].tick_size * (50 if pair == "BTCZAR" else 5)
     size = Decimal("0.0125") if pair == "BTCZAR" else Decimal("0.35")
-    asks = tuple(BookLevel(ask + step * i, size * (i + 1), i + 1) for i in range(5))
-    bids = tuple(BookLevel(bid - step * i, size * (i + 2), i + 1) for i in range(5))
+    # 40 levels a side, as VALR's aggregated book has; sizes vary on a fixed pattern
+    asks = tuple(BookLevel(ask + step * i, size * (1 + i % 5), 1 + i % 3) for i in range(BOOK_LEVELS))
+    bids = tuple(BookLevel(bid - step * i, size * (2 + i % 4), 1 + i % 3) for i in range(BOOK_LEVELS))
     return OrderBook(pair, asks, bids, sequence=1000)
+
+
+def _tape(pair: str, last: Decimal) -> tuple[Trade, ...]:
+    """Twenty public trades around the last price, newest first, one every 7 s."""
+    tick = PAIRS[pair].tick_size * (50 if pair == "BTCZAR" else 5)
+    size = Decimal("0.0125") if pair == "BTCZAR" else Decimal("0.35")
+    return tuple(
+        Trade(pair, last + tick * ((i * 7) % 5 - 2), size * (1 + i % 3), "BUY" if i % 3 else "SELL",
+              time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(FROZEN_NOW - 2 - 7 * i)), f"t{i}")
+        for i in range(20)
+    )
+
+
+BOOK_LEVELS = 40
 
 
 def _ms(offset_s: float) -> int:
@@ -281,7 +297,13 @@ class FakeEngine:
             low=prev * Decimal("0.99"), created="2025-10-09T08:53:18.500Z", fetched_at=updated_at,
             source="rest" if stale else "ws",
         )
-        return MarketView(pair, ticker, _book(pair, bid, ask), updated_at, stale, _history(last))
+        return MarketView(pair, ticker, _book(pair, bid, ask), updated_at, stale, _history(last),
+                          _tape(pair, last))
+
+    def pair_metadata(self, pair: str) -> Pair:
+        if pair not in PAIRS:
+            raise UnknownPairError(f"pair {pair[:20]!r} is unknown")
+        return PAIRS[pair]
 
     def connection_state(self) -> ConnectionState:
         return _CONNECTION.get(self.scenario, ConnectionState.WS)
@@ -506,6 +528,13 @@ async def open_audit(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
+async def open_book(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("ctrl+d")
+    await settle(pilot)
+    await pilot.pause(0.1)  # the ladder centres on the spread after its first layout
+
+
 async def open_balances(pilot: Pilot[Any]) -> None:
     await settle(pilot)
     await pilot.press("f4")
@@ -537,6 +566,8 @@ PICTURES: tuple[Picture, ...] = (
     Picture("audit_120x36", Scenario.NORMAL, (120, 36), open_audit),
     Picture("journal_120x36", Scenario.NORMAL, (120, 36), open_journal),
     Picture("journal_80x24", Scenario.NORMAL, (80, 24), open_journal),
+    Picture("book_120x36", Scenario.NORMAL, (120, 36), open_book),
+    Picture("book_80x24", Scenario.NORMAL, (80, 24), open_book),
     Picture("balances_120x36", Scenario.NORMAL, (120, 36), open_balances),
     Picture("balances_80x24", Scenario.NORMAL, (80, 24), open_balances),
 )

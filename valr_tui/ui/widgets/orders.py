@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from textual import events
@@ -12,6 +12,8 @@ from textual.markup import escape
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.exchange.models import Balance, Pair
+from valr_tui.trading.paper import reservation
 from valr_tui.trading.views import FillRecord, OrderPreview, OrderRecord, OrderRequest, OrderState
 from valr_tui.ui.format import clock_text, crypto, money, zar
 
@@ -196,3 +198,29 @@ class OrderDetail(Static):
         if order.note:
             parts.append(f"note {escape(order.note)}")
         self.update("  ·  ".join(parts))
+
+
+def preset_quantity(
+    side: str, pct: Decimal, price: Decimal, pair: Pair, balances: list[Balance], taker_fee_pct: Decimal
+) -> Decimal:
+    """``pct`` % of what is available for ``side``: the quote currency (fee buffer included, as
+    the order manager reserves it) for a BUY, the base currency for a SELL. Rounded down to the
+    pair's decimals, so 100% never asks for more than there is."""
+    available = {b.currency: b.available for b in balances}
+    step = Decimal(1).scaleb(-pair.base_decimal_places)
+    share = DecimalGateway.divide(pct, Decimal(100))
+    if side == "SELL":
+        return DecimalGateway.quantize(
+            DecimalGateway.multiply(available.get(pair.base_currency, Decimal(0)), share), step, ROUND_DOWN)
+    budget = DecimalGateway.multiply(available.get(pair.quote_currency, Decimal(0)), share)
+    if price <= 0:
+        return Decimal(0)
+    fee_factor = 1 + DecimalGateway.divide(taker_fee_pct, Decimal(100))
+    quantity = DecimalGateway.quantize(
+        DecimalGateway.divide(budget, DecimalGateway.multiply(price, fee_factor)), step, ROUND_DOWN)
+    # the reservation rounds its fee up: step down until it fits the budget
+    while quantity > 0 and reservation(
+        "BUY", price, quantity, pair.base_currency, pair.quote_currency, taker_fee_pct
+    )[1] > budget:
+        quantity -= step
+    return max(quantity, Decimal(0))
