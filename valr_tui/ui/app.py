@@ -45,6 +45,7 @@ from valr_tui.ui.screens.balances import BalancesScreen
 from valr_tui.ui.screens.book import QUANTITY_PRESETS, BookScreen
 from valr_tui.ui.screens.journal import JournalScreen
 from valr_tui.ui.screens.modals import ConfirmScreen, HelpScreen, UnlockRequest, UnlockScreen
+from valr_tui.ui.screens.orders import OrdersScreen
 from valr_tui.ui.widgets.market import SpreadPane, TickerPane
 from valr_tui.ui.widgets.orders import OrderDetail, OrderForm, OrdersTable, preset_quantity
 from valr_tui.ui.widgets.status import BucketGauge, SafetyBanner, StatusBar
@@ -92,6 +93,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("f3", "show_journal", "Journal", "closed trades with PnL", "show_journal"),
     Action("ctrl+d", "show_book", "Book", "depth ladder (40 levels), trades tape; copy a price or a quantity"
            " preset into the form", "show_book", priority=True),
+    Action("ctrl+l", "show_orders", "All orders", "open and done orders apart, fills, cancel-all for a pair,"
+           " audit story", "show_orders", priority=True),
     Action("f4", "show_balances", "Balances", "total, available, reserved and the portfolio value in ZAR",
            "show_balances"),
     Action("ctrl+r", "reconcile", "Reconcile", "run a reconciliation now", "reconcile", priority=True),
@@ -442,6 +445,9 @@ class ValrApp(App[int]):
         if order is None:
             self.notify("No order selected: ctrl+o focuses the orders table.", severity="warning")
             return
+        self._ask_cancel(order)
+
+    def _ask_cancel(self, order: OrderRecord) -> None:
         cid = order.correlation_id
         if not order.state.is_open:
             self.notify(f"{cid} is {order.state.value}: there is nothing to cancel.", severity="warning")
@@ -458,7 +464,57 @@ class ValrApp(App[int]):
     async def _cancel(self, correlation_id: str) -> None:
         record = await self.engine.cancel(correlation_id)
         self.notify(f"{record.correlation_id} is {record.state.value}", title="Cancel")
+        await self._after_orders_changed()
+
+    async def _after_orders_changed(self) -> None:
         await self._load_orders_and_balances()
+        if isinstance(self.screen, OrdersScreen):
+            self.screen.reload()
+
+    def _ask_cancel_pair(self, pair: str) -> None:
+        self._spawn(partial(self._confirm_cancel_pair, pair), "cancel", "cancel all")
+
+    async def _confirm_cancel_pair(self, pair: str) -> None:
+        open_orders = [o for o in await self.engine.orders() if o.pair == pair and o.state.is_open]
+        if not open_orders:
+            self.notify(f"No open {pair} orders.", severity="warning")
+            return
+        question = f"Cancel all {len(open_orders)} open {pair} orders?"
+
+        def confirmed(answer: bool | None) -> None:
+            if answer:
+                self._spawn(partial(self._cancel_all, open_orders), "cancel", "cancel all")
+
+        self.push_screen(ConfirmScreen(question, danger=True), confirmed)
+
+    async def _cancel_all(self, orders: list[OrderRecord]) -> None:
+        """One by one, so one refusal (already filled) does not stop the rest."""
+        done, failed = 0, []
+        for order in orders:
+            try:
+                await self.engine.cancel(order.correlation_id)
+                done += 1
+            except ValrTuiError as exc:
+                failed.append(f"{order.correlation_id}: {exc.code}")
+        text = f"{done} of {len(orders)} {orders[0].pair} orders cancelled"
+        if failed:
+            text += "; not cancelled: " + ", ".join(failed)
+        self.notify(text, title="Cancel all", severity="error" if failed else "information")
+        await self._after_orders_changed()
+
+    @on(OrdersTable.RowSelected, "#orders")
+    def _row_selected(self, event: OrdersTable.RowSelected) -> None:
+        """Enter on an order: its audit story."""
+        if event.row_key.value is not None:
+            self._show_story(str(event.row_key.value))
+
+    def _show_story(self, correlation_id: str) -> None:
+        self.push_screen(AuditScreen(self.engine, correlation_id))
+
+    def action_show_orders(self) -> None:
+        if not isinstance(self.screen, OrdersScreen):
+            self.push_screen(OrdersScreen(
+                self.engine, self._fills_of, self._ask_cancel, self._ask_cancel_pair, self._show_story))
 
     def action_focus_orders(self) -> None:
         if self.screen is self.main:

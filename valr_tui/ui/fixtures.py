@@ -535,6 +535,14 @@ async def open_book(pilot: Pilot[Any]) -> None:
     await pilot.pause(0.1)  # the ladder centres on the spread after its first layout
 
 
+async def open_orders(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("ctrl+l")
+    await settle(pilot)
+    await pilot.press("down")  # the partly filled order: its fills below
+    await settle(pilot)
+
+
 async def open_balances(pilot: Pilot[Any]) -> None:
     await settle(pilot)
     await pilot.press("f4")
@@ -568,6 +576,8 @@ PICTURES: tuple[Picture, ...] = (
     Picture("journal_80x24", Scenario.NORMAL, (80, 24), open_journal),
     Picture("book_120x36", Scenario.NORMAL, (120, 36), open_book),
     Picture("book_80x24", Scenario.NORMAL, (80, 24), open_book),
+    Picture("orders_120x36", Scenario.NORMAL, (120, 36), open_orders),
+    Picture("orders_80x24", Scenario.NORMAL, (80, 24), open_orders),
     Picture("balances_120x36", Scenario.NORMAL, (120, 36), open_balances),
     Picture("balances_80x24", Scenario.NORMAL, (80, 24), open_balances),
 )
