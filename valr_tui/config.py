@@ -21,6 +21,7 @@ from valr_tui.errors import ConfigError
 from valr_tui.secrets import Secret
 
 ExecutionMode = Literal["DRY_RUN", "LIVE"]
+DesktopNotify = Literal["off", "osc", "notify-send"]
 T = TypeVar("T")
 
 _TRUE = {"true", "1", "yes", "on"}
@@ -62,6 +63,7 @@ class Settings:
     maker_fee_pct: Decimal = Decimal("0.1")
     taker_fee_pct: Decimal = Decimal("0.1")
     breakeven_tolerance_zar: Decimal = Decimal("0.50")
+    desktop_notify: DesktopNotify = "off"
     db_path: str = field(default_factory=_default_db_path)
     log_path: str = field(default_factory=_default_log_path)
 
@@ -163,6 +165,13 @@ def _pairs(raw: str) -> tuple[str, ...]:
     return pairs
 
 
+def _desktop_notify(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ("off", "osc", "notify-send"):
+        raise ValueError("off, osc (OSC 9/777 terminal escape) or notify-send")
+    return value
+
+
 def _text(raw: str) -> str:
     return raw.strip()
 
@@ -198,6 +207,7 @@ _KEYS: dict[str, tuple[str, Callable[[str], Any], bool]] = {
     "MAKER_FEE_PCT": ("maker_fee_pct", _percent, False),
     "TAKER_FEE_PCT": ("taker_fee_pct", _percent, False),
     "BREAKEVEN_TOLERANCE_ZAR": ("breakeven_tolerance_zar", _non_negative_decimal, False),
+    "DESKTOP_NOTIFY": ("desktop_notify", _desktop_notify, False),
     "VALR_DB_PATH": ("db_path", _path, False),
     "VALR_LOG_PATH": ("log_path", _path, False),
 }

@@ -170,6 +170,12 @@ class StorageError(ValrTuiError):
     meaning = "The database failed or a migration could not be applied"
 
 
+# --- alerts -----------------------------------------------------------------------------------
+class AlertError(ValrTuiError):
+    code = "VALR-ALR-001"
+    meaning = "Alert not understood: give a price (1300000) or a move (5%)"
+
+
 def all_error_classes() -> list[type[ValrTuiError]]:
     """Every error class, for the README table and the uniqueness test."""
     seen: list[type[ValrTuiError]] = []

@@ -8,7 +8,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input, Label
 from textual.widgets._data_table import ColumnKey
 
-from tests.ui.pilot_helpers import SIZE, fill_order, make_app, notifications, text_of
+from tests.ui.pilot_helpers import SIZE, fill_order, make_app, text_of
 from valr_tui.trading.views import OrderState
 from valr_tui.ui.fixtures import Scenario, settle
 from valr_tui.ui.screens.modals import HelpScreen
@@ -144,7 +144,7 @@ async def test_a_reconciliation_toast_quotes_one_deviation_figure() -> None:
         await settle(pilot)
         await pilot.press("ctrl+r")
         await settle(pilot)
-        toast = notifications(app)
+        toast = "\n".join(n.message for n in app._notifications if n.title.startswith("Reconciliation"))
         assert toast.startswith("mismatch above 1%")  # the report's message, no second figure
         assert "2.40%" not in toast
 

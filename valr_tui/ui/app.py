@@ -23,13 +23,14 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Select
 from textual.worker import Worker, WorkerState
 
 from valr_tui.errors import ValrTuiError
 from valr_tui.exchange.decimal_gateway import DecimalGateway
-from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState
+from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState, SafetyStatus
 from valr_tui.trading.views import (
     EngineEventKind,
     FillRecord,
@@ -39,7 +40,9 @@ from valr_tui.trading.views import (
     OrderResult,
     TradingEngineAPI,
 )
+from valr_tui.ui.alerts import AlertBook, desktop_notifier
 from valr_tui.ui.format import crypto, zar
+from valr_tui.ui.screens.alerts import AlertsScreen
 from valr_tui.ui.screens.audit import AuditScreen
 from valr_tui.ui.screens.balances import BalancesScreen
 from valr_tui.ui.screens.book import QUANTITY_PRESETS, BookScreen
@@ -95,6 +98,8 @@ ACTIONS: tuple[Action, ...] = (
            " preset into the form", "show_book", priority=True),
     Action("ctrl+l", "show_orders", "All orders", "open and done orders apart, fills, cancel-all for a pair,"
            " audit story", "show_orders", priority=True),
+    Action("ctrl+t", "show_alerts", "Alerts", "set a price or % move alert for the form's pair; the log",
+           "show_alerts", priority=True),
     Action("f4", "show_balances", "Balances", "total, available, reserved and the portfolio value in ZAR",
            "show_balances"),
     Action("ctrl+r", "reconcile", "Reconcile", "run a reconciliation now", "reconcile", priority=True),
@@ -210,6 +215,10 @@ class ValrApp(App[int]):
         self._unsubscribe: Callable[[], None] | None = None
         self._depth_pair = engine.pairs[0] if engine.pairs else ""
         self._fills_cache: dict[str, tuple[Decimal, list[FillRecord]]] = {}
+        self.alerts = AlertBook()
+        self._desktop = desktop_notifier(engine.settings.desktop_notify, self._write_to_terminal)
+        self._alerted_state: SafetyState | None = None  # the safety state last rung for
+        self._seen_filled: dict[str, Decimal] | None = None  # None until the first orders load
         self.main = MainScreen(engine, self._main_ready)
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -296,6 +305,7 @@ class ValrApp(App[int]):
             for view in views:
                 main.query_one(f"#ticker-{view.pair}", TickerPane).show(view, now)
             main.query_one(SpreadPane).show(views, self._depth_pair, self.engine.safety_status().state)
+            self._check_price_alerts(views)
             self._show_connection(now, views)
             self._update_preview()
         if "bucket" in kinds:
@@ -311,8 +321,59 @@ class ValrApp(App[int]):
         if "market" in kinds and isinstance(self.screen, BookScreen):
             self.screen.show(self.engine.market(self.screen.pair))
 
+    # -- alerts ------------------------------------------------------------------------------
+    def _write_to_terminal(self, text: str) -> None:
+        if self._driver is not None:  # as App.bell does: an escape for the terminal itself
+            self._driver.write(text)
+
+    def ring(self, kind: str, message: str, *, severity: SeverityLevel = "warning") -> None:
+        """Bell, a toast, the alert log and (when enabled) a desktop notification."""
+        self.alerts.record(self.clock(), kind, message)
+        self.bell()
+        self.notify(message, title=f"Alert: {kind}", severity=severity, timeout=10)
+        self._desktop(f"valr-tui {kind}", message)
+        if isinstance(self.screen, AlertsScreen):
+            self.screen.refresh_tables()
+
+    def _check_price_alerts(self, views: list[MarketView]) -> None:
+        if not self.alerts.active:
+            return
+        for view in views:
+            if view.ticker is not None and view.ticker.last > 0 and not view.stale:
+                for alert in self.alerts.check(view.pair, view.ticker.last):
+                    self.ring("PRICE", f"{alert.describe()}: last {zar(view.ticker.last)}")
+
+    def _ring_for_safety(self, status: SafetyStatus) -> None:
+        # a LOCKDOWN carried over from the last run rings too: the trader must see it
+        previous, self._alerted_state = self._alerted_state, status.state
+        if status.state is previous or status.state not in (SafetyState.LOCKDOWN, SafetyState.SAFE_IDLE):
+            return
+        self.ring(status.state.label, status.reason or status.state.label, severity="error")
+
+    def _ring_for_fills(self, orders: list[OrderRecord]) -> None:
+        filled = {o.correlation_id: o.filled_quantity for o in orders}
+        seen, self._seen_filled = self._seen_filled, filled
+        if seen is None:
+            return  # the first load: what was filled before is not news
+        for order in orders:
+            before = seen.get(order.correlation_id, Decimal(0))
+            if order.filled_quantity > before:
+                self.ring("FILL", f"{order.side} {crypto(order.filled_quantity - before)} {order.pair}"
+                          f" @ {zar(order.price)} ({order.state.value}) {order.correlation_id}",
+                          severity="information")
+
+    def action_show_alerts(self) -> None:
+        if not isinstance(self.screen, AlertsScreen):
+            pair = str(self.main.query_one("#pair", Select).value)
+            self.push_screen(AlertsScreen(self.alerts, pair, self._last_price))
+
+    def _last_price(self, pair: str) -> Decimal | None:
+        ticker = self.engine.market(pair).ticker
+        return None if ticker is None or ticker.last <= 0 else ticker.last
+
     def _show_safety(self) -> None:
         status = self.engine.safety_status()
+        self._ring_for_safety(status)
         main = self.main
         main.query_one(StatusBar).show_safety(status)
         main.query_one(SafetyBanner).show(status, UNLOCK_PHRASE)
@@ -325,6 +386,7 @@ class ValrApp(App[int]):
 
     async def _load_orders_and_balances(self) -> None:
         orders = await self.engine.orders()
+        self._ring_for_fills(orders)
         fills = await self._fills_of(orders)
         table = self.main.query_one(OrdersTable)
         table.show(orders, fills)

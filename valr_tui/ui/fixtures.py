@@ -543,6 +543,18 @@ async def open_orders(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
+async def open_alerts(pilot: Pilot[Any]) -> None:
+    """Two alerts set, one LOCKDOWN rung from an earlier scene: the active list and the log."""
+    await settle(pilot)
+    app: Any = pilot.app
+    app.alerts.add("1300000", "BTCZAR", Decimal(1_250_000))
+    app.alerts.add("5%", "BTCZAR", Decimal(1_250_000))
+    app.alerts.record(FROZEN_NOW - 120, "LOCKDOWN", "reconciliation mismatch 2.40% on ZAR (limit 1%)")
+    app.alerts.record(FROZEN_NOW - 60, "FILL", "SELL 0.00100000 BTCZAR @ R 1,255,000.00 ord-seed0003")
+    await pilot.press("ctrl+t")
+    await settle(pilot)
+
+
 async def open_balances(pilot: Pilot[Any]) -> None:
     await settle(pilot)
     await pilot.press("f4")
@@ -578,6 +590,8 @@ PICTURES: tuple[Picture, ...] = (
     Picture("book_80x24", Scenario.NORMAL, (80, 24), open_book),
     Picture("orders_120x36", Scenario.NORMAL, (120, 36), open_orders),
     Picture("orders_80x24", Scenario.NORMAL, (80, 24), open_orders),
+    Picture("alerts_120x36", Scenario.NORMAL, (120, 36), open_alerts),
+    Picture("alerts_80x24", Scenario.NORMAL, (80, 24), open_alerts),
     Picture("balances_120x36", Scenario.NORMAL, (120, 36), open_balances),
     Picture("balances_80x24", Scenario.NORMAL, (80, 24), open_balances),
 )
