@@ -48,6 +48,8 @@ class Settings:
     pairs: tuple[str, ...] = ("BTCZAR", "ETHZAR")
     max_order_zar: Decimal = Decimal("5000")
     max_spread_pct: Decimal = Decimal("1.0")
+    price_band_pct: Decimal = Decimal("5")
+    confirm_twice_zar: Decimal = Decimal("2500")
     stale_after_s: Decimal = Decimal("30")
     safe_idle_after_s: Decimal = Decimal("60")
     poll_interval_s: Decimal = Decimal("5")
@@ -192,6 +194,8 @@ _KEYS: dict[str, tuple[str, Callable[[str], Any], bool]] = {
     "VALR_PAIRS": ("pairs", _pairs, False),
     "MAX_ORDER_ZAR": ("max_order_zar", _positive_decimal, False),
     "MAX_SPREAD_PCT": ("max_spread_pct", _percent, False),
+    "PRICE_BAND_PCT": ("price_band_pct", _percent, False),
+    "CONFIRM_TWICE_ZAR": ("confirm_twice_zar", _positive_decimal, False),
     "STALE_AFTER_S": ("stale_after_s", _positive_decimal, False),
     "SAFE_IDLE_AFTER_S": ("safe_idle_after_s", _positive_decimal, False),
     "POLL_INTERVAL_S": ("poll_interval_s", _positive_decimal, False),

@@ -63,6 +63,11 @@ class InvalidSideError(OrderRejected):
     meaning = "Side must be BUY or SELL"
 
 
+class PriceBandError(OrderRejected):
+    code = "VALR-ORD-010"
+    meaning = "Price is further than PRICE_BAND_PCT from the mid (fat-finger protection)"
+
+
 class UnknownPairError(OrderRejected):
     code = "VALR-ORD-003"
     meaning = "Unknown or inactive currency pair"

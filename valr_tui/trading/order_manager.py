@@ -49,6 +49,7 @@ from valr_tui.exchange.decimal_gateway import DecimalGateway, dumps
 from valr_tui.exchange.models import AccountTrade, Balance, OrderAck, OrderStatus, Pair, Side
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
 from valr_tui.trading.paper import PaperEngine, reservation, split_pair
+from valr_tui.trading.price_band import check_price_band
 from valr_tui.trading.safety import SafetyController
 from valr_tui.trading.views import (
     ExecutionModeName,
@@ -340,6 +341,8 @@ class OrderManager:
             problem = self._check_balance(c.pair, c.side, c.price, c.quantity)
             if problem is not None:
                 problems.append(problem)
+        if c.pair is not None and c.side is not None and c.price is not None:
+            problems.extend(self._check_price_band(c.pair.symbol, c.side, c.price))
         return c
 
     def _check_pair_rules(self, c: _Checked, pair: Pair) -> None:
@@ -375,6 +378,13 @@ class OrderManager:
         except (KeyError, LookupError):
             return [StaleMarketDataError(f"no market data for {symbol}")]
         return list(self._market_check(view, self._clock(), self.settings))
+
+    def _check_price_band(self, symbol: str, side: str, price: Decimal) -> list[ValrTuiError]:
+        try:
+            view = self.market.market(symbol)
+        except (ValrTuiError, LookupError):
+            return []  # no market: _check_market has said so
+        return list(check_price_band(side, price, view, self.settings.price_band_pct))
 
     def _check_balance(
         self, pair: Pair, side: Side, price: Decimal, quantity: Decimal

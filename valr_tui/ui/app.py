@@ -30,6 +30,7 @@ from textual.worker import Worker, WorkerState
 
 from valr_tui.errors import ValrTuiError
 from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.trading.price_band import TakerFill, expected_taker_fill
 from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState, SafetyStatus
 from valr_tui.trading.views import (
     EngineEventKind,
@@ -456,7 +457,18 @@ class ValrApp(App[int]):
         if form.disabled:
             form.show_locked()
         else:
-            form.show_preview(self.engine.preview(form.request()), empty=not form.has_amounts())
+            request = form.request()
+            form.show_preview(self.engine.preview(request), empty=not form.has_amounts(),
+                              taker=self._taker_fill(request))
+
+    def _taker_fill(self, request: OrderRequest) -> TakerFill | None:
+        """What a price across the spread takes from the book at once (the preview shows it)."""
+        price, quantity = str(request.price), str(request.quantity)
+        if not (_is_number(price) and _is_number(quantity)) or request.pair not in self.engine.pairs:
+            return None
+        view = self.engine.market(request.pair)
+        return expected_taker_fill(request.side, DecimalGateway.to_decimal(price.strip()),
+                                   DecimalGateway.to_decimal(quantity.strip()), view)
 
     @on(Button.Pressed, "#submit")
     def _submit_pressed(self) -> None:
@@ -484,9 +496,21 @@ class ValrApp(App[int]):
         question = (f"LIVE order on VALR: {request.side} {request.quantity} {request.pair} @ {request.price}"
                     f" ({shown}). Send it?")
 
-        def confirmed(answer: bool | None) -> None:
+        twice = value is not None and value > self.engine.settings.confirm_twice_zar
+        limit = zar(self.engine.settings.confirm_twice_zar)
+
+        def confirmed_again(answer: bool | None) -> None:
             if answer:
                 self._spawn(partial(self._submit, request), "submit", "submit order")
+
+        def confirmed(answer: bool | None) -> None:
+            if answer and twice:  # a large LIVE order: a second, separate question
+                self.push_screen(ConfirmScreen(
+                    f"Second confirmation: {shown} is above CONFIRM_TWICE_ZAR {limit}. Really send"
+                    f" {request.side} {request.quantity} {request.pair} @ {request.price} to VALR?",
+                    danger=True), confirmed_again)
+            else:
+                confirmed_again(answer)
 
         self.push_screen(ConfirmScreen(question, danger=True), confirmed)
 

@@ -39,6 +39,7 @@ from valr_tui.exchange.decimal_gateway import DecimalGateway
 from valr_tui.exchange.models import Balance, BookLevel, OrderBook, Pair, Side, TickerData, Trade
 from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.trading.order_manager import parse_amount
+from valr_tui.trading.price_band import check_price_band
 from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState, SafetyStatus, UnlockRefused
 from valr_tui.trading.views import (
     ConnectionState,
@@ -357,6 +358,9 @@ class FakeEngine:
             problems.append(InsufficientBalanceError(
                 f"paper wallet has {DecimalGateway.to_wire(self._zar_available())} ZAR available"
             ))
+        if pair is not None and price is not None and side in ("BUY", "SELL"):
+            band = self.settings.price_band_pct
+            problems.extend(check_price_band(side, price, self.market(pair.symbol), band))
         return OrderPreview(value, tuple(problems))
 
     def _pair_problems(

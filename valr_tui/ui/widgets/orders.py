@@ -14,6 +14,7 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from valr_tui.exchange.decimal_gateway import DecimalGateway
 from valr_tui.exchange.models import Balance, Pair
 from valr_tui.trading.paper import reservation
+from valr_tui.trading.price_band import TakerFill
 from valr_tui.trading.views import FillRecord, OrderPreview, OrderRecord, OrderRequest, OrderState
 from valr_tui.ui.format import clock_text, crypto, money, zar
 
@@ -69,7 +70,7 @@ class OrderForm(Vertical):
     def has_amounts(self) -> bool:
         return bool(self.query_one("#price", Input).value or self.query_one("#quantity", Input).value)
 
-    def show_preview(self, preview: OrderPreview, *, empty: bool) -> None:
+    def show_preview(self, preview: OrderPreview, *, empty: bool, taker: TakerFill | None = None) -> None:
         widget = self.query_one("#preview", Static)
         if empty:
             widget.update("Type a price and quantity to see the order value and any problems.")
@@ -77,6 +78,12 @@ class OrderForm(Vertical):
             return
         value = zar(preview.value_zar) if preview.value_zar is not None else "—"
         lines = [f"Value [b]{value}[/b]"]
+        if taker is not None:
+            plural = "s" if taker.levels != 1 else ""
+            lines.append(
+                f"[reverse $warning] TAKER [/] crosses the spread: fills {crypto(taker.quantity)} now at"
+                f" avg {zar(taker.average_price)} over {taker.levels} level{plural} (taker fee)"
+                + (f"; {crypto(taker.rests)} rests" if taker.rests > 0 else ""))
         if preview.ok:
             lines.append("[$success]✔ ready to submit[/]")
         lines.extend(f"[$error]✘ {p.code}[/] {escape(p.message)}" for p in preview.problems)
