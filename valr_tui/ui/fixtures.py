@@ -526,6 +526,14 @@ async def type_rejected_order(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
+async def type_taker_order(pilot: Pilot[Any]) -> None:
+    """A BTCZAR BUY priced through two ask levels: the preview shows the taker fill."""
+    await settle(pilot)
+    pilot.app.screen.query_one("#price", Input).focus()
+    await pilot.press(*"1250150", "tab", *"0.003")
+    await settle(pilot)
+
+
 async def open_audit(pilot: Pilot[Any]) -> None:
     await settle(pilot)
     await pilot.press("f2")
@@ -587,6 +595,7 @@ PICTURES: tuple[Picture, ...] = (
     Picture("main_neutral_120x36", Scenario.NEUTRAL, (120, 36)),
     Picture("order_rejected_120x36", Scenario.NORMAL, (120, 36), type_rejected_order),
     Picture("order_rejected_80x24", Scenario.NORMAL, (80, 24), type_rejected_order),
+    Picture("order_taker_120x36", Scenario.NORMAL, (120, 36), type_taker_order),
     Picture("audit_120x36", Scenario.NORMAL, (120, 36), open_audit),
     Picture("journal_120x36", Scenario.NORMAL, (120, 36), open_journal),
     Picture("journal_80x24", Scenario.NORMAL, (80, 24), open_journal),
