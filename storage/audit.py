@@ -10,6 +10,7 @@ from typing import Any, Literal
 import aiosqlite
 
 from storage.db import Database
+from valr_tui.logging_setup import redact
 
 Severity = Literal["INFO", "WARNING", "CRITICAL"]
 
@@ -81,8 +82,8 @@ class AuditRepository:
                 execution_mode,
                 state_before,
                 state_after,
-                message,
-                json.dumps(details or {}, default=_json_default, sort_keys=True),
+                redact(message),  # the database is a file too: no credential reaches it
+                redact(json.dumps(details or {}, default=_json_default, sort_keys=True)),
             ),
         )
         return int(cursor.lastrowid or 0)

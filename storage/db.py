@@ -1,10 +1,19 @@
-"""The database: one aiosqlite connection, WAL, foreign keys, migrations, transactions."""
+"""The database: one aiosqlite connection, WAL, foreign keys, migrations, transactions.
+
+Every sqlite error leaves this module as a coded ``StorageError`` (VALR-DB-…). A disk-full or
+read-only fault is kept in ``Database.fault`` until a later write commits; a database file deleted,
+replaced or corrupted while the app runs is a sticky fault (VALR-DB-004) found by ``verify()``,
+which runs before every COMMIT and periodically from ``watch()``: no write is committed to a file
+that is no longer the one the app opened.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from importlib import resources
@@ -13,10 +22,31 @@ from typing import Any
 
 import aiosqlite
 
-from valr_tui.errors import StorageError
+from valr_tui.errors import StorageError, StorageFullError, StorageLostError, StorageReadOnlyError
 from valr_tui.exchange.decimal_gateway import DecimalGateway
 
 MIGRATIONS_PACKAGE = "storage.migrations"
+SQLITE_HEADER = b"SQLite format 3\x00"
+# The identity check (stat + 16 bytes) is cheap; the integrity check reads every page, so it runs
+# on every QUICK_CHECK_EVERY-th round of ``watch()`` only.
+WATCH_INTERVAL_S = 2.0
+QUICK_CHECK_EVERY = 15
+# sqlite primary result codes (the low byte of ``sqlite_errorcode``).
+_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_CORRUPT = 3, 8, 11
+_SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 13, 14, 26
+
+
+def storage_error(exc: sqlite3.Error | OSError | ValueError, doing: str) -> StorageError:
+    """The coded error for a failed database operation (``doing`` says which)."""
+    primary = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    text = f"{doing} failed: {exc}"
+    if primary == _SQLITE_FULL or (isinstance(exc, OSError) and exc.errno == 28):
+        return StorageFullError(f"{text} (free disk space; orders are refused until then)")
+    if primary in (_SQLITE_READONLY, _SQLITE_PERM, _SQLITE_CANTOPEN):
+        return StorageReadOnlyError(f"{text} (make the database writable; orders are refused)")
+    if primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return StorageLostError(f"{text}: the database file is corrupt or not a database")
+    return StorageError(text)
 
 
 def to_text(value: Decimal) -> str:
@@ -25,7 +55,8 @@ def to_text(value: Decimal) -> str:
 
 
 def from_text(value: str) -> Decimal:
-    return DecimalGateway.to_decimal(value)
+    """An amount column back as Decimal: computed results may carry the context's 60 digits."""
+    return DecimalGateway.to_decimal(value, computed=True)
 
 
 def split_statements(script: str) -> list[str]:
@@ -72,6 +103,67 @@ class Database:
         self._conn = conn
         self.path = path
         self._write_lock = asyncio.Lock()
+        self.fault: StorageError | None = None  # the storage fault trading must stop for
+        self._identity = _file_identity(path)
+
+    def _failed(self, exc: sqlite3.Error | ValueError, doing: str) -> StorageError:
+        error = storage_error(exc, doing)
+        if type(error) is not StorageError and not (self.fault is not None and self.fault.sticky):
+            self.fault = error  # disk full / read-only / corrupt: trading stops until it clears
+        return error
+
+    def _lost(self, problem: str) -> StorageLostError:
+        error = StorageLostError(problem)
+        if self.fault is None or not self.fault.sticky:
+            self.fault = error
+        return error
+
+    def _identity_problem(self) -> str | None:
+        """Why the file at ``path`` is no longer the database this connection opened, if it is not."""
+        if self._identity is None:
+            return None
+        try:
+            stat = os.stat(self.path)
+            with open(self.path, "rb") as handle:
+                header = handle.read(len(SQLITE_HEADER))
+        except FileNotFoundError:
+            return f"the database file {self.path} was deleted while the app was running"
+        except OSError as exc:
+            return f"the database file {self.path} cannot be read: {exc.strerror}"
+        if (stat.st_dev, stat.st_ino) != self._identity:
+            return f"the database file {self.path} was replaced while the app was running"
+        if header != SQLITE_HEADER:
+            return f"the database file {self.path} was overwritten: it is no longer SQLite"
+        return None
+
+    async def verify(self, *, integrity: bool = False) -> None:
+        """Raise (and keep in ``fault``) ``StorageLostError`` if the file was deleted, replaced or
+        overwritten, or, with ``integrity``, if ``PRAGMA quick_check`` does not answer ok."""
+        if self.fault is not None and self.fault.sticky:
+            raise type(self.fault)(self.fault.message)
+        problem = self._identity_problem()
+        if problem is None and integrity:
+            verdict = await self.integrity_check()
+            if verdict != "ok":
+                problem = f"the database failed its integrity check: {verdict[:120]}"
+        if problem is not None:
+            raise self._lost(problem)
+
+    async def watch(
+        self, on_change: Callable[[], None], interval_s: float = WATCH_INTERVAL_S
+    ) -> None:
+        """Check identity every ``interval_s`` (integrity every ``QUICK_CHECK_EVERY``-th time)
+        and call ``on_change`` whenever ``fault`` appeared, changed or cleared. Runs until cancelled."""
+        shown: StorageError | None = None
+        rounds = 0
+        while True:
+            await asyncio.sleep(interval_s)
+            rounds += 1
+            with contextlib.suppress(StorageError):  # the fault is kept in self.fault
+                await self.verify(integrity=rounds % QUICK_CHECK_EVERY == 0)
+            if self.fault is not shown:
+                shown = self.fault
+                on_change()
 
     @classmethod
     async def open(
@@ -92,7 +184,7 @@ class Database:
         except (sqlite3.Error, OSError) as exc:
             if conn is not None:
                 await conn.close()
-            raise StorageError(f"cannot open database {path}: {exc}") from None
+            raise storage_error(exc, f"opening the database {path}") from None
         db = cls(conn, path)
         try:
             await db.migrate(bundled_migrations() if migrations is None else migrations)
@@ -102,15 +194,19 @@ class Database:
         return db
 
     async def close(self) -> None:
-        await self._conn.close()
+        with contextlib.suppress(sqlite3.Error):  # a lost file must not stop the shutdown
+            await self._conn.close()
 
     async def migrate(self, migrations: Iterable[tuple[int, str, str]]) -> list[str]:
         """Apply pending migrations in order, each in its own transaction; return their names."""
-        await self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL"
-            " DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"
-        )
+        try:
+            await self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL"
+                " DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"
+            )
+        except sqlite3.Error as exc:
+            raise self._failed(exc, "preparing the migrations table") from None
         applied = {row[0] for row in await self.fetchall("SELECT version FROM schema_migrations")}
         done = []
         for version, name, sql in migrations:
@@ -131,22 +227,39 @@ class Database:
             try:
                 await self._conn.executescript(script)
             except sqlite3.Error as exc:
-                if self._conn.in_transaction:
-                    await self._conn.execute("ROLLBACK")
-                raise StorageError(f"migration {name} failed and was rolled back: {exc}") from None
+                await self._rollback_quietly()
+                error = self._failed(exc, f"migration {name} (rolled back)")
+                raise error from None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception. Writes are serialised."""
         async with self._write_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            if self.fault is not None and self.fault.sticky:
+                raise type(self.fault)(self.fault.message)  # nothing more goes to a lost file
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+            except (sqlite3.Error, ValueError) as exc:
+                raise self._failed(exc, "starting a write") from None
             try:
                 yield self._conn
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            else:
+                problem = self._identity_problem()
+                if problem is not None:  # a deleted file would take the commit and lose it
+                    raise self._lost(problem)
                 await self._conn.execute("COMMIT")
+            except BaseException as exc:
+                await self._rollback_quietly()
+                if isinstance(exc, sqlite3.Error):
+                    raise self._failed(exc, "a write (rolled back)") from None
+                raise
+            if self.fault is not None and not self.fault.sticky:
+                self.fault = None  # a commit went through: the disk has room again
+
+    async def _rollback_quietly(self) -> None:
+        # sqlite may already have rolled back (SQLITE_FULL does): a second error would hide the first.
+        with contextlib.suppress(sqlite3.Error, ValueError):
+            if self._conn.in_transaction:
+                await self._conn.execute("ROLLBACK")
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """One write statement in its own transaction."""
@@ -154,14 +267,31 @@ class Database:
             await tx.execute(sql, params)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        try:
+            async with self._conn.execute(sql, params) as cursor:
+                return list(await cursor.fetchall())
+        except (sqlite3.Error, ValueError) as exc:
+            raise self._failed(exc, "a read") from None
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            row: aiosqlite.Row | None = await cursor.fetchone()
-            return row
+        try:
+            async with self._conn.execute(sql, params) as cursor:
+                row: aiosqlite.Row | None = await cursor.fetchone()
+                return row
+        except (sqlite3.Error, ValueError) as exc:
+            raise self._failed(exc, "a read") from None
 
     async def integrity_check(self) -> str:
-        row = await self.fetchone("PRAGMA integrity_check")
+        row = await self.fetchone("PRAGMA quick_check")
         return str(row[0]) if row else "no answer"
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    """(device, inode) of the database file, or None for ``:memory:`` (nothing to lose)."""
+    if path == ":memory:" or path.startswith("file:"):
+        return None
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino)

@@ -1,18 +1,22 @@
 """Command line: ``valr-tui`` (dashboard), ``--demo [--fresh]``, ``--version``, ``sim``, ``audit``,
 ``journal``, ``config``.
 
-A bad configuration ends with one clear line on stderr and exit code 2, never a traceback.
+A bad configuration (any coded error) ends with one clear line on stderr and exit code 2; any other
+error ends with one coded line (VALR-GEN-001) and exit code 1. Never a traceback, never locals.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
 from valr_tui.errors import ValrTuiError
+from valr_tui.logging_setup import crash_line
 
 EXIT_CONFIG = 2
+EXIT_UNEXPECTED = 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -87,10 +91,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return launch(settings, demo=args.demo, fresh=args.fresh)
     except ValrTuiError as exc:
-        print(f"valr-tui: {exc}", file=sys.stderr)
+        print(f"valr-tui: {crash_line(exc)}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # the boundary: one coded line, never a traceback with locals
+        app_log = logging.getLogger("valr_tui")
+        if app_log.handlers:  # the log file, once configured (redacted); never the terminal
+            app_log.error("valr-tui stopped on an unexpected error", exc_info=True)
+        print(f"valr-tui: {crash_line(exc)}", file=sys.stderr)
+        return EXIT_UNEXPECTED
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -24,8 +24,8 @@ ExecutionMode = Literal["DRY_RUN", "LIVE"]
 DesktopNotify = Literal["off", "osc", "notify-send"]
 T = TypeVar("T")
 
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off", ""}
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no"})
 
 
 def _default_db_path() -> str:
@@ -82,50 +82,74 @@ class Settings:
     def essential_threshold(self) -> Decimal:
         return self.rate_limit_essential_pct / 100
 
+    def __post_init__(self) -> None:
+        # Every field passes its key's parser, whether it came from the environment or from code:
+        # strict switches, bounded numbers, credentials only as Secret. One coded line on failure.
+        for attr in _KEY_OF:
+            object.__setattr__(self, attr, _parse_field(attr, getattr(self, attr)))
+        if self.stale_after_s > self.safe_idle_after_s:
+            raise ConfigError("STALE_AFTER_S must not exceed SAFE_IDLE_AFTER_S", key="STALE_AFTER_S")
+
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
 
 # --- parsers: each returns the value or raises ValueError with the expected form --------------
-def _decimal(raw: str, *, positive: bool = False, allow_zero: bool = True) -> Decimal:
-    # One message per parser, whatever went wrong: it names the form the key expects.
-    form = "a positive decimal number" if positive else "a non-negative decimal number"
-    try:
-        with localcontext() as ctx:  # exact parse; a bad string raises, never becomes NaN
-            ctx.traps[InvalidOperation] = True
-            value = Decimal(raw.strip())
-    except (InvalidOperation, ValueError):
-        raise ValueError(form) from None
-    if not value.is_finite() or value < 0 or (value == 0 and not allow_zero) or (
-        positive and value <= 0
-    ):
-        raise ValueError(form)
-    return value
+# The same parser serves a value read from the environment (str) and one passed in code: a
+# ``Settings(live_trading_confirmed="false")`` is parsed as strictly as the environment is.
+_MAX_VALUE_CHARS = 40
 
 
-def _positive_decimal(raw: str) -> Decimal:
-    return _decimal(raw, positive=True)
+def _decimal_between(
+    low: Decimal, high: Decimal, *, low_open: bool = False, what: str = "a decimal number"
+) -> Callable[[str], Decimal]:
+    form = f"{what} between {low} and {high}" + (f" (more than {low})" if low_open else "")
+
+    def parse(raw: str) -> Decimal:
+        text = raw.strip()
+        if not text or len(text) > _MAX_VALUE_CHARS or not text.isascii() or "_" in text:
+            raise ValueError(form)
+        try:
+            with localcontext() as ctx:  # exact parse; a bad string raises, never becomes NaN
+                ctx.traps[InvalidOperation] = True
+                value = Decimal(text)
+        except (InvalidOperation, ValueError):
+            raise ValueError(form) from None
+        if not value.is_finite() or value < low or (low_open and value == low) or value > high:
+            raise ValueError(form)
+        return value
+
+    return parse
 
 
-def _non_negative_decimal(raw: str) -> Decimal:
-    return _decimal(raw)
+def _int_between(low: int, high: int) -> Callable[[str], int]:
+    form = f"a positive whole number between {low} and {high}"
+
+    def parse(raw: str) -> int:
+        text = raw.strip()
+        if not text or len(text) > _MAX_VALUE_CHARS or not text.isascii() or not text.isdigit():
+            raise ValueError(form)
+        value = int(text)
+        if not low <= value <= high:
+            raise ValueError(form)
+        return value
+
+    return parse
 
 
-def _percent(raw: str) -> Decimal:
-    try:
-        value = _decimal(raw)
-    except ValueError:
-        value = Decimal(-1)
-    if not 0 <= value <= 100:
-        raise ValueError("a percentage between 0 and 100")
-    return value
+_ZERO = Decimal(0)
+_money = _decimal_between(_ZERO, Decimal("1000000000000"), what="a non-negative decimal number")
+_positive_money = _decimal_between(
+    _ZERO, Decimal("100000000"), low_open=True, what="a positive decimal number"
+)
 
 
-def _positive_int(raw: str) -> int:
-    text = raw.strip()
-    if not text.isascii() or not text.isdigit() or int(text) <= 0:
-        raise ValueError("a positive whole number")
-    return int(text)
+def _percent(high: int = 100, *, low_open: bool = False) -> Callable[[str], Decimal]:
+    return _decimal_between(_ZERO, Decimal(high), low_open=low_open, what="a percentage")
+
+
+def _seconds(low: str, high: int) -> Callable[[str], Decimal]:
+    return _decimal_between(Decimal(low), Decimal(high), what="a number of seconds")
 
 
 def _bool(raw: str) -> bool:
@@ -134,7 +158,7 @@ def _bool(raw: str) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ValueError("true or false")
+    raise ValueError("true or false (also 1/0, yes/no)")
 
 
 def _mode(raw: str) -> str:
@@ -152,9 +176,11 @@ def _url(raw: str) -> str:
     except ValueError:
         parts = urlsplit("")
     if (
-        parts.scheme not in ("http", "https", "ws", "wss")
+        len(text) > 200
+        or not text.isascii()
+        or parts.scheme not in ("http", "https", "ws", "wss")
         or not parts.hostname
-        or any(ch.isspace() for ch in text)
+        or any(ch.isspace() or not ch.isprintable() for ch in text)
     ):
         raise ValueError("a URL starting with http(s):// or ws(s):// followed by a host")
     return text
@@ -162,9 +188,29 @@ def _url(raw: str) -> str:
 
 def _pairs(raw: str) -> tuple[str, ...]:
     pairs = tuple(p.strip().upper() for p in raw.split(",") if p.strip())
-    if not pairs or not all(p.isalnum() and p.isascii() for p in pairs):
-        raise ValueError("a comma-separated list of pairs such as BTCZAR,ETHZAR")
+    if (
+        not pairs
+        or len(pairs) > 20
+        or not all(p.isalnum() and p.isascii() and len(p) <= 20 for p in pairs)
+    ):
+        raise ValueError("a comma-separated list of up to 20 pairs such as BTCZAR,ETHZAR")
     return pairs
+
+
+def _subaccount(raw: str) -> str:
+    # It travels in the X-VALR-SUB-ACCOUNT-ID header and the signed payload: VALR's ids are
+    # decimal digits; anything else (non-ASCII, spaces) would break the request or the signature.
+    text = raw.strip()
+    if text and not (text.isascii() and text.isdigit() and len(text) <= 24):
+        raise ValueError("empty (the primary account) or a VALR sub-account id of up to 24 digits")
+    return text
+
+
+def _credential(raw: str) -> Secret:
+    text = raw.strip()
+    if len(text) > 256 or not all(33 <= ord(ch) <= 126 for ch in text):
+        raise ValueError("printable ASCII without spaces (up to 256 characters)")
+    return Secret(text)
 
 
 def _desktop_notify(raw: str) -> str:
@@ -174,47 +220,114 @@ def _desktop_notify(raw: str) -> str:
     return value
 
 
-def _text(raw: str) -> str:
-    return raw.strip()
-
-
 def _path(raw: str) -> str:
-    return os.path.expanduser(raw.strip())
+    text = raw.strip()
+    if len(text) > 4096 or "\x00" in text or not text.isprintable():
+        raise ValueError("a file path")
+    return os.path.expanduser(text)
 
 
 # key -> (settings field, parser, is_secret)
 _KEYS: dict[str, tuple[str, Callable[[str], Any], bool]] = {
-    "VALR_API_KEY": ("api_key", lambda s: Secret(s.strip()), True),
-    "VALR_API_SECRET": ("api_secret", lambda s: Secret(s.strip()), True),
-    "VALR_SUBACCOUNT_ID": ("subaccount_id", _text, False),
+    "VALR_API_KEY": ("api_key", _credential, True),
+    "VALR_API_SECRET": ("api_secret", _credential, True),
+    "VALR_SUBACCOUNT_ID": ("subaccount_id", _subaccount, False),
     "VALR_BASE_URL": ("base_url", _url, False),
     "VALR_WS_URL": ("ws_url", _url, False),
     "EXECUTION_MODE": ("execution_mode", _mode, False),
     "LIVE_TRADING_CONFIRMED": ("live_trading_confirmed", _bool, False),
     "VALR_PAIRS": ("pairs", _pairs, False),
-    "MAX_ORDER_ZAR": ("max_order_zar", _positive_decimal, False),
-    "MAX_SPREAD_PCT": ("max_spread_pct", _percent, False),
-    "PRICE_BAND_PCT": ("price_band_pct", _percent, False),
-    "CONFIRM_TWICE_ZAR": ("confirm_twice_zar", _positive_decimal, False),
-    "STALE_AFTER_S": ("stale_after_s", _positive_decimal, False),
-    "SAFE_IDLE_AFTER_S": ("safe_idle_after_s", _positive_decimal, False),
-    "POLL_INTERVAL_S": ("poll_interval_s", _positive_decimal, False),
-    "RATE_LIMIT_CAPACITY": ("rate_limit_capacity", _positive_int, False),
-    "RATE_LIMIT_REFILL_PER_S": ("rate_limit_refill_per_s", _positive_decimal, False),
-    "RATE_LIMIT_ESSENTIAL_PCT": ("rate_limit_essential_pct", _percent, False),
-    "RECON_MISMATCH_PCT": ("recon_mismatch_pct", _percent, False),
-    "RECON_MAX_FAILURES": ("recon_max_failures", _positive_int, False),
-    "RECON_INTERVAL_S": ("recon_interval_s", _positive_decimal, False),
-    "DRY_RUN_WALLET_ZAR": ("dry_run_wallet_zar", _non_negative_decimal, False),
-    "DRY_RUN_WALLET_BTC": ("dry_run_wallet_btc", _non_negative_decimal, False),
-    "DRY_RUN_WALLET_ETH": ("dry_run_wallet_eth", _non_negative_decimal, False),
-    "MAKER_FEE_PCT": ("maker_fee_pct", _percent, False),
-    "TAKER_FEE_PCT": ("taker_fee_pct", _percent, False),
-    "BREAKEVEN_TOLERANCE_ZAR": ("breakeven_tolerance_zar", _non_negative_decimal, False),
+    "MAX_ORDER_ZAR": ("max_order_zar", _positive_money, False),
+    "MAX_SPREAD_PCT": ("max_spread_pct", _percent(), False),
+    "PRICE_BAND_PCT": ("price_band_pct", _percent(100, low_open=True), False),
+    "CONFIRM_TWICE_ZAR": ("confirm_twice_zar", _positive_money, False),
+    "STALE_AFTER_S": ("stale_after_s", _seconds("0.5", 3600), False),
+    "SAFE_IDLE_AFTER_S": ("safe_idle_after_s", _seconds("0.5", 86400), False),
+    "POLL_INTERVAL_S": ("poll_interval_s", _seconds("0.01", 3600), False),
+    "RATE_LIMIT_CAPACITY": ("rate_limit_capacity", _int_between(1, 100_000), False),
+    "RATE_LIMIT_REFILL_PER_S": (
+        "rate_limit_refill_per_s",
+        _decimal_between(_ZERO, Decimal(10_000), low_open=True, what="a positive decimal number"),
+        False,
+    ),
+    # The bucket keeps this share for essential calls; 100% would leave nothing for the rest.
+    "RATE_LIMIT_ESSENTIAL_PCT": ("rate_limit_essential_pct", _percent(90), False),
+    "RECON_MISMATCH_PCT": ("recon_mismatch_pct", _percent(), False),
+    "RECON_MAX_FAILURES": ("recon_max_failures", _int_between(1, 100), False),
+    # Every reconciliation writes audit rows: a sub-second interval would flood the database.
+    "RECON_INTERVAL_S": ("recon_interval_s", _seconds("1", 86400), False),
+    "DRY_RUN_WALLET_ZAR": ("dry_run_wallet_zar", _money, False),
+    "DRY_RUN_WALLET_BTC": ("dry_run_wallet_btc", _money, False),
+    "DRY_RUN_WALLET_ETH": ("dry_run_wallet_eth", _money, False),
+    "MAKER_FEE_PCT": ("maker_fee_pct", _percent(10), False),
+    "TAKER_FEE_PCT": ("taker_fee_pct", _percent(10), False),
+    "BREAKEVEN_TOLERANCE_ZAR": (
+        "breakeven_tolerance_zar",
+        _decimal_between(_ZERO, Decimal(1_000_000), what="a non-negative decimal number"),
+        False,
+    ),
     "DESKTOP_NOTIFY": ("desktop_notify", _desktop_notify, False),
     "VALR_DB_PATH": ("db_path", _path, False),
     "VALR_LOG_PATH": ("log_path", _path, False),
 }
+_KEY_OF = {attr: key for key, (attr, _parse, _secret) in _KEYS.items()}
+
+
+def _as_text(attr: str, value: object) -> str:
+    """The text form the parser reads, for a value passed in code; ``TypeError`` if its type
+    cannot be a value of ``attr`` (a float, a str credential, an int for a switch...)."""
+    default = _DEFAULTS[attr]
+    if isinstance(default, Secret):
+        if not isinstance(value, Secret):
+            raise TypeError("a Secret (credentials are never plain strings)")
+        return value.reveal()
+    if isinstance(value, str):
+        return value
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, bool) and isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(default, Decimal) and (isinstance(value, Decimal) or whole):
+        return str(value)  # "1E+999999" stays short; the parser's bounds refuse it
+    if isinstance(default, int) and not isinstance(default, bool) and isinstance(value, int) and whole:
+        return str(value) if value.bit_length() <= 128 else "too big"  # str(10**5000) raises
+    if isinstance(default, tuple) and isinstance(value, (tuple, list)) and all(
+        isinstance(p, str) for p in value
+    ):
+        return ",".join(value)
+    raise TypeError(f"{_expected(default)}, not a {type(value).__name__}")
+
+
+def _expected(default: object) -> str:
+    if isinstance(default, bool):
+        return "true or false"
+    if isinstance(default, (int, Decimal)):
+        return "a number"
+    if isinstance(default, tuple):
+        return "a list of pairs"
+    return "text"
+
+
+def _parse_field(attr: str, value: object) -> Any:
+    key = _KEY_OF[attr]
+    _attr, parse, secret = _KEYS[key]
+    try:
+        text = _as_text(attr, value)
+        if len(text) > 10_000:
+            raise ValueError("a value of reasonable length")
+        return parse(text)
+    except TypeError as exc:
+        raise ConfigError(f"{key} must be {exc}", key=key) from None
+    except ValueError as exc:
+        shown = "<hidden>" if secret else _shown(value)
+        raise ConfigError(f"{key} must be {exc}; got {shown}", key=key) from None
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"an integer of {value.bit_length()} bits"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
 
 SETTING_KEYS: tuple[str, ...] = tuple(_KEYS)
 
@@ -237,21 +350,20 @@ def load_settings(
         return None
 
     values: dict[str, Any] = {}
-    for key, (attr, parse, secret) in _KEYS.items():
+    for key, (attr, _parse, secret) in _KEYS.items():
         raw = lookup(key)
         if raw is None:
             continue
         if raw.strip() == "" and attr not in ("api_key", "api_secret", "subaccount_id"):
             continue  # an empty line in .env means "use the default"
-        try:
-            values[attr] = parse(raw)
-        except ValueError as exc:
-            shown = "<hidden>" if secret else repr(raw)
-            raise ConfigError(f"{key} must be {exc}; got {shown}", key=key) from None
-    settings = Settings(**values)
-    if settings.stale_after_s > settings.safe_idle_after_s:
-        raise ConfigError("STALE_AFTER_S must not exceed SAFE_IDLE_AFTER_S", key="STALE_AFTER_S")
-    return settings
+        values[attr] = Secret(raw) if secret else raw  # Settings parses (and checks) every value
+    return Settings(**values)
+
+
+_DEFAULTS: dict[str, Any] = {
+    f.name: (f.default_factory() if f.default_factory is not MISSING else f.default)
+    for f in fields(Settings)
+}
 
 
 SettingSource = Literal["environment", ".env", "default"]

@@ -64,7 +64,7 @@ class InvalidSideError(OrderRejected):
 
 
 class PriceBandError(OrderRejected):
-    code = "VALR-ORD-010"
+    code = "VALR-ORD-011"
     meaning = "Price is further than PRICE_BAND_PCT from the mid (fat-finger protection)"
 
 
@@ -98,6 +98,11 @@ class InsufficientBalanceError(OrderRejected):
     meaning = "Insufficient available balance"
 
 
+class InvalidPostOnlyError(OrderRejected):
+    code = "VALR-ORD-010"
+    meaning = "post_only must be the boolean True or False"
+
+
 class OrderNotFoundError(ValrTuiError):
     code = "VALR-ORD-009"
     meaning = "No such order"
@@ -111,6 +116,11 @@ class SpreadTooWideError(OrderRejected):
 class StaleMarketDataError(OrderRejected):
     code = "VALR-MKT-002"
     meaning = "Market data is stale or missing"
+
+
+class NoZarRateError(OrderRejected):
+    code = "VALR-MKT-003"
+    meaning = "No fresh ZAR rate for the quote currency: MAX_ORDER_ZAR cannot be checked"
 
 
 class TradingHaltedError(OrderRejected):
@@ -173,6 +183,24 @@ class ReconciliationMismatch(ValrTuiError):
 class StorageError(ValrTuiError):
     code = "VALR-DB-001"
     meaning = "The database failed or a migration could not be applied"
+    # A sticky fault (the file is gone, replaced or corrupt) outlives any later success.
+    sticky: ClassVar[bool] = False
+
+
+class StorageFullError(StorageError):
+    code = "VALR-DB-002"
+    meaning = "The disk holding the database is full: nothing more can be stored"
+
+
+class StorageReadOnlyError(StorageError):
+    code = "VALR-DB-003"
+    meaning = "The database is read-only or not writable: nothing more can be stored"
+
+
+class StorageLostError(StorageError):
+    code = "VALR-DB-004"
+    meaning = "The database file was deleted, replaced or corrupted while the app was running"
+    sticky = True
 
 
 # --- alerts -----------------------------------------------------------------------------------

@@ -72,7 +72,11 @@ def _shown_texts(key: str, secret: str) -> list[str]:
         load_settings(environ=environ, env_file=None)
     except ConfigError as exc:
         shown += [str(exc), repr(exc.details)]
-    shown.append(repr(load_settings(environ={"VALR_API_KEY": key, "VALR_API_SECRET": secret}, env_file=None)))
+    try:  # credentials that are not printable ASCII are refused (they cannot go in a header)
+        credentials = {"VALR_API_KEY": key, "VALR_API_SECRET": secret}
+        shown.append(repr(load_settings(environ=credentials, env_file=None)))
+    except ConfigError as exc:
+        shown.append(str(exc))
     assert len(shown) == 13  # every path above really produced its text
     return shown
 

@@ -30,7 +30,7 @@ def test_a_price_more_than_the_band_from_the_mid_is_refused_with_its_code() -> N
     assert check_price_band("BUY", Decimal(1050), view, band) == []  # exactly 5%
     assert check_price_band("SELL", Decimal(950), view, band) == []
     (above,) = check_price_band("BUY", Decimal(1051), view, band)
-    assert above.code == "VALR-ORD-010" and "5.10% above the mid R 1,000.00" in above.message
+    assert above.code == "VALR-ORD-011" and "5.10% above the mid R 1,000.00" in above.message
     (below,) = check_price_band("SELL", Decimal(949), view, band)
     assert "below" in below.message
 
@@ -53,7 +53,7 @@ async def test_the_order_manager_refuses_a_price_outside_the_band(tmp_path: Path
             ticker = engine.market("BTCZAR").ticker
             assert ticker is not None
             far = (ticker.bid * Decimal("0.90")).quantize(Decimal(1))
-            assert "VALR-ORD-010" in [p.code for p in engine.preview(
+            assert "VALR-ORD-011" in [p.code for p in engine.preview(
                 OrderRequest("BTCZAR", "BUY", far, Decimal("0.0001"))).problems]
             with pytest.raises(PriceBandError):
                 await engine.submit(OrderRequest("BTCZAR", "BUY", far, Decimal("0.0001")))
@@ -72,7 +72,7 @@ async def test_the_preview_shows_a_crossing_order_as_taker_with_its_expected_fil
         preview = text_of(app, "#preview")
         assert "TAKER" in preview and "fills 0.03000000 now" in preview and "over 2 levels" in preview
         await fill_order(pilot, "1400000", "0.001")
-        assert "VALR-ORD-010" in text_of(app, "#preview")
+        assert "VALR-ORD-011" in text_of(app, "#preview")
 
 
 async def test_a_large_live_order_asks_twice() -> None:

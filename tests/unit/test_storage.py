@@ -113,7 +113,7 @@ async def test_wal_and_foreign_keys_are_on(db: Database) -> None:
     assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"  # type: ignore[index]
     assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
     assert await db.integrity_check() == "ok"
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(StorageError, match="constraint failed"):
         await db.execute(
             "INSERT INTO order_fills (order_id, correlation_id, execution_mode, trade_id, pair, side,"
             " price, quantity, traded_at) VALUES (999, 'c', 'DRY_RUN', 't', 'BTCZAR', 'BUY', '1', '1', 0)"
@@ -201,5 +201,5 @@ async def test_audit_insert_joins_the_callers_transaction(db: Database) -> None:
             await AuditRepository.insert(tx, 1, "X", "rolled back")
             raise RuntimeError
     assert await audit.query() == []
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(StorageError, match="constraint failed"):
         await audit.record(1, "X", "bad severity", severity="LOUD")

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 
 from valr_tui.config import Settings
-from valr_tui.errors import MissingCredentialsError
+from valr_tui.errors import ConfigError, MissingCredentialsError
 from valr_tui.logging_setup import register_secret
 from valr_tui.secrets import Secret
 
@@ -82,6 +82,13 @@ class VALRSigner:
         self, method: str, path: str, body: str | bytes = "", subaccount_id: str = ""
     ) -> dict[str, str]:
         """Fresh-timestamp headers for one request; ``path`` includes the query string."""
+        # httpx and websockets encode header values as ASCII: anything else would end the request
+        # in an uncoded UnicodeEncodeError whose traceback holds the credentials.
+        if not self._api_key.reveal().isascii():
+            raise ConfigError("VALR_API_KEY must be printable ASCII", key="VALR_API_KEY")
+        if subaccount_id and not (subaccount_id.isascii() and subaccount_id.isdigit()):
+            raise ConfigError("VALR_SUBACCOUNT_ID must be a VALR sub-account id (digits only)",
+                              key="VALR_SUBACCOUNT_ID")
         ts = str(self._clock_ms())
         headers = {
             API_KEY_HEADER: self._api_key.reveal(),

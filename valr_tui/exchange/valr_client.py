@@ -106,7 +106,8 @@ def _valr_error(payload: Any) -> tuple[int | None, str] | None:
     code = payload.get("code")
     message = payload.get("message")
     valr_code = code if isinstance(code, int) and not isinstance(code, bool) else None
-    text = redact(message.strip()[:_MESSAGE_LIMIT]) if isinstance(message, str) else ""
+    # Redact first: a cut through a quoted credential would leave a fragment no pattern matches.
+    text = redact(message.strip())[:_MESSAGE_LIMIT] if isinstance(message, str) else ""
     return valr_code, text
 
 

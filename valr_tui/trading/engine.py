@@ -21,6 +21,7 @@ from storage.orders import FillRecord, FillRepository
 from storage.snapshots import SnapshotRepository
 from valr_tui.config import Settings
 from valr_tui.errors import StaleMarketDataError, ValrTuiError
+from valr_tui.exchange.decimal_gateway import money_context
 from valr_tui.exchange.hmac_signer import VALRSigner
 from valr_tui.exchange.models import Balance, Pair
 from valr_tui.exchange.rate_limiter import BucketSnapshot
@@ -136,6 +137,7 @@ class TradingEngine:
         self._spawn("reconciliation", self.reconciliation.run)
         if settings.is_live:
             self._spawn("live-orders", self._sync_live_orders)
+        self._spawn("storage-check", lambda: db.watch(safety.storage_changed))
         self.ready.set()
 
     async def wait_until_trading_ready(self, within_s: float = 10.0) -> None:
@@ -186,7 +188,8 @@ class TradingEngine:
         async def supervised() -> None:
             while True:
                 try:
-                    await loop()
+                    with money_context():  # the loops' arithmetic ignores the host's context
+                        await loop()
                     return
                 except asyncio.CancelledError:
                     raise
@@ -323,11 +326,13 @@ class TradingEngine:
     def preview(self, request: OrderRequest) -> OrderPreview:
         if self.order_manager is None:
             return OrderPreview(None, (EngineNotReady("the engine is still starting"),))
-        return self.order_manager.preview(request)
+        with money_context():
+            return self.order_manager.preview(request)
 
     async def submit(self, request: OrderRequest) -> OrderResult:
-        result = await self._manager().submit(request)
-        await self._journal_after_fills()
+        with money_context():
+            result = await self._manager().submit(request)
+            await self._journal_after_fills()
         return result
 
     async def cancel(self, correlation_id: str) -> OrderRecord:
@@ -363,7 +368,8 @@ class TradingEngine:
     async def reconcile_now(self) -> ReconciliationReport:
         if self.reconciliation is None:
             raise EngineNotReady("the engine is still starting")
-        report = await self.reconciliation.run_once()
+        with money_context():
+            report = await self.reconciliation.run_once()
         self._emit("audit")
         return report
 

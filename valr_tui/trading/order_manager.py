@@ -31,6 +31,7 @@ from valr_tui.errors import (
     ExchangeError,
     ExchangeUnavailableError,
     InsufficientBalanceError,
+    InvalidPostOnlyError,
     InvalidPriceError,
     InvalidQuantityError,
     InvalidSideError,
@@ -38,14 +39,13 @@ from valr_tui.errors import (
     MalformedResponseError,
     MarketOrderRejected,
     MissingCredentialsError,
-    OrderLimitExceeded,
     OrderNotFoundError,
     OrderRejected,
     StaleMarketDataError,
     UnknownPairError,
     ValrTuiError,
 )
-from valr_tui.exchange.decimal_gateway import DecimalGateway, dumps
+from valr_tui.exchange.decimal_gateway import DecimalGateway, dumps, safe_text
 from valr_tui.exchange.models import AccountTrade, Balance, OrderAck, OrderStatus, Pair, Side
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
 from valr_tui.trading.paper import PaperEngine, reservation, split_pair
@@ -60,6 +60,7 @@ from valr_tui.trading.views import (
     OrderResult,
     OrderState,
 )
+from valr_tui.trading.zar_value import max_order_problem
 
 log = logging.getLogger(__name__)
 
@@ -296,20 +297,23 @@ class OrderManager:
         problems = c.problems
         order_type = request.order_type if isinstance(request.order_type, str) else ""
         if order_type.strip().upper() != "LIMIT":
-            shown = str(request.order_type)[:20]
+            shown = safe_text(request.order_type, 20)
             problems.append(MarketOrderRejected(
                 f"{shown!r} orders are not allowed: only LIMIT orders are sent (MARKET is rejected)"
             ))
+        if not isinstance(request.post_only, bool):  # "false" is truthy: never guess
+            shown = type(request.post_only).__name__
+            problems.append(InvalidPostOnlyError(f"post_only must be True or False, not a {shown}"))
         side = request.side.strip().upper() if isinstance(request.side, str) else ""
         if side in ("BUY", "SELL"):
             c.side = "BUY" if side == "BUY" else "SELL"
         else:
-            problems.append(InvalidSideError(f"side {str(request.side)[:20]!r} must be BUY or SELL"))
+            problems.append(InvalidSideError(f"side {safe_text(request.side, 20)!r} must be BUY or SELL"))
         symbol = request.pair.strip().upper() if isinstance(request.pair, str) else ""
         pair = self.pairs.get(symbol)
         if pair is None or not pair.active:
             state = "inactive" if pair is not None else "unknown"
-            problems.append(UnknownPairError(f"pair {str(request.pair)[:20]!r} is {state} on VALR"))
+            problems.append(UnknownPairError(f"pair {safe_text(request.pair, 20)!r} is {state} on VALR"))
         else:
             c.pair = pair
         try:
@@ -324,13 +328,13 @@ class OrderManager:
             c.value = DecimalGateway.multiply(c.price, c.quantity)
         if pair is not None and c.pair is not None:
             self._check_pair_rules(c, pair)
-        if c.value is not None and c.value > self.settings.max_order_zar:
-            limit = self.settings.max_order_zar
-            problems.append(OrderLimitExceeded(
-                f"order value {DecimalGateway.format_zar(c.value)} is above the MAX_ORDER_ZAR limit"
-                f" of {DecimalGateway.format_zar(limit)}",
-                value=c.value, limit=limit,
-            ))
+        if c.value is not None:
+            quote = c.pair.quote_currency if c.pair is not None else "ZAR"
+            limit_problem = max_order_problem(
+                c.value, quote, self.market.market, self._clock(), self.settings
+            )
+            if limit_problem is not None:
+                problems.append(limit_problem)
         if c.pair is not None:
             problems.extend(self._check_market(c.pair.symbol))
         try:
@@ -346,14 +350,14 @@ class OrderManager:
         return c
 
     def _check_pair_rules(self, c: _Checked, pair: Pair) -> None:
-        if c.price is not None and pair.tick_size > 0 and c.price % pair.tick_size != 0:
+        if c.price is not None and not DecimalGateway.is_multiple(c.price, pair.tick_size):
             c.problems.append(InvalidPriceError(
                 f"price {DecimalGateway.to_wire(c.price)} is not a multiple of {pair.symbol}'s tick"
                 f" size {DecimalGateway.to_wire(pair.tick_size)}"
             ))
         if c.quantity is None:
             return
-        places = -int(c.quantity.normalize().as_tuple().exponent)
+        places = DecimalGateway.decimal_places(c.quantity)
         if places > pair.base_decimal_places:
             c.problems.append(InvalidQuantityError(
                 f"quantity {DecimalGateway.to_wire(c.quantity)} has {places} decimals;"
@@ -445,7 +449,7 @@ class OrderManager:
     @staticmethod
     def _request_fields(request: OrderRequest) -> dict[str, str]:
         return {
-            name: str(getattr(request, name))[:60]
+            name: safe_text(getattr(request, name), 60)
             for name in ("pair", "side", "price", "quantity", "order_type", "post_only")
         }
 

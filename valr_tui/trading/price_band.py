@@ -19,7 +19,7 @@ HUNDRED = Decimal(100)
 
 
 def check_price_band(side: str, price: Decimal, view: MarketView, band_pct: Decimal) -> list[PriceBandError]:
-    """VALR-ORD-010 when ``price`` is more than ``band_pct`` % away from the mid. Without a
+    """VALR-ORD-011 when ``price`` is more than ``band_pct`` % away from the mid. Without a
     trustworthy top of book there is nothing to measure against (the market rules refuse that)."""
     top = top_of_book(view)
     if top is None:

@@ -88,24 +88,46 @@ class SafetyController:
         return ctl
 
     # -- reading --------------------------------------------------------------------------------
+    def _active(self) -> dict[SafetyState, str]:
+        """The conditions, plus the database's storage fault (which cannot be persisted: a lost
+        file is LOCKDOWN, a full or read-only disk NEUTRAL, both for as long as the fault lasts)."""
+        fault = self.db.fault
+        if fault is None:
+            return self._conditions
+        active = dict(self._conditions)
+        state = SafetyState.LOCKDOWN if fault.sticky else SafetyState.NEUTRAL
+        active[state] = f"{fault.code} {fault.message}"
+        return active
+
     @property
     def state(self) -> SafetyState:
-        if not self._conditions:
+        active = self._active()
+        if not active:
             return SafetyState.NORMAL
-        return max(self._conditions, key=lambda s: s.severity)
+        return max(active, key=lambda s: s.severity)
 
     @property
     def reason(self) -> str:
-        return self._conditions.get(self.state, "")
+        return self._active().get(self.state, "")
 
     def status(self) -> SafetyStatus:
-        return SafetyStatus(self.state, self.reason, self._changed_at, dict(self._conditions))
+        return SafetyStatus(self.state, self.reason, self._changed_at, dict(self._active()))
 
     def allows_new_orders(self) -> bool:
         return self.state is SafetyState.NORMAL
 
+    def storage_changed(self) -> None:
+        """The database's fault appeared or cleared (``Database.watch``): redraw the listeners."""
+        status = self.status()
+        for listener in list(self._listeners):
+            listener(status)
+
     def ensure_trading_allowed(self) -> None:
-        """Raise VALR-SAF-001 naming the state and its reason unless NORMAL."""
+        """Raise the storage fault's own code (VALR-DB-…) if storage is failing, else VALR-SAF-001
+        naming the state and its reason unless NORMAL."""
+        fault = self.db.fault
+        if fault is not None:
+            raise type(fault)(fault.message)
         if self.state is not SafetyState.NORMAL:
             raise TradingHaltedError(
                 f"new orders refused: {self.state.label} ({self.reason})", state=self.state.value
@@ -146,21 +168,33 @@ class SafetyController:
 
     async def unlock(self, operator: str, reason: str, typed_confirmation: str) -> None:
         """The explicit operator unlock of LOCKDOWN: exact phrase, a name and a reason."""
-        if SafetyState.LOCKDOWN not in self._conditions:
-            raise UnlockRefused("not in LOCKDOWN")
-        if typed_confirmation.strip() != UNLOCK_PHRASE or not operator.strip() or not reason.strip():
+        # Every attempt is audited, whatever is missing from it (and whatever its types are).
+        operator = operator.strip() if isinstance(operator, str) else ""
+        reason = reason.strip() if isinstance(reason, str) else ""
+        phrase = typed_confirmation.strip() if isinstance(typed_confirmation, str) else ""
+        missing = [name for name, ok in (
+            ("LOCKDOWN", SafetyState.LOCKDOWN in self._conditions),
+            ("the typed phrase", phrase == UNLOCK_PHRASE),
+            ("an operator name", bool(operator)),
+            ("a reason", bool(reason)),
+        ) if not ok]
+        if missing:
+            why = "not in LOCKDOWN" if missing[0] == "LOCKDOWN" else "missing " + ", ".join(missing)
+            if missing[0] == "LOCKDOWN" and self.db.fault is not None:
+                why = (f"the storage fault {self.db.fault.code} is not a LOCKDOWN to unlock: it lasts"
+                       " until the database is writable again (a lost file: restart once it is back)")
             await self.audit.record(
-                epoch_ms(self._clock), "UNLOCK_REFUSED", "unlock attempt refused",
-                severity="WARNING", state_before="LOCKDOWN", state_after="LOCKDOWN",
-                details={"operator": operator.strip()[:80]},
+                epoch_ms(self._clock), "UNLOCK_REFUSED", f"unlock attempt refused: {why}",
+                severity="WARNING", state_before=self.state.value, state_after=self.state.value,
+                details={"operator": operator[:80], "reason": reason[:200], "missing": missing},
             )
-            raise UnlockRefused()
+            raise UnlockRefused(f"unlock refused: {why}")
         before = self.state
         cause = self._conditions.pop(SafetyState.LOCKDOWN)
         try:
             await self._persist(
-                before, f"unlocked by {operator.strip()}: {reason.strip()}", None, "UNLOCK",
-                SafetyState.LOCKDOWN, extra={"operator": operator.strip(), "why": reason.strip()},
+                before, f"unlocked by {operator}: {reason}", None, "UNLOCK",
+                SafetyState.LOCKDOWN, extra={"operator": operator, "why": reason},
             )
         except BaseException:
             self._conditions[SafetyState.LOCKDOWN] = cause  # fail closed: still locked on disk

@@ -30,6 +30,7 @@ from textual.worker import Worker, WorkerState
 
 from valr_tui.errors import ValrTuiError
 from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.logging_setup import crash_line, redact
 from valr_tui.trading.price_band import TakerFill, expected_taker_fill
 from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState, SafetyStatus
 from valr_tui.trading.views import (
@@ -212,6 +213,7 @@ class ValrApp(App[int]):
         self._redraw_queued = False
         self._last_redraw = 0.0
         self.start_error: ValrTuiError | None = None
+        self.crash_message: str | None = None  # the one coded line an unexpected error ends with
         self._shown_locked = False
         self._unsubscribe: Callable[[], None] | None = None
         self._depth_pair = engine.pairs[0] if engine.pairs else ""
@@ -238,6 +240,23 @@ class ValrApp(App[int]):
         except ValrTuiError as exc:
             self.start_error = exc
             self.exit(return_code=EXIT_START_FAILED)
+
+    # -- the boundary: an unexpected error ends the app with one coded line ----------------------
+    def _handle_exception(self, error: Exception) -> None:
+        self._crash = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Textual's crash report prints every frame's locals (the signer's secret among them):
+        log the traceback (redacted, no locals) and show one coded line instead."""
+        error = getattr(self, "_crash", None)
+        if error is not None:
+            log.error("the dashboard stopped on an unexpected error",
+                      exc_info=(type(error), error, error.__traceback__))
+        self.bell()
+        # Printed by run_app once the terminal is restored: one plain line, not a wrapped panel.
+        self.crash_message = crash_line(error) if error is not None else "[VALR-GEN-001] unexpected error"
+        self._close_messages_no_wait()
 
     def _main_ready(self) -> None:
         self.main.query_one(StatusBar).show_mode(self.engine.execution_mode)
@@ -436,11 +455,13 @@ class ValrApp(App[int]):
         error = event.worker.error
         what = event.worker.description or event.worker.name or "background task"
         if isinstance(error, ValrTuiError):
-            self.notify(f"{error.code}: {error.message}", title=f"{what} failed", severity="error", timeout=8)
+            self.notify(f"{error.code}: {redact(error.message)}", title=f"{what} failed", severity="error",
+                        timeout=8)
         else:
             log.error("%s failed", what, exc_info=error)
-            self.notify(f"VALR-GEN-001: {type(error).__name__}: {error}"[:300], title=f"{what} failed",
-                        severity="error", timeout=8)
+            # crash_line redacts before it cuts: the text may quote a credential
+            line = crash_line(error or RuntimeError("unknown error"))
+            self.notify(line, title=f"{what} failed", severity="error", timeout=8)
 
     # -- order form ----------------------------------------------------------------------------
     @on(Input.Changed, "#order-form Input")
@@ -755,5 +776,7 @@ def run_app(engine: TradingEngineAPI, demo: DemoControls | None = None) -> int:
     app = ValrApp(engine, demo=demo)
     app.run()
     if app.start_error is not None:
-        print(f"valr-tui: {app.start_error}", file=sys.stderr)
+        print(f"valr-tui: {crash_line(app.start_error)}", file=sys.stderr)
+    if app.crash_message is not None:
+        print(f"valr-tui: {app.crash_message}", file=sys.stderr)
     return app.return_code or 0

@@ -367,13 +367,13 @@ class FakeEngine:
         self, pair: Pair, price: Decimal | None, quantity: Decimal | None, value: Decimal | None
     ) -> list[ValrTuiError]:
         problems: list[ValrTuiError] = []
-        if price is not None and price % pair.tick_size != 0:
+        if price is not None and not DecimalGateway.is_multiple(price, pair.tick_size):
             problems.append(InvalidPriceError(
                 f"price {DecimalGateway.to_wire(price)} is not a multiple of {pair.symbol}'s tick size"
                 f" {DecimalGateway.to_wire(pair.tick_size)}"
             ))
         if quantity is not None:
-            places = -int(quantity.normalize().as_tuple().exponent)
+            places = DecimalGateway.decimal_places(quantity)
             if places > pair.base_decimal_places:
                 problems.append(InvalidQuantityError(
                     f"quantity has {places} decimals; {pair.symbol} allows {pair.base_decimal_places}"

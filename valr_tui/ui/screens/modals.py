@@ -104,11 +104,8 @@ class UnlockScreen(ModalScreen[UnlockRequest | None]):
         operator = self.query_one("#operator", Input).value.strip()
         reason = self.query_one("#reason", Input).value.strip()
         phrase = self.query_one("#phrase", Input).value
-        error = self.query_one("#unlock-error", Static)
-        if not operator or not reason:
-            error.update("[$error]VALR-SAF-002[/] operator name and reason are both required")
-        else:
-            self.run_worker(self._send(UnlockRequest(operator, reason, phrase)), exclusive=True)
+        # The engine refuses an incomplete attempt itself, so that every attempt is audited.
+        self.run_worker(self._send(UnlockRequest(operator, reason, phrase)), exclusive=True)
 
     async def _send(self, request: UnlockRequest) -> None:
         try:
