@@ -1,8 +1,9 @@
 """Render the dashboard's fixture pictures to screenshots/*.svg (used by the README).
 
-The same frozen FakeEngine scenarios as the snapshot tests (valr_tui.ui.fixtures.PICTURES), so the
-README shows exactly what the tests check. Run: ``.venv/bin/python scripts/make_screenshots.py``
-(optionally with picture names to render only those).
+The same frozen FakeEngine scenarios as the snapshot tests (tests/ui/fixtures.py, PICTURES), so the
+README shows exactly what the tests check. The fixtures are test scaffolding and stay under tests/,
+so this script puts the repository root on the import path to reach them.
+Run: ``.venv/bin/python scripts/make_screenshots.py`` (optionally with picture names to render only those).
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import asyncio
 import sys
 from pathlib import Path
 
-from valr_tui.ui.app import ValrApp
-from valr_tui.ui.fixtures import PICTURES, FakeEngine, Picture
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "screenshots"
+sys.path.insert(0, str(ROOT))
 
-OUT = Path(__file__).resolve().parent.parent / "screenshots"
+from tests.ui.fixtures import PICTURES, FakeEngine, Picture  # noqa: E402
+from valr_tui.ui.app import ValrApp  # noqa: E402
 
 
 async def render(picture: Picture) -> Path:

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from valr_tui.config import Settings, load_settings
 from valr_tui.errors import ValrTuiError
-from valr_tui.exchange.decimal_gateway import CRYPTO_PRECISION, ZAR_PRECISION, DecimalGateway
 from valr_tui.launcher import EmbeddedSimulator
+from valr_tui.money.decimal_gateway import CRYPTO_PRECISION, ZAR_PRECISION, DecimalGateway
 from valr_tui.trading.engine import TradingEngine
 from valr_tui.trading.views import OrderRequest
 

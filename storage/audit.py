@@ -115,3 +115,23 @@ class AuditRepository:
         sql += f" ORDER BY occurred_at {order}, id {order} LIMIT ?"
         rows = await self.db.fetchall(sql, (*params, limit))
         return [AuditEntry.from_row(r) for r in rows]
+
+    async def for_correlation(self, correlation_id: str) -> list[AuditEntry]:
+        """Every audit row carrying ``correlation_id``, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM institutional_audit WHERE correlation_id = ? ORDER BY occurred_at, id",
+            (correlation_id,),
+        )
+        return [AuditEntry.from_row(r) for r in rows]
+
+    async def reconciliations_naming(self, correlation_id: str) -> list[AuditEntry]:
+        """Reconciliation runs (under another correlation id) that list ``correlation_id`` among
+        the open orders they saw (``details.correlation_ids``), oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM institutional_audit WHERE event_type = 'RECONCILIATION'"
+            " AND (correlation_id IS NULL OR correlation_id != ?) AND json_valid(details) AND EXISTS"
+            " (SELECT 1 FROM json_each(institutional_audit.details, '$.correlation_ids') WHERE value = ?)"
+            " ORDER BY occurred_at, id",
+            (correlation_id, correlation_id),
+        )
+        return [AuditEntry.from_row(r) for r in rows]

@@ -23,7 +23,7 @@ from typing import Any
 import aiosqlite
 
 from valr_tui.errors import StorageError, StorageFullError, StorageLostError, StorageReadOnlyError
-from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.money.decimal_gateway import DecimalGateway
 
 MIGRATIONS_PACKAGE = "storage.migrations"
 SQLITE_HEADER = b"SQLite format 3\x00"

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import aiosqlite
 
 from storage.db import Database, from_text, to_text
-from valr_tui.exchange.models import Side
+from valr_tui.money import Side
 
 ExecutionModeName = Literal["DRY_RUN", "LIVE"]
 
@@ -116,31 +116,11 @@ class NewOrder:
 
 
 @dataclass(frozen=True, slots=True)
-class FillRecord:
-    id: int
-    order_id: int
-    correlation_id: str
-    execution_mode: str
-    trade_id: str
-    pair: str
-    side: str
-    price: Decimal
-    quantity: Decimal
-    fee: Decimal
-    fee_currency: str
-    is_maker: bool
-    traded_at: int
+class StoredOrder:
+    """An order row with the error code the exchange gave it (the CLI's audit story shows both)."""
 
-
-@dataclass(frozen=True, slots=True)
-class StoryEntry:
-    """One line of an order's story: the order row, a fill, or an audit row."""
-
-    source: str  # "order" | "fill" | "audit"
-    at: int  # epoch ms
-    row_id: int
-    kind: str  # order status, "FILL", or the audit event type
-    summary: str
+    record: OrderRecord
+    error_code: str | None
 
 
 OPEN_STATES: tuple[str, ...] = tuple(s.value for s in OrderState if s.is_open)
@@ -225,23 +205,29 @@ class OrderRepository:
     async def open_orders(self, execution_mode: str) -> list[OrderRecord]:
         return await self.with_status(execution_mode, OPEN_STATES)
 
-    async def story(self, correlation_id: str) -> list[StoryEntry]:
-        """The whole story of one order in ONE query: its row, its fills and every audit row."""
-        rows = await self.db.fetchall(
-            "SELECT 'order' AS source, created_at AS at, id AS row_id, status AS kind,"
-            "   side || ' ' || quantity || ' ' || pair || ' @ ' || price || ' [' || execution_mode"
-            "   || ']' AS summary, 0 AS rank FROM trading_orders WHERE correlation_id = ?"
-            " UNION ALL SELECT 'fill', traded_at, id, 'FILL',"
-            "   side || ' ' || quantity || ' @ ' || price || ' fee ' || fee || ' ' || fee_currency, 1"
-            "   FROM order_fills WHERE correlation_id = ?"
-            " UNION ALL SELECT 'audit', occurred_at, id, event_type, message, 2"
-            "   FROM institutional_audit WHERE correlation_id = ?"
-            " ORDER BY at, rank, row_id",
-            (correlation_id, correlation_id, correlation_id),
+    async def find(self, correlation_id: str) -> StoredOrder | None:
+        """The order with this correlation id, whatever its execution mode."""
+        row = await self.db.fetchone(
+            "SELECT * FROM trading_orders WHERE correlation_id = ?", (correlation_id,)
         )
-        return [
-            StoryEntry(r["source"], r["at"], r["row_id"], r["kind"], r["summary"]) for r in rows
-        ]
+        return None if row is None else StoredOrder(record_from_row(row), row["error_code"])
+
+
+@dataclass(frozen=True, slots=True)
+class FillRecord:
+    id: int
+    order_id: int
+    correlation_id: str
+    execution_mode: str
+    trade_id: str
+    pair: str
+    side: str
+    price: Decimal
+    quantity: Decimal
+    fee: Decimal
+    fee_currency: str
+    is_maker: bool
+    traded_at: int
 
 
 class FillRepository:

@@ -33,16 +33,28 @@ class PaperWalletRepository:
             for r in rows
         }
 
+    async def totals(self) -> dict[str, Decimal]:
+        """The wallet's total per currency as stored (DRY_RUN's "exchange" for reconciliation)."""
+        rows = await self.db.fetchall("SELECT currency, total FROM paper_wallet")
+        return {r["currency"]: from_text(r["total"]) for r in rows}
+
+    async def shift_total(self, currency: str, delta: Decimal) -> bool:
+        """Move ``delta`` into (or out of) one currency's total, nothing else: the demo's drift
+        fault, which reconciliation must catch. False when the wallet has no such row."""
+        async with self.db.transaction() as tx:
+            async with tx.execute("SELECT total FROM paper_wallet WHERE currency = ?", (currency,)) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return False
+            await tx.execute(
+                "UPDATE paper_wallet SET total = ? WHERE currency = ?",
+                (to_text(from_text(row["total"]) + delta), currency),
+            )
+        return True
+
     async def is_funded(self) -> bool:
         row = await self.db.fetchone("SELECT 1 FROM paper_wallet_funding LIMIT 1")
         return row is not None
-
-    async def funding_totals(self) -> dict[str, Decimal]:
-        """Money put into the wallet, per currency (reconciliation's starting point)."""
-        totals: dict[str, Decimal] = {}
-        for r in await self.db.fetchall("SELECT currency, amount FROM paper_wallet_funding"):
-            totals[r["currency"]] = totals.get(r["currency"], Decimal(0)) + from_text(r["amount"])
-        return totals
 
     @staticmethod
     async def fund(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import csv as csv_module
 import io
-import json
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -21,13 +20,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TextIO, TypeVar
 
-from storage.db import Database, from_text
-from storage.journal import list_outcomes, load_fills, outcomes_for_correlation
+from storage.audit import AuditRepository
+from storage.db import Database
+from storage.journal import list_outcomes, outcomes_for_correlation
+from storage.ledger import load_fills
+from storage.orders import OrderRepository
 from valr_tui.config import Settings
 from valr_tui.errors import ValrTuiError
-from valr_tui.exchange.decimal_gateway import DecimalGateway
-from valr_tui.exchange.models import split_pair_symbol
-from valr_tui.trading.rlhf_recorder import entry_from_row, iso_ms, journal_totals
+from valr_tui.money import split_pair_symbol
+from valr_tui.money.decimal_gateway import DecimalGateway
+from valr_tui.trading.trade_journal import entry_from_row, iso_ms, journal_totals
 from valr_tui.trading.views import JournalEntry
 
 EXIT_OK = 0
@@ -64,28 +66,27 @@ def _wire(value: Decimal) -> str:
 async def audit_story(db: Database, correlation_id: str) -> list[str]:
     """Every line of one order's story, in time order. Empty when the id is unknown."""
     events: list[_Event] = []
-    order = await db.fetchone("SELECT * FROM trading_orders WHERE correlation_id = ?", (correlation_id,))
-    if order is not None:
-        price, quantity = from_text(order["price"]), from_text(order["quantity"])
-        note = f' note: "{order["note"]}"' if order["note"] else ""
+    stored = await OrderRepository(db).find(correlation_id)
+    if stored is not None:
+        order = stored.record
+        price, quantity = order.price, order.quantity
+        note = f' note: "{order.note}"' if order.note else ""
         events.append(_Event(
-            order["created_at"], 0, order["id"], "REQUEST",
-            f"{order['side']} {_wire(quantity)} {order['pair']} LIMIT @ {_zar(price)}"
-            f" (value {_zar(DecimalGateway.multiply(price, quantity))}) [{order['execution_mode']}]{note}",
+            order.created_at, 0, order.id, "REQUEST",
+            f"{order.side} {_wire(quantity)} {order.pair} LIMIT @ {_zar(price)}"
+            f" (value {_zar(DecimalGateway.multiply(price, quantity))}) [{order.execution_mode}]{note}",
         ))
-        valr_id = f", VALR id {order['valr_order_id']}" if order["valr_order_id"] else ""
-        error = f", error {order['error_code']}" if order["error_code"] else ""
+        valr_id = f", VALR id {order.valr_order_id}" if order.valr_order_id else ""
+        error = f", error {stored.error_code}" if stored.error_code else ""
         events.append(_Event(
-            order["updated_at"], 5, order["id"], "ORDER STATUS",
-            f"{order['status']}: filled {_wire(from_text(order['filled_quantity']))} of"
+            order.updated_at, 5, order.id, "ORDER STATUS",
+            f"{order.state.value}: filled {_wire(order.filled_quantity)} of"
             f" {_wire(quantity)}{valr_id}{error}",
         ))
-    for row in await db.fetchall(
-        "SELECT * FROM institutional_audit WHERE correlation_id = ? ORDER BY occurred_at, id",
-        (correlation_id,),
-    ):
+    audit = AuditRepository(db)
+    for row in await audit.for_correlation(correlation_id):
         events.append(_Event(
-            row["occurred_at"], 1, row["id"], row["event_type"], f"[{row['severity']}] {row['message']}"
+            row.occurred_at, 1, row.id, row.event_type, f"[{row.severity}] {row.message}"
         ))
     for fill in await load_fills(db, correlation_id=correlation_id):
         _, quote = split_pair_symbol(fill.pair)
@@ -99,18 +100,10 @@ async def audit_story(db: Database, correlation_id: str) -> list[str]:
             f" [{fill.execution_mode} trade {fill.trade_id}]",
         ))
     # Reconciliation runs name the open orders they saw in details.correlation_ids.
-    for row in await db.fetchall(
-        "SELECT * FROM institutional_audit WHERE event_type = 'RECONCILIATION'"
-        " AND (correlation_id IS NULL OR correlation_id != ?) AND json_valid(details) AND EXISTS"
-        " (SELECT 1 FROM json_each(institutional_audit.details, '$.correlation_ids') WHERE value = ?)"
-        " ORDER BY occurred_at, id",
-        (correlation_id, correlation_id),
-    ):
-        details = json.loads(row["details"])
+    for run in await audit.reconciliations_naming(correlation_id):
+        details = run.details
         outcome = details.get("outcome", "?") if isinstance(details, dict) else "?"
-        events.append(_Event(
-            row["occurred_at"], 3, row["id"], "RECONCILIATION", f"[{outcome}] {row['message']}"
-        ))
+        events.append(_Event(run.occurred_at, 3, run.id, "RECONCILIATION", f"[{outcome}] {run.message}"))
     for outcome_row in await outcomes_for_correlation(db, correlation_id):
         entry = entry_from_row(outcome_row)
         events.append(_Event(entry.closed_at, 4, entry.id, "JOURNAL", _journal_summary(entry)))

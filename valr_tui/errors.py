@@ -128,6 +128,18 @@ class TradingHaltedError(OrderRejected):
     meaning = "Trading is halted by the safety state"
 
 
+class UnlockRefused(ValrTuiError):
+    code = "VALR-SAF-002"
+    meaning = "Unlock refused: type the confirmation phrase exactly and give a reason"
+
+
+class EngineNotReady(ValrTuiError):
+    """Raised by calls that need the engine's services before ``start()`` has built them."""
+
+    code = "VALR-ENG-001"
+    meaning = "The engine is still starting: try again when the market data is loaded"
+
+
 # --- exchange ---------------------------------------------------------------------------------
 class RateLimitedError(ValrTuiError):
     code = "VALR-RATE-001"
@@ -167,6 +179,16 @@ class MalformedResponseError(ExchangeError):
 class AuthenticationError(ExchangeError):
     code = "VALR-EXC-004"
     meaning = "The exchange refused the credentials or signature"
+
+
+class ExchangeDeadlineError(ExchangeUnavailableError):
+    code = "VALR-EXC-005"
+    meaning = "A request to the exchange did not complete within its overall deadline"
+
+
+class ResponseTooLargeError(MalformedResponseError):
+    code = "VALR-EXC-006"
+    meaning = "The exchange's response was larger than the size cap and was refused unread"
 
 
 # --- reconciliation / storage -----------------------------------------------------------------

@@ -15,8 +15,8 @@ import httpx
 from platformdirs import user_data_dir
 
 from valr_tui.config import Settings
-from valr_tui.exchange.decimal_gateway import DecimalGateway
 from valr_tui.logging_setup import configure_logging
+from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.secrets import Secret
 
 # What each demo key injects: the simulator faults (kind, parameters) it starts together. Durations
@@ -97,14 +97,24 @@ class EmbeddedSimulator:
 
     def demo_settings(self, settings: Settings, db_path: str) -> Settings:
         """The user's settings, pointed at the simulator with its fresh credentials."""
-        return settings.with_overrides(
-            base_url=self.base_url,
-            ws_url=self.ws_url,
-            api_key=Secret(self.api_key),
-            api_secret=Secret(self.api_secret),
-            subaccount_id="",
-            db_path=db_path,
+        return simulator_settings(
+            settings, self.base_url, self.ws_url, self.api_key, self.api_secret, db_path=db_path,
         )
+
+
+def simulator_settings(
+    settings: Settings, base_url: str, ws_url: str, api_key: str, api_secret: str, *, db_path: str | Path
+) -> Settings:
+    """``settings`` pointed at a simulator (embedded or a server) with its credentials and a
+    database of its own; the execution mode stays whatever ``settings`` say (DRY_RUN by default)."""
+    return settings.with_overrides(
+        base_url=base_url,
+        ws_url=ws_url,
+        api_key=Secret(api_key),
+        api_secret=Secret(api_secret),
+        subaccount_id="",
+        db_path=str(db_path),
+    )
 
 
 class SimulatorFaults:
@@ -130,20 +140,13 @@ class SimulatorFaults:
     async def _drift_paper_wallet(self, delta: Decimal) -> str:
         """In DRY_RUN the paper wallet is the 'exchange': move funds in it behind the app's back,
         which reconciliation must catch."""
-        from storage.db import Database, to_text
+        from storage.db import Database
+        from storage.paper_wallet import PaperWalletRepository
 
         db = await Database.open(self._settings.db_path)
         try:
-            async with db.transaction() as tx:
-                row = await (
-                    await tx.execute("SELECT total FROM paper_wallet WHERE currency = 'ZAR'")
-                ).fetchone()
-                if row is None:
-                    return "no paper wallet yet"
-                await tx.execute(
-                    "UPDATE paper_wallet SET total = ? WHERE currency = 'ZAR'",
-                    (to_text(Decimal(row[0]) + delta),),
-                )
+            if not await PaperWalletRepository(db).shift_total("ZAR", delta):
+                return "no paper wallet yet"
         finally:
             await db.close()
         moved = DecimalGateway.format_money(-delta, "ZAR")

@@ -102,6 +102,19 @@ def crash_line(exc: BaseException) -> str:
     return flat if len(flat) <= _CRASH_LINE_CHARS else flat[: _CRASH_LINE_CHARS - 3] + "..."
 
 
+def _open_log_file(log_path: str) -> logging.Handler:
+    """The rotating log file; a path the app cannot write is a configuration error (one line,
+    exit 2), not a traceback from deep inside ``logging``."""
+    from valr_tui.errors import ConfigError
+
+    try:
+        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+        return RotatingFileHandler(log_path, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(f"VALR_LOG_PATH {log_path!r} cannot be written: {reason}") from None
+
+
 def configure_logging(log_path: str | None, level: int = logging.INFO) -> logging.Logger:
     """Log to a rotating file (never to the terminal the TUI owns)."""
     root = logging.getLogger("valr_tui")
@@ -109,12 +122,7 @@ def configure_logging(log_path: str | None, level: int = logging.INFO) -> loggin
     for old in list(root.handlers):
         root.removeHandler(old)
         old.close()
-    handler: logging.Handler
-    if log_path:
-        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(log_path, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
-    else:
-        handler = logging.NullHandler()
+    handler = _open_log_file(log_path) if log_path else logging.NullHandler()
     handler.addFilter(RedactingFilter())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root.addHandler(handler)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from valr_tui.config import Settings, setting_sources
-from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.secrets import Secret
 
 

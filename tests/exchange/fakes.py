@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import httpx
 
 from valr_tui.exchange.hmac_signer import VALRSigner
 from valr_tui.exchange.rate_limiter import TokenBucket
+from valr_tui.exchange.stream import ValrSocket
 from valr_tui.exchange.valr_client import VALRClient
 
 API_KEY = "test-api-key-0123456789"
@@ -109,3 +112,34 @@ def make_client(
         transport=httpx.MockTransport(script),
         **kwargs,  # type: ignore[arg-type]
     )
+
+
+K = TypeVar("K")
+
+
+class StreamConsumer:
+    """Runs a stream's ``updates()`` in a task and keeps everything it yields."""
+
+    def __init__(self, stream: ValrSocket[Any]) -> None:
+        self.stream = stream
+        self.updates: list[Any] = []
+        self.changed = asyncio.Event()
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        async for update in self.stream.updates():
+            self.updates.append(update)
+            self.changed.set()
+
+    def of(self, kind: type[K]) -> list[K]:
+        return [update for update in self.updates if isinstance(update, kind)]
+
+    async def until(self, predicate: Callable[[], bool], limit_s: float = 5.0) -> None:
+        async with asyncio.timeout(limit_s):
+            while not predicate():
+                self.changed.clear()
+                await self.changed.wait()
+
+    async def close(self) -> None:
+        await self.stream.close()
+        await asyncio.wait_for(self.task, 5)

@@ -75,7 +75,9 @@ async def test_signed_and_public_calls_parse(sim: SimulatorServer, client: VALRC
     assert balances["ZAR"].available > 0
     assert abs(await client.get_server_time() - time.time()) < 5
     assert await client.get_status() == "online"
-    assert ("GET", "/v1/marketdata/BTCZAR/marketsummary") in sim.exchange.request_log
+    # VALR has no signed market summary: the ticker is always the public route.
+    assert ("GET", "/v1/public/BTCZAR/marketsummary") in sim.exchange.request_log
+    assert ("GET", "/v1/marketdata/BTCZAR/orderbook") in sim.exchange.request_log
 
 
 async def test_wrong_secret_is_an_authentication_error(sim: SimulatorServer) -> None:
@@ -119,9 +121,10 @@ async def test_exchange_rejections_and_unknown_orders(client: VALRClient) -> Non
         await client.get_order(BTC, customer_order_id="never-placed")
 
 
-async def test_rate_limit_storm_pauses_everything_then_recovers() -> None:
+async def test_public_429_pauses_the_public_limit_until_the_server_minute_turns() -> None:
     now = time.time()
-    # The simulator's minute is 0.8 s from turning, so its Retry-After is 1 s.
+    # The simulator's minute is 0.8 s from turning; VALR's 429 has no Retry-After, so the client
+    # must know the server's time (GET /v1/public/time) to wait for the right minute.
     sim_clock = ManualClock(start=math.floor(now / 60) * 60 + 59.2)
 
     async def sleep_and_advance(seconds: float) -> None:
@@ -130,15 +133,19 @@ async def test_rate_limit_storm_pauses_everything_then_recovers() -> None:
 
     async with SimulatorServer(KEY, SECRET, seed=1, tick_interval=None, clock=sim_clock) as sim:
         log = sim.exchange.request_log
-        sim.exchange.inject_fault("rate_limit_storm", "0.5")
         async with client_for(sim, signed=False, sleep=sleep_and_advance) as valr:
+            await valr.sync_server_time()
+            log.clear()
+            sim.exchange.inject_fault("rate_limit_storm", "0.5")
             first = asyncio.create_task(valr.get_ticker(BTC))
             await wait_for(lambda: valr.last_rate_limited_at is not None)
             sent_before_pause = len(log)
-            assert valr.bucket.snapshot().blocked_for > 0.5  # the gauge shows the pause
+            assert 0.5 < valr.scope_blocked_for("public") < 1.5  # to the server's next minute
+            assert not valr.bucket.essential_only  # only the public limit is shut (and shown)
+            assert valr.bucket.snapshot().blocked_for > 0.5
             second = asyncio.create_task(valr.get_orderbook(BTC, essential=True))
-            await asyncio.sleep(0.7)
-            assert len(log) == sent_before_pause  # nothing at all was sent while limited
+            await asyncio.sleep(0.5)
+            assert len(log) == sent_before_pause  # nothing public was sent while limited
             ticker, book = await asyncio.gather(first, second)
     assert ticker.pair == BTC and book.pair == BTC
     summary, orderbook = ("GET", "/v1/public/BTCZAR/marketsummary"), ("GET", "/v1/public/BTCZAR/orderbook")

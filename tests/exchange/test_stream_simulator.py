@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 
+from tests.exchange.fakes import StreamConsumer as Consumer
 from valr_tui.exchange.hmac_signer import VALRSigner
 from valr_tui.exchange.models import OrderBook, TickerData, Trade
-from valr_tui.exchange.stream import MarketStream, StreamState, StreamUpdate
+from valr_tui.exchange.stream import MarketStream, StreamState
 from valr_tui.simulator.server import SimulatorServer
 
 KEY = "sim-api-key-0123456789"
@@ -21,32 +22,6 @@ SECRET = "sim-api-secret-0123456789abcdef"
 async def sim() -> AsyncIterator[SimulatorServer]:
     async with SimulatorServer(KEY, SECRET, seed=1, tick_interval=None) as server:
         yield server
-
-
-class Consumer:
-    """Runs ``stream.updates()`` in a task and keeps everything it yields."""
-
-    def __init__(self, stream: MarketStream) -> None:
-        self.stream = stream
-        self.updates: list[StreamUpdate] = []
-        self.changed = asyncio.Event()
-        self.task = asyncio.create_task(self._run())
-
-    async def _run(self) -> None:
-        async for update in self.stream.updates():
-            self.updates.append(update)
-            self.changed.set()
-
-    async def until(self, predicate: object, limit_s: float = 5.0) -> None:
-        assert callable(predicate)
-        async with asyncio.timeout(limit_s):
-            while not predicate():
-                self.changed.clear()
-                await self.changed.wait()
-
-    async def close(self) -> None:
-        await self.stream.close()
-        await asyncio.wait_for(self.task, 5)
 
 
 def signer() -> VALRSigner:

@@ -159,8 +159,9 @@ async def test_without_credentials_market_data_uses_the_unsigned_public_paths(fa
         assert "X-VALR-SIGNATURE" not in sent.headers and "X-VALR-API-KEY" not in sent.headers
 
 
-async def test_with_credentials_market_data_uses_the_signed_twins(fake: FakeTime) -> None:
-    # /v1/public/* is limited to 30 calls a minute per IP; the signed twins share the key's 2000.
+async def test_with_credentials_books_use_the_signed_twin_and_tickers_stay_public(fake: FakeTime) -> None:
+    # VALR's signed market data is only orderbook, orderbook/full and tradehistory: there is no
+    # /v1/marketdata/{pair}/marketsummary, so the ticker is the public route even with a key.
     script = Script(fake).then(
         respond(200, R.MARKET_SUMMARY), respond(200, R.ORDERBOOK), respond(200, R.STATUS_ONLINE)
     )
@@ -169,9 +170,9 @@ async def test_with_credentials_market_data_uses_the_signed_twins(fake: FakeTime
         await client.get_orderbook(BTC)
         await client.get_status()
     assert [r.raw_path for r in script.requests] == [
-        "/v1/marketdata/BTCZAR/marketsummary", "/v1/marketdata/BTCZAR/orderbook", "/v1/public/status"
+        "/v1/public/BTCZAR/marketsummary", "/v1/marketdata/BTCZAR/orderbook", "/v1/public/status"
     ]
-    assert_signed_as_sent(script.requests[0])
+    assert "X-VALR-SIGNATURE" not in script.requests[0].headers
     assert_signed_as_sent(script.requests[1])
     assert "X-VALR-SIGNATURE" not in script.requests[2].headers
 
@@ -312,10 +313,14 @@ async def test_authentication_error_text_never_contains_credentials(fake: FakeTi
 
 @pytest.mark.parametrize("answer", [respond(400, R.INVALID_ORDER), respond(404, "")])
 async def test_unknown_order_lookup_is_order_not_found(fake: FakeTime, answer: httpx.Response) -> None:
-    script = Script(fake).then(answer)
+    script = Script(fake).then(answer, answer)
     async with make_client(script) as client:
         with pytest.raises(OrderNotFoundError):
             await client.get_order(BTC, customer_order_id="nope")
+    # Not found as active, then not found in the history summary either.
+    assert [r.raw_path for r in script.requests] == [
+        "/v1/orders/BTCZAR/customerorderid/nope", "/v1/orders/history/summary/customerorderid/nope",
+    ]
 
 
 async def test_invalid_order_code_outside_a_lookup_stays_an_exchange_error(fake: FakeTime) -> None:
@@ -363,7 +368,7 @@ async def test_429_wait_beyond_the_budget_raises_at_once_and_blocks_the_bucket(f
     script = Script(fake).then(respond(429, "", {"x-valr-ratelimited": "true"}))
     async with make_client(script, max_backoff_total_s=30.0) as client:
         with pytest.raises(RateLimitedError) as info:
-            await client.get_ticker(BTC)
+            await client.get_open_orders()  # the account-wide minute window, not a route limit
         assert len(script.requests) == 1
         assert info.value.details["retry_after_s"] >= 50
         snapshot = client.bucket.snapshot()
@@ -409,7 +414,7 @@ class RecordingBucket(TokenBucket):
 
 async def test_every_request_spends_a_token_with_the_right_priority(fake: FakeTime) -> None:
     routes = {
-        "/v1/marketdata/BTCZAR/marketsummary": R.MARKET_SUMMARY,
+        "/v1/public/BTCZAR/marketsummary": R.MARKET_SUMMARY,
         "/v1/marketdata/BTCZAR/orderbook": R.ORDERBOOK,
         "/v1/account/balances": R.BALANCES, "/v1/orders/open": R.OPEN_ORDERS,
         "/v1/orders/limit": R.ORDER_ACK, "/v1/orders/order": "",
@@ -441,13 +446,14 @@ async def test_timeout_then_found_returns_the_existing_order_without_resending(f
 
 async def test_timeout_then_definitely_unknown_resends_once(fake: FakeTime) -> None:
     script = Script(fake).then(
-        respond(504, R.HTML_PAGE), respond(400, R.INVALID_ORDER), respond(202, R.ORDER_ACK)
+        respond(504, R.HTML_PAGE), respond(400, R.INVALID_ORDER), respond(400, R.INVALID_ORDER),
+        respond(202, R.ORDER_ACK),
     )
     async with make_client(script) as client:
         ack = await client.place_limit_order(BTC, "BUY", Decimal("0.0001"), Decimal("1234567"), "corr-1")
     assert ack.order_id.startswith("558f5e0a")
-    assert [r.method for r in script.requests] == ["POST", "GET", "POST"]
-    assert script.requests[0].content == script.requests[2].content  # the same idempotency key
+    assert [r.method for r in script.requests] == ["POST", "GET", "GET", "POST"]
+    assert script.requests[0].content == script.requests[3].content  # the same idempotency key
 
 
 async def test_failed_lookup_leaves_the_order_state_unknown(fake: FakeTime) -> None:
@@ -471,18 +477,19 @@ async def test_connection_refused_is_known_not_sent(fake: FakeTime) -> None:
 
 async def test_resends_are_bounded_and_answered_failures_mean_not_placed(fake: FakeTime) -> None:
     script = Script(fake).then(
-        *[item for _ in range(3) for item in (respond(503, ""), respond(400, R.INVALID_ORDER))]
+        *[item for _ in range(3) for item in (respond(503, ""), *[respond(400, R.INVALID_ORDER)] * 2)]
     )
     async with make_client(script) as client:
         with pytest.raises(ExchangeUnavailableError) as info:
             await client.place_limit_order(BTC, "BUY", Decimal("0.0001"), Decimal("1234567"), "corr-5")
     assert info.value.details["order_state"] == "not_placed"
-    assert [r.method for r in script.requests] == ["POST", "GET"] * 3
+    assert [r.method for r in script.requests] == ["POST", "GET", "GET"] * 3
 
 
 async def test_unanswered_sends_wait_to_settle_and_stay_unknown(fake: FakeTime) -> None:
     script = Script(fake).then(
-        *[item for _ in range(3) for item in (httpx.ReadTimeout("slow"), respond(400, R.INVALID_ORDER))]
+        *[item for _ in range(3)
+          for item in (httpx.ReadTimeout("slow"), *[respond(400, R.INVALID_ORDER)] * 2)]
     )
     async with make_client(script, timeout=1.5) as client:
         with pytest.raises(ExchangeUnavailableError) as info:
@@ -496,7 +503,8 @@ async def test_unanswered_sends_wait_to_settle_and_stay_unknown(fake: FakeTime) 
 
 async def test_connect_failure_after_an_unanswered_send_is_not_called_not_sent(fake: FakeTime) -> None:
     script = Script(fake).then(
-        httpx.ReadTimeout("slow"), respond(400, R.INVALID_ORDER), httpx.ConnectError("refused")
+        httpx.ReadTimeout("slow"), respond(400, R.INVALID_ORDER), respond(400, R.INVALID_ORDER),
+        httpx.ConnectError("refused"),
     )
     async with make_client(script) as client:
         with pytest.raises(ExchangeUnavailableError) as info:
@@ -521,12 +529,13 @@ async def test_unreadable_202_is_checked_by_lookup(fake: FakeTime) -> None:
 
 async def test_429_on_placement_waits_then_looks_up_before_resending(fake: FakeTime) -> None:
     script = Script(fake).then(
-        respond(429, "", {"Retry-After": "3"}), respond(400, R.INVALID_ORDER), respond(202, R.ORDER_ACK)
+        respond(429, "", {"Retry-After": "3"}), respond(400, R.INVALID_ORDER),
+        respond(400, R.INVALID_ORDER), respond(202, R.ORDER_ACK),
     )
     async with make_client(script) as client:
         await client.place_limit_order(BTC, "BUY", Decimal("0.0001"), Decimal("1234567"), "corr-6")
     methods = [r.method for r in script.requests]
-    assert methods == ["POST", "GET", "POST"]
+    assert methods == ["POST", "GET", "GET", "POST"]
     assert script.requests[1].at - script.requests[0].at >= 3
 
 

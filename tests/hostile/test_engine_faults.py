@@ -20,6 +20,7 @@ from textual.widgets import Input
 
 from storage.db import Database
 from tests.reliability.helpers import KEY, SECRET, settings_for, wait_for, wait_trading_ready
+from tests.ui.fixtures import settle
 from valr_tui.errors import ValrTuiError
 from valr_tui.logging_setup import configure_logging
 from valr_tui.simulator.server import SimulatorServer
@@ -27,7 +28,6 @@ from valr_tui.trading.engine import TradingEngine
 from valr_tui.trading.safety import SafetyState
 from valr_tui.trading.views import OrderRequest
 from valr_tui.ui.app import ValrApp
-from valr_tui.ui.fixtures import settle
 
 SIGNATURE = re.compile(rb"[0-9a-fA-F]{128}")
 

@@ -22,9 +22,9 @@ from tests.trading.order_fakes import settings as order_settings
 from valr_tui import cli
 from valr_tui.config import SETTING_KEYS, Settings, load_settings
 from valr_tui.errors import ConfigError, DecimalError, ValrTuiError
-from valr_tui.exchange.decimal_gateway import DecimalGateway, loads
 from valr_tui.exchange.hmac_signer import VALRSigner
 from valr_tui.logging_setup import crash_line
+from valr_tui.money.decimal_gateway import DecimalGateway, loads
 from valr_tui.secrets import Secret
 from valr_tui.trading.views import OrderRequest
 

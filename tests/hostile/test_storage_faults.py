@@ -134,7 +134,7 @@ def _overwrite_in_place(path: Path) -> None:
 async def test_every_refused_unlock_attempt_is_audited(
     operator: str, reason: str, phrase: str, locked: bool
 ) -> None:
-    from valr_tui.trading.safety import UnlockRefused
+    from valr_tui.errors import UnlockRefused
 
     h = await build(order_settings())
     if locked:

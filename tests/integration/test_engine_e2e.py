@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from storage.orders import OrderState
 from valr_tui.config import Settings, load_settings
 from valr_tui.secrets import Secret
 from valr_tui.simulator.server import SimulatorServer
 from valr_tui.trading.engine import TradingEngine
 from valr_tui.trading.safety import SafetyState
-from valr_tui.trading.views import OrderRequest, OrderState
+from valr_tui.trading.views import OrderRequest
 
 KEY, SECRET = "e2e-key-0123456789", "e2e-secret-canary-0123456789abcdef"
 

@@ -95,7 +95,11 @@ async def test_prices_arrive_over_ws_and_ws_drop_falls_back_to_rest(
             assert not view.stale
 
             # The stream drops and is refused for a while: REST keeps the data flowing.
-            rest_calls = len([r for r in sim.exchange.request_log if "/marketdata/" in r[1]])
+            def rest_polls() -> int:  # the all-pairs summary and the signed books
+                return len([r for r in sim.exchange.request_log
+                            if "/marketdata/" in r[1] or r[1] == "/v1/public/marketsummary"])
+
+            rest_calls = rest_polls()
             sim.exchange.inject_fault("ws_drop", "1.0")
             await wait_until(lambda: client.connection_state() is ConnectionState.REST, 3)
             sim.exchange.set_price("BTCZAR", Decimal("1300000"))
@@ -103,7 +107,7 @@ async def test_prices_arrive_over_ws_and_ws_drop_falls_back_to_rest(
                 lambda: (t := client.market("BTCZAR").ticker) is not None
                 and t.source == "rest" and abs(t.last - Decimal("1300000")) < 1000, 3
             )
-            assert len([r for r in sim.exchange.request_log if "/marketdata/" in r[1]]) > rest_calls
+            assert rest_polls() > rest_calls
 
             # The fault expires: the stream reconnects and is the live source again.
             await wait_until(lambda: client.connection_state() is ConnectionState.WS, 5)
@@ -135,7 +139,7 @@ async def test_outage_over_60s_gives_safe_idle_and_recovery_clears_it(
         assert client.connection_state() is ConnectionState.DOWN
         assert client.market("BTCZAR").stale
         assert safety.state is SafetyState.SAFE_IDLE
-        assert client.stats.fetch_failures >= 12 * 4
+        assert client.stats.fetch_failures >= 12 * 3  # summary + 2 books a round
 
         sim.exchange.clear_faults()
         clock.advance(5.1)
@@ -143,3 +147,22 @@ async def test_outage_over_60s_gives_safe_idle_and_recovery_clears_it(
         await client.check_health()
         assert safety.state is SafetyState.NORMAL
         assert not client.market("BTCZAR").stale
+
+
+async def test_without_a_key_a_minute_of_rest_polling_stays_inside_valr_s_public_limit(db: Database) -> None:
+    # The simulator enforces VALR's default limits (30 public calls a minute per IP); a minute
+    # of 1 s polls with no stream and no key must never be refused.
+    clock = ManualClock(1_760_000_040.0)  # the start of a calendar minute, for both sides
+    async with SimulatorServer(KEY, SECRET, seed=1, tick_interval=None, clock=clock) as sim:
+        settings = Settings(base_url=sim.base_url, ws_url=sim.ws_url, pairs=PAIRS,
+                            poll_interval_s=Decimal("1"), db_path=":memory:")
+        bucket = TokenBucket(capacity=10_000, refill_per_second=10_000)
+        async with VALRClient(sim.base_url, bucket=bucket, timeout=2.0, max_retries=0) as valr:
+            client = MarketDataClient(valr, settings, SafetyController(db), None, clock=clock)
+            for _ in range(60):
+                await client.poll_once()
+                clock.advance(1)
+            public = [path for _method, path in sim.exchange.request_log if path.startswith("/v1/public/")]
+            assert valr.last_rate_limited_at is None  # not one 429
+            assert 20 <= len(public) <= 30
+            assert all(client.market(pair).ticker is not None for pair in PAIRS)

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 from valr_tui.config import load_settings
 from valr_tui.errors import ConfigError, MissingCredentialsError
-from valr_tui.exchange.decimal_gateway import ZAR_PRECISION, DecimalGateway
 from valr_tui.exchange.hmac_signer import VALRSigner
 from valr_tui.exchange.rate_limiter import TokenBucket
 from valr_tui.logging_setup import configure_logging
+from valr_tui.money.decimal_gateway import ZAR_PRECISION, DecimalGateway
 from valr_tui.secrets import Secret
 
 G = DecimalGateway
@@ -109,7 +109,8 @@ def _log_text(key: str, secret: str) -> str:
 
 # What the same code shows for placeholder credentials: a generated "secret" that is literally
 # part of this fixed wording (e.g. "VALR-CFG" or "base_url") is not a leak.
-_PLACEHOLDER_KEY, _PLACEHOLDER_SECRET = "placeholder-key-\x01", "placeholder-secret-\x02"
+# The placeholders are printable ASCII so their Settings repr (paths, URLs) is part of the wording.
+_PLACEHOLDER_KEY, _PLACEHOLDER_SECRET = "placeholder-key-01", "placeholder-secret-02"
 _BENIGN = "\n".join(
     [*_shown_texts(_PLACEHOLDER_KEY, _PLACEHOLDER_SECRET), _log_text(_PLACEHOLDER_KEY, _PLACEHOLDER_SECRET)]
 )

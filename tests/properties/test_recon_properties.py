@@ -26,8 +26,8 @@ from valr_tui.config import Settings
 from valr_tui.errors import ExchangeUnavailableError
 from valr_tui.trading.clock import ManualClock
 from valr_tui.trading.reconciliation import DUST, ReconciliationEngine
-from valr_tui.trading.rlhf_recorder import RLHFRecorder
 from valr_tui.trading.safety import SafetyController, SafetyState
+from valr_tui.trading.trade_journal import TradeJournal, journal_totals
 
 D = Decimal
 SETTINGS = Settings(db_path=":memory:")
@@ -176,7 +176,7 @@ def closes_and_flat_out(
 
 @settings(max_examples=40)
 @given(st.lists(fill_strategy, min_size=1, max_size=14), st.integers(min_value=0, max_value=14))
-def test_property_13_rlhf_outcome_recording(
+def test_property_13_journal_outcome_recording(
     fills: list[tuple[str, str, str, int, int, int]], split: int
 ) -> None:
     closes, flatten = closes_and_flat_out(fills)
@@ -185,7 +185,7 @@ def test_property_13_rlhf_outcome_recording(
 
     async def scenario(path: str) -> None:
         db = await Database.open(path)
-        recorder = RLHFRecorder(SETTINGS, db, ManualClock())
+        recorder = TradeJournal(SETTINGS, db, ManualClock())
         recorded = []
         for n, (mode, pair, side, qty, price, fee) in enumerate(every_fill):
             await trade(db, f"c{n}", side, str(price), str(D(qty) / 100), fee=str(D(fee) / 100),
@@ -213,7 +213,7 @@ def test_property_13_rlhf_outcome_recording(
                 D(0),
             )
             assert sum((e.pnl_zar for e in recorded if e.execution_mode == mode), D(0)) == cash
-            assert (await recorder.totals(mode)).pnl_zar == cash
+            assert (journal_totals(await recorder.journal(1_000_000, execution_mode=mode))).pnl_zar == cash
         await db.close()
 
     run(lambda: scenario(":memory:"))

@@ -17,11 +17,12 @@ import sys
 import time
 from decimal import Decimal
 
+from storage.orders import OrderState
 from valr_tui.config import load_settings
 from valr_tui.errors import ValrTuiError
 from valr_tui.trading.engine import TradingEngine
 from valr_tui.trading.safety import SafetyState
-from valr_tui.trading.views import OrderRequest, OrderState
+from valr_tui.trading.views import OrderRequest
 
 RECOVERY_ATTEMPTS = 50
 SNAPSHOT_FLUSH_EVERY = 3  # orders between explicit snapshot flushes

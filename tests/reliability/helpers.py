@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from valr_tui.config import Settings, load_settings
+from valr_tui.exchange.rate_limiter import limit_scope
 from valr_tui.secrets import Secret
 from valr_tui.simulator import server as server_module
 from valr_tui.simulator.server import SimulatorServer
@@ -51,8 +52,9 @@ class TimedLog(list[tuple[str, str]]):
 
     sim_clock: Callable[[], float] = time.time
     timed: list[LoggedRequest] = field(default_factory=list)
-    # Every 429 the simulator answered: (monotonic time it was built, the Retry-After it carried).
-    limited: list[tuple[float, int]] = field(default_factory=list)
+    # Every 429 the simulator answered: (monotonic time it was built, the limit scope of the
+    # request it refused, seconds until that limit's window reset on the simulator's clock).
+    limited: list[tuple[float, str, float]] = field(default_factory=list)
 
     def append(self, item: tuple[str, str]) -> None:
         super().append(item)
@@ -60,15 +62,19 @@ class TimedLog(list[tuple[str, str]]):
 
 
 def install_timed_log(sim: SimulatorServer, sim_clock: Callable[[], float]) -> TimedLog:
-    """Time every request, and record every 429 with the Retry-After it actually carried (the
-    client is bound by what the server said, computed when the answer was built)."""
+    """Time every request, and record every 429 with the window it closed. VALR's 429 carries no
+    Retry-After: the refused limit reopens at the next calendar minute (per key, per IP, public)
+    or second (per-second routes) of the server's clock, computed here when the answer was built.
+    The 429 is built for the request logged last: nothing awaits between the two."""
     log = TimedLog(sim_clock=sim_clock)
     sim.exchange.request_log = log
     build_429 = server_module.rate_limited_response
 
-    def recording_429(now: float) -> Any:
-        response = build_429(now)
-        log.limited.append((time.monotonic(), int(response.headers["retry-after"])))
+    def recording_429() -> Any:
+        response = build_429()
+        refused = log.timed[-1]
+        scope, window_s = limit_scope(refused.method, refused.path)
+        log.limited.append((time.monotonic(), scope, window_s - refused.sim_now % window_s))
         return response
 
     server_module.rate_limited_response = recording_429

@@ -19,13 +19,13 @@ from textual.widgets import Input
 from tests.reliability.helpers import KEY, SECRET, settings_for, wait_trading_ready
 from tests.reliability.hostile import HOSTILE_AMOUNTS, hostile_amounts
 from tests.trading.order_fakes import Harness, build, close_dbs, live_settings, settings
+from tests.ui.fixtures import settle
 from valr_tui.errors import ValrTuiError
 from valr_tui.exchange.models import Balance
 from valr_tui.simulator.server import SimulatorServer
 from valr_tui.trading.engine import TradingEngine
 from valr_tui.trading.views import OrderRequest
 from valr_tui.ui.app import ValrApp
-from valr_tui.ui.fixtures import settle
 
 T = TypeVar("T")
 D = Decimal

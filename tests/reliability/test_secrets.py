@@ -17,6 +17,7 @@ import pytest
 from textual.widgets import Input
 
 from tests.reliability.helpers import RESTING_BAND_PCT, wait_trading_ready
+from tests.ui.fixtures import open_audit, open_journal, settle
 from valr_tui.config import Settings, load_settings
 from valr_tui.errors import ValrTuiError
 from valr_tui.exchange.hmac_signer import VALRSigner
@@ -27,7 +28,6 @@ from valr_tui.simulator.server import SimulatorServer
 from valr_tui.trading.engine import TradingEngine
 from valr_tui.trading.views import OrderRequest
 from valr_tui.ui.app import ValrApp
-from valr_tui.ui.fixtures import open_audit, open_journal, settle
 
 CANARY_KEY = "CANARY-KEY-5d1e0b7c9a2f48e6b3c1"
 CANARY_SECRET = "CANARY-SECRET-7f3a9c2e8b1d4f60a5e7c3b9d2f1a8e4"

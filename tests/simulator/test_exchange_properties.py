@@ -48,7 +48,8 @@ def check_books(ex: SimExchange) -> None:
     expected = dict(START_BALANCES)
     for fill in ex.trade_history(limit=10_000):
         base, quote = fill["currencyPair"][:3], fill["currencyPair"][3:]
-        quantity, value, fee = Decimal(fill["quantity"]), Decimal(fill["quoteVolume"]), Decimal(fill["fee"])
+        quantity, fee = Decimal(fill["quantity"]), Decimal(fill["fee"])
+        value = Decimal(fill["price"]) * quantity
         sign = 1 if fill["side"] == "buy" else -1
         expected[base] += sign * quantity
         expected[quote] -= sign * value

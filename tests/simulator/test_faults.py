@@ -104,7 +104,7 @@ async def test_rate_limit_storm(http: httpx.AsyncClient, signed: SignedClient, c
     await inject(http, "rate_limit_storm")
     for response in (await http.get("/v1/public/time"), await signed.get("/v1/orders/open")):
         assert response.status_code == 429 and response.headers["x-valr-ratelimited"] == "true"
-        assert int(response.headers["Retry-After"]) >= 1
+        assert "retry-after" not in response.headers  # VALR's 429 has none
     await expire(http, clock)
     assert (await signed.get("/v1/orders/open")).status_code == 200
 

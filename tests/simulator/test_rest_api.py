@@ -9,8 +9,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from valr_tui.exchange.decimal_gateway import loads
 from valr_tui.exchange.hmac_signer import compute_signature
+from valr_tui.money.decimal_gateway import loads
 from valr_tui.simulator.server import SimulatorServer
 from valr_tui.trading.clock import ManualClock
 
@@ -120,9 +120,12 @@ async def test_unsupported_pair_is_code_21(http: httpx.AsyncClient) -> None:
 
 
 async def test_signed_market_data_twins(signed: SignedClient) -> None:
-    for tail in ("marketsummary", "orderbook", "trades"):
+    for tail in ("orderbook", "tradehistory"):
         response = await signed.get(f"/v1/marketdata/BTCZAR/{tail}")
         assert response.status_code == 200, tail
+    # Routes VALR does not have are 404s: no signed market summary, no signed /trades.
+    for tail in ("marketsummary", "trades"):
+        assert (await signed.get(f"/v1/marketdata/BTCZAR/{tail}")).status_code == 404, tail
     book = (await signed.get("/v1/marketdata/BTCZAR/orderbook")).json()
     assert "Asks" in book and "Bids" in book
 
@@ -196,6 +199,15 @@ async def test_insufficient_balance_is_202_then_failed(signed: SignedClient) -> 
 async def test_order_validation_errors(signed: SignedClient, order: dict[str, str], code: int) -> None:
     response = await signed.place(**order)
     assert response.status_code == 400 and response.json()["code"] == code
+
+
+async def test_validation_errors_are_shaped_as_valr_s(signed: SignedClient) -> None:
+    response = await signed.place(pair="BTCZAR", side="BUY", quantity="0.001", price="1400000.5")
+    body = response.json()
+    # VALR: {"code": -11, "message", "validationErrors": {"errors": [{"field", "message"}]}}
+    assert body["code"] == -11 and isinstance(body["message"], str)
+    (problem,) = body["validationErrors"]["errors"]
+    assert problem["field"] == "price" and "tick size" in problem["message"]
 
 
 async def test_invalid_json_is_code_113(signed: SignedClient) -> None:

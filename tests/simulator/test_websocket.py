@@ -85,9 +85,12 @@ async def test_trade_feed_subscribe_ping_updates_unsubscribe(
         assert [m["type"] for m in snapshots] == events  # the latest value at once
         assert all(m["currencyPairSymbol"] == "BTCZAR" for m in snapshots)
         summary, book, trade = (m["data"] for m in snapshots)
-        assert summary["currencyPairSymbol"] == "BTCZAR" and "askPrice" in summary
+        # VALR's samples: the summary names its pair "currencyPair" and has no quoteVolume;
+        # NEW_TRADE data has no id.
+        assert summary["currencyPair"] == "BTCZAR" and "askPrice" in summary
+        assert "quoteVolume" not in summary and "currencyPairSymbol" not in summary
         assert {"Asks", "Bids", "LastChange", "SequenceNumber"} == set(book)
-        assert set(trade) == {"price", "quantity", "currencyPair", "tradedAt", "takerSide", "id"}
+        assert set(trade) == {"price", "quantity", "currencyPair", "tradedAt", "takerSide"}
         sequence = book["SequenceNumber"]
         sim.exchange.step()
         update = await receive_type(ws, "AGGREGATED_ORDERBOOK_UPDATE")

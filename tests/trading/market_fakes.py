@@ -64,9 +64,12 @@ class FakeSource:
         if self.error is not None:
             raise self.error
 
-    async def get_ticker(self, pair: str, *, essential: bool = False) -> TickerData:
-        await self._answer("ticker", pair, essential)
-        return ticker(pair, self.bid, self.ask, source="rest")
+    has_credentials: bool = True
+    pairs: tuple[str, ...] = ("BTCZAR", "ETHZAR")
+
+    async def get_market_summaries(self, *, essential: bool = False) -> list[TickerData]:
+        await self._answer("tickers", "*", essential)
+        return [ticker(pair, self.bid, self.ask, source="rest") for pair in self.pairs]
 
     async def get_orderbook(self, pair: str, *, essential: bool = False) -> OrderBook:
         await self._answer("orderbook", pair, essential)

@@ -251,3 +251,29 @@ class SimMarket:
 def order_endpoint_calls(request_log: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Requests that place, cancel or look up orders (not market data, balances or history)."""
     return [(m, p) for m, p in request_log if p.startswith("/v1/orders")]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFill:
+    """One ``order_fills`` row as the tests read it back."""
+
+    trade_id: str
+    price: Decimal
+    quantity: Decimal
+    fee: Decimal
+    fee_currency: str
+    is_maker: bool
+    traded_at: int
+
+
+async def stored_fills(db: Database, correlation_id: str, execution_mode: str) -> list[StoredFill]:
+    """The fills stored for one order, in trading order (a test's direct look at the table)."""
+    rows = await db.fetchall(
+        "SELECT * FROM order_fills WHERE correlation_id = ? AND execution_mode = ? ORDER BY traded_at, id",
+        (correlation_id, execution_mode),
+    )
+    return [
+        StoredFill(r["trade_id"], D(r["price"]), D(r["quantity"]), D(r["fee"]), r["fee_currency"],
+                   bool(r["is_maker"]), r["traded_at"])
+        for r in rows
+    ]

@@ -23,8 +23,8 @@ from tests.trading.test_reconciliation import (
 from valr_tui.commands import audit_command, audit_story, journal_command, journal_lines
 from valr_tui.trading.clock import ManualClock
 from valr_tui.trading.reconciliation import ReconciliationEngine
-from valr_tui.trading.rlhf_recorder import RLHFRecorder
 from valr_tui.trading.safety import SafetyController
+from valr_tui.trading.trade_journal import TradeJournal
 
 D = Decimal
 
@@ -56,7 +56,7 @@ async def build_story(tmp_path: Path) -> None:
     await trade(db, "cid-close", "SELL", "1100000", "0.00999", fee="10.99", fee_currency="ZAR",
                 at=T0_MS + 60_000)
     # The BUY fee was 0.00001 BTC, so 0.00999 BTC closes the position.
-    await RLHFRecorder(settings_for(tmp_path), db, clock).process_new_fills()
+    await TradeJournal(settings_for(tmp_path), db, clock).process_new_fills()
     await db.close()
 
 
@@ -116,7 +116,7 @@ async def test_journal_lines_show_trades_and_totals(tmp_path: Path) -> None:
     await trade(db, "a2", "SELL", "1200", "1", fee="1.5", fee_currency="ZAR", at=T0_MS + 1)
     await trade(db, "b1", "SELL", "50000", "0.1", pair="ETHZAR", mode="LIVE", at=T0_MS + 2)
     await trade(db, "b2", "BUY", "51000", "0.1", pair="ETHZAR", mode="LIVE", at=T0_MS + 3)
-    await RLHFRecorder(settings_for(tmp_path), db, ManualClock()).process_new_fills()
+    await TradeJournal(settings_for(tmp_path), db, ManualClock()).process_new_fills()
     lines = await journal_lines(db)
     assert "R 198.50" in lines[2] and "WIN" in lines[2] and "first" in lines[2]
     assert "LIVE" in lines[3] and "-R 100.00" in lines[3].replace("R -", "-R ") and "LOSS" in lines[3]
@@ -132,7 +132,7 @@ async def test_journal_csv_keeps_exact_decimal_strings(tmp_path: Path) -> None:
     await trade(db, "x1", "BUY", "1234567", "0.00012345", fee="0.00000012", fee_currency="BTC",
                 note='quotes "and", commas', at=T0_MS)
     await trade(db, "x2", "SELL", "1234999", "0.00012333", fee="0.15", fee_currency="ZAR", at=T0_MS + 1)
-    [entry] = await RLHFRecorder(settings_for(tmp_path), db, ManualClock()).process_new_fills()
+    [entry] = await TradeJournal(settings_for(tmp_path), db, ManualClock()).process_new_fills()
     lines = await journal_lines(db, csv=True)
     await db.close()
     [row] = list(csv.DictReader(lines))
@@ -149,7 +149,7 @@ def test_journal_command_prints_csv(tmp_path: Path) -> None:
         db = await Database.open(tmp_path / "valr.db")
         await trade(db, "y1", "BUY", "100", "1", at=T0_MS)
         await trade(db, "y2", "SELL", "100", "1", at=T0_MS + 1)
-        await RLHFRecorder(settings_for(tmp_path), db, ManualClock()).process_new_fills()
+        await TradeJournal(settings_for(tmp_path), db, ManualClock()).process_new_fills()
         await db.close()
 
     asyncio.run(seed())

@@ -15,7 +15,7 @@ import pytest
 
 from storage.audit import AuditRepository
 from storage.db import Database
-from storage.orders import FillRepository
+from storage.orders import OrderState
 from tests.trading.order_fakes import (
     FakeClient,
     Harness,
@@ -24,6 +24,7 @@ from tests.trading.order_fakes import (
     fill_on_exchange,
     live_settings,
     open_db,
+    stored_fills,
 )
 from valr_tui.errors import (
     ExchangeError,
@@ -35,7 +36,7 @@ from valr_tui.errors import (
 from valr_tui.exchange.models import OrderAck
 from valr_tui.secrets import Secret
 from valr_tui.trading.clock import ManualClock
-from valr_tui.trading.views import OrderRequest, OrderState
+from valr_tui.trading.views import OrderRequest
 
 D = Decimal
 REQUEST = OrderRequest("BTCZAR", "BUY", "999000", "0.001")
@@ -227,7 +228,7 @@ async def test_sync_records_each_fill_once_and_follows_the_status() -> None:
     [record] = await h.manager.orders()
     assert record.state is OrderState.FILLED and record.filled_quantity == D("0.001")
     assert record.fee_total == D("0.000002")
-    fills = await FillRepository(h.db).for_order(cid, "LIVE")
+    fills = await stored_fills(h.db, cid, "LIVE")
     assert [f.trade_id for f in fills] == ["t-1", "t-2"]
     assert fills[0].traded_at == 1795514400123  # VALR's tradedAt, not the time we saw it
     assert (await events(h.db, cid)).count("ORDER_FILL") == 2
@@ -291,7 +292,7 @@ async def test_live_round_trip_against_the_simulator() -> None:
             await manager.sync_live_orders()
             record = next(o for o in await manager.orders() if o.correlation_id == taker.correlation_id)
             assert record.state is OrderState.FILLED and record.filled_quantity == D("0.001")
-            fills = await FillRepository(db).for_order(taker.correlation_id, "LIVE")
+            fills = await stored_fills(db, taker.correlation_id, "LIVE")
             assert sum(f.quantity for f in fills) == D("0.001") and all(f.fee >= 0 for f in fills)
             posts = [p for m, p in sim.exchange.request_log if m == "POST"]
             assert posts.count("/v1/orders/limit") == 2  # each order sent exactly once

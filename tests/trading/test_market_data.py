@@ -113,19 +113,18 @@ async def test_polls_every_interval_without_a_stream(db: Database) -> None:
     rig = await make_rig(db)
     assert rig.client.connection_state() is ConnectionState.CONNECTING
     assert await rig.client.poll_once()
-    assert sorted(rig.source.calls) == sorted(
-        [(kind, pair, False) for pair in PAIRS for kind in ("ticker", "orderbook")]
-    )  # non-essential, ticker + book per pair
+    # Non-essential: one market-summary call for every pair, then a book per pair.
+    assert rig.source.calls == [("tickers", "*", False)] + [("orderbook", pair, False) for pair in PAIRS]
     assert rig.client.connection_state() is ConnectionState.REST
     view = rig.client.market("ETHZAR")
     assert view.ticker is not None and view.ticker.source == "rest" and view.book is not None
 
     rig.clock.advance(4.9)
     assert not await rig.client.poll_once()
-    assert len(rig.source.calls) == 4
+    assert len(rig.source.calls) == 3
     rig.clock.advance(0.1)
     assert await rig.client.poll_once()
-    assert len(rig.source.calls) == 8
+    assert len(rig.source.calls) == 6
 
 
 async def test_stream_up_polls_only_as_cross_check(db: Database) -> None:
@@ -142,7 +141,7 @@ async def test_stream_up_polls_only_as_cross_check(db: Database) -> None:
     assert len(rig.source.calls) == calls
     rig.clock.advance(5)
     assert await rig.client.poll_once()
-    assert len(rig.source.calls) == calls + 4
+    assert len(rig.source.calls) == calls + 3
     assert rig.client.connection_state() is ConnectionState.WS
 
 
@@ -196,14 +195,14 @@ async def test_bucket_entering_essential_only_stops_the_round(db: Database) -> N
     source = FakeSource()
     rig = await make_rig(db, source=source)
 
-    async def get_ticker(pair: str, *, essential: bool = False):  # type: ignore[no-untyped-def]
-        source.calls.append(("ticker", pair, essential))
+    async def get_market_summaries(*, essential: bool = False):  # type: ignore[no-untyped-def]
+        source.calls.append(("tickers", "*", essential))
         source.bucket.essential_only = True  # the bucket ran low during the round
-        return ticker(pair, source="rest")
+        return [ticker(pair, source="rest") for pair in PAIRS]
 
-    source.get_ticker = get_ticker  # type: ignore[method-assign]
+    source.get_market_summaries = get_market_summaries  # type: ignore[method-assign]
     assert await rig.client.poll_once()
-    assert source.calls == [("ticker", "BTCZAR", False)]
+    assert source.calls == [("tickers", "*", False)]
 
 
 async def test_polls_never_overlap(db: Database) -> None:
@@ -218,7 +217,7 @@ async def test_polls_never_overlap(db: Database) -> None:
     assert source.gate is not None
     source.gate.set()
     assert await first
-    assert len(source.calls) == 4
+    assert len(source.calls) == 3
 
 
 @pytest.mark.parametrize(
@@ -234,7 +233,7 @@ async def test_fetch_failures_are_counted_never_raised(db: Database, error: Exce
     rig = await make_rig(db)
     rig.source.error = error
     assert not await rig.client.poll_once()
-    assert rig.client.stats.fetch_failures == 4
+    assert rig.client.stats.fetch_failures == 3  # the all-pairs summary and two books
     assert rig.client.connection_state() is ConnectionState.DOWN
     rig.source.error = None
     rig.clock.advance(5)
@@ -499,3 +498,31 @@ async def test_run_delivers_stream_updates_and_flushes_snapshots(db: Database) -
         with pytest.raises(asyncio.CancelledError):
             await task
     assert stream.closed
+
+
+async def test_without_a_key_polling_stays_inside_valr_s_30_public_calls_a_minute(db: Database) -> None:
+    # A 1 s poll interval and no stream: unbudgeted, a round of 1 summary + 2 books a second
+    # would be 180 public calls a minute against VALR's 30 per IP.
+    settings = SETTINGS.with_overrides(poll_interval_s=Decimal("1"))
+    rig = await make_rig(db, settings=settings, source=FakeSource(has_credentials=False))
+    rig.clock.now = 1_760_000_040.0  # the start of a calendar minute
+    for _ in range(60):
+        await rig.client.poll_once()
+        rig.clock.advance(1)
+    public_calls = len(rig.source.calls)  # every call is public without a key
+    assert 20 <= public_calls <= 30
+    # Tickers come first: every round that ran fetched the one all-pairs summary.
+    assert [kind for kind, _pair, _ in rig.source.calls].count("tickers") >= 8
+    assert rig.client.stats.polls_skipped_public_budget > 0
+
+
+async def test_with_a_key_books_do_not_spend_the_public_budget(db: Database) -> None:
+    settings = SETTINGS.with_overrides(poll_interval_s=Decimal("1"))
+    rig = await make_rig(db, settings=settings, source=FakeSource(has_credentials=True))
+    rig.clock.now = 1_760_000_040.0
+    for _ in range(60):
+        await rig.client.poll_once()
+        rig.clock.advance(1)
+    kinds = [kind for kind, _pair, _ in rig.source.calls]
+    assert kinds.count("tickers") <= 30  # public: budgeted
+    assert kinds.count("orderbook") == 2 * 60  # signed twin: every round, both pairs

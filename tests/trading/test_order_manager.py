@@ -12,7 +12,7 @@ import pytest
 
 from storage.audit import AuditRepository
 from storage.db import Database
-from storage.orders import NewOrder, OrderRepository
+from storage.orders import NewOrder, OrderRepository, OrderState
 from tests.trading.order_fakes import (
     PAIRS,
     FakeClient,
@@ -36,7 +36,7 @@ from valr_tui.trading.clock import ManualClock
 from valr_tui.trading.order_manager import CORRELATION_ID_RE, OrderManager
 from valr_tui.trading.paper import PaperEngine
 from valr_tui.trading.safety import SafetyController, SafetyState
-from valr_tui.trading.views import OrderRequest, OrderState
+from valr_tui.trading.views import OrderRequest
 
 D = Decimal
 

@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 
 from storage.audit import AuditRepository
-from storage.orders import FillRepository, NewOrder, OrderRepository
+from storage.ledger import paper_funding
+from storage.orders import NewOrder, OrderRepository, OrderState
 from storage.paper_wallet import PaperWalletRepository
-from tests.trading.order_fakes import Harness, build, close_dbs, open_db, settings, view
+from tests.trading.order_fakes import Harness, build, close_dbs, open_db, settings, stored_fills, view
 from valr_tui.errors import InsufficientBalanceError, OrderNotFoundError
 from valr_tui.trading.clock import ManualClock
 from valr_tui.trading.paper import PaperEngine
-from valr_tui.trading.views import OrderRequest, OrderState
+from valr_tui.trading.views import OrderRequest
 
 D = Decimal
 
@@ -46,7 +47,7 @@ async def test_first_load_funds_the_wallet_once() -> None:
     h = await build(settings(dry_run_wallet_zar=D("2500.50"), dry_run_wallet_btc=D("0.1")))
     assert {b.currency: b.total for b in paper(h).balances()} == {
         "BTC": D("0.1"), "ETH": D("0"), "ZAR": D("2500.50")}
-    assert await PaperWalletRepository(h.db).funding_totals() == {
+    assert await paper_funding(h.db) == {
         "ZAR": D("2500.50"), "BTC": D("0.1"), "ETH": D("0")}
     again = PaperEngine(settings(dry_run_wallet_zar=D("999")), h.db, h.clock)
     await again.load()  # a later run restores, never re-funds
@@ -70,7 +71,7 @@ async def test_crossing_buy_fills_as_taker_against_book_levels_and_rests_the_res
                                           ("1003000", "1")], bids=[("1000000", "1")])
     result = await h.manager.submit(buy("1002000", "0.001"))
     assert result.state is OrderState.PARTIALLY_FILLED
-    fills = await FillRepository(h.db).for_order(result.correlation_id, "DRY_RUN")
+    fills = await stored_fills(h.db, result.correlation_id, "DRY_RUN")
     assert [(f.price, f.quantity, f.fee, f.fee_currency, f.is_maker) for f in fills] == [
         (D("1001000"), D("0.0005"), D("0.0000005"), "BTC", False),
         (D("1002000"), D("0.0003"), D("0.0000003"), "BTC", False),
@@ -97,7 +98,7 @@ async def test_resting_order_fills_at_its_price_limited_by_visible_depth() -> No
     assert await paper(h).on_market(fresh) == 1
     [record] = await h.manager.orders()
     assert record.state is OrderState.FILLED and record.fee_total == D("0")
-    fills = await FillRepository(h.db).for_order(result.correlation_id, "DRY_RUN")
+    fills = await stored_fills(h.db, result.correlation_id, "DRY_RUN")
     assert all(f.price == D("999000") and f.is_maker for f in fills)  # maker at its own price
     assert (await wallet_in_db(h))["ZAR"] == (D("100000") - D("1998"), D("0"))
     assert paper(h).open_orders() == []
@@ -134,7 +135,7 @@ async def test_wallet_equals_funding_plus_fills() -> None:
     await h.manager.submit(buy("1000000", "0.003", side="SELL"))
     await paper(h).on_market(view("BTCZAR", "990000", "995000", "990000", sequence=2,
                                   asks=[("995000", "1")], bids=[("990000", "1")]))
-    expected = await PaperWalletRepository(h.db).funding_totals()
+    expected = await paper_funding(h.db)
     for fill in await h.db.fetchall("SELECT * FROM order_fills WHERE execution_mode = 'DRY_RUN'"):
         quantity, notional = D(fill["quantity"]), (D(fill["price"]) * D(fill["quantity"])).quantize(D("0.01"))
         sign = 1 if fill["side"] == "BUY" else -1

@@ -6,8 +6,8 @@ from typing import Any
 
 from textual.widgets import Input, Static
 
+from tests.ui.fixtures import FakeEngine, Scenario
 from valr_tui.ui.app import ValrApp
-from valr_tui.ui.fixtures import FakeEngine, Scenario
 
 SIZE = (120, 36)
 

@@ -1,12 +1,12 @@
-"""Shared body of the snapshot tests: one picture from ``valr_tui.ui.fixtures.PICTURES``."""
+"""Shared body of the snapshot tests: one picture from ``tests.ui.fixtures.PICTURES``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from tests.ui.fixtures import PICTURES, FakeEngine, Picture
 from valr_tui.ui.app import ValrApp
-from valr_tui.ui.fixtures import PICTURES, FakeEngine, Picture
 
 
 def pictures(prefix: str, width: int | None = None) -> list[Picture]:

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable, Input
 
+from tests.ui.fixtures import Scenario, settle
 from tests.ui.pilot_helpers import SIZE, make_app, text_of
 from valr_tui.errors import AlertError
 from valr_tui.trading.views import OrderState
 from valr_tui.ui.alerts import AlertBook, osc_notification, parse_alert
 from valr_tui.ui.app import ValrApp
-from valr_tui.ui.fixtures import Scenario, settle
 from valr_tui.ui.screens.alerts import AlertsScreen
 
 

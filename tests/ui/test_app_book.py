@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from textual.widgets import DataTable, Input
 
+from tests.ui.fixtures import BOOK_LEVELS, PAIRS, FakeEngine, settle
 from tests.ui.pilot_helpers import SIZE, make_app, notifications
 from valr_tui.exchange.models import BookLevel, OrderBook
-from valr_tui.ui.fixtures import BOOK_LEVELS, PAIRS, FakeEngine, settle
 from valr_tui.ui.screens.book import BookScreen, ladder, own_orders_at
 from valr_tui.ui.widgets.orders import preset_quantity
 

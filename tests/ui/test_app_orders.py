@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
+from storage.orders import OrderState
+from tests.ui.fixtures import Scenario, settle
 from tests.ui.pilot_helpers import SIZE, fill_order, make_app, notifications, text_of
-from valr_tui.trading.views import OrderRequest, OrderState
-from valr_tui.ui.fixtures import Scenario, settle
+from valr_tui.trading.views import OrderRequest
 from valr_tui.ui.screens.modals import ConfirmScreen
 from valr_tui.ui.widgets.orders import OrdersTable
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Input
 
+from tests.ui.fixtures import settle
 from tests.ui.pilot_helpers import SIZE, make_app, notifications
 from valr_tui.trading.views import OrderRequest, OrderState
-from valr_tui.ui.fixtures import settle
 from valr_tui.ui.screens.audit import AuditScreen
 from valr_tui.ui.screens.modals import ConfirmScreen
 from valr_tui.ui.screens.orders import OrdersScreen

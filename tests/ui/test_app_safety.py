@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
+from tests.ui.fixtures import Scenario, settle
 from tests.ui.pilot_helpers import SIZE, make_app, text_of
 from valr_tui.trading.safety import UNLOCK_PHRASE
-from valr_tui.ui.fixtures import Scenario, settle
 from valr_tui.ui.screens.modals import UnlockScreen
 from valr_tui.ui.widgets.orders import OrderForm
 from valr_tui.ui.widgets.status import SafetyBanner

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from tests.ui.fixtures import FakeEngine
 from valr_tui.errors import LiveTradingNotConfirmedError
 from valr_tui.ui.app import EXIT_START_FAILED, ValrApp
-from valr_tui.ui.fixtures import FakeEngine
 
 
 class GatedEngine(FakeEngine):

@@ -8,9 +8,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input, Label
 from textual.widgets._data_table import ColumnKey
 
+from tests.ui.fixtures import Scenario, settle
 from tests.ui.pilot_helpers import SIZE, fill_order, make_app, text_of
 from valr_tui.trading.views import OrderState
-from valr_tui.ui.fixtures import Scenario, settle
 from valr_tui.ui.screens.modals import HelpScreen
 from valr_tui.ui.widgets.orders import OrderForm, OrdersTable
 
@@ -156,8 +156,8 @@ async def test_help_and_palette_use_human_names_for_the_demo_faults() -> None:
         async def inject_fault(self, kind: str) -> str:
             return "injected for 40 s"
 
+    from tests.ui.fixtures import FakeEngine
     from valr_tui.ui.app import ValrApp
-    from valr_tui.ui.fixtures import FakeEngine
 
     engine = FakeEngine()
     app = ValrApp(engine, clock=engine.clock, demo=Demo())
@@ -187,7 +187,7 @@ async def test_the_orders_title_names_the_mode() -> None:
 
 
 def test_money_in_order_messages_is_formatted() -> None:
-    from valr_tui.exchange.decimal_gateway import DecimalGateway
+    from valr_tui.money.decimal_gateway import DecimalGateway
 
     assert DecimalGateway.format_money(Decimal("150149999998498500"), "ZAR") == "R 150,149,999,998,498,500.00"
     assert DecimalGateway.format_money(Decimal("0.0015"), "BTC") == "0.00150000 BTC"

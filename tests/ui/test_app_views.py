@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Input, Static
 
+from tests.ui.fixtures import FakeEngine, settle
 from tests.ui.pilot_helpers import SIZE, make_app, notifications, text_of
 from valr_tui.ui.app import ValrApp
-from valr_tui.ui.fixtures import FakeEngine, settle
 
 
 async def test_audit_view_filters_by_correlation_id_and_reconciles() -> None:

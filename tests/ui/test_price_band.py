@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from tests.integration.test_engine_e2e import KEY, SECRET, settings_for, started
+from tests.ui.fixtures import settle
 from tests.ui.pilot_helpers import SIZE, fill_order, make_app, text_of
 from valr_tui.errors import PriceBandError
 from valr_tui.exchange.models import BookLevel, OrderBook
 from valr_tui.simulator.server import SimulatorServer
 from valr_tui.trading.price_band import check_price_band, expected_taker_fill
 from valr_tui.trading.views import MarketView, OrderRequest
-from valr_tui.ui.fixtures import settle
 from valr_tui.ui.screens.modals import ConfirmScreen
 
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
+from tests.ui.fixtures import Picture
 from tests.ui.snapshot_cases import compare, pictures
-from valr_tui.ui.fixtures import Picture
 
 CASES = pictures("main_", 80)
 

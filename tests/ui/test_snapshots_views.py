@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
+from tests.ui.fixtures import PICTURES, Picture
 from tests.ui.snapshot_cases import compare
-from valr_tui.ui.fixtures import PICTURES, Picture
 
 CASES = [p for p in PICTURES if not p.name.startswith("main_")]
 

@@ -168,3 +168,20 @@ def test_every_key_is_documented_in_env_example() -> None:
 def test_settings_default_constructor_matches_loader() -> None:
     loaded = load_settings(environ={}, env_file=None)
     assert Settings() == loaded
+
+
+def test_unwritable_log_path_ends_start_up_with_one_coded_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from valr_tui.cli import EXIT_CONFIG, main
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    monkeypatch.setenv("VALR_LOG_PATH", str(blocker / "logs" / "valr-tui.log"))  # parent is a file
+    monkeypatch.setenv("VALR_DB_PATH", str(tmp_path / "valr.db"))
+    code = main(["--env-file", str(tmp_path / "absent.env")])
+    err = capsys.readouterr().err
+    assert code == EXIT_CONFIG
+    assert err.startswith("valr-tui: [VALR-CFG-001] VALR_LOG_PATH ")
+    assert "cannot be written" in err
+    assert err.count("\n") == 1 and "Traceback" not in err

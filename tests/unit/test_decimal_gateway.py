@@ -10,7 +10,7 @@ from decimal import ROUND_CEILING, Decimal, getcontext
 import pytest
 
 from valr_tui.errors import DecimalError
-from valr_tui.exchange.decimal_gateway import (
+from valr_tui.money.decimal_gateway import (
     CRYPTO_PRECISION,
     ZAR_PRECISION,
     DecimalGateway,

@@ -26,8 +26,7 @@ CODE_RE = re.compile(r"VALR-[A-Z]+-\d{3}")
 
 
 def _import_everything() -> None:
-    """Error classes defined outside errors.py (e.g. UnlockRefused) register as subclasses on
-    import; import every core module so the uniqueness check sees them all."""
+    """Import every core module, so an error class defined outside errors.py would be seen."""
     for package in (valr_tui, storage):
         for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
             if ".ui" in info.name or info.name.endswith("__main__"):
@@ -45,8 +44,8 @@ def test_every_code_is_unique_and_well_formed() -> None:
     for cls in classes:
         assert CODE_RE.fullmatch(cls.code), f"{cls.__name__} has malformed code {cls.code!r}"
         assert cls.meaning, f"{cls.__name__} has no meaning"
-    # A subclass that inherits its parent's code is a refinement of the same error (e.g. the
-    # engine's "not ready yet" is a VALR-MKT-002 stale-data refusal); declaring a code twice is not.
+    # A subclass that inherits its parent's code is a refinement of the same error; declaring a
+    # code twice is not.
     declared = [(cls.__dict__["code"], cls.__name__) for cls in classes if "code" in cls.__dict__]
     codes = [code for code, _ in declared]
     duplicates = sorted((c, n) for c, n in declared if codes.count(c) > 1)
@@ -87,3 +86,23 @@ def test_exchange_error_keeps_status_and_valr_code() -> None:
     assert err.details["valr_code"] == -11
     with pytest.raises(ValrTuiError):
         raise err
+
+
+def test_every_error_class_lives_in_errors_py() -> None:
+    _import_everything()
+    classes = all_error_classes()
+    assert sorted(f"{c.__module__}.{c.__name__}" for c in classes if c.__module__ != errors.__name__) == []
+
+
+async def test_an_engine_still_starting_has_its_own_code() -> None:
+    from valr_tui.config import Settings
+    from valr_tui.trading.engine import TradingEngine
+    from valr_tui.trading.views import OrderRequest
+
+    engine = TradingEngine(Settings(db_path=":memory:", log_path=""))  # not started
+    [problem] = engine.preview(OrderRequest("BTCZAR", "BUY", "1000000", "0.001")).problems
+    assert problem.code == "VALR-ENG-001" and problem.code != errors.StaleMarketDataError.code
+    assert not isinstance(problem, errors.StaleMarketDataError)
+    with pytest.raises(errors.EngineNotReady) as info:
+        await engine.reconcile_now()
+    assert info.value.code == "VALR-ENG-001"

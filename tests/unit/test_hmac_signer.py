@@ -133,26 +133,28 @@ def test_subaccount_header_only_when_given() -> None:
     "environ",
     [{}, {"VALR_API_KEY": KEY}, {"VALR_API_SECRET": SECRET_A}, {"VALR_API_KEY": "", "VALR_API_SECRET": " "}],
 )
-def test_from_env_missing_credentials(environ: dict[str, str]) -> None:
+def test_signer_from_settings_missing_credentials(environ: dict[str, str]) -> None:
     settings = load_settings(environ=environ, env_file=None)
+    assert not settings.has_credentials
     with pytest.raises(MissingCredentialsError) as info:
-        VALRSigner.from_env(settings)
+        VALRSigner(settings.api_key, settings.api_secret)
     assert info.value.code == "VALR-SEC-001"
     assert SECRET_A not in str(info.value) and KEY not in str(info.value)
 
 
-def test_from_env_with_credentials() -> None:
+def test_signer_from_settings_with_credentials() -> None:
     settings = load_settings(environ={"VALR_API_KEY": KEY, "VALR_API_SECRET": SECRET_A}, env_file=None)
-    signer = VALRSigner.from_env(settings, clock_ms=lambda: 1577572690093)
+    signer = VALRSigner(settings.api_key, settings.api_secret, clock_ms=lambda: 1577572690093)
     assert signer.headers("GET", "/v1/account/balances")[SIGNATURE_HEADER] == VECTORS[0][6]
 
 
-def test_from_env_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_signer_from_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir("/")  # no stray .env
     monkeypatch.delenv("VALR_API_KEY", raising=False)
     monkeypatch.delenv("VALR_API_SECRET", raising=False)
+    settings = load_settings()
     with pytest.raises(MissingCredentialsError):
-        VALRSigner.from_env()
+        VALRSigner(settings.api_key, settings.api_secret)
 
 
 @pytest.mark.parametrize(("key", "secret"), [("", SECRET_A), (KEY, ""), (Secret(""), Secret(SECRET_A))])

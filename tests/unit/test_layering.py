@@ -1,5 +1,7 @@
-"""The layer arrows of docs/design: the core imports without Textual, and exchange never reaches
-into storage. Modules are discovered from the file system so files added later are covered."""
+"""The layer arrows of docs/architecture.md, checked at run time beside the import-linter contracts
+(``lint-imports``, configured in pyproject.toml): the core imports without Textual, and exchange
+never reaches into storage. Modules are discovered from the file system so files added later are
+covered."""
 
 from __future__ import annotations
 
@@ -7,12 +9,13 @@ import ast
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CORE_PACKAGES = ("valr_tui/exchange", "valr_tui/trading", "storage")
+CORE_PACKAGES = ("valr_tui/money", "valr_tui/exchange", "valr_tui/trading", "storage")
 
 
 def _modules(package_dir: str) -> list[str]:
@@ -55,7 +58,7 @@ def _violations(package_dir: str, forbidden: tuple[str, ...]) -> list[str]:
 def test_discovery_finds_the_foundation_modules() -> None:
     found = {m for pkg in CORE_PACKAGES for m in _modules(pkg)}
     assert {
-        "valr_tui.exchange.decimal_gateway",
+        "valr_tui.money.decimal_gateway",
         "valr_tui.exchange.rate_limiter",
         "valr_tui.trading.safety",
         "storage.db",
@@ -80,7 +83,7 @@ def test_the_checker_sees_imports() -> None:
     # Guard against a checker that silently finds nothing.
     sample = ROOT / "valr_tui" / "exchange" / "rate_limiter.py"
     assert "asyncio" in _imported_names(sample)
-    probe = ROOT / "valr_tui" / "exchange" / "decimal_gateway.py"
+    probe = ROOT / "valr_tui" / "money" / "decimal_gateway.py"
     assert "valr_tui.errors" in _imported_names(probe)
 
 
@@ -124,3 +127,42 @@ def test_probe_detects_a_textual_import() -> None:
 def test_every_core_file_parses(package: str) -> None:
     for path in (ROOT / package).rglob("*.py"):
         ast.parse(path.read_text(encoding="utf-8"))
+
+
+def test_the_package_ships_no_test_scaffolding() -> None:
+    # Fakes and pilot helpers live under tests/; nothing in the product drives Textual's test pilot.
+    assert not (ROOT / "valr_tui" / "ui" / "fixtures.py").exists()
+    assert _violations("valr_tui", ("textual.pilot", "tests", "pytest", "hypothesis")) == []
+
+
+def test_the_order_rules_have_one_copy() -> None:
+    # The order manager and the UI's FakeEngine both call check_order; neither builds the rule errors.
+    for path in (ROOT / "valr_tui" / "trading" / "order_manager.py", ROOT / "tests" / "ui" / "fixtures.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "check_order(" in text, path
+        rule_errors = ("MarketOrderRejected(", "InvalidSideError(", "OrderLimitExceeded(", "BelowMinimum")
+        for rule_error in rule_errors:
+            assert rule_error not in text, f"{path.name} builds {rule_error[:-1]} itself"
+
+
+def test_the_storage_contract_forbids_every_valr_tui_module_but_money_and_errors() -> None:
+    # import-linter has no "only these" contract: the forbidden list must name every other module.
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = {c["id"]: c for c in config["tool"]["importlinter"]["contracts"]}
+    forbidden = set(contracts["storage-only-money"]["forbidden_modules"])
+    top_level = {
+        f"valr_tui.{p.stem if p.is_file() else p.name}"
+        for p in (ROOT / "valr_tui").iterdir()
+        if (p.suffix == ".py" and p.stem not in ("__init__", "__main__")) or (p / "__init__.py").exists()
+    }
+    assert top_level - forbidden == {"valr_tui.money", "valr_tui.errors"}
+
+
+def test_sql_is_written_only_in_storage() -> None:
+    # Raw SQL belongs to the storage repositories; the rest of the package calls them.
+    calls = (".execute(", ".executemany(", ".fetchone(", ".fetchall(")
+    offenders = [
+        str(path.relative_to(ROOT)) for path in sorted((ROOT / "valr_tui").rglob("*.py"))
+        if any(call in path.read_text(encoding="utf-8") for call in calls)
+    ]
+    assert offenders == []

@@ -9,14 +9,13 @@ import pytest
 
 from storage.audit import AuditRepository
 from storage.db import Database
-from valr_tui.errors import TradingHaltedError
+from valr_tui.errors import TradingHaltedError, UnlockRefused
 from valr_tui.trading.clock import ManualClock
 from valr_tui.trading.safety import (
     UNLOCK_PHRASE,
     SafetyController,
     SafetyState,
     SafetyStatus,
-    UnlockRefused,
 )
 
 S = SafetyState
@@ -52,8 +51,7 @@ async def _persisted(db: Database) -> tuple[str, str, str | None, int]:
 
 async def test_starts_normal(db: Database, clock: ManualClock) -> None:
     ctl = await SafetyController.load(db, clock)
-    assert ctl.state is S.NORMAL and ctl.allows_new_orders()
-    ctl.ensure_trading_allowed()
+    assert ctl.state is S.NORMAL and ctl.status().allows_new_orders
     assert (await _persisted(db))[0] == "NORMAL"
 
 
@@ -119,11 +117,10 @@ async def test_orders_refused_unless_normal(db: Database, clock: ManualClock) ->
     ctl = SafetyController(db, clock)
     for state in (S.SAFE_IDLE, S.NEUTRAL, S.LOCKDOWN):
         await ctl.raise_condition(state, f"because {state}")
-        assert not ctl.allows_new_orders() and not ctl.status().allows_new_orders
-        with pytest.raises(TradingHaltedError) as info:
-            ctl.ensure_trading_allowed()
-        assert info.value.code == "VALR-SAF-001"
-        assert ctl.state.label in str(info.value)
+        assert not ctl.status().allows_new_orders
+        refusal = ctl.status().refusal()
+        assert isinstance(refusal, TradingHaltedError) and refusal.code == "VALR-SAF-001"
+        assert ctl.state.label in str(refusal) and f"because {state}" in str(refusal)
 
 
 async def test_lockdown_survives_a_restart(db_path: Path, clock: ManualClock) -> None:
@@ -140,8 +137,7 @@ async def test_lockdown_survives_a_restart(db_path: Path, clock: ManualClock) ->
         assert restored.state is S.LOCKDOWN
         assert restored.reason == "reconciliation mismatch 3.2%"
         assert restored.status().changed_at == pytest.approx(clock() - 3600)
-        with pytest.raises(TradingHaltedError):
-            restored.ensure_trading_allowed()
+        assert not restored.status().allows_new_orders
     finally:
         await second_db.close()
 

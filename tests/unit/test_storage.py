@@ -203,3 +203,24 @@ async def test_audit_insert_joins_the_callers_transaction(db: Database) -> None:
     assert await audit.query() == []
     with pytest.raises(StorageError, match="constraint failed"):
         await audit.record(1, "X", "bad severity", severity="LOUD")
+
+
+async def test_the_demo_drift_moves_only_the_paper_wallets_zar_total(tmp_path: Path) -> None:
+    from storage.paper_wallet import PaperWalletRepository, WalletRow
+    from valr_tui.config import Settings
+    from valr_tui.launcher import SimulatorFaults
+
+    path = tmp_path / "valr.db"
+    faults = SimulatorFaults("http://127.0.0.1:9", Settings(db_path=str(path), log_path=""))
+    database = await Database.open(path)
+    try:
+        assert await faults.inject_fault("balance_drift") == "no paper wallet yet"
+        async with database.transaction() as tx:
+            await PaperWalletRepository.put(tx, WalletRow("ZAR", Decimal("100000"), Decimal("10")), 1)
+            await PaperWalletRepository.put(tx, WalletRow("BTC", Decimal("0.5"), Decimal("0")), 1)
+        assert "moved R 50,000.00 out" in await faults.inject_fault("balance_drift")  # money formatted
+        repo = PaperWalletRepository(database)
+        assert await repo.totals() == {"ZAR": Decimal("50000"), "BTC": Decimal("0.5")}
+        assert (await repo.rows())["ZAR"].reserved == Decimal("10")
+    finally:
+        await database.close()

@@ -11,7 +11,6 @@ import hmac
 import time
 from collections.abc import Callable
 
-from valr_tui.config import Settings
 from valr_tui.errors import ConfigError, MissingCredentialsError
 from valr_tui.logging_setup import register_secret
 from valr_tui.secrets import Secret
@@ -54,19 +53,6 @@ class VALRSigner:
         self._clock_ms = clock_ms or (lambda: time.time_ns() // 1_000_000)
         register_secret(key.reveal())
         register_secret(secret.reveal())
-
-    @classmethod
-    def from_env(
-        cls, settings: Settings | None = None, clock_ms: Callable[[], int] | None = None
-    ) -> VALRSigner:
-        """Build from settings (environment or .env); VALR-SEC-001 when either is missing."""
-        if settings is None:
-            from valr_tui.config import load_settings
-
-            settings = load_settings()
-        if not settings.has_credentials:
-            raise MissingCredentialsError()
-        return cls(settings.api_key, settings.api_secret, clock_ms)
 
     def sign(
         self, timestamp_ms: int | str, method: str, path: str, body: str | bytes = "",

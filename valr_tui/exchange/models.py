@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, Literal
 
-from valr_tui.errors import DecimalError, MalformedResponseError, UnknownPairError
-from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.errors import DecimalError, MalformedResponseError
+from valr_tui.money.decimal_gateway import DecimalGateway
+from valr_tui.money.pairs import SIDES, Side
 
-Side = Literal["BUY", "SELL"]
-SIDES: tuple[Side, ...] = ("BUY", "SELL")
 HUNDRED = Decimal(100)
 
 
@@ -42,6 +42,20 @@ def dec(raw: Mapping[str, Any], key: str, what: str, default: Decimal | None = N
         return DecimalGateway.to_decimal(raw[key])
     except DecimalError:
         raise MalformedResponseError(f"{what}: field {key!r} is not a decimal") from None
+
+
+def optional_dec(raw: Mapping[str, Any], key: str, what: str) -> Decimal | None:
+    """A decimal field VALR may leave out: ``None`` when absent (never a made-up zero)."""
+    if raw.get(key) is None or raw.get(key) == "":
+        return None
+    return dec(raw, key, what)
+
+
+def optional_int(raw: Mapping[str, Any], key: str, what: str) -> int | None:
+    """An integer field VALR may leave out: ``None`` when absent."""
+    if raw.get(key) is None:
+        return None
+    return integer(raw, key, what)
 
 
 def text(raw: Mapping[str, Any], key: str, what: str, default: str | None = None) -> str:
@@ -71,20 +85,6 @@ def side(raw: Mapping[str, Any], key: str, what: str) -> Side:
     if value not in SIDES:
         raise MalformedResponseError(f"{what}: field {key!r} is not BUY or SELL")
     return "BUY" if value == "BUY" else "SELL"
-
-
-# Quote currencies VALR lists pairs in, longest first where one is a suffix of another.
-KNOWN_QUOTES: tuple[str, ...] = ("USDC", "USDT", "ZAR", "BTC", "ETH")
-
-
-def split_pair_symbol(symbol: str) -> tuple[str, str]:
-    """``BTCZAR`` -> (``BTC``, ``ZAR``) by its quote suffix, for when VALR's pair metadata
-    (``Pair.base_currency`` / ``quote_currency``) is not at hand."""
-    text = symbol.upper()
-    for quote in KNOWN_QUOTES:
-        if text.endswith(quote) and len(text) > len(quote):
-            return text[: -len(quote)], quote
-    raise UnknownPairError(f"cannot tell the currencies of pair {symbol!r}")
 
 
 # --- models --------------------------------------------------------------------------------------
@@ -136,7 +136,7 @@ class TickerData:
     previous_close: Decimal
     change_pct: Decimal
     base_volume: Decimal
-    quote_volume: Decimal
+    quote_volume: Decimal | None  # VALR's MARKET_SUMMARY_UPDATE may omit it: unknown, not zero
     high: Decimal
     low: Decimal
     created: str  # exchange timestamp, ISO 8601 as VALR sent it
@@ -174,7 +174,7 @@ class TickerData:
             previous_close=dec(d, "previousClosePrice", what, zero),
             change_pct=dec(d, "changeFromPrevious", what, zero),
             base_volume=dec(d, "baseVolume", what, zero),
-            quote_volume=dec(d, "quoteVolume", what, zero),
+            quote_volume=optional_dec(d, "quoteVolume", what),
             high=dec(d, "highPrice", what, zero),
             low=dec(d, "lowPrice", what, zero),
             created=text(d, "created", what, ""),
@@ -273,8 +273,51 @@ class OrderAck:
         return cls(text(d, "id", "order acknowledgement"), cid if isinstance(cid, str) else None)
 
 
-OPEN_STATUSES = frozenset({"Placed", "Partially Filled", "Active", "Order Modified"})
-FINAL_STATUSES = frozenset({"Filled", "Cancelled", "Failed", "Expired"})
+class StatusClass(StrEnum):
+    """What a VALR ``orderStatusType`` means for an order's lifecycle."""
+
+    OPEN = "OPEN"
+    PARTIALLY_FILLED = "PARTIALLY_FILLED"
+    FILLED = "FILLED"
+    CANCELLED = "CANCELLED"
+    FAILED = "FAILED"
+    EXPIRED = "EXPIRED"
+    UNKNOWN = "UNKNOWN"  # a status VALR has not documented: shown and audited, never guessed
+
+    @property
+    def is_final(self) -> bool:
+        return self in (StatusClass.FILLED, StatusClass.CANCELLED, StatusClass.FAILED, StatusClass.EXPIRED)
+
+
+# Every orderStatusType VALR documents (collection: WebSocket API / Account / Read,
+# ORDER_STATUS_UPDATE; REST Order Status examples add "Active" for untriggered stop orders).
+VALR_ORDER_STATUSES: dict[str, StatusClass] = {
+    "Placed": StatusClass.OPEN,
+    "Active": StatusClass.OPEN,
+    "Order Modified": StatusClass.OPEN,
+    "Order price has been modified due to slippage limits": StatusClass.OPEN,
+    "Partially Filled": StatusClass.PARTIALLY_FILLED,
+    "Filled": StatusClass.FILLED,
+    "Cancelled": StatusClass.CANCELLED,
+    "Partially Filled and Cancelled Due To Slippage": StatusClass.CANCELLED,
+    "Expired": StatusClass.EXPIRED,
+    "Failed": StatusClass.FAILED,
+    "Instant Order Balance Reserve Failed": StatusClass.FAILED,
+    "Instant Order Balance Reserved": StatusClass.OPEN,
+    "Instant Order Completed": StatusClass.FILLED,
+}
+
+
+def classify_status(status: str) -> StatusClass:
+    """The lifecycle class of a VALR status; ``UNKNOWN`` for one VALR has not documented."""
+    return VALR_ORDER_STATUSES.get(status.strip(), StatusClass.UNKNOWN)
+
+
+OPEN_STATUSES = frozenset(
+    name for name, kind in VALR_ORDER_STATUSES.items()
+    if kind in (StatusClass.OPEN, StatusClass.PARTIALLY_FILLED)
+)
+FINAL_STATUSES = frozenset(name for name, kind in VALR_ORDER_STATUSES.items() if kind.is_final)
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +335,11 @@ class OrderStatus:
     failed_reason: str = ""
     created_at: str = ""
     updated_at: str = ""
+    # Only in the order history summary (a finished order); None elsewhere.
+    average_price: Decimal | None = None
+    total_executed_quantity: Decimal | None = None
+    total_fee: Decimal | None = None
+    fee_currency: str | None = None
 
     @property
     def filled_quantity(self) -> Decimal:
@@ -301,9 +349,14 @@ class OrderStatus:
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def status_class(self) -> StatusClass:
+        return classify_status(self.status)
+
     @classmethod
     def from_order_status(cls, raw: object) -> OrderStatus:
-        """``GET /v1/orders/{pair}/orderid/{id}`` shape."""
+        """``GET /v1/orders/{pair}/orderid/{id}`` shape; also the order history summary and the
+        account socket's ``ORDER_STATUS_UPDATE``."""
         d = _obj(raw, "order status")
         what = "order status"
         cid = d.get("customerOrderId")
@@ -321,14 +374,20 @@ class OrderStatus:
             failed_reason=text(d, "failedReason", what, ""),
             created_at=text(d, "orderCreatedAt", what, ""),
             updated_at=text(d, "orderUpdatedAt", what, ""),
+            average_price=optional_dec(d, "averagePrice", what),
+            total_executed_quantity=optional_dec(d, "totalExecutedQuantity", what),
+            total_fee=optional_dec(d, "totalFee", what),
+            fee_currency=d["feeCurrency"] if isinstance(d.get("feeCurrency"), str) else None,
         )
 
     @classmethod
     def from_open_order(cls, raw: object) -> OrderStatus:
-        """``GET /v1/orders/open`` shape (different field names)."""
+        """``GET /v1/orders/open`` shape (different field names); also the items of the account
+        socket's ``OPEN_ORDERS_UPDATE``, which carry the remaining amount as ``quantity``."""
         d = _obj(raw, "open order")
         what = "open order"
         cid = d.get("customerOrderId")
+        remaining_key = "remainingQuantity" if "remainingQuantity" in d else "quantity"
         return cls(
             order_id=text(d, "orderId", what),
             pair=text(d, "currencyPair", what),
@@ -336,7 +395,7 @@ class OrderStatus:
             status=text(d, "status", what, "Placed"),
             price=dec(d, "price", what),
             original_quantity=dec(d, "originalQuantity", what),
-            remaining_quantity=dec(d, "remainingQuantity", what),
+            remaining_quantity=dec(d, remaining_key, what),
             customer_order_id=cid if isinstance(cid, str) and cid else None,
             order_type=text(d, "type", what, "limit"),
             time_in_force=text(d, "timeInForce", what, "GTC"),
@@ -354,8 +413,8 @@ class Trade:
     quantity: Decimal
     taker_side: Side
     traded_at: str
-    trade_id: str
-    sequence_id: int = 0
+    trade_id: str | None  # VALR's NEW_TRADE sample has no id: unknown, shown as "—"
+    sequence_id: int | None = None
 
     @classmethod
     def from_valr(cls, raw: object) -> Trade:
@@ -367,8 +426,8 @@ class Trade:
             quantity=dec(d, "quantity", what),
             taker_side=side(d, "takerSide", what),
             traded_at=text(d, "tradedAt", what, ""),
-            trade_id=text(d, "id", what, ""),
-            sequence_id=integer(d, "sequenceId", what, 0),
+            trade_id=d["id"] if isinstance(d.get("id"), str) and d["id"] else None,
+            sequence_id=optional_int(d, "sequenceId", what),
         )
 
 
@@ -385,7 +444,7 @@ class AccountTrade:
     order_id: str
     traded_at: str
     trade_id: str
-    sequence_id: int = 0
+    sequence_id: int | None = None  # NEW_ACCOUNT_TRADE carries none
     customer_order_id: str | None = field(default=None)
 
     @classmethod
@@ -403,6 +462,6 @@ class AccountTrade:
             order_id=text(d, "orderId", what),
             traded_at=text(d, "tradedAt", what, ""),
             trade_id=text(d, "id", what, ""),
-            sequence_id=integer(d, "sequenceId", what, 0),
+            sequence_id=optional_int(d, "sequenceId", what),
             customer_order_id=cid if isinstance(cid, str) and cid else None,
         )

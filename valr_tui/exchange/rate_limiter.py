@@ -31,7 +31,7 @@ class BucketSnapshot:
     refill_per_second: float
     essential_floor: float
     essential_only: bool
-    blocked_for: float  # seconds left of a server-imposed (429) pause; 0 when none
+    blocked_for: float  # seconds left of a server-imposed (429) pause, any limit; 0 when none
     granted: int
     refused: int
 
@@ -57,6 +57,7 @@ class TokenBucket:
         self._level = float(capacity)
         self._stamp = clock()
         self._blocked_until = float("-inf")
+        self._route_paused_until = float("-inf")  # a 429 on one route's own limit: shown only
         self.granted = 0
         self.refused = 0
 
@@ -132,6 +133,12 @@ class TokenBucket:
             self._level = 0.0
             self._blocked_until = max(self._blocked_until, now + pause_seconds)
 
+    def note_route_pause(self, pause_seconds: float) -> None:
+        """A 429 shut one route's own limit (public or per-second), not the account's: nothing
+        else is held back, but the gauge shows the back-off."""
+        with self._lock:
+            self._route_paused_until = max(self._route_paused_until, self._clock() + pause_seconds)
+
     @property
     def available(self) -> float:
         with self._lock:
@@ -156,7 +163,63 @@ class TokenBucket:
                 refill_per_second=self.refill_per_second,
                 essential_floor=self._floor,
                 essential_only=self._polling_refused(now),
-                blocked_for=max(0.0, self._blocked_until - now),
+                blocked_for=max(0.0, self._blocked_until - now, self._route_paused_until - now),
                 granted=self.granted,
                 refused=self.refused,
             )
+
+
+# --- VALR's server-side limits ---------------------------------------------------------------------
+# From VALR's API reference ("Rate limiting", collection description): 2000 calls a minute per API
+# key and 1200 per IP, in calendar-minute windows; certain routes instead have their own limit
+# ("Here the limits per IP and key do not apply"), per second (reset each second) or, for
+# /v1/public/*, 30 a minute per IP. A 429 carries ``x-valr-ratelimited: true`` and no Retry-After.
+PER_KEY_PER_MINUTE: Final = 2000
+PER_IP_PER_MINUTE: Final = 1200
+
+
+@dataclass(frozen=True, slots=True)
+class RouteLimit:
+    """One of VALR's route limits: ``limit`` calls per ``window_s`` (1 or 60) seconds."""
+
+    scope: str  # the name a 429 on this route backs off (never any other scope)
+    limit: int
+    window_s: int
+
+
+ACCOUNT_SCOPE: Final = "account"  # the per-key / per-IP minute windows
+PUBLIC_SCOPE: Final = "public"
+_PUBLIC_LIMIT: Final = RouteLimit(PUBLIC_SCOPE, 30, 60)
+_SECOND_LIMITS: Final[tuple[tuple[str, str, RouteLimit], ...]] = (
+    # (method, path prefix, limit); the first match wins, most specific first
+    ("GET", "/v1/public/time", RouteLimit("GET /v1/public/time", 20, 1)),
+    ("GET", "/v1/public/status", RouteLimit("GET /v1/public/status", 20, 1)),
+    ("POST", "/v1/batch/orders", RouteLimit("POST /v1/batch/orders", 400, 1)),
+    ("DELETE", "/v1/orders", RouteLimit("DELETE /v1/orders", 450, 1)),
+    ("POST", "/v1/orders", RouteLimit("POST /v1/orders", 400, 1)),
+    ("PUT", "/v2/orders/modify", RouteLimit("PUT /v2/orders/modify", 400, 1)),
+    ("POST", "/v1/loans", RouteLimit("/v1/loans", 1, 1)),
+    ("PUT", "/v1/loans", RouteLimit("/v1/loans", 1, 1)),
+    ("DELETE", "/v1/loans", RouteLimit("/v1/loans", 1, 1)),
+    ("POST", "/v1/account/subaccount/transfer", RouteLimit("POST /v1/account/subaccount/transfer", 20, 1)),
+    ("POST", "/v1/account/subaccount", RouteLimit("POST /v1/account/subaccount", 1, 1)),
+)
+
+
+def route_limit(method: str, path: str) -> RouteLimit | None:
+    """The route's own limit, or ``None`` when only the per-key/per-IP minute limits apply."""
+    method = method.upper()
+    if method == "GET" and path.startswith("/v1/public/") and path.endswith("/buckets"):
+        return RouteLimit("GET /v1/public/*/buckets", 20, 1)
+    for route_method, prefix, limit in _SECOND_LIMITS:
+        if method == route_method and (path == prefix or path.startswith(prefix + "/")):
+            return limit
+    if method == "GET" and path.startswith("/v1/public/"):
+        return _PUBLIC_LIMIT
+    return None
+
+
+def limit_scope(method: str, path: str) -> tuple[str, int]:
+    """``(scope, window_s)`` a 429 on this request backs off."""
+    limit = route_limit(method, path)
+    return (ACCOUNT_SCOPE, 60) if limit is None else (limit.scope, limit.window_s)

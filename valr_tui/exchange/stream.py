@@ -1,9 +1,12 @@
-"""The VALR market-data WebSocket (``/ws/trade``): tickers, books and trades as typed models.
+"""VALR's WebSockets: ``ValrSocket`` (connect, keep alive, reconnect) and on it the market-data
+stream (``/ws/trade``): tickers, books and trades as typed models.
 
 ``MarketStream.updates()`` runs until ``close()``: it connects (signed when a signer exists),
-subscribes, keeps the socket alive with VALR's ``{"type":"PING"}``, and reconnects with
-exponential backoff after any drop. A malformed message is logged and skipped; it never ends
-the stream. A crossed book is passed on with ``OrderBook.crossed`` set: the consumer decides.
+subscribes, keeps the socket alive with VALR's ``{"type":"PING"}`` more often than VALR's "every
+30 seconds", treats a socket whose PONG does not come back within ``pong_timeout`` as dead, and
+reconnects with exponential backoff after any drop (VALR also closes unauthenticated trade
+sockets after 15 minutes). A malformed message is logged and skipped; it never ends the stream.
+A crossed book is passed on with ``OrderBook.crossed`` set: the consumer decides.
 """
 
 from __future__ import annotations
@@ -15,15 +18,15 @@ import random
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
 from valr_tui.errors import DecimalError, MalformedResponseError
-from valr_tui.exchange.decimal_gateway import dumps, loads
 from valr_tui.exchange.hmac_signer import VALRSigner
 from valr_tui.exchange.models import OrderBook, TickerData, Trade
+from valr_tui.money.decimal_gateway import dumps, loads
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,10 @@ SUBSCRIBED_EVENTS: Final = (MARKET_SUMMARY_UPDATE, AGGREGATED_ORDERBOOK_UPDATE, 
 # this long; a server that accepts and drops at once must not be hammered.
 HEALTHY_AFTER_S: Final = 5.0
 OPEN_TIMEOUT_S: Final = 10.0
+PING_INTERVAL_S: Final = 20.0  # strictly more often than VALR's "every 30 seconds"
+PONG_TIMEOUT_S: Final = 5.0  # a PONG later than this: the socket is dead, reconnect
+MAX_FRAME_BYTES: Final = 4 * 1024 * 1024
+U = TypeVar("U")
 
 
 class StreamState(StrEnum):
@@ -64,17 +71,23 @@ def subscribe_message(pairs: Sequence[str]) -> str:
     )
 
 
+def decode_frame(raw: str | bytes, what: str) -> Mapping[str, Any]:
+    """A WS frame's JSON object (through the Decimal Gateway); MalformedResponseError if not."""
+    try:
+        message = loads(raw)
+    except (ValueError, DecimalError, RecursionError):
+        raise MalformedResponseError(f"{what}: frame is not valid JSON") from None
+    if not isinstance(message, Mapping):
+        raise MalformedResponseError(f"{what}: frame is not a JSON object")
+    return message
+
+
 def parse_message(raw: str | bytes, fetched_at: float) -> StreamUpdate | None:
     """One WS frame as a model; ``None`` for control messages (PONG, AUTHENTICATED, ...).
 
     Raises MalformedResponseError for a frame that is not the shape VALR documents.
     """
-    try:
-        message = loads(raw)
-    except (ValueError, DecimalError, RecursionError):
-        raise MalformedResponseError("stream: frame is not valid JSON") from None
-    if not isinstance(message, Mapping):
-        raise MalformedResponseError("stream: frame is not a JSON object")
+    message = decode_frame(raw, "stream")
     kind = message.get("type")
     if kind not in SUBSCRIBED_EVENTS:
         return None
@@ -95,12 +108,11 @@ def parse_message(raw: str | bytes, fetched_at: float) -> StreamUpdate | None:
         raise MalformedResponseError(f"stream: {kind} has an unexpected shape") from None
 
 
-def _is_pong(frame: str | bytes) -> bool:
+def is_pong(frame: str | bytes) -> bool:
     try:
-        message = loads(frame)
-    except (ValueError, DecimalError, RecursionError):
+        return decode_frame(frame, "stream").get("type") == "PONG"
+    except MalformedResponseError:
         return False
-    return isinstance(message, Mapping) and message.get("type") == "PONG"
 
 
 def _with_pair(data: Mapping[str, Any], pair: object, key: str) -> Mapping[str, Any]:
@@ -110,23 +122,30 @@ def _with_pair(data: Mapping[str, Any], pair: object, key: str) -> Mapping[str, 
     return {**data, key: pair}
 
 
-class MarketStream:
+class ValrSocket(Generic[U]):
+    """One VALR WebSocket path, kept open: ``updates()`` yields parsed frames from every
+    connection until ``close()``. Subclasses give the path, what to send on connect and the
+    frame parser (``None`` for frames that carry no update)."""
+
+    path: str = ""
+    name: str = "stream"
+
     def __init__(
         self,
         ws_url: str,
-        pairs: Sequence[str],
         *,
         signer: VALRSigner | None = None,
-        ping_interval: float = 30.0,
+        ping_interval: float = PING_INTERVAL_S,
+        pong_timeout: float = PONG_TIMEOUT_S,
         backoff_initial: float = 0.5,
         backoff_max: float = 30.0,
         clock: Callable[[], float] = time.time,
         on_state: Callable[[StreamState], None] | None = None,
     ) -> None:
-        self._url = websocket_url(ws_url) + TRADE_PATH
-        self._pairs = tuple(pairs)
+        self._url = websocket_url(ws_url) + self.path
         self._signer = signer
-        self._ping_interval = ping_interval
+        self.ping_interval = ping_interval
+        self.pong_timeout = pong_timeout
         self._backoff_initial = backoff_initial
         self._backoff_max = max(backoff_max, backoff_initial)
         self._clock = clock
@@ -134,16 +153,24 @@ class MarketStream:
         self._rng = random.Random()
         self._closed = asyncio.Event()
         self._socket: ClientConnection | None = None
+        self._last_pong_at = float("-inf")  # event-loop time of the latest PONG
+        self._dead_closer: asyncio.Future[None] | None = None
         self.state = StreamState.DOWN
         self.connections = 0  # successful handshakes so far (reconnects show up here)
         self.pings_sent = 0
         self.pongs_received = 0
+        self.pong_timeouts = 0  # sockets given up on because their PONG did not come back
         self.reconnect_in = 0.0  # seconds the current DOWN period waits before reconnecting
 
-    def __repr__(self) -> str:
-        return f"MarketStream(url={self._url!r}, pairs={self._pairs!r}, state={self.state})"
+    # -- what a subclass provides ---------------------------------------------------------------
+    async def _on_connected(self, socket: ClientConnection) -> None:
+        """Called once per connection, before any frame is read."""
 
-    async def updates(self) -> AsyncIterator[StreamUpdate]:
+    def _parse_frame(self, frame: str | bytes) -> U | None:
+        raise NotImplementedError
+
+    # -- the loop -------------------------------------------------------------------------------
+    async def updates(self) -> AsyncIterator[U]:
         """Every update from every connection, until ``close()``."""
         delay = self._backoff_initial
         while not self._closed.is_set():
@@ -156,18 +183,22 @@ class MarketStream:
                     self._url,
                     additional_headers=self._handshake_headers(),
                     open_timeout=OPEN_TIMEOUT_S,
-                    max_size=4 * 1024 * 1024,
+                    max_size=MAX_FRAME_BYTES,
                 ) as socket:
                     self._socket = socket
                     if self._closed.is_set():
                         break
-                    await socket.send(subscribe_message(self._pairs))
+                    await self._on_connected(socket)
                     connected_at = self._clock()
                     self.connections += 1
                     self._set_state(StreamState.CONNECTED)
                     pinger = asyncio.create_task(self._keep_alive(socket))
                     try:
                         async for frame in socket:
+                            if is_pong(frame):
+                                self.pongs_received += 1
+                                self._last_pong_at = asyncio.get_running_loop().time()
+                                continue
                             update = self._parse(frame)
                             if update is not None:
                                 delivered += 1
@@ -176,9 +207,9 @@ class MarketStream:
                         pinger.cancel()
                         with contextlib.suppress(asyncio.CancelledError):
                             await pinger
-                log.info("market stream closed by the server")
+                log.info("%s closed by the server", self.name)
             except (OSError, WebSocketException, TimeoutError) as exc:
-                log.warning("market stream dropped: %s", type(exc).__name__)
+                log.warning("%s dropped: %s", self.name, type(exc).__name__)
             finally:
                 self._socket = None
             if self._closed.is_set():
@@ -192,7 +223,7 @@ class MarketStream:
             wait = delay * self._rng.uniform(0.8, 1.2)  # jitter: clients do not reconnect in lockstep
             self.reconnect_in = wait
             self._set_state(StreamState.DOWN)
-            log.info("market stream reconnecting in %.2f s", wait)
+            log.info("%s reconnecting in %.2f s", self.name, wait)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closed.wait(), timeout=wait)
             delay = min(delay * 2, self._backoff_max)
@@ -209,33 +240,42 @@ class MarketStream:
     def _handshake_headers(self) -> dict[str, str] | None:
         if self._signer is None:
             return None
-        return self._signer.headers("GET", TRADE_PATH, "")
+        return self._signer.headers("GET", self.path, "")
 
     async def _keep_alive(self, socket: ClientConnection) -> None:
-        """VALR's application-level keep-alive: ``{"type":"PING"}`` every ping_interval."""
+        """VALR's application-level keep-alive: ``{"type":"PING"}`` every ping_interval. A PING
+        whose PONG has not come back within pong_timeout marks the socket dead: it is closed,
+        so the receive loop ends and reconnects."""
         ping = dumps({"type": "PING"})
+        loop = asyncio.get_running_loop()
+        watchdogs: list[asyncio.TimerHandle] = []
         try:
             while True:
-                await asyncio.sleep(self._ping_interval)
+                await asyncio.sleep(self.ping_interval)
+                sent_at = loop.time()
                 await socket.send(ping)
                 self.pings_sent += 1
+                watchdogs = [w for w in watchdogs if not w.cancelled()][-4:]
+                watchdogs.append(loop.call_later(self.pong_timeout, self._check_pong, socket, sent_at))
         except WebSocketException:
             return  # the receive loop sees the drop and reconnects
+        finally:
+            for watchdog in watchdogs:
+                watchdog.cancel()
 
-    def _parse(self, frame: str | bytes) -> StreamUpdate | None:
+    def _check_pong(self, socket: ClientConnection, ping_sent_at: float) -> None:
+        if self._last_pong_at >= ping_sent_at or self._socket is not socket:
+            return
+        self.pong_timeouts += 1
+        log.warning("%s: no PONG within %.1f s; reconnecting", self.name, self.pong_timeout)
+        self._dead_closer = asyncio.ensure_future(socket.close())
+
+    def _parse(self, frame: str | bytes) -> U | None:
         try:
-            update = parse_message(frame, self._clock())
+            return self._parse_frame(frame)
         except MalformedResponseError as exc:
-            log.warning("skipping a malformed stream message: %s", exc.message)
+            log.warning("skipping a malformed %s message: %s", self.name, exc.message)
             return None
-        if update is None and _is_pong(frame):
-            self.pongs_received += 1
-        if isinstance(update, OrderBook) and update.crossed:
-            log.warning(
-                "crossed orderbook on the stream for %s: bid %s > ask %s",
-                update.pair, update.best_bid, update.best_ask,
-            )
-        return update
 
     def _set_state(self, state: StreamState) -> None:
         if state == self.state:
@@ -245,4 +285,31 @@ class MarketStream:
             try:
                 self._on_state(state)
             except Exception:  # a broken observer must not kill the stream
-                log.exception("stream state observer failed")
+                log.exception("%s state observer failed", self.name)
+
+
+class MarketStream(ValrSocket[StreamUpdate]):
+    """``/ws/trade``: MARKET_SUMMARY_UPDATE, AGGREGATED_ORDERBOOK_UPDATE and NEW_TRADE for
+    ``pairs``, subscribed on every connection."""
+
+    path = TRADE_PATH
+    name = "market stream"
+
+    def __init__(self, ws_url: str, pairs: Sequence[str], **kwargs: Any) -> None:
+        self._pairs = tuple(pairs)
+        super().__init__(ws_url, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"MarketStream(url={self._url!r}, pairs={self._pairs!r}, state={self.state})"
+
+    async def _on_connected(self, socket: ClientConnection) -> None:
+        await socket.send(subscribe_message(self._pairs))
+
+    def _parse_frame(self, frame: str | bytes) -> StreamUpdate | None:
+        update = parse_message(frame, self._clock())
+        if isinstance(update, OrderBook) and update.crossed:
+            log.warning(
+                "crossed orderbook on the stream for %s: bid %s > ask %s",
+                update.pair, update.best_bid, update.best_ask,
+            )
+        return update

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from valr_tui.errors import ConfigError, DecimalError, ExchangeError
-from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.simulator.faults import Fault, parse_duration, validate_params
 from valr_tui.simulator.market import (
     FIRST_SEQUENCE_ID,
@@ -38,11 +38,14 @@ from valr_tui.trading.clock import Clock, system_clock
 AMOUNT_PRECISION: Final = Decimal("0.00000001")
 DEFAULT_BALANCES: Final = {"ZAR": Decimal("1000000"), "BTC": Decimal("1"), "ETH": Decimal("10")}
 DEFAULT_FEE_RATE: Final = Decimal("0.001")
-OPEN_STATUSES: Final = ("Placed", "Partially Filled")
+OPEN_STATUSES: Final = ("Placed", "Partially Filled", "Order Modified")
 CUSTOMER_ORDER_ID: Final = re.compile(r"^[0-9a-zA-Z-]{0,50}$")
 TIME_IN_FORCE: Final = ("GTC", "IOC", "FOK")
 INSUFFICIENT_BALANCE: Final = "Insufficient Balance"
 CURRENCY_DECIMALS: Final = {"ZAR": 2}
+CURRENCY_NAMES: Final = {"ZAR": "Rand", "BTC": "Bitcoin", "ETH": "Ethereum"}
+REFERENCE_CURRENCY: Final = "ZAR"
+MODIFY_MATCH_STRATEGIES: Final = ("RETAIN_ORIGINAL", "CANCEL_ORIGINAL", "REPRICE")
 FAULT_EVENT: Final = "_SIM_FAULT"  # tells the server a fault started; never sent to WS clients
 
 
@@ -90,6 +93,7 @@ class SimOrder:
     filled_value: Decimal = Decimal(0)  # quote value of the fills, for averagePrice
     total_fee: Decimal = Decimal(0)
     fee_currency: str = ""
+    last_fill: tuple[Decimal, Decimal, Decimal] | None = None  # (price, quantity, fee)
 
     @property
     def is_open(self) -> bool:
@@ -106,10 +110,15 @@ class SimOrder:
             DecimalGateway.divide(self.filled_quantity * HUNDRED, self.original_quantity), Decimal("0.01")
         )
 
+    @property
+    def wire_type(self) -> str:
+        """VALR reports a post-only LIMIT order as ``"post-only limit"`` (Order Status examples)."""
+        return "post-only limit" if self.post_only and self.order_type == "limit" else self.order_type
+
     def status_wire(self) -> dict[str, Any]:
-        """The shape of ``GET /v1/orders/{pair}/orderid/{id}`` and WS ORDER_STATUS_UPDATE."""
+        """The shape of ``GET /v1/orders/{pair}/orderid/{id}`` ("Order Status (orderId)")."""
         wire = DecimalGateway.to_wire
-        return {
+        result: dict[str, Any] = {
             "orderId": self.order_id,
             "orderStatusType": self.status,
             "currencyPair": self.pair,
@@ -117,13 +126,27 @@ class SimOrder:
             "remainingQuantity": wire(self.remaining_quantity),
             "originalQuantity": wire(self.original_quantity),
             "orderSide": self.side.lower(),
-            "orderType": self.order_type,
+            "orderType": self.wire_type,
             "failedReason": self.failed_reason,
             "orderUpdatedAt": iso(self.updated_at),
             "orderCreatedAt": iso(self.created_at),
-            "customerOrderId": self.customer_order_id or "",
-            "timeInForce": self.time_in_force,
         }
+        if self.customer_order_id:
+            result["customerOrderId"] = self.customer_order_id
+        result["timeInForce"] = self.time_in_force
+        return result
+
+    def ws_status_wire(self) -> dict[str, Any]:
+        """WS ``ORDER_STATUS_UPDATE`` data: the REST status plus the latest execution."""
+        wire = DecimalGateway.to_wire
+        price, quantity, fee = self.last_fill or (Decimal(0), Decimal(0), Decimal(0))
+        result = self.status_wire()
+        time_in_force = result.pop("timeInForce")
+        result.update({
+            "executedPrice": wire(price), "executedQuantity": wire(quantity), "executedFee": wire(fee),
+            "timeInForce": time_in_force,
+        })
+        return result
 
     def open_wire(self) -> dict[str, Any]:
         """The shape of one ``GET /v1/orders/open`` entry (field names differ, as on VALR)."""
@@ -139,27 +162,50 @@ class SimOrder:
             "filledPercentage": format(self.filled_percentage(), "f"),  # "12.50", as VALR
             "updatedAt": iso(self.updated_at),
             "status": self.status,
-            "type": self.order_type,
+            "type": self.wire_type,
             "timeInForce": self.time_in_force,
+            "allowMargin": False,
         }
         if self.customer_order_id:
             result["customerOrderId"] = self.customer_order_id
         return result
 
+    def ws_open_wire(self) -> dict[str, Any]:
+        """One ``OPEN_ORDERS_UPDATE`` item: the remaining amount is ``quantity`` there."""
+        result = self.open_wire()
+        return {("quantity" if key == "remainingQuantity" else key): value for key, value in result.items()}
+
     def history_wire(self) -> dict[str, Any]:
+        """The shape of "Order History Summary (orderId)" (and of /v1/orders/history items)."""
         wire = DecimalGateway.to_wire
         average = (
             amount(DecimalGateway.divide(self.filled_value, self.filled_quantity))
             if self.filled_quantity > 0
             else Decimal(0)
         )
-        return {
-            **self.status_wire(),
+        status = self.status_wire()
+        result: dict[str, Any] = {"orderId": self.order_id}
+        if self.customer_order_id:
+            result["customerOrderId"] = self.customer_order_id
+        result.update({
+            "orderStatusType": self.status,
+            "currencyPair": self.pair,
             "averagePrice": wire(average),
+            "originalPrice": status["originalPrice"],
+            "remainingQuantity": status["remainingQuantity"],
+            "originalQuantity": status["originalQuantity"],
             "total": wire(self.filled_value),
+            "totalExecutedQuantity": wire(self.filled_quantity),
             "totalFee": wire(self.total_fee),
             "feeCurrency": self.fee_currency,
-        }
+            "orderSide": status["orderSide"],
+            "orderType": status["orderType"],
+            "failedReason": self.failed_reason,
+            "orderUpdatedAt": status["orderUpdatedAt"],
+            "orderCreatedAt": status["orderCreatedAt"],
+            "timeInForce": self.time_in_force,
+        })
+        return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,8 +235,16 @@ class AccountTrade:
             "orderId": self.order_id,
             "fee": wire(self.fee),
             "feeCurrency": self.fee_currency,
-            "quoteVolume": wire(DecimalGateway.multiply(self.price, self.quantity)),
         }
+        return result
+
+    def ws_wire(self) -> dict[str, Any]:
+        """``NEW_ACCOUNT_TRADE`` data: the REST trade without ``sequenceId``, with the
+        ``customerOrderId`` (which the REST trade history does not carry)."""
+        rest = self.to_wire()
+        keys = ("price", "quantity", "currencyPair", "tradedAt", "side", "orderId", "id", "fee",
+                "feeCurrency")
+        result = {key: rest[key] for key in keys}
         if self.customer_order_id:
             result["customerOrderId"] = self.customer_order_id
         return result
@@ -237,6 +291,7 @@ class SimExchange:
     taker_fee: Decimal = DEFAULT_FEE_RATE
     starting_balances: dict[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_BALANCES))
     request_log: list[tuple[str, str]] = field(default_factory=list)
+    finished_orders_in_active_lookup: bool = True
 
     def __post_init__(self) -> None:
         unknown = [pair for pair in self.pairs if pair not in PAIR_CATALOGUE]
@@ -353,7 +408,10 @@ class SimExchange:
         self._emit("AGGREGATED_ORDERBOOK_UPDATE", pair, self.order_book(pair), account=False)
 
     def ws_summary(self, pair: str) -> dict[str, Any]:
-        return {"currencyPairSymbol": pair, **self.market_summary(pair)}
+        """MARKET_SUMMARY_UPDATE data: VALR's sample carries no ``quoteVolume``."""
+        summary = self.market_summary(pair)
+        summary.pop("quoteVolume")
+        return summary
 
     # --- the market moving -----------------------------------------------------------------------
     def step(self, n: int = 1) -> None:
@@ -441,19 +499,37 @@ class SimExchange:
             "lendReserved": "0",
             "borrowReserved": "0",
             "borrowedAmount": "0",
+            "totalInReference": wire(self._in_reference(currency, balance.total)),
+            "totalInReferenceWeighted": wire(self._in_reference(currency, balance.total)),
+            "referenceCurrency": REFERENCE_CURRENCY,
         }
+
+    def _in_reference(self, currency: str, value: Decimal) -> Decimal:
+        """``value`` of ``currency`` in ZAR at the simulated mid (0 without a ZAR market)."""
+        if currency == REFERENCE_CURRENCY:
+            return value
+        market = self.markets.get(f"{currency}{REFERENCE_CURRENCY}")
+        return amount(DecimalGateway.multiply(value, market.mid)) if market is not None else Decimal(0)
 
     def ws_balance(self, currency: str) -> dict[str, Any]:
         """BALANCE_UPDATE data: on the account socket ``currency`` is an object."""
-        data = self._balance_wire(currency)
-        data["currency"] = {
+        rest = self._balance_wire(currency)
+        decimals = CURRENCY_DECIMALS.get(currency, 8)
+        rest["borrowCollateralReserved"] = rest.pop("borrowReserved")
+        rest["currency"] = {
             "symbol": currency,
-            "decimalPlaces": CURRENCY_DECIMALS.get(currency, 8),
+            "decimalPlaces": decimals,
             "isActive": True,
             "shortName": currency,
-            "longName": currency,
+            "longName": CURRENCY_NAMES.get(currency, currency),
+            "supportedWithdrawDecimalPlaces": decimals,
+            "collateral": False,
+            "collateralWeight": "0",
         }
-        return data
+        order = ("currency", "available", "reserved", "total", "updatedAt", "lendReserved",
+                 "borrowCollateralReserved", "borrowedAmount", "totalInReference",
+                 "totalInReferenceWeighted", "referenceCurrency")
+        return {key: rest[key] for key in order}
 
     def _move(self, currency: str, available: Decimal = Decimal(0), reserved: Decimal = Decimal(0)) -> None:
         balance = self._balances[currency]
@@ -471,6 +547,36 @@ class SimExchange:
     # --- orders ----------------------------------------------------------------------------------
     def open_orders(self) -> list[SimOrder]:
         return [order for order in self._orders.values() if order.is_open]
+
+    def open_orders_wire(self) -> list[dict[str, Any]]:
+        """``OPEN_ORDERS_UPDATE`` data: every open order, across all books."""
+        return [order.ws_open_wire() for order in self.open_orders()]
+
+    def active_order(
+        self, pair: str, *, order_id: str | None = None, customer_order_id: str | None = None
+    ) -> SimOrder:
+        """``GET /v1/orders/{pair}/orderid|customerorderid``. VALR's collection shows finished
+        orders there; its agent skill says the lookup can 404 for one. With
+        ``finished_orders_in_active_lookup`` False, a finished order is a 404 (-1)."""
+        order = self.order(pair, order_id=order_id, customer_order_id=customer_order_id)
+        if not self.finished_orders_in_active_lookup and not order.is_open:
+            raise ExchangeError("Order not found", status=404, valr_code=-1)
+        return order
+
+    def order_history_summary(
+        self, *, order_id: str | None = None, customer_order_id: str | None = None
+    ) -> dict[str, Any]:
+        """"Order History Summary": completed orders only ("Orders that are not completed are
+        invalid for this request")."""
+        candidates = [
+            order for order in self._orders.values()
+            if not order.is_open
+            and (order.order_id == order_id if order_id is not None
+                 else order.customer_order_id == customer_order_id)
+        ]
+        if not candidates:
+            raise bad_request(-1, "Invalid Order. ")
+        return max(candidates, key=lambda order: order.created_at).history_wire()
 
     def order(
         self, pair: str, *, order_id: str | None = None, customer_order_id: str | None = None
@@ -498,13 +604,22 @@ class SimExchange:
         trades = [trade for trade in self._trades if pair is None or trade.pair == pair.upper()]
         return [trade.to_wire() for trade in trades[skip : skip + limit]]
 
-    def place_limit_order(self, body: Any) -> SimOrder:
+    def place_limit_order(self, body: Any, *, defer: bool = False) -> SimOrder:
         """``POST /v1/orders/limit``: validate (400 errors), then accept and process. Lack of
-        funds is not a 400: the order is accepted and then Failed, as on VALR."""
+        funds is not a 400: the order is accepted and then Failed, as on VALR. With ``defer``
+        the order is only accepted: ``process_accepted`` later places it (VALR's 202 window,
+        in which a lookup does not find it yet)."""
         request = self._parse_limit(body)
-        return self._accept(request, order_type="limit")
+        return self._accept(request, order_type="limit", defer=defer)
 
-    def _accept(self, request: _OrderRequest, order_type: str) -> SimOrder:
+    def process_accepted(self, order: SimOrder) -> None:
+        """Place and match an order accepted with ``defer``; its events follow."""
+        if order.order_id in self._orders:
+            return
+        self._orders[order.order_id] = order
+        self._process(order, self.markets[order.pair].info)
+
+    def _accept(self, request: _OrderRequest, order_type: str, *, defer: bool = False) -> SimOrder:
         now = self.clock()
         order = SimOrder(
             order_id=self._new_id(), customer_order_id=request.customer_order_id,
@@ -513,8 +628,8 @@ class SimExchange:
             time_in_force=request.time_in_force, post_only=request.post_only, created_at=now,
             updated_at=now, order_type=order_type,
         )
-        self._orders[order.order_id] = order
-        self._process(order, request.info)
+        if not defer:
+            self.process_accepted(order)
         return order
 
     def _parse_limit(self, body: Any) -> _OrderRequest:
@@ -600,10 +715,11 @@ class SimExchange:
                 "orderId": order.order_id,
                 "success": order.status != "Failed",
                 "failureReason": order.failed_reason,
+                **({"customerOrderId": order.customer_order_id} if order.customer_order_id else {}),
             },
             account=True,
         )
-        self._emit("OPEN_ORDERS_UPDATE", None, [o.open_wire() for o in self.open_orders()], account=True)
+        self._emit("OPEN_ORDERS_UPDATE", None, self.open_orders_wire(), account=True)
 
     def _apply_fill(
         self, order: SimOrder, price: Decimal, quantity: Decimal, fee_rate: Decimal, *, maker: bool
@@ -627,6 +743,7 @@ class SimExchange:
         order.filled_value += value
         order.total_fee += fee
         order.fee_currency = fee_currency
+        order.last_fill = (price, quantity, fee)
         order.updated_at = self.clock()
         sequence_id = self._next_sequence()
         trade = AccountTrade(
@@ -639,7 +756,7 @@ class SimExchange:
             price, quantity, public_taker, self._stamp(), sequence_id
         )
         self._emit("NEW_TRADE", order.pair, _ws_trade(public.to_wire()), account=False)
-        self._emit("NEW_ACCOUNT_TRADE", order.pair, trade.to_wire(), account=True)
+        self._emit("NEW_ACCOUNT_TRADE", order.pair, trade.ws_wire(), account=True)
 
     def _settle_status(self, order: SimOrder, *, always: bool = True) -> None:
         if order.remaining_quantity <= 0:
@@ -657,7 +774,7 @@ class SimExchange:
         self._emit_status(order)
 
     def _emit_status(self, order: SimOrder) -> None:
-        self._emit("ORDER_STATUS_UPDATE", order.pair, order.status_wire(), account=True)
+        self._emit("ORDER_STATUS_UPDATE", None, order.ws_status_wire(), account=True)
 
     def _release(self, order: SimOrder) -> None:
         currency, reserved = self._reservation(order, self.markets[order.pair].info)
@@ -682,14 +799,115 @@ class SimExchange:
             order = None
         if order is None or not order.is_open:
             self._emit(
-                "FAILED_CANCEL_ORDER", info.symbol,
+                "FAILED_CANCEL_ORDER", None,
                 {"orderId": order_id or "", "message": "Order not found or no longer open"}, account=True,
             )
             return
         self._release(order)
         self._finish(order, "Cancelled")
-        self._emit("OPEN_ORDERS_UPDATE", None, [o.open_wire() for o in self.open_orders()], account=True)
+        self._emit("OPEN_ORDERS_UPDATE", None, self.open_orders_wire(), account=True)
         self._publish_market(self.markets[order.pair])
+
+    def modify_order(self, body: Any) -> str:
+        """``PUT /v1/orders/modify`` ("Modify Order V1"): validate, answer 202 with the modify
+        request's id, then apply it; the outcome goes to /ws/account as ``MODIFY_ORDER_OUTCOME``
+        (and, when it changed the order, ``ORDER_STATUS_UPDATE`` "Order Modified")."""
+        if not isinstance(body, dict):
+            raise bad_request(-113, "Invalid JSON: expected an object")
+        info = self._pair_of(body)
+        order_id = body.get("orderId")
+        if not isinstance(order_id, str) or not order_id:
+            raise _validation("orderId", "must not be blank")
+        strategy = body.get("modifyMatchStrategy")
+        if strategy not in MODIFY_MATCH_STRATEGIES:
+            raise _validation("modifyMatchStrategy", "must be RETAIN_ORIGINAL, CANCEL_ORIGINAL or REPRICE")
+        new_price = _decimal_field(body, "newPrice") if "newPrice" in body else None
+        if new_price is not None and (new_price <= 0 or new_price % info.tick_size != 0):
+            raise _validation("newPrice", f"must be a positive multiple of the tick size {info.tick_size}")
+        if "newRemainingQuantity" in body and "newTotalQuantity" in body:
+            raise _validation("newRemainingQuantity", "give it or newTotalQuantity, not both")
+        remaining = total = None
+        if "newRemainingQuantity" in body:
+            remaining = DecimalGateway.truncate(
+                _decimal_field(body, "newRemainingQuantity"), info.base_decimal_places)
+        if "newTotalQuantity" in body:
+            total = DecimalGateway.truncate(
+                _decimal_field(body, "newTotalQuantity"), info.base_decimal_places)
+        modify_id = self._new_id()
+        try:
+            order = self.order(info.symbol, order_id=order_id)
+        except ExchangeError:
+            order = None
+        if order is None or not order.is_open:
+            self._modify_outcome(modify_id, order_id, None, "Order not found or no longer open")
+            return modify_id
+        self._apply_modify(modify_id, order, info, str(strategy), new_price, remaining, total)
+        return modify_id
+
+    def _apply_modify(
+        self, modify_id: str, order: SimOrder, info: PairInfo, strategy: str,
+        new_price: Decimal | None, remaining: Decimal | None, total: Decimal | None,
+    ) -> None:
+        market = self.markets[info.symbol]
+        price = new_price if new_price is not None else order.price
+        if total is not None:
+            remaining = total - order.filled_quantity
+        if remaining is None:
+            remaining = order.remaining_quantity
+        if remaining <= 0:  # "If newTotalQuantity is less than the filled quantity, the order is canceled"
+            self._release(order)
+            self._finish(order, "Cancelled")
+            self._modify_outcome(modify_id, order.order_id, order.customer_order_id, "")
+            self._after_order_change(market)
+            return
+        if price == order.price and remaining == order.remaining_quantity:
+            self._modify_outcome(modify_id, order.order_id, order.customer_order_id,
+                                 "Modify order would not have modified anything and was cancelled")
+            return
+        if market.liquidity(order.side, price) > 0:
+            if strategy == "RETAIN_ORIGINAL":
+                self._modify_outcome(modify_id, order.order_id, order.customer_order_id,
+                                     "Modify order would have matched and was cancelled")
+                return
+            if strategy == "CANCEL_ORIGINAL":
+                self._release(order)
+                self._finish(order, "Cancelled")
+                self._modify_outcome(modify_id, order.order_id, order.customer_order_id, "")
+                self._after_order_change(market)
+                return
+            best = market.best_ask() if order.side == "BUY" else market.best_bid()
+            if best is not None:  # REPRICE: one tick inside the other side
+                price = best - info.tick_size if order.side == "BUY" else best + info.tick_size
+        before = (order.price, order.remaining_quantity, order.original_quantity)
+        self._release(order)
+        order.price, order.remaining_quantity = price, remaining
+        order.original_quantity = order.filled_quantity + remaining if total is None else total
+        currency, needed = self._reservation(order, info)
+        if needed > self._balances[currency].available:
+            order.price, order.remaining_quantity, order.original_quantity = before
+            currency, needed = self._reservation(order, info)
+            self._move(currency, available=-needed, reserved=needed)
+            self._modify_outcome(modify_id, order.order_id, order.customer_order_id, INSUFFICIENT_BALANCE)
+            return
+        self._move(currency, available=-needed, reserved=needed)
+        order.status = "Order Modified"
+        order.updated_at = self.clock()
+        self._emit_status(order)
+        self._modify_outcome(modify_id, order.order_id, order.customer_order_id, "")
+        self._after_order_change(market)
+
+    def _modify_outcome(
+        self, modify_id: str, order_id: str, customer_order_id: str | None, failure: str
+    ) -> None:
+        data: dict[str, Any] = {"success": not failure, "orderId": order_id}
+        if customer_order_id:
+            data["customerOrderId"] = customer_order_id
+        data["modifyRequestId"] = modify_id
+        self._emit("MODIFY_ORDER_OUTCOME", None, data, account=True)
+
+    def _after_order_change(self, market: PairMarket) -> None:
+        self._emit("OPEN_ORDERS_UPDATE", None, self.open_orders_wire(), account=True)
+        self._publish_market(market)
 
     def place_market_order(self, body: Any) -> SimOrder:
         """``POST /v1/orders/market`` (``baseAmount`` or ``quoteAmount``): an IOC taker order that
@@ -776,12 +994,15 @@ class SimExchange:
 
 def _ws_trade(trade: dict[str, Any]) -> dict[str, Any]:
     """NEW_TRADE data carries fewer fields than the REST trade."""
-    return {key: trade[key] for key in ("price", "quantity", "currencyPair", "tradedAt", "takerSide", "id")}
+    return {key: trade[key] for key in ("price", "quantity", "currencyPair", "tradedAt", "takerSide")}
 
 
 def _validation(field_name: str, problem: str) -> ExchangeError:
+    """VALR's -11 with ``validationErrors: {"errors": [{"field", "message"}]}`` (collection:
+    "Register Subaccount With KYC Info", 400)."""
     return bad_request(
-        -11, f"Validation failed: {field_name} {problem}", validationErrors={field_name: problem}
+        -11, "Invalid Request, please check your request and try again",
+        validationErrors={"errors": [{"field": field_name, "message": problem}]},
     )
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from valr_tui.errors import ConfigError, DecimalError
-from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.money.decimal_gateway import DecimalGateway
 
 MAX_DURATION_S: Final = 86_400.0
 

@@ -29,11 +29,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from valr_tui.errors import ConfigError, DecimalError, ExchangeError, ValrTuiError
-from valr_tui.exchange.decimal_gateway import DecimalGateway, dumps, loads
+from valr_tui.money.decimal_gateway import DecimalGateway, dumps, loads
 from valr_tui.secrets import Secret
 from valr_tui.simulator.auth import Authenticator, AuthFailure
 from valr_tui.simulator.exchange import FAULT_EVENT, SimEvent, SimExchange
-from valr_tui.simulator.limits import MinuteWindowCounter, RateLimits, seconds_to_next_minute
+from valr_tui.simulator.limits import RateLimits, WindowCounter
 from valr_tui.trading.clock import Clock, system_clock
 
 __all__ = ["RateLimits", "SimulatorServer", "main"]
@@ -69,12 +69,12 @@ def auth_failure_response(failure: AuthFailure) -> Response:
     return valr_error(failure.status, failure.code, failure.message)
 
 
-def rate_limited_response(now: float) -> Response:
+def rate_limited_response() -> Response:
+    """VALR's 429: ``x-valr-ratelimited: true`` and no Retry-After (its reference: "The limit
+    will be reset at the start of the next minute" / second)."""
     return Response(
-        "Rate limit exceeded",
-        status_code=429,
-        media_type="text/plain",
-        headers={"x-valr-ratelimited": "true", "Retry-After": str(seconds_to_next_minute(now))},
+        "Rate limit exceeded", status_code=429, media_type="text/plain",
+        headers={"x-valr-ratelimited": "true"},
     )
 
 
@@ -118,7 +118,11 @@ class _WsClient:
 class SimulatorServer:
     """A VALR look-alike on loopback. ``port=0`` picks a free port; ``tick_interval=None`` turns
     the background market loop off so tests drive it with ``exchange.step()``; ``clock`` (default:
-    system time) drives timestamps, the signature window, rate-limit minutes and fault expiry."""
+    system time) drives timestamps, the signature window, rate-limit windows and fault expiry.
+    ``anonymous_ws_lifetime_s``: unauthenticated /ws/trade sockets are closed after it (VALR: 15
+    minutes). ``finished_orders_in_active_lookup=False``: the active-order lookup answers 404 for
+    a finished order (VALR's agent skill) instead of its status (VALR's collection).
+    ``order_processing_delay_s``: answer a LIMIT order's 202 first and place it that much later."""
 
     def __init__(
         self,
@@ -133,6 +137,9 @@ class SimulatorServer:
         limits: RateLimits | None = None,
         clock: Clock | None = None,
         timestamp_window_s: float = 30.0,
+        anonymous_ws_lifetime_s: float = 900.0,
+        finished_orders_in_active_lookup: bool = True,
+        order_processing_delay_s: float | None = None,
     ) -> None:
         if not api_key or not api_secret:
             raise ConfigError("the simulator needs an API key and secret")
@@ -140,7 +147,15 @@ class SimulatorServer:
         self.exchange = SimExchange(api_key, seed=seed, pairs=pairs, clock=self._clock)
         self.limits = limits or RateLimits()
         self._auth = Authenticator(api_key, Secret(api_secret), self._clock, timestamp_window_s)
-        self._counter = MinuteWindowCounter(self._clock)
+        self._counter = WindowCounter(self._clock, 60)
+        self._second_counter = WindowCounter(self._clock, 1)
+        # VALR: "all unauthenticated WebSocket connections are automatically closed after 15
+        # minutes regardless of activity" (WebSocket API overview).
+        self.anonymous_ws_lifetime_s = anonymous_ws_lifetime_s
+        self.exchange.finished_orders_in_active_lookup = finished_orders_in_active_lookup
+        # None: a LIMIT order is matched before its 202 goes out. A number: VALR's way, the 202
+        # first and the order placed (lookups find it, account events follow) that much later.
+        self.order_processing_delay_s = order_processing_delay_s
         self._host = host
         self._port = port
         self._tick_interval = tick_interval
@@ -254,11 +269,22 @@ class SimulatorServer:
     def _routes(self) -> list[BaseRoute]:
         public, signed = self._valr(public=True), self._valr(public=False)
         ex = self.exchange
-        market_data: list[tuple[str, Handler]] = [
-            ("marketsummary", lambda r, b: json_response(ex.market_summary(r.path_params["pair"]))),
-            ("orderbook", lambda r, b: json_response(ex.order_book(r.path_params["pair"]))),
-            ("trades", lambda r, b: json_response(
-                ex.public_trades(r.path_params["pair"], _query_int(r, "limit", 100, 100)))),
+        def orderbook(request: Request, body: bytes) -> Response:
+            return json_response(ex.order_book(request.path_params["pair"]))
+
+        def trades(request: Request, body: bytes) -> Response:
+            limit = _query_int(request, "limit", 100, 100)
+            return json_response(ex.public_trades(request.path_params["pair"], limit))
+
+        # VALR's routes only: the signed market data is orderbook and tradehistory (no signed
+        # market summary); the public trade history is /trades. Anything else is a 404.
+        market_data: list[tuple[str, Callable[[Request], Awaitable[Response]]]] = [
+            ("/v1/public/{pair}/marketsummary", public(
+                lambda r, b: json_response(ex.market_summary(r.path_params["pair"])))),
+            ("/v1/public/{pair}/orderbook", public(orderbook)),
+            ("/v1/public/{pair}/trades", public(trades)),
+            ("/v1/marketdata/{pair}/orderbook", signed(orderbook)),
+            ("/v1/marketdata/{pair}/tradehistory", signed(trades)),
         ]
         routes: list[BaseRoute] = [
             Route("/v1/public/pairs", public(lambda r, b: json_response(ex.pairs_wire()))),
@@ -267,9 +293,7 @@ class SimulatorServer:
             Route("/v1/public/time", public(lambda r, b: json_response(ex.server_time()))),
             Route("/v1/public/status", public(lambda r, b: json_response({"status": "online"}))),
         ]
-        for name, handler in market_data:
-            routes.append(Route(f"/v1/public/{{pair}}/{name}", public(handler)))
-            routes.append(Route(f"/v1/marketdata/{{pair}}/{name}", signed(handler)))
+        routes += [Route(path, endpoint) for path, endpoint in market_data]
         routes += [
             Route("/v1/account/balances", signed(self._balances)),
             Route("/v1/account/tradehistory", signed(self._trade_history)),
@@ -281,10 +305,16 @@ class SimulatorServer:
                 lambda r, b: json_response([o.open_wire() for o in ex.open_orders()]))),
             Route("/v1/orders/history", signed(lambda r, b: json_response(
                 ex.order_history(_query_int(r, "skip", 0, 10**6), _query_int(r, "limit", 100, 500))))),
+            Route("/v1/orders/modify", signed(self._modify), methods=["PUT"]),
+            Route("/v1/orders/history/summary/orderid/{order_id}", signed(lambda r, b: json_response(
+                ex.order_history_summary(order_id=r.path_params["order_id"])))),
+            Route("/v1/orders/history/summary/customerorderid/{cid}", signed(lambda r, b: json_response(
+                ex.order_history_summary(customer_order_id=r.path_params["cid"])))),
             Route("/v1/orders/{pair}/orderid/{order_id}", signed(lambda r, b: json_response(
-                ex.order(r.path_params["pair"], order_id=r.path_params["order_id"]).status_wire()))),
+                ex.active_order(r.path_params["pair"], order_id=r.path_params["order_id"]).status_wire()))),
             Route("/v1/orders/{pair}/customerorderid/{cid}", signed(lambda r, b: json_response(
-                ex.order(r.path_params["pair"], customer_order_id=r.path_params["cid"]).status_wire()))),
+                ex.active_order(r.path_params["pair"], customer_order_id=r.path_params["cid"])
+                .status_wire()))),
             WebSocketRoute("/ws/trade", self._websocket),
             WebSocketRoute("/ws/account", self._websocket),
             Route("/_sim/fault", self._control(self._control_fault), methods=["POST"]),
@@ -349,17 +379,23 @@ class SimulatorServer:
         if (html := ex.fault("html")) is not None:
             return Response(HTML_ERROR_PAGE, status_code=html.params["status"], media_type="text/html")
         if ex.fault("rate_limit_storm") is not None:
-            return rate_limited_response(self._clock())
+            return rate_limited_response()
         return None
 
     def _admit(self, request: Request, body: bytes, *, public: bool) -> Response | None:
-        """Per-IP and public limits, then authentication, then the per-key limit."""
+        """A route with its own limit (per second, or /v1/public/* per minute) counts only
+        against that limit; every other route against the per-IP and per-key minute windows.
+        Authentication comes before any per-key count."""
         client_ip = request.client.host if request.client else "unknown"
-        if not self._counter.hit("ip", client_ip, self.limits.per_ip_per_minute):
-            return rate_limited_response(self._clock())
+        own = self.limits.for_route(request.method, request.url.path)
+        if own is not None:
+            counter = self._second_counter if own.window_s == 1 else self._counter
+            identity = client_ip if public else self.exchange.api_key
+            if not counter.hit(own.scope, identity, own.limit):
+                return rate_limited_response()
+        elif not self._counter.hit("ip", client_ip, self.limits.per_ip_per_minute):
+            return rate_limited_response()
         if public:
-            if not self._counter.hit("public", client_ip, self.limits.public_per_minute):
-                return rate_limited_response(self._clock())
             return None
         failure = self._auth.check(
             request.method, _path_with_query(request.scope), body,
@@ -367,8 +403,9 @@ class SimulatorServer:
         )
         if failure is not None:
             return auth_failure_response(failure)
-        if not self._counter.hit("key", self.exchange.api_key, self.limits.per_key_per_minute):
-            return rate_limited_response(self._clock())
+        key_limit = self.limits.per_key_per_minute
+        if own is None and not self._counter.hit("key", self.exchange.api_key, key_limit):
+            return rate_limited_response()
         return None
 
     # --- signed handlers -------------------------------------------------------------------------
@@ -385,7 +422,11 @@ class SimulatorServer:
         )
 
     def _place_limit(self, request: Request, body: bytes) -> Response:
-        return self._accepted(self.exchange.place_limit_order(_parse_json(body)))
+        delay = self.order_processing_delay_s
+        order = self.exchange.place_limit_order(_parse_json(body), defer=delay is not None)
+        if delay is not None:
+            asyncio.get_running_loop().call_later(delay, self.exchange.process_accepted, order)
+        return self._accepted(order)
 
     def _place_market(self, request: Request, body: bytes) -> Response:
         return self._accepted(self.exchange.place_market_order(_parse_json(body)))
@@ -396,6 +437,9 @@ class SimulatorServer:
         if order.customer_order_id:
             payload["customerOrderId"] = order.customer_order_id
         return json_response(payload, 202)
+
+    def _modify(self, request: Request, body: bytes) -> Response:
+        return json_response({"id": self.exchange.modify_order(_parse_json(body))}, 202)
 
     def _cancel(self, request: Request, body: bytes) -> Response:
         self.exchange.cancel_order(_parse_json(body))
@@ -448,10 +492,12 @@ class SimulatorServer:
         if client.account:
             for currency in ex.currencies:
                 client.queue.put_nowait({"type": "BALANCE_UPDATE", "data": ex.ws_balance(currency)})
-            client.queue.put_nowait(
-                {"type": "OPEN_ORDERS_UPDATE", "data": [order.open_wire() for order in ex.open_orders()]}
-            )
+            client.queue.put_nowait({"type": "OPEN_ORDERS_UPDATE", "data": ex.open_orders_wire()})
         reader = asyncio.create_task(self._ws_reader(websocket, client))
+        expiry = (
+            asyncio.get_running_loop().call_later(self.anonymous_ws_lifetime_s, client.queue.put_nowait, None)
+            if anonymous else None
+        )
         try:
             while (message := await client.queue.get()) is not None:
                 await websocket.send_text(dumps(message))
@@ -460,6 +506,8 @@ class SimulatorServer:
         except (WebSocketDisconnect, RuntimeError, OSError):
             pass  # the client went away
         finally:
+            if expiry is not None:
+                expiry.cancel()
             self._ws_clients.discard(client)
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -575,6 +623,18 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--tick-interval", type=float, default=0.5)
+    parser.add_argument(
+        "--anonymous-ws-lifetime", type=float, default=900.0,
+        help="seconds before an unauthenticated /ws/trade socket is closed (VALR: 15 minutes)",
+    )
+    parser.add_argument(
+        "--finished-orders-404", action="store_true",
+        help="the active-order lookup answers 404 for a finished order (VALR's agent skill)",
+    )
+    parser.add_argument(
+        "--order-processing-delay", type=float, default=None,
+        help="answer 202 first and place a LIMIT order this many seconds later",
+    )
     return parser.parse_args(argv)
 
 
@@ -590,6 +650,9 @@ def main(argv: list[str] | None = None) -> int:
         server = SimulatorServer(
             args.api_key, secret, host=args.host, port=args.port, seed=args.seed,
             tick_interval=args.tick_interval if args.tick_interval > 0 else None,
+            anonymous_ws_lifetime_s=args.anonymous_ws_lifetime,
+            finished_orders_in_active_lookup=not args.finished_orders_404,
+            order_processing_delay_s=args.order_processing_delay,
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -17,32 +17,31 @@ from decimal import Decimal
 
 from storage.audit import AuditEntry, AuditRepository
 from storage.db import Database
-from storage.orders import FillRecord, FillRepository
+from storage.orders import ExecutionModeName, FillRecord, FillRepository, OrderRecord
+from storage.paper_wallet import PaperWalletRepository
 from storage.snapshots import SnapshotRepository
 from valr_tui.config import Settings
-from valr_tui.errors import StaleMarketDataError, ValrTuiError
-from valr_tui.exchange.decimal_gateway import money_context
+from valr_tui.errors import EngineNotReady, ValrTuiError
 from valr_tui.exchange.hmac_signer import VALRSigner
 from valr_tui.exchange.models import Balance, Pair
 from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.exchange.stream import MarketStream
 from valr_tui.exchange.valr_client import VALRClient
-from valr_tui.trading.clock import Clock, system_clock
+from valr_tui.money.decimal_gateway import money_context
+from valr_tui.trading.clock import Clock, ServerTimeSync, system_clock
 from valr_tui.trading.market_data import MarketDataClient
 from valr_tui.trading.order_manager import OrderManager
 from valr_tui.trading.paper import PaperEngine
 from valr_tui.trading.reconciliation import ReconciliationEngine
-from valr_tui.trading.rlhf_recorder import RLHFRecorder
 from valr_tui.trading.safety import SafetyController, SafetyState, SafetyStatus
+from valr_tui.trading.trade_journal import TradeJournal
 from valr_tui.trading.views import (
     ConnectionState,
     EngineEventKind,
     EngineListener,
-    ExecutionModeName,
     JournalEntry,
     MarketView,
     OrderPreview,
-    OrderRecord,
     OrderRequest,
     OrderResult,
     ReconciliationReport,
@@ -53,10 +52,6 @@ log = logging.getLogger(__name__)
 PAIRS_RETRY_S = 5.0
 LIVE_SYNC_INTERVAL_S = 5.0
 SUPERVISOR_RESTART_S = 2.0
-
-
-class EngineNotReady(StaleMarketDataError):
-    """Raised by calls that need the engine's services before ``start()`` has built them."""
 
 
 class TradingEngine:
@@ -71,6 +66,7 @@ class TradingEngine:
         self.settings = settings
         self._clock = clock
         self.client = client or VALRClient.from_settings(settings)
+        self.server_time = ServerTimeSync(self.client.sync_server_time)
         self._use_stream = use_stream
         self._listeners: list[EngineListener] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -84,7 +80,7 @@ class TradingEngine:
         self.paper: PaperEngine | None = None
         self.order_manager: OrderManager | None = None
         self.reconciliation: ReconciliationEngine | None = None
-        self.recorder: RLHFRecorder | None = None
+        self.recorder: TradeJournal | None = None
 
     # -- life cycle -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -114,7 +110,7 @@ class TradingEngine:
             raise
         self.db, self.safety, self.market_data = db, safety, market_data
         self.paper, self.order_manager = paper, order_manager
-        self.recorder = RLHFRecorder(settings, db, self._clock)
+        self.recorder = TradeJournal(settings, db, self._clock)
         self.reconciliation = ReconciliationEngine(
             settings,
             db,
@@ -131,6 +127,7 @@ class TradingEngine:
         if paper is not None:
             paper.subscribe(lambda: self._emit("orders", "balances", "audit"))
 
+        self._spawn("server-time", self.server_time.run)
         self._spawn("pairs", self._load_pairs)
         self._spawn("market-data", market_data.run)
         self._spawn("fills", self._process_market_for_fills)
@@ -249,8 +246,7 @@ class TradingEngine:
             self._live_balances = {b.currency: b for b in balances}
             return {b.currency: b.total for b in balances}
         assert self.db is not None
-        rows = await self.db.fetchall("SELECT currency, total FROM paper_wallet")
-        return {r["currency"]: Decimal(r["total"]) for r in rows}
+        return await PaperWalletRepository(self.db).totals()
 
     async def _exchange_open_orders(self) -> list[str]:
         """LIVE: our open orders as VALR sees them, for the per-order comparison."""
@@ -309,6 +305,11 @@ class TradingEngine:
 
     def connection_state(self) -> ConnectionState:
         return self.market_data.connection_state() if self.market_data else ConnectionState.CONNECTING
+
+    def clock_skew_s(self) -> float | None:
+        """This machine's clock minus VALR's when large enough to warn about, else None."""
+        offset = self.server_time.offset_s
+        return -offset if offset is not None and self.server_time.skewed else None
 
     def bucket_snapshot(self) -> BucketSnapshot:
         return self.client.bucket.snapshot()

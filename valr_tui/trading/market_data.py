@@ -72,6 +72,9 @@ log = logging.getLogger(__name__)
 
 MarketUpdate = TickerData | OrderBook | Trade
 CROSS_CHECK_EVERY = 6  # with the stream up, poll every 6th interval as a cross-check
+# VALR allows /v1/public/* 30 calls a minute per IP in all; market-data polling keeps a few for
+# the rest of the app (the pair list at start-up). /v1/public/time has its own limit.
+PUBLIC_POLL_BUDGET_PER_MINUTE = 26
 STREAM_RESTART_S = 1.0  # pause before building a new stream after one ended or failed
 
 
@@ -87,7 +90,10 @@ class TickerSource(Protocol):
     @property
     def bucket(self) -> BucketLike: ...
 
-    async def get_ticker(self, pair: str, *, essential: bool = False) -> TickerData: ...
+    @property
+    def has_credentials(self) -> bool: ...
+
+    async def get_market_summaries(self, *, essential: bool = False) -> list[TickerData]: ...
 
     async def get_orderbook(self, pair: str, *, essential: bool = False) -> OrderBook: ...
 
@@ -127,6 +133,7 @@ class MarketDataStats:
     poll_rounds: int = 0
     polls_skipped_essential: int = 0
     polls_refused_overlap: int = 0
+    polls_skipped_public_budget: int = 0  # fetches left out to stay inside VALR's 30 public/min
     fetch_failures: int = 0
     stream_failures: int = 0
     loop_restarts: int = 0
@@ -241,6 +248,8 @@ class MarketDataClient:
         self._last_poll_at: float | None = None
         self._rest_ok: bool | None = None  # outcome of the last REST round; None before the first
         self._failure_streak = 0
+        self._public_minute = -1
+        self._public_used = 0
         self._safe_idle_raised = False
         self._buffer: deque[SnapshotRow] = deque()
         self._flush_wanted = asyncio.Event()
@@ -323,23 +332,29 @@ class MarketDataClient:
         self._polling = True
         successes = failures = 0
         try:
-            for pair in self.pairs:
-                for what, fetch in (
-                    ("ticker", self._source.get_ticker),
-                    ("orderbook", self._source.get_orderbook),
-                ):
-                    if self._source.bucket.essential_only:
-                        self.stats.polls_skipped_essential += 1
-                        break  # the rest of the round waits for the next interval
-                    try:
-                        update: MarketUpdate = await fetch(pair, essential=False)
-                    except asyncio.CancelledError:
-                        raise
-                    except Exception as exc:
-                        failures += 1
-                        self._record_fetch_failure(pair, what, exc)
-                        continue
-                    successes += 1
+            # One public market-summary call serves every pair (VALR has no signed twin); books
+            # come from the signed twin with a key, else from the public route within budget.
+            fetches: list[tuple[str, str, Callable[[], Awaitable[list[MarketUpdate]]]]] = [
+                ("*", "tickers", self._fetch_tickers),
+                *[(pair, "orderbook", self._book_fetch(pair)) for pair in self.pairs],
+            ]
+            for pair, what, fetch in fetches:
+                if self._source.bucket.essential_only:
+                    self.stats.polls_skipped_essential += 1
+                    break  # the rest of the round waits for the next interval
+                if (what == "tickers" or not self._source.has_credentials) and not self._spend_public(now):
+                    self.stats.polls_skipped_public_budget += 1
+                    continue
+                try:
+                    updates = await fetch()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    failures += 1
+                    self._record_fetch_failure(pair, what, exc)
+                    continue
+                successes += 1
+                for update in updates:
                     self.apply_update(update)
         finally:
             self._polling = False
@@ -351,6 +366,26 @@ class MarketDataClient:
                 log.info("market data REST polling recovered after %d failures", self._failure_streak)
             self._failure_streak = 0
         return successes > 0
+
+    async def _fetch_tickers(self) -> list[MarketUpdate]:
+        wanted = set(self.pairs)
+        return [t for t in await self._source.get_market_summaries(essential=False) if t.pair in wanted]
+
+    def _book_fetch(self, pair: str) -> Callable[[], Awaitable[list[MarketUpdate]]]:
+        async def fetch() -> list[MarketUpdate]:
+            return [await self._source.get_orderbook(pair, essential=False)]
+
+        return fetch
+
+    def _spend_public(self, now: float) -> bool:
+        """Count one public call in this calendar minute; False once the budget is spent."""
+        minute = int(now // 60)
+        if minute != self._public_minute:
+            self._public_minute, self._public_used = minute, 0
+        if self._public_used >= PUBLIC_POLL_BUDGET_PER_MINUTE:
+            return False
+        self._public_used += 1
+        return True
 
     def _poll_due(self, now: float) -> bool:
         stream_up = self._stream_up()

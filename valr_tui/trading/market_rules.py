@@ -14,8 +14,8 @@ from decimal import ROUND_CEILING, Decimal
 
 from valr_tui.config import Settings
 from valr_tui.errors import SpreadTooWideError, StaleMarketDataError, ValrTuiError
-from valr_tui.exchange.decimal_gateway import DecimalGateway
 from valr_tui.exchange.models import spread_pct
+from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.views import MarketView
 
 SPREAD_SHOWN = Decimal("0.001")  # 3 dp for the spread (rounded up: never shown below the limit)

@@ -2,7 +2,7 @@
 
 Every order gets a correlation id when the request arrives. It is the ``customerOrderId`` sent to
 VALR (the idempotency key), it is on the order row, on every fill and audit row, and on every log
-line about the order, so ``OrderRepository.story(correlation_id)`` tells the whole story.
+line about the order, so ``valr-tui audit <correlation-id>`` tells the whole story.
 
 LIVE crash safety: the row (PENDING_SUBMIT) and its audit rows commit BEFORE the request leaves.
 An ambiguous failure leaves the row PENDING_SUBMIT; ``recover_pending`` asks VALR by
@@ -11,7 +11,6 @@ customerOrderId and either adopts the order or marks it FAILED: nothing lost, no
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 from collections.abc import Callable, Mapping, MutableMapping
@@ -22,53 +21,38 @@ from uuid import uuid4
 
 from storage.audit import AuditRepository, Severity
 from storage.db import Database
-from storage.orders import FillRepository, NewOrder, OrderRepository
-from valr_tui.config import Settings
-from valr_tui.errors import (
-    BelowMinimumError,
-    ConfigError,
-    DecimalError,
-    ExchangeError,
-    ExchangeUnavailableError,
-    InsufficientBalanceError,
-    InvalidPostOnlyError,
-    InvalidPriceError,
-    InvalidQuantityError,
-    InvalidSideError,
-    LiveTradingNotConfirmedError,
-    MalformedResponseError,
-    MarketOrderRejected,
-    MissingCredentialsError,
-    OrderNotFoundError,
-    OrderRejected,
-    StaleMarketDataError,
-    UnknownPairError,
-    ValrTuiError,
-)
-from valr_tui.exchange.decimal_gateway import DecimalGateway, dumps, safe_text
-from valr_tui.exchange.models import AccountTrade, Balance, OrderAck, OrderStatus, Pair, Side
-from valr_tui.trading.clock import Clock, epoch_ms, system_clock
-from valr_tui.trading.paper import PaperEngine, reservation, split_pair
-from valr_tui.trading.price_band import check_price_band
-from valr_tui.trading.safety import SafetyController
-from valr_tui.trading.views import (
+from storage.orders import (
     ExecutionModeName,
-    MarketView,
-    OrderPreview,
+    FillRepository,
+    NewOrder,
     OrderRecord,
-    OrderRequest,
-    OrderResult,
+    OrderRepository,
     OrderState,
 )
-from valr_tui.trading.zar_value import max_order_problem
+from valr_tui.config import Settings
+from valr_tui.errors import (
+    ConfigError,
+    ExchangeError,
+    ExchangeUnavailableError,
+    LiveTradingNotConfirmedError,
+    MalformedResponseError,
+    MissingCredentialsError,
+    OrderNotFoundError,
+    ValrTuiError,
+)
+from valr_tui.exchange.models import AccountTrade, Balance, OrderAck, OrderStatus, Pair, StatusClass
+from valr_tui.money import Side
+from valr_tui.money.decimal_gateway import dumps, safe_text
+from valr_tui.trading.clock import Clock, epoch_ms, system_clock
+from valr_tui.trading.market_rules import check_market
+from valr_tui.trading.order_rules import CheckedOrder, Funds, MarketCheck, check_order
+from valr_tui.trading.paper import PaperEngine, reservation, split_pair
+from valr_tui.trading.safety import SafetyController
+from valr_tui.trading.views import MarketView, OrderPreview, OrderRequest, OrderResult
 
 log = logging.getLogger(__name__)
 
 CORRELATION_ID_RE = re.compile(r"^[0-9a-zA-Z-]{0,50}$")
-# Only plain decimals from the order form: digits with at most one point, optional minus (so a
-# negative gets the "must be positive" message). No exponents ("1e5"), no thousands separators,
-# no unicode digits, no signs other than "-".
-_PLAIN_DECIMAL_RE = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
 _NOTE_MAX_CHARS = 200
 
 
@@ -98,28 +82,17 @@ class MarketDataProvider(Protocol):
     def market(self, pair: str) -> MarketView: ...
 
 
-MarketCheck = Callable[[MarketView, float, Settings], list[ValrTuiError]]
-
-
-def _default_market_check(view: MarketView, now: float, settings: Settings) -> list[ValrTuiError]:
-    # Imported lazily (and by name): market_rules.py is owned by the market-data engineer.
-    check: MarketCheck = importlib.import_module("valr_tui.trading.market_rules").check_market
-    return check(view, now, settings)
-
-
 def new_correlation_id() -> str:
     return f"ord-{uuid4().hex}"
 
 
 _VALR_STATUS = {
-    "Placed": OrderState.OPEN,
-    "Active": OrderState.OPEN,
-    "Order Modified": OrderState.OPEN,
-    "Partially Filled": OrderState.PARTIALLY_FILLED,
-    "Filled": OrderState.FILLED,
-    "Cancelled": OrderState.CANCELLED,
-    "Expired": OrderState.CANCELLED,
-    "Failed": OrderState.FAILED,
+    StatusClass.OPEN: OrderState.OPEN,
+    StatusClass.PARTIALLY_FILLED: OrderState.PARTIALLY_FILLED,
+    StatusClass.FILLED: OrderState.FILLED,
+    StatusClass.CANCELLED: OrderState.CANCELLED,
+    StatusClass.EXPIRED: OrderState.CANCELLED,
+    StatusClass.FAILED: OrderState.FAILED,
 }
 _FINAL = frozenset({OrderState.FILLED, OrderState.CANCELLED, OrderState.FAILED})
 
@@ -136,7 +109,13 @@ def iso_to_epoch_ms(text: str, default: int) -> int:
 
 
 def state_from_valr(status: OrderStatus) -> OrderState:
-    return _VALR_STATUS.get(status.status, OrderState.OPEN if status.is_open else OrderState.SUBMITTED)
+    """Every status VALR documents, by its class (``models.classify_status``); a status VALR has
+    not documented is logged loudly and left SUBMITTED for the lifecycle to resolve."""
+    kind = status.status_class
+    if kind is StatusClass.UNKNOWN:
+        log.warning("order %s: VALR status %r is not one VALR documents", status.order_id, status.status)
+        return OrderState.SUBMITTED
+    return _VALR_STATUS[kind]
 
 
 class _OrderLog(logging.LoggerAdapter[logging.Logger]):
@@ -145,37 +124,6 @@ class _OrderLog(logging.LoggerAdapter[logging.Logger]):
     def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
         extra = self.extra or {}
         return f"[{extra['mode']}] {extra['cid']} {msg}", kwargs
-
-
-# --- parsed, validated order -----------------------------------------------------------------------
-class _Checked:
-    __slots__ = ("pair", "price", "problems", "quantity", "side", "value")
-
-    def __init__(self) -> None:
-        self.problems: list[ValrTuiError] = []
-        self.pair: Pair | None = None
-        self.side: Side | None = None
-        self.price: Decimal | None = None
-        self.quantity: Decimal | None = None
-        self.value: Decimal | None = None
-
-
-def parse_amount(raw: object, what: str, error: type[OrderRejected]) -> Decimal:
-    """A positive, finite, plain decimal from the form (str) or code (Decimal/int) or a coded error."""
-    if isinstance(raw, str):
-        text = raw.strip()
-        if not text:
-            raise error(f"{what} is empty: type a number such as 1234.5")
-        if len(text) > 40 or not _PLAIN_DECIMAL_RE.fullmatch(text):
-            raise error(f"{what} {raw[:40]!r} is not a plain number (digits and one '.', no exponent)")
-        raw = text
-    try:
-        value = DecimalGateway.to_decimal(raw)
-    except DecimalError as exc:
-        raise error(f"{what} is not an exact number: {exc.message}") from None
-    if value <= 0:
-        raise error(f"{what} must be greater than zero (got {DecimalGateway.to_wire(value)})")
-    return value
 
 
 class OrderManager:
@@ -202,7 +150,7 @@ class OrderManager:
         self.client = client
         self.paper = paper
         self._clock = clock
-        self._market_check = market_check or _default_market_check
+        self._market_check = market_check or check_market
         self.repo = OrderRepository(db)
         self.fills = FillRepository(db)
         self.audit = AuditRepository(db)
@@ -292,125 +240,21 @@ class OrderManager:
         checked = self._check(request)
         return OrderPreview(checked.value, tuple(checked.problems))
 
-    def _check(self, request: OrderRequest) -> _Checked:
-        c = _Checked()
-        problems = c.problems
-        order_type = request.order_type if isinstance(request.order_type, str) else ""
-        if order_type.strip().upper() != "LIMIT":
-            shown = safe_text(request.order_type, 20)
-            problems.append(MarketOrderRejected(
-                f"{shown!r} orders are not allowed: only LIMIT orders are sent (MARKET is rejected)"
-            ))
-        if not isinstance(request.post_only, bool):  # "false" is truthy: never guess
-            shown = type(request.post_only).__name__
-            problems.append(InvalidPostOnlyError(f"post_only must be True or False, not a {shown}"))
-        side = request.side.strip().upper() if isinstance(request.side, str) else ""
-        if side in ("BUY", "SELL"):
-            c.side = "BUY" if side == "BUY" else "SELL"
-        else:
-            problems.append(InvalidSideError(f"side {safe_text(request.side, 20)!r} must be BUY or SELL"))
-        symbol = request.pair.strip().upper() if isinstance(request.pair, str) else ""
-        pair = self.pairs.get(symbol)
-        if pair is None or not pair.active:
-            state = "inactive" if pair is not None else "unknown"
-            problems.append(UnknownPairError(f"pair {safe_text(request.pair, 20)!r} is {state} on VALR"))
-        else:
-            c.pair = pair
-        try:
-            c.price = parse_amount(request.price, "price", InvalidPriceError)
-        except InvalidPriceError as exc:
-            problems.append(exc)
-        try:
-            c.quantity = parse_amount(request.quantity, "quantity", InvalidQuantityError)
-        except InvalidQuantityError as exc:
-            problems.append(exc)
-        if c.price is not None and c.quantity is not None:
-            c.value = DecimalGateway.multiply(c.price, c.quantity)
-        if pair is not None and c.pair is not None:
-            self._check_pair_rules(c, pair)
-        if c.value is not None:
-            quote = c.pair.quote_currency if c.pair is not None else "ZAR"
-            limit_problem = max_order_problem(
-                c.value, quote, self.market.market, self._clock(), self.settings
-            )
-            if limit_problem is not None:
-                problems.append(limit_problem)
-        if c.pair is not None:
-            problems.extend(self._check_market(c.pair.symbol))
-        try:
-            self.safety.ensure_trading_allowed()
-        except ValrTuiError as exc:
-            problems.append(exc)
-        if c.pair is not None and c.side is not None and c.price is not None and c.quantity is not None:
-            problem = self._check_balance(c.pair, c.side, c.price, c.quantity)
-            if problem is not None:
-                problems.append(problem)
-        if c.pair is not None and c.side is not None and c.price is not None:
-            problems.extend(self._check_price_band(c.pair.symbol, c.side, c.price))
-        return c
-
-    def _check_pair_rules(self, c: _Checked, pair: Pair) -> None:
-        if c.price is not None and not DecimalGateway.is_multiple(c.price, pair.tick_size):
-            c.problems.append(InvalidPriceError(
-                f"price {DecimalGateway.to_wire(c.price)} is not a multiple of {pair.symbol}'s tick"
-                f" size {DecimalGateway.to_wire(pair.tick_size)}"
-            ))
-        if c.quantity is None:
-            return
-        places = DecimalGateway.decimal_places(c.quantity)
-        if places > pair.base_decimal_places:
-            c.problems.append(InvalidQuantityError(
-                f"quantity {DecimalGateway.to_wire(c.quantity)} has {places} decimals;"
-                f" {pair.symbol} allows at most {pair.base_decimal_places}"
-            ))
-        if c.quantity < pair.min_base_amount:
-            c.problems.append(BelowMinimumError(
-                f"quantity {DecimalGateway.to_wire(c.quantity)} is below {pair.symbol}'s minimum of"
-                f" {DecimalGateway.to_wire(pair.min_base_amount)} {pair.base_currency}"
-            ))
-        if c.value is not None and c.value < pair.min_quote_amount:
-            c.problems.append(BelowMinimumError(
-                f"order total {DecimalGateway.format_money(c.value, pair.quote_currency)} is below the"
-                f" minimum of {DecimalGateway.format_money(pair.min_quote_amount, pair.quote_currency)}"
-            ))
-
-    def _check_market(self, symbol: str) -> list[ValrTuiError]:
-        try:
-            view = self.market.market(symbol)
-        except ValrTuiError as exc:
-            return [StaleMarketDataError(f"no market data for {symbol}: {exc.message}")]
-        except (KeyError, LookupError):
-            return [StaleMarketDataError(f"no market data for {symbol}")]
-        return list(self._market_check(view, self._clock(), self.settings))
-
-    def _check_price_band(self, symbol: str, side: str, price: Decimal) -> list[ValrTuiError]:
-        try:
-            view = self.market.market(symbol)
-        except (ValrTuiError, LookupError):
-            return []  # no market: _check_market has said so
-        return list(check_price_band(side, price, view, self.settings.price_band_pct))
-
-    def _check_balance(
-        self, pair: Pair, side: Side, price: Decimal, quantity: Decimal
-    ) -> ValrTuiError | None:
-        currency, needed = reservation(
-            side, price, quantity, pair.base_currency, pair.quote_currency, self.settings.taker_fee_pct
+    def _check(self, request: OrderRequest) -> CheckedOrder:
+        return check_order(
+            request, pairs=self.pairs, settings=self.settings, market=self.market.market,
+            clock=self._clock, safety=self.safety.status(), funds=self._funds(),
+            storage_fault=self.db.fault, market_check=self._market_check,
         )
+
+    def _funds(self) -> Funds | None:
         if self.execution_mode == "DRY_RUN":
-            available = self.paper.available(currency) if self.paper else Decimal(0)
-            where = "paper wallet"
-        elif self._live_available is None:
-            return InsufficientBalanceError("exchange balances are not known yet; try again shortly")
-        else:
-            available = self._live_available.get(currency, Decimal(0))
-            where = "VALR account (last known)"
-        if available < needed:
-            return InsufficientBalanceError(
-                f"{where} has {DecimalGateway.format_money(available, currency)} available; this order"
-                f" needs {DecimalGateway.format_money(needed, currency)} (including the fee buffer)",
-                currency=currency, available=available, needed=needed,
-            )
-        return None
+            paper = self.paper
+            return Funds("paper wallet", paper.available if paper else lambda _currency: Decimal(0))
+        live = self._live_available
+        if live is None:
+            return None
+        return Funds("VALR account (last known)", lambda currency: live.get(currency, Decimal(0)))
 
     # -- submitting -----------------------------------------------------------------------------
     async def submit(self, request: OrderRequest) -> OrderResult:

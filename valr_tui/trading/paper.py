@@ -17,14 +17,15 @@ from uuid import uuid4
 
 from storage.audit import AuditRepository
 from storage.db import Database
-from storage.orders import FillRepository, OrderRepository
+from storage.orders import FillRepository, OrderRecord, OrderRepository, OrderState
 from storage.paper_wallet import PaperWalletRepository, WalletRow
 from valr_tui.config import Settings
 from valr_tui.errors import InsufficientBalanceError, OrderNotFoundError
-from valr_tui.exchange.decimal_gateway import CRYPTO_PRECISION, ZAR_PRECISION, DecimalGateway
-from valr_tui.exchange.models import Balance, BookLevel, Pair, Side, split_pair_symbol
+from valr_tui.exchange.models import Balance, BookLevel, Pair
+from valr_tui.money import Side, split_pair_symbol
+from valr_tui.money.decimal_gateway import CRYPTO_PRECISION, ZAR_PRECISION, DecimalGateway
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
-from valr_tui.trading.views import MarketView, OrderRecord, OrderState
+from valr_tui.trading.views import MarketView
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from valr_tui.errors import PriceBandError
-from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.market_rules import top_of_book
 from valr_tui.trading.views import MarketView
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from storage.audit import AuditRepository, Severity
 from storage.db import Database
-from storage.journal import (
+from storage.ledger import (
     FillEffects,
     exact,
     last_unlock_at,
@@ -44,8 +44,8 @@ from storage.journal import (
 )
 from valr_tui.config import Settings
 from valr_tui.errors import ReconciliationError, ValrTuiError
-from valr_tui.exchange.decimal_gateway import DecimalGateway
-from valr_tui.exchange.models import split_pair_symbol
+from valr_tui.money import split_pair_symbol
+from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
 from valr_tui.trading.safety import SafetyController, SafetyState
 from valr_tui.trading.views import ReconciliationReport

@@ -15,7 +15,8 @@ from enum import StrEnum
 
 from storage.audit import AuditRepository, Severity
 from storage.db import Database
-from valr_tui.errors import TradingHaltedError, ValrTuiError
+from storage.safety_state import SafetyStateRepository
+from valr_tui.errors import TradingHaltedError, UnlockRefused, ValrTuiError
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
 
 log = logging.getLogger(__name__)
@@ -46,11 +47,6 @@ _SEVERITY = {
 }
 
 
-class UnlockRefused(ValrTuiError):
-    code = "VALR-SAF-002"
-    meaning = "Unlock refused: type the confirmation phrase exactly and give a reason"
-
-
 @dataclass(frozen=True, slots=True)
 class SafetyStatus:
     state: SafetyState
@@ -61,6 +57,20 @@ class SafetyStatus:
     @property
     def allows_new_orders(self) -> bool:
         return self.state is SafetyState.NORMAL
+
+    def refusal(self) -> TradingHaltedError:
+        """VALR-SAF-001 naming the state and its reason: why a new order is refused now."""
+        return TradingHaltedError(
+            f"new orders refused: {self.state.label} ({self.reason})", state=self.state.value
+        )
+
+
+def trading_refusal(status: SafetyStatus, storage_fault: ValrTuiError | None) -> ValrTuiError | None:
+    """Why a new order is refused now: a storage fault with its own code (VALR-DB-…) first, else
+    VALR-SAF-001 unless NORMAL; ``None`` when orders may proceed."""
+    if storage_fault is not None:
+        return type(storage_fault)(storage_fault.message)
+    return None if status.allows_new_orders else status.refusal()
 
 
 Listener = Callable[[SafetyStatus], None]
@@ -81,10 +91,10 @@ class SafetyController:
     async def load(cls, db: Database, clock: Clock = system_clock) -> SafetyController:
         """Restore the persisted state: a LOCKDOWN before the restart is a LOCKDOWN after it."""
         ctl = cls(db, clock)
-        row = await db.fetchone("SELECT state, reason, changed_at FROM safety_state WHERE id = 1")
-        if row is not None and row["state"] == SafetyState.LOCKDOWN:
-            ctl._conditions[SafetyState.LOCKDOWN] = row["reason"]
-            ctl._changed_at = row["changed_at"] / 1000
+        row = await SafetyStateRepository(db).load()
+        if row is not None and row.state == SafetyState.LOCKDOWN:
+            ctl._conditions[SafetyState.LOCKDOWN] = row.reason
+            ctl._changed_at = row.changed_at / 1000
         return ctl
 
     # -- reading --------------------------------------------------------------------------------
@@ -113,25 +123,11 @@ class SafetyController:
     def status(self) -> SafetyStatus:
         return SafetyStatus(self.state, self.reason, self._changed_at, dict(self._active()))
 
-    def allows_new_orders(self) -> bool:
-        return self.state is SafetyState.NORMAL
-
     def storage_changed(self) -> None:
         """The database's fault appeared or cleared (``Database.watch``): redraw the listeners."""
         status = self.status()
         for listener in list(self._listeners):
             listener(status)
-
-    def ensure_trading_allowed(self) -> None:
-        """Raise the storage fault's own code (VALR-DB-…) if storage is failing, else VALR-SAF-001
-        naming the state and its reason unless NORMAL."""
-        fault = self.db.fault
-        if fault is not None:
-            raise type(fault)(fault.message)
-        if self.state is not SafetyState.NORMAL:
-            raise TradingHaltedError(
-                f"new orders refused: {self.state.label} ({self.reason})", state=self.state.value
-            )
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)
@@ -215,10 +211,8 @@ class SafetyController:
         if after is SafetyState.NORMAL:
             severity = "INFO"
         async with self.db.transaction() as tx:
-            await tx.execute(
-                "UPDATE safety_state SET state = ?, reason = ?, correlation_id = ?, changed_at = ?"
-                " WHERE id = 1",
-                (after.value, self.reason or reason, correlation_id, int(now * 1000)),  # NORMAL: why
+            await SafetyStateRepository.put(  # NORMAL keeps the reason it was left with: why
+                tx, after.value, self.reason or reason, correlation_id, int(now * 1000)
             )
             await AuditRepository.insert(
                 tx, int(now * 1000), event, f"{condition.label}: {reason}",

@@ -20,9 +20,6 @@ from valr_tui.exchange.models import Balance, OrderBook, Pair, TickerData, Trade
 from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.trading.safety import SafetyStatus
 
-# The order shapes live with their table in storage (storage never imports trading); callers get
-# them from here with the rest of the views.
-__all__ = ["ExecutionModeName", "FillRecord", "OrderRecord", "OrderState"]
 
 class ConnectionState(StrEnum):
     CONNECTING = "CONNECTING"
@@ -142,6 +139,8 @@ class TradingEngineAPI(Protocol):
     def pair_metadata(self, pair: str) -> Pair: ...
 
     def connection_state(self) -> ConnectionState: ...
+
+    def clock_skew_s(self) -> float | None: ...
 
     def bucket_snapshot(self) -> BucketSnapshot: ...
 

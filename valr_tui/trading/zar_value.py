@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from valr_tui.config import Settings
 from valr_tui.errors import NoZarRateError, OrderLimitExceeded, ValrTuiError
-from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.views import MarketView
 
 ZAR = "ZAR"

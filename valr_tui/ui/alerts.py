@@ -13,7 +13,7 @@ from typing import Literal
 
 from valr_tui.config import DesktopNotify
 from valr_tui.errors import AlertError, ValrTuiError
-from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.ui.format import pct, zar
 
 AlertKind = Literal["above", "below", "move"]

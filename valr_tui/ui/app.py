@@ -28,16 +28,15 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Select
 from textual.worker import Worker, WorkerState
 
+from storage.orders import FillRecord, OrderRecord
 from valr_tui.errors import ValrTuiError
-from valr_tui.exchange.decimal_gateway import DecimalGateway
 from valr_tui.logging_setup import crash_line, redact
+from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.price_band import TakerFill, expected_taker_fill
 from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState, SafetyStatus
 from valr_tui.trading.views import (
     EngineEventKind,
-    FillRecord,
     MarketView,
-    OrderRecord,
     OrderRequest,
     OrderResult,
     TradingEngineAPI,
@@ -312,7 +311,8 @@ class ValrApp(App[int]):
         ages = [a for a in (view.age(now) for view in views) if a is not None]
         silent_for = min(ages) if ages else None
         self.main.query_one(StatusBar).show_connection(
-            self.engine.connection_state(), silent_for, WS_SILENT_AFTER_S)
+            self.engine.connection_state(), silent_for, WS_SILENT_AFTER_S,
+            clock_skew_s=self.engine.clock_skew_s())
 
     def _redraw(self) -> None:
         if self._shutting_down:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 
-from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.money.decimal_gateway import DecimalGateway
 
 PCT = Decimal("0.01")
 

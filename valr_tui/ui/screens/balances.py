@@ -12,8 +12,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker
 
-from valr_tui.exchange.decimal_gateway import DecimalGateway
 from valr_tui.exchange.models import Balance
+from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.views import TradingEngineAPI
 from valr_tui.ui.format import money, zar
 

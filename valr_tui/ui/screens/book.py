@@ -16,8 +16,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker
 
+from storage.orders import OrderRecord
 from valr_tui.exchange.models import BookLevel, OrderBook, Trade
-from valr_tui.trading.views import MarketView, OrderRecord, TradingEngineAPI
+from valr_tui.trading.views import MarketView, TradingEngineAPI
 from valr_tui.ui.format import crypto, zar
 
 MAX_LEVELS = 40

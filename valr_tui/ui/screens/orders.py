@@ -13,7 +13,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker
 
-from valr_tui.trading.views import FillRecord, OrderRecord, TradingEngineAPI
+from storage.orders import FillRecord, OrderRecord
+from valr_tui.trading.views import TradingEngineAPI
 from valr_tui.ui.format import clock_text, crypto, money, zar
 from valr_tui.ui.widgets.orders import OrdersTable
 

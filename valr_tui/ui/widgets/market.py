@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline, Static
 
-from valr_tui.exchange.decimal_gateway import DecimalGateway
+from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.safety import SafetyState
 from valr_tui.trading.views import MarketView
 from valr_tui.ui.format import age, crypto, pct, zar

@@ -11,11 +11,12 @@ from textual.containers import Grid, Vertical
 from textual.markup import escape
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
-from valr_tui.exchange.decimal_gateway import DecimalGateway
+from storage.orders import FillRecord, OrderRecord, OrderState
 from valr_tui.exchange.models import Balance, Pair
+from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.paper import reservation
 from valr_tui.trading.price_band import TakerFill
-from valr_tui.trading.views import FillRecord, OrderPreview, OrderRecord, OrderRequest, OrderState
+from valr_tui.trading.views import OrderPreview, OrderRequest
 from valr_tui.ui.format import clock_text, crypto, money, zar
 
 SIDES = ("BUY", "SELL")

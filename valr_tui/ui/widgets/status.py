@@ -9,10 +9,11 @@ from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.widgets import Static
 
+from storage.orders import ExecutionModeName
 from valr_tui.exchange.models import Balance
 from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.trading.safety import SafetyState, SafetyStatus
-from valr_tui.trading.views import ConnectionState, ExecutionModeName
+from valr_tui.trading.views import ConnectionState
 from valr_tui.ui.format import age, crypto, zar
 
 _CONNECTION_TEXT = {
@@ -40,17 +41,25 @@ class StatusBar(Horizontal):
         badge.update(" LIVE " if mode == "LIVE" else " DRY_RUN ")
         badge.set_class(mode == "LIVE", "-live")
 
-    def show_connection(self, state: ConnectionState, silent_for: float | None, limit_s: float) -> None:
-        """"WS live" only while data arrives: a connected stream silent for ``limit_s`` says so."""
+    def show_connection(
+        self, state: ConnectionState, silent_for: float | None = None, limit_s: float = float("inf"),
+        *, clock_skew_s: float | None = None,
+    ) -> None:
+        """"WS live" only while data arrives: a connected stream silent for ``limit_s`` says so;
+        with ``clock_skew_s`` (this clock minus VALR's, when large) a CLOCK SKEW warning beside it."""
         silent = state is ConnectionState.WS and silent_for is not None and silent_for >= limit_s
         text = f"WS silent {age(silent_for)}" if silent else _CONNECTION_TEXT[state]
+        text += f" · CLOCK SKEW {clock_skew_s:+.1f} s" if clock_skew_s is not None else ""
         if text == self._connection_text:
             return  # called 4 times a second: redraw only on change
         self._connection_text = text
         widget = self.query_one("#connection", Static)
         widget.update(text)
         widget.set_class(state is ConnectionState.DOWN, "-bad")
-        widget.set_class(silent or state in (ConnectionState.REST, ConnectionState.CONNECTING), "-warn")
+        widget.set_class(
+            silent or state in (ConnectionState.REST, ConnectionState.CONNECTING) or clock_skew_s is not None,
+            "-warn",
+        )
 
     def show_safety(self, status: SafetyStatus) -> None:
         widget = self.query_one("#safety", Static)

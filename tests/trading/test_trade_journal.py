@@ -8,17 +8,17 @@ from pathlib import Path
 import pytest
 
 from storage.db import Database
-from storage.journal import record_prediction_outcome
+from storage.journal import OutcomeRow, insert_prediction_outcome
 from tests.trading.test_reconciliation import T0_MS, settings_for, trade
 from valr_tui.trading.clock import ManualClock
-from valr_tui.trading.rlhf_recorder import RLHFRecorder, classify
+from valr_tui.trading.trade_journal import TradeJournal, classify, journal_totals
 
 D = Decimal
 
 
-async def recorder_for(tmp_path: Path) -> tuple[RLHFRecorder, Database]:
+async def recorder_for(tmp_path: Path) -> tuple[TradeJournal, Database]:
     db = await Database.open(tmp_path / "valr.db")
-    return RLHFRecorder(settings_for(tmp_path), db, ManualClock()), db
+    return TradeJournal(settings_for(tmp_path), db, ManualClock()), db
 
 
 async def rag_documents(db: Database) -> list[dict[str, object]]:
@@ -129,7 +129,7 @@ async def test_paper_and_live_positions_never_mix(tmp_path: Path) -> None:
     assert paper.execution_mode == "DRY_RUN" and paper.pnl_zar == D("10")
     assert await recorder.journal(execution_mode="LIVE") == []
     assert [e.id for e in await recorder.journal(execution_mode="DRY_RUN")] == [paper.id]
-    live_totals = await recorder.totals("LIVE")
+    live_totals = journal_totals(await recorder.journal(1_000_000, execution_mode="LIVE"))
     assert live_totals.count == 0 and live_totals.pnl_zar == 0
     await db.close()
 
@@ -161,7 +161,7 @@ async def test_totals_count_outcomes_and_sum_pnl(tmp_path: Path) -> None:
         await trade(db, f"t{n}b", "SELL", sell, "1", at=T0_MS + 10 * n + 1)
     entries = await recorder.process_new_fills()
     assert [e.outcome for e in entries] == ["WIN", "LOSS", "BREAKEVEN"]
-    totals = await recorder.totals("DRY_RUN")
+    totals = journal_totals(await recorder.journal(1_000_000, execution_mode="DRY_RUN"))
     assert (totals.count, totals.wins, totals.losses, totals.breakevens) == (3, 1, 1, 1)
     assert totals.pnl_zar == D("0.1")
     journal = await recorder.journal()
@@ -169,16 +169,19 @@ async def test_totals_count_outcomes_and_sum_pnl(tmp_path: Path) -> None:
     await db.close()
 
 
-async def test_record_prediction_outcome_returns_none_when_already_recorded(tmp_path: Path) -> None:
+async def test_a_prediction_outcome_is_recorded_once(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "valr.db")
-    kwargs = dict(
-        position_key="DRY_RUN:BTCZAR:1:2", execution_mode="DRY_RUN", pair="BTCZAR", direction="LONG",
-        quantity=D("0.1"), entry_value_zar=D("100"), exit_value_zar=D("110"), fees_zar=D("1"),
-        pnl_zar=D("9"), outcome="WIN", correlation_ids=["a", "b"], thesis="t", opened_at=1, closed_at=2,
+    row_in = OutcomeRow(
+        id=0, position_key="DRY_RUN:BTCZAR:1:2", execution_mode="DRY_RUN", pair="BTCZAR",
+        direction="LONG", quantity=D("0.1"), entry_value_zar=D("100"), exit_value_zar=D("110"),
+        fees_zar=D("1"), pnl_zar=D("9"), outcome="WIN", correlation_ids=("a", "b"), thesis="t",
+        opened_at=1, closed_at=2,
     )
-    first = await record_prediction_outcome(db, **kwargs)  # type: ignore[arg-type]
+    async with db.transaction() as tx:
+        first = await insert_prediction_outcome(tx, row_in)
     assert isinstance(first, int) and first > 0
-    assert await record_prediction_outcome(db, **kwargs) is None  # type: ignore[arg-type]
+    async with db.transaction() as tx:
+        assert await insert_prediction_outcome(tx, row_in) is None
     row = await db.fetchone("SELECT correlation_ids, quantity FROM prediction_outcomes")
     assert row is not None and row["correlation_ids"] == '["a", "b"]' and row["quantity"] == "0.1"
     await db.close()
@@ -190,7 +193,7 @@ async def test_a_restarted_recorder_rescans_and_records_nothing_twice(tmp_path: 
     await trade(db, "r2", "SELL", "110", "1", at=T0_MS + 1)
     await trade(db, "r3", "BUY", "100", "2", at=T0_MS + 2)  # left open across the restart
     assert len(await recorder.process_new_fills()) == 1
-    restarted = RLHFRecorder(settings_for(tmp_path), db, ManualClock())
+    restarted = TradeJournal(settings_for(tmp_path), db, ManualClock())
     assert await restarted.process_new_fills() == []
     await trade(db, "r4", "SELL", "105", "2", at=T0_MS + 3)
     [entry] = await restarted.process_new_fills()

@@ -2,8 +2,8 @@
 
 Frozen clock, fixed prices, a fixed bucket snapshot and plain lists for orders, audit rows and
 journal entries. ``scenario`` switches the whole picture (NORMAL, STALE, ESSENTIAL_ONLY,
-SAFE_IDLE, NEUTRAL, LOCKDOWN). ``preview`` applies the same rules as the order manager, with the
-same coded errors, so the order form can be exercised without the real core.
+SAFE_IDLE, NEUTRAL, LOCKDOWN). ``preview`` runs the order manager's own rules (``check_order``)
+against this state, so the form shows exactly the problems and codes the real core would.
 """
 
 from __future__ import annotations
@@ -19,45 +19,32 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from storage.audit import AuditEntry
+from storage.orders import ExecutionModeName, FillRecord, OrderRecord, OrderState
 from valr_tui.config import Settings
-from valr_tui.errors import (
-    BelowMinimumError,
-    InsufficientBalanceError,
-    InvalidPriceError,
-    InvalidQuantityError,
-    InvalidSideError,
-    MarketOrderRejected,
-    OrderLimitExceeded,
-    OrderNotFoundError,
-    SpreadTooWideError,
-    StaleMarketDataError,
-    TradingHaltedError,
-    UnknownPairError,
-    ValrTuiError,
-)
-from valr_tui.exchange.decimal_gateway import DecimalGateway
-from valr_tui.exchange.models import Balance, BookLevel, OrderBook, Pair, Side, TickerData, Trade
+from valr_tui.errors import OrderNotFoundError, UnknownPairError, UnlockRefused
+from valr_tui.exchange.models import Balance, BookLevel, OrderBook, Pair, TickerData, Trade
 from valr_tui.exchange.rate_limiter import BucketSnapshot
-from valr_tui.trading.order_manager import parse_amount
-from valr_tui.trading.price_band import check_price_band
-from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState, SafetyStatus, UnlockRefused
+from valr_tui.money import Side
+from valr_tui.money.decimal_gateway import DecimalGateway
+from valr_tui.trading.order_rules import Funds, check_order
+from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState, SafetyStatus
 from valr_tui.trading.views import (
     ConnectionState,
     EngineEventKind,
     EngineListener,
-    ExecutionModeName,
-    FillRecord,
     JournalEntry,
     MarketView,
     OrderPreview,
-    OrderRecord,
     OrderRequest,
     OrderResult,
-    OrderState,
     Outcome,
     ReconciliationReport,
 )
 
+_SEED_BALANCES = (
+    Balance("BTC", Decimal("0.00350000"), Decimal(0), Decimal("0.00350000")),
+    Balance("ETH", Decimal("0.03000000"), Decimal("0.05000000"), Decimal("0.08000000")),
+)
 FROZEN_NOW = 1_760_000_000.0  # 2025-10-09 08:53:20 UTC: every age and timestamp derives from it
 STALE_AGE_S = 95.0
 
@@ -306,6 +293,9 @@ class FakeEngine:
             raise UnknownPairError(f"pair {pair[:20]!r} is unknown")
         return PAIRS[pair]
 
+    def clock_skew_s(self) -> float | None:
+        return None
+
     def connection_state(self) -> ConnectionState:
         return _CONNECTION.get(self.scenario, ConnectionState.WS)
 
@@ -322,85 +312,16 @@ class FakeEngine:
         return SafetyStatus(state, reason, self.now - 42, conditions)
 
     def preview(self, request: OrderRequest) -> OrderPreview:
-        problems: list[ValrTuiError] = []
-        if str(request.order_type).strip().upper() != "LIMIT":
-            problems.append(MarketOrderRejected(f"{str(request.order_type)[:20]!r} orders are not allowed"))
-        side = str(request.side).strip().upper()
-        if side not in ("BUY", "SELL"):
-            problems.append(InvalidSideError(f"side {str(request.side)[:20]!r} must be BUY or SELL"))
-        pair = PAIRS.get(str(request.pair).strip().upper())
-        if pair is None:
-            problems.append(UnknownPairError(f"pair {str(request.pair)[:20]!r} is unknown on VALR"))
-        price = quantity = value = None
-        try:
-            price = parse_amount(request.price, "price", InvalidPriceError)
-        except InvalidPriceError as exc:
-            problems.append(exc)
-        try:
-            quantity = parse_amount(request.quantity, "quantity", InvalidQuantityError)
-        except InvalidQuantityError as exc:
-            problems.append(exc)
-        if price is not None and quantity is not None:
-            value = DecimalGateway.multiply(price, quantity)
-        if pair is not None:
-            problems.extend(self._pair_problems(pair, price, quantity, value))
-        if value is not None and value > self.settings.max_order_zar:
-            problems.append(OrderLimitExceeded(
-                f"order value {DecimalGateway.format_zar(value)} is above the MAX_ORDER_ZAR limit"
-                f" of {DecimalGateway.format_zar(self.settings.max_order_zar)}"
-            ))
-        if pair is not None:
-            problems.extend(self._market_problems(pair.symbol))
-        status = self.safety_status()
-        if not status.allows_new_orders:
-            problems.append(TradingHaltedError(f"new orders refused: {status.state.label} ({status.reason})"))
-        if value is not None and side == "BUY" and value > self._zar_available():
-            problems.append(InsufficientBalanceError(
-                f"paper wallet has {DecimalGateway.to_wire(self._zar_available())} ZAR available"
-            ))
-        if pair is not None and price is not None and side in ("BUY", "SELL"):
-            band = self.settings.price_band_pct
-            problems.extend(check_price_band(side, price, self.market(pair.symbol), band))
-        return OrderPreview(value, tuple(problems))
+        checked = check_order(
+            request, pairs=PAIRS, settings=self.settings, market=self.market, clock=self.clock,
+            safety=self.safety_status(), funds=Funds("paper wallet", self._available),
+        )
+        return OrderPreview(checked.value, checked.problems)
 
-    def _pair_problems(
-        self, pair: Pair, price: Decimal | None, quantity: Decimal | None, value: Decimal | None
-    ) -> list[ValrTuiError]:
-        problems: list[ValrTuiError] = []
-        if price is not None and not DecimalGateway.is_multiple(price, pair.tick_size):
-            problems.append(InvalidPriceError(
-                f"price {DecimalGateway.to_wire(price)} is not a multiple of {pair.symbol}'s tick size"
-                f" {DecimalGateway.to_wire(pair.tick_size)}"
-            ))
-        if quantity is not None:
-            places = DecimalGateway.decimal_places(quantity)
-            if places > pair.base_decimal_places:
-                problems.append(InvalidQuantityError(
-                    f"quantity has {places} decimals; {pair.symbol} allows {pair.base_decimal_places}"
-                ))
-            if quantity < pair.min_base_amount:
-                problems.append(BelowMinimumError(
-                    f"quantity {DecimalGateway.to_wire(quantity)} is below {pair.symbol}'s minimum of"
-                    f" {DecimalGateway.to_wire(pair.min_base_amount)} {pair.base_currency}"
-                ))
-        if value is not None and value < pair.min_quote_amount:
-            problems.append(BelowMinimumError(
-                f"order total {DecimalGateway.format_zar(value)} is below the minimum of"
-                f" {DecimalGateway.format_zar(pair.min_quote_amount)}"
-            ))
-        return problems
-
-    def _market_problems(self, symbol: str) -> list[ValrTuiError]:
-        view = self.market(symbol)
-        if view.stale:
-            return [StaleMarketDataError(f"{symbol} data is {STALE_AGE_S:.0f} s old (limit 30 s)")]
-        assert view.ticker is not None
-        if view.ticker.spread_pct > self.settings.max_spread_pct:
-            pct = DecimalGateway.quantize(view.ticker.spread_pct, Decimal("0.01"))
-            return [SpreadTooWideError(
-                f"{symbol} spread {pct}% exceeds MAX_SPREAD_PCT {self.settings.max_spread_pct}%"
-            )]
-        return []
+    def _available(self, currency: str) -> Decimal:
+        if currency == "ZAR":
+            return self._zar_available()
+        return next((b.available for b in _SEED_BALANCES if b.currency == currency), Decimal(0))
 
     def _zar_available(self) -> Decimal:
         reserved = sum(
@@ -456,11 +377,7 @@ class FakeEngine:
     async def balances(self) -> list[Balance]:
         zar_total = self.settings.dry_run_wallet_zar
         zar_free = self._zar_available()
-        return [
-            Balance("ZAR", zar_free, zar_total - zar_free, zar_total),
-            Balance("BTC", Decimal("0.00350000"), Decimal(0), Decimal("0.00350000")),
-            Balance("ETH", Decimal("0.03000000"), Decimal("0.05000000"), Decimal("0.08000000")),
-        ]
+        return [Balance("ZAR", zar_free, zar_total - zar_free, zar_total), *_SEED_BALANCES]
 
     async def audit(self, correlation_id: str | None = None, limit: int = 200) -> list[AuditEntry]:
         rows = [a for a in self.audit_list if correlation_id is None or a.correlation_id == correlation_id]

@@ -1,4 +1,4 @@
-"""The trade journal (the seed's RLHF recorder): every closed position, its PnL and outcome, once.
+"""The trade journal: every closed position, its PnL and outcome, recorded once (FIFO lots).
 
 A position lives per (execution_mode, pair), from flat back to flat. Fills are walked in the order
 they were stored (``order_fills.id``), so a position already recorded can never be re-cut by a
@@ -14,7 +14,8 @@ value + fees is what was paid and the PnL is the cash actually made or lost.
 |pnl| ≤ BREAKEVEN_TOLERANCE_ZAR is BREAKEVEN. The position key
 ``mode:pair:first-fill-id:last-fill-id`` makes re-processing record nothing twice. Each trade also
 keeps one ``rag_documents`` row (a readable summary), written while open and completed with the
-outcome when it closes.
+outcome when it closes. ``prediction_outcomes`` and ``rag_documents`` together are the export a
+learning system reads: one labelled outcome per closed trade and its readable story.
 """
 
 from __future__ import annotations
@@ -28,22 +29,15 @@ from decimal import Decimal
 from typing import Literal
 
 from storage.db import Database
-from storage.journal import (
-    Fill,
-    OutcomeRow,
-    exact,
-    fill_value,
-    insert_prediction_outcome,
-    list_outcomes,
-    load_fills,
-    recorded_position_keys,
-    upsert_rag_document_in,
-)
+from storage.journal import OutcomeRow, insert_prediction_outcome, list_outcomes, recorded_position_keys
+from storage.ledger import Fill, exact, fill_value, load_fills
+from storage.orders import ExecutionModeName
+from storage.rag import upsert_rag_document_in
 from valr_tui.config import Settings
-from valr_tui.exchange.decimal_gateway import DecimalGateway
-from valr_tui.exchange.models import split_pair_symbol
+from valr_tui.money import split_pair_symbol
+from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
-from valr_tui.trading.views import ExecutionModeName, JournalEntry, Outcome
+from valr_tui.trading.views import JournalEntry, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -156,9 +150,6 @@ class PositionBook:
         self.current: dict[tuple[str, str], Position] = {}
         self.last_fill_id = 0
 
-    def open_positions(self) -> list[Position]:
-        return list(self.current.values())
-
     def feed(self, fills: Iterable[Fill]) -> list[Position]:
         """Apply fills; return the positions they closed, in closing order."""
         closed: list[Position] = []
@@ -195,13 +186,6 @@ class PositionBook:
             flipped = Position(fill.execution_mode, fill.pair, direction)
             flipped.add(_Leg(fill, remainder, fee - closing_fee, opening=True))
             self.current[key] = flipped
-
-
-def walk_positions(fills: Iterable[Fill]) -> tuple[list[Position], list[Position]]:
-    """(closed positions in closing order, positions still open) for fills in storage order."""
-    book = PositionBook()
-    closed = book.feed(fills)
-    return closed, book.open_positions()
 
 
 def _leg_line(leg: _Leg) -> str:
@@ -275,7 +259,9 @@ def entry_from_row(row: OutcomeRow) -> JournalEntry:
     )
 
 
-class RLHFRecorder:
+class TradeJournal:
+    """Turns stored fills into journal entries (``prediction_outcomes``) and trade documents."""
+
     def __init__(self, settings: Settings, db: Database, clock: Clock = system_clock) -> None:
         self.settings = settings
         self.db = db
@@ -356,12 +342,6 @@ class RLHFRecorder:
         """Closed trades, newest first."""
         rows = await list_outcomes(self.db, limit=limit, execution_mode=execution_mode)
         return [entry_from_row(r) for r in rows]
-
-    async def totals(self, execution_mode: str) -> JournalTotals:
-        return journal_totals(
-            entry_from_row(r)
-            for r in await list_outcomes(self.db, limit=1_000_000, execution_mode=execution_mode)
-        )
 
 
 def journal_totals(entries: Iterable[JournalEntry]) -> JournalTotals:
