@@ -209,10 +209,19 @@ def demo_settings(sim: EmbeddedSimulator | ProcessSimulator) -> Iterator[Setting
 
 
 def ticker_text(app: App[Any], pair: str) -> str:
-    """What the dashboard's ticker body for ``pair`` currently holds (its markup)."""
-    from textual.widgets import Static
+    """The dashboard's ticker row for ``pair`` as ``Last [b]R 1,500,000.00[/b]`` ("" before its
+    first price): the form the benchmarks match prices in. The ticker table shows the pair's own
+    decimals without the currency; BTCZAR's tick is 1, so the conversion back is exact."""
+    from decimal import Decimal, InvalidOperation
 
-    return str(app.screen.query_one(f"#ticker-body-{pair}", Static).content)
+    from valr_tui.ui.format import zar
+    from valr_tui.ui.widgets.tickers import TickerTable
+
+    cell = str(app.screen.query_one(TickerTable).get_cell(pair, "last"))
+    try:
+        return f"Last [b]{zar(Decimal(cell.replace(',', '')))}[/b]"
+    except InvalidOperation:
+        return ""
 
 
 async def quiesce(app: Any, pilot: Any) -> None:

@@ -6,6 +6,7 @@ its fills, the wallet and the audit row commit together or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -215,6 +216,8 @@ class OrderRepository:
 
 @dataclass(frozen=True, slots=True)
 class FillRecord:
+    """One stored fill (the chart marks them at their prices)."""
+
     id: int
     order_id: int
     correlation_id: str
@@ -276,26 +279,42 @@ class FillRepository:
         return row is not None
 
     async def for_order(self, correlation_id: str, execution_mode: str) -> list[FillRecord]:
+        """One order's fills, oldest first (the orders screen)."""
         rows = await self.db.fetchall(
             "SELECT * FROM order_fills WHERE correlation_id = ? AND execution_mode = ?"
             " ORDER BY traded_at, id",
             (correlation_id, execution_mode),
         )
-        return [
-            FillRecord(
-                id=r["id"],
-                order_id=r["order_id"],
-                correlation_id=r["correlation_id"],
-                execution_mode=r["execution_mode"],
-                trade_id=r["trade_id"],
-                pair=r["pair"],
-                side=r["side"],
-                price=from_text(r["price"]),
-                quantity=from_text(r["quantity"]),
-                fee=from_text(r["fee"]),
-                fee_currency=r["fee_currency"],
-                is_maker=bool(r["is_maker"]),
-                traded_at=r["traded_at"],
-            )
-            for r in rows
-        ]
+        return _fills(rows)
+
+    async def for_pair(
+        self, pair: str, execution_mode: str, since_ms: int, limit: int = 500
+    ) -> list[FillRecord]:
+        """The newest ``limit`` fills of ``pair`` since ``since_ms``, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM (SELECT * FROM order_fills WHERE pair = ? AND execution_mode = ?"
+            " AND traded_at >= ? ORDER BY traded_at DESC, id DESC LIMIT ?) ORDER BY traded_at, id",
+            (pair, execution_mode, since_ms, limit),
+        )
+        return _fills(rows)
+
+
+def _fills(rows: Iterable[aiosqlite.Row]) -> list[FillRecord]:
+    return [
+        FillRecord(
+            id=r["id"],
+            order_id=r["order_id"],
+            correlation_id=r["correlation_id"],
+            execution_mode=r["execution_mode"],
+            trade_id=r["trade_id"],
+            pair=r["pair"],
+            side=r["side"],
+            price=from_text(r["price"]),
+            quantity=from_text(r["quantity"]),
+            fee=from_text(r["fee"]),
+            fee_currency=r["fee_currency"],
+            is_maker=bool(r["is_maker"]),
+            traded_at=r["traded_at"],
+        )
+        for r in rows
+    ]

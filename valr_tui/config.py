@@ -187,7 +187,8 @@ def _url(raw: str) -> str:
 
 
 def _pairs(raw: str) -> tuple[str, ...]:
-    pairs = tuple(p.strip().upper() for p in raw.split(",") if p.strip())
+    # Order kept (the first pair is the form's default), repeats dropped.
+    pairs = tuple(dict.fromkeys(p.strip().upper() for p in raw.split(",") if p.strip()))
     if (
         not pairs
         or len(pairs) > 20
@@ -236,7 +237,8 @@ _KEYS: dict[str, tuple[str, Callable[[str], Any], bool]] = {
     "VALR_WS_URL": ("ws_url", _url, False),
     "EXECUTION_MODE": ("execution_mode", _mode, False),
     "LIVE_TRADING_CONFIRMED": ("live_trading_confirmed", _bool, False),
-    "VALR_PAIRS": ("pairs", _pairs, False),
+    "VALR_PAIRS": ("pairs", _pairs, False),  # the older name of PAIRS; PAIRS wins when both are set
+    "PAIRS": ("pairs", _pairs, False),
     "MAX_ORDER_ZAR": ("max_order_zar", _positive_money, False),
     "MAX_SPREAD_PCT": ("max_spread_pct", _percent(), False),
     "PRICE_BAND_PCT": ("price_band_pct", _percent(100, low_open=True), False),
@@ -271,6 +273,7 @@ _KEYS: dict[str, tuple[str, Callable[[str], Any], bool]] = {
     "VALR_LOG_PATH": ("log_path", _path, False),
 }
 _KEY_OF = {attr: key for key, (attr, _parse, _secret) in _KEYS.items()}
+_ATTR_OF = {key: attr for key, (attr, _parse, _secret) in _KEYS.items()}
 
 
 def _as_text(attr: str, value: object) -> str:
@@ -350,6 +353,7 @@ def load_settings(
         return None
 
     values: dict[str, Any] = {}
+    given_as: dict[str, str] = {}  # attr -> the key it was read from (PAIRS or its older name)
     for key, (attr, _parse, secret) in _KEYS.items():
         raw = lookup(key)
         if raw is None:
@@ -357,7 +361,14 @@ def load_settings(
         if raw.strip() == "" and attr not in ("api_key", "api_secret", "subaccount_id"):
             continue  # an empty line in .env means "use the default"
         values[attr] = Secret(raw) if secret else raw  # Settings parses (and checks) every value
-    return Settings(**values)
+        given_as[attr] = key
+    try:
+        return Settings(**values)
+    except ConfigError as exc:
+        named, used = exc.details.get("key"), given_as.get(_ATTR_OF.get(str(exc.details.get("key")), ""))
+        if used is None or used == named or not isinstance(named, str):
+            raise
+        raise ConfigError(exc.message.replace(named, used, 1), key=used) from None  # the key the user set
 
 
 _DEFAULTS: dict[str, Any] = {

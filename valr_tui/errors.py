@@ -29,6 +29,11 @@ class ConfigError(ValrTuiError):
     meaning = "A configuration value is malformed or out of range"
 
 
+class UnlistedPairError(ConfigError):
+    code = "VALR-CFG-010"
+    meaning = "PAIRS names a pair VALR does not list, or lists as inactive"
+
+
 class MissingCredentialsError(ValrTuiError):
     code = "VALR-SEC-001"
     meaning = "VALR_API_KEY and VALR_API_SECRET must both be set for authenticated calls"

@@ -17,6 +17,7 @@ from platformdirs import user_data_dir
 from valr_tui.config import Settings
 from valr_tui.logging_setup import configure_logging
 from valr_tui.money.decimal_gateway import DecimalGateway
+from valr_tui.preflight import check_pairs_now
 from valr_tui.secrets import Secret
 
 # What each demo key injects: the simulator faults (kind, parameters) it starts together. Durations
@@ -53,10 +54,11 @@ class EmbeddedSimulator:
     """The simulator on a free loopback port, in its own thread and event loop, so its market
     simulation never competes with the dashboard's loop."""
 
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, seed: int | None = None, pairs: tuple[str, ...] = ("BTCZAR", "ETHZAR")) -> None:
         self.api_key = secrets.token_hex(16)
         self.api_secret = secrets.token_hex(32)
         self._seed = seed
+        self._pairs = pairs
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -71,7 +73,9 @@ class EmbeddedSimulator:
         async def serve() -> None:
             self._stop = asyncio.Event()
             self._loop = asyncio.get_running_loop()
-            async with SimulatorServer(self.api_key, self.api_secret, seed=self._seed) as sim:
+            async with SimulatorServer(
+                self.api_key, self.api_secret, seed=self._seed, pairs=self._pairs
+            ) as sim:
                 self.base_url, self.ws_url = sim.base_url, sim.ws_url
                 self._ready.set()
                 await self._stop.wait()
@@ -95,10 +99,11 @@ class EmbeddedSimulator:
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(timeout=10)
 
-    def demo_settings(self, settings: Settings, db_path: str) -> Settings:
+    def demo_settings(self, settings: Settings, db_dir: str) -> Settings:
         """The user's settings, pointed at the simulator with its fresh credentials."""
         return simulator_settings(
-            settings, self.base_url, self.ws_url, self.api_key, self.api_secret, db_path=db_path,
+            settings, self.base_url, self.ws_url, self.api_key, self.api_secret,
+            db_path=Path(db_dir) / "valr_tui_demo.db",
         )
 
 
@@ -153,6 +158,14 @@ class SimulatorFaults:
         return f"moved {moved} out of the paper wallet behind the app's back"
 
 
+def demo_pairs(pairs: tuple[str, ...]) -> tuple[str, ...]:
+    """What the embedded simulator serves: every configured pair it knows. One it does not know
+    is left out, so the pair check names it as VALR would (BTCZAR,ETHZAR if none is known)."""
+    from valr_tui.simulator.catalogue import servable
+
+    return servable(pairs) or ("BTCZAR", "ETHZAR")
+
+
 def launch(settings: Settings, *, demo: bool = False, fresh: bool = False) -> int:
     """Run the dashboard; with ``demo`` against an embedded simulator and the demo database
     (``fresh`` forgets the previous demo first)."""
@@ -161,8 +174,10 @@ def launch(settings: Settings, *, demo: bool = False, fresh: bool = False) -> in
 
     configure_logging(settings.log_path)
     if not demo:
+        check_pairs_now(settings)
         return run_app(TradingEngine(settings))
-    with EmbeddedSimulator() as sim, tempfile.TemporaryDirectory(prefix="valr-demo-") as scratch:
+    served = demo_pairs(settings.pairs)
+    with EmbeddedSimulator(pairs=served) as sim, tempfile.TemporaryDirectory(prefix="valr-demo-") as scratch:
         if settings.is_live:
             # The simulator's account starts afresh every run: a kept LIVE baseline would not
             # match it and lock the demo down, so a LIVE demo keeps nothing.
@@ -173,5 +188,8 @@ def launch(settings: Settings, *, demo: bool = False, fresh: bool = False) -> in
                 start_fresh(db_path)
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
             print(f"valr-tui demo: data in {db_path} (--fresh starts over)", file=sys.stderr)
-        demo_settings = sim.demo_settings(settings, db_path)
+        demo_settings = simulator_settings(
+            settings, sim.base_url, sim.ws_url, sim.api_key, sim.api_secret, db_path=db_path
+        )
+        check_pairs_now(demo_settings)
         return run_app(TradingEngine(demo_settings), demo=SimulatorFaults(sim.base_url, demo_settings))

@@ -63,14 +63,14 @@ def test_pair_metadata_as_valr_publishes_it(ex: SimExchange) -> None:
     pairs = {pair["symbol"]: pair for pair in ex.pairs_wire()}
     assert pairs["BTCZAR"]["minBaseAmount"] == "0.00001"
     assert pairs["ETHZAR"]["minBaseAmount"] == "0.0002"
-    for pair in pairs.values():
+    for pair in (pairs["BTCZAR"], pairs["ETHZAR"]):
         assert pair["tickSize"] == "1" and pair["baseDecimalPlaces"] == "8"
         assert pair["minQuoteAmount"] == "10" and pair["maxQuoteAmount"] == "5000000"
 
 
 def test_unknown_pair_in_configuration_is_a_config_error() -> None:
     with pytest.raises(ConfigError):
-        SimExchange("k", pairs=("DOGEZAR",))
+        SimExchange("k", pairs=("FOOZAR",))
 
 
 def test_resting_order_reserves_and_cancel_releases(ex: SimExchange) -> None:

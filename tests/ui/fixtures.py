@@ -8,6 +8,7 @@ against this state, so the form shows exactly the problems and codes the real co
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -21,11 +22,13 @@ from textual.widgets import Input
 from storage.audit import AuditEntry
 from storage.orders import ExecutionModeName, FillRecord, OrderRecord, OrderState
 from valr_tui.config import Settings
-from valr_tui.errors import OrderNotFoundError, UnknownPairError, UnlockRefused
+from valr_tui.errors import OrderNotFoundError, UnknownPairError, UnlockRefused, ValrTuiError
+from valr_tui.exchange.buckets import Candle
 from valr_tui.exchange.models import Balance, BookLevel, OrderBook, Pair, TickerData, Trade
 from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.money import Side
 from valr_tui.money.decimal_gateway import DecimalGateway
+from valr_tui.trading.candles import MAX_CANDLES, CandleSeries
 from valr_tui.trading.order_rules import Funds, check_order
 from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState, SafetyStatus
 from valr_tui.trading.views import (
@@ -56,6 +59,7 @@ class Scenario(StrEnum):
     SAFE_IDLE = "SAFE_IDLE"
     NEUTRAL = "NEUTRAL"
     LOCKDOWN = "LOCKDOWN"
+    TEN_PAIRS = "TEN_PAIRS"  # NORMAL, watching ten pairs
 
 
 _SAFETY: dict[Scenario, tuple[SafetyState, str]] = {
@@ -65,6 +69,7 @@ _SAFETY: dict[Scenario, tuple[SafetyState, str]] = {
     Scenario.SAFE_IDLE: (SafetyState.SAFE_IDLE, "market data unreachable for 95 s (limit 60 s)"),
     Scenario.NEUTRAL: (SafetyState.NEUTRAL, "3 reconciliation runs in a row could not complete"),
     Scenario.LOCKDOWN: (SafetyState.LOCKDOWN, "reconciliation mismatch 2.40% on ZAR (limit 1%)"),
+    Scenario.TEN_PAIRS: (SafetyState.NORMAL, ""),
 }
 
 _CONNECTION: dict[Scenario, ConnectionState] = {
@@ -77,12 +82,27 @@ PAIRS: dict[str, Pair] = {
                    Decimal(10), Decimal(5_000_000)),
     "ETHZAR": Pair("ETHZAR", "ETH", "ZAR", Decimal(1), 8, Decimal("0.0002"), Decimal(5000),
                    Decimal(10), Decimal(5_000_000)),
+    **{symbol: Pair(symbol, symbol[:-3], "ZAR", Decimal(tick), places, Decimal(minimum), Decimal(10**7),
+                    Decimal(10), Decimal(5_000_000))
+       for symbol, tick, places, minimum in (
+           ("XRPZAR", "0.01", 6, "1.5"), ("SOLZAR", "1", 8, "0.01"), ("USDTZAR", "0.01", 2, "0.55"),
+           ("DOGEZAR", "0.0001", 4, "4"), ("ADAZAR", "0.001", 6, "1"), ("LINKZAR", "0.1", 8, "0.04"),
+           ("AVAXZAR", "0.1", 8, "0.03"), ("LTCZAR", "1", 8, "0.007"))},
 }
+DEFAULT_PAIRS = ("BTCZAR", "ETHZAR")
 
 # last, bid, ask, previous close, base volume for each pair
 _PRICES: dict[str, tuple[str, str, str, str, str]] = {
     "BTCZAR": ("1250000", "1249900", "1250100", "1231500", "12.48301550"),
     "ETHZAR": ("45010", "45000", "45020", "45600", "318.20410000"),
+    "XRPZAR": ("42.15", "42.14", "42.16", "41.20", "182345.120000"),
+    "SOLZAR": ("3150", "3149", "3152", "3210", "812.55000000"),
+    "USDTZAR": ("18.21", "18.20", "18.21", "18.19", "2500111.50"),
+    "DOGEZAR": ("3.2145", "3.2140", "3.2151", "3.0120", "9912345.1200"),
+    "ADAZAR": ("12.345", "12.340", "12.350", "12.800", "455123.900000"),
+    "LINKZAR": ("301.4", "301.2", "301.6", "295.0", "5211.40000000"),
+    "AVAXZAR": ("455.2", "455.0", "455.5", "470.1", "3120.05000000"),
+    "LTCZAR": ("1640", "1638", "1642", "1651", "640.12000000"),
 }
 # a gentle, fixed wave (per-mille offsets) so the sparkline has a shape without randomness
 _WAVE = (0, 3, 5, 4, 8, 11, 9, 6, 7, 12, 15, 13, 10, 9, 14, 18, 16, 12, 11, 15, 19, 17, 14, 16, 20)
@@ -141,12 +161,13 @@ def _seed_orders() -> list[OrderRecord]:
     ]
 
 
-def _fill(n: int, order: OrderRecord, price: str, qty: str, fee: str, fee_currency: str) -> FillRecord:
+def _fill(n: int, order: OrderRecord, price: str, qty: str, fee: str, fee_currency: str,
+          traded_at: int | None = None) -> FillRecord:
     return FillRecord(
         id=n, order_id=order.id, correlation_id=order.correlation_id, execution_mode=order.execution_mode,
         trade_id=f"trade-seed{n:04d}", pair=order.pair, side=order.side, price=Decimal(price),
         quantity=Decimal(qty), fee=Decimal(fee), fee_currency=fee_currency, is_maker=True,
-        traded_at=order.created_at + 60_000 * n,
+        traded_at=order.created_at + 60_000 * n if traded_at is None else traded_at,
     )
 
 
@@ -156,8 +177,35 @@ def _seed_fills(orders: list[OrderRecord]) -> list[FillRecord]:
     return [
         _fill(1, eth, "46000", "0.015", "0.69", "ZAR"),
         _fill(2, eth, "46020", "0.005", "0.23", "ZAR"),
-        _fill(3, btc, "1255000", "0.001", "1.26", "ZAR"),
+        _fill(3, btc, "1255000", "0.001", "1.26", "ZAR", traded_at=_ms(-1200)),  # inside the chart
     ]
+
+
+@functools.cache  # a pure function of its arguments; the chart asks on every market redraw
+def _candles(pair: str, period_s: int, count: int = MAX_CANDLES) -> tuple[Candle, ...]:
+    """A fixed, random-looking walk (integer LCG, no float) ending at the pair's last price."""
+    tick = PAIRS[pair].tick_size
+    mul, div = DecimalGateway.multiply, DecimalGateway.divide
+
+    def on_tick(value: Decimal) -> Decimal:
+        return mul(DecimalGateway.quantize(div(value, tick), Decimal(1)), tick)
+
+    close = Decimal(_PRICES[pair][0])
+    state = period_s + len(pair)
+    newest_start = int(FROZEN_NOW) // period_s * period_s
+    newest_first: list[Candle] = []
+    for i in range(count):
+        state = (state * 1103515245 + 12345) % 2**31
+        move = Decimal(state % 31 - 15).scaleb(-4)  # -15..+15 bps
+        opened = on_tick(mul(close, 1 - move))
+        wick = Decimal(state % 7).scaleb(-4)
+        high = on_tick(mul(max(opened, close), 1 + wick))
+        low = on_tick(mul(min(opened, close), 1 - wick))
+        volume = Decimal(state % 97 + 3).scaleb(-2)
+        newest_first.append(Candle(pair, period_s, newest_start - i * period_s, opened, high, low, close,
+                                   volume, mul(volume, close)))
+        close = opened
+    return tuple(reversed(newest_first))
 
 
 def _audit(
@@ -232,6 +280,9 @@ class FakeEngine:
         }
         self.orders_list = _seed_orders()
         self.fills_list = _seed_fills(self.orders_list)
+        self.candle_loads: list[tuple[str, int]] = []  # every load asked for, failed ones too
+        self.candle_failure: ValrTuiError | None = None  # set: every load raises it
+        self._candles_held: set[tuple[str, int]] = set()
         self.audit_list = _seed_audit()
         self.journal_list = _seed_journal()
         self.started = False
@@ -269,7 +320,7 @@ class FakeEngine:
 
     @property
     def pairs(self) -> tuple[str, ...]:
-        return tuple(PAIRS)
+        return tuple(PAIRS) if self.scenario is Scenario.TEN_PAIRS else DEFAULT_PAIRS
 
     def market(self, pair: str) -> MarketView:
         if pair not in PAIRS:
@@ -374,6 +425,26 @@ class FakeEngine:
     async def fills(self, correlation_id: str) -> list[FillRecord]:
         return [f for f in self.fills_list if f.correlation_id == correlation_id]
 
+    def tick_size(self, pair: str) -> Decimal | None:
+        meta = PAIRS.get(pair)
+        return None if meta is None else meta.tick_size
+
+    def candles(self, pair: str, period_s: int) -> CandleSeries:
+        if (pair, period_s) not in self._candles_held:
+            return CandleSeries(pair, period_s)  # not loaded yet: the chart asks for it
+        return CandleSeries(pair, period_s, _candles(pair, period_s), self.now, 1)
+
+    async def load_candles(self, pair: str, period_s: int) -> CandleSeries:
+        self.candle_loads.append((pair, period_s))
+        if self.candle_failure is not None:
+            raise self.candle_failure
+        self._candles_held.add((pair, period_s))
+        self.emit("market")
+        return self.candles(pair, period_s)
+
+    async def pair_fills(self, pair: str, since_ms: int) -> list[FillRecord]:
+        return [f for f in self.fills_list if f.pair == pair and f.traded_at >= since_ms]
+
     async def balances(self) -> list[Balance]:
         zar_total = self.settings.dry_run_wallet_zar
         zar_free = self._zar_available()
@@ -448,6 +519,26 @@ async def type_taker_order(pilot: Pilot[Any]) -> None:
     await settle(pilot)
     pilot.app.screen.query_one("#price", Input).focus()
     await pilot.press(*"1250150", "tab", *"0.003")
+
+
+async def pick_eth(pilot: Pilot[Any]) -> None:
+    """ctrl+t, then "eth" typed: the picker narrowed to ETHZAR."""
+    await settle(pilot)
+    await pilot.press("ctrl+t", *"eth")
+    await settle(pilot)
+
+
+async def hourly_chart(pilot: Pilot[Any]) -> None:
+    """ctrl+g three times: 1m -> 5m -> 15m -> 1h candles."""
+    await settle(pilot)
+    await pilot.press("ctrl+g", "ctrl+g", "ctrl+g")
+    await settle(pilot)
+
+
+async def ten_tickers(pilot: Pilot[Any]) -> None:
+    """Ten watched pairs, the ticker table in view (at 80 columns the form is focused below it)."""
+    await settle(pilot)
+    pilot.app.screen.query_one("#tickers").scroll_visible(animate=False)
     await settle(pilot)
 
 
@@ -480,7 +571,7 @@ async def open_alerts(pilot: Pilot[Any]) -> None:
     app.alerts.add("5%", "BTCZAR", Decimal(1_250_000))
     app.alerts.record(FROZEN_NOW - 120, "LOCKDOWN", "reconciliation mismatch 2.40% on ZAR (limit 1%)")
     app.alerts.record(FROZEN_NOW - 60, "FILL", "SELL 0.00100000 BTCZAR @ R 1,255,000.00 ord-seed0003")
-    await pilot.press("ctrl+t")
+    await pilot.press("ctrl+b")
     await settle(pilot)
 
 
@@ -524,4 +615,11 @@ PICTURES: tuple[Picture, ...] = (
     Picture("alerts_80x24", Scenario.NORMAL, (80, 24), open_alerts),
     Picture("balances_120x36", Scenario.NORMAL, (120, 36), open_balances),
     Picture("balances_80x24", Scenario.NORMAL, (80, 24), open_balances),
+    *(Picture(f"{name}_{w}x{h}", scenario, (w, h), prepare)
+      for name, scenario, prepare in (
+          ("pair_picker", Scenario.TEN_PAIRS, pick_eth),
+          ("chart_1h", Scenario.NORMAL, hourly_chart),
+          ("tickers_ten", Scenario.TEN_PAIRS, ten_tickers),
+      )
+      for (w, h) in ((120, 36), (80, 24))),
 )

@@ -55,7 +55,7 @@ async def test_a_price_alert_set_by_key_rings_once_with_the_bell_and_the_desktop
     app._desktop = lambda title, body: desktop.append((title, body))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+t")
+        await pilot.press("ctrl+b")
         await settle(pilot)
         assert isinstance(app.screen, AlertsScreen)
         app.screen.query_one("#alert-input", Input).value = "1260000"
@@ -82,7 +82,7 @@ async def test_a_price_alert_set_by_key_rings_once_with_the_bell_and_the_desktop
         engine.emit("market")
         await settle(pilot)
         assert len(bells) == 1  # it rang once
-        await pilot.press("ctrl+t")
+        await pilot.press("ctrl+b")
         await settle(pilot)
         log = app.screen.query_one("#alerts-log", DataTable)
         assert log.row_count == 1 and str(log.get_row_at(0)[1]) == "PRICE"

@@ -46,6 +46,7 @@ from valr_tui.errors import (
     ResponseTooLargeError,
     ValrTuiError,
 )
+from valr_tui.exchange.buckets import MAX_BUCKETS_PER_REQUEST, Candle
 from valr_tui.exchange.hmac_signer import SIGNATURE_HEADER, TIMESTAMP_HEADER, VALRSigner
 from valr_tui.exchange.models import (
     AccountTrade,
@@ -337,6 +338,23 @@ class VALRClient:
         if not isinstance(status, str) or not status:
             raise MalformedResponseError("status: field 'status' is not a string")
         return status
+
+    async def get_buckets(
+        self, pair: str, period_s: int, start: int, end: int, *, essential: bool = False
+    ) -> list[Candle]:
+        """Candles of ``pair`` from ``start`` to ``end`` (epoch seconds), oldest first.
+
+        VALR answers newest first, at most 300 buckets, and only on its public path (no signed
+        twin); ``includeEmpty`` keeps the time axis regular where nothing traded."""
+        params: dict[str, str | int] = {
+            "periodSeconds": period_s, "startTime": start, "endTime": end,
+            "limit": MAX_BUCKETS_PER_REQUEST, "includeEmpty": "true",
+        }
+        payload = await self._request(
+            "GET", f"/v1/public/{_segment(pair)}/buckets", params=params, essential=essential
+        )
+        candles = [_parse_models(Candle.from_valr, raw, "bucket") for raw in _expect_list(payload, "buckets")]
+        return sorted(candles, key=lambda candle: candle.start)
 
     # -- account (signed, essential) ------------------------------------------------------------
     async def get_balances(self) -> list[Balance]:

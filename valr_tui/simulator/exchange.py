@@ -22,11 +22,12 @@ from typing import Any, Final
 
 from valr_tui.errors import ConfigError, DecimalError, ExchangeError
 from valr_tui.money.decimal_gateway import DecimalGateway
+from valr_tui.simulator import catalogue
+from valr_tui.simulator.catalogue import CATALOGUE
 from valr_tui.simulator.faults import Fault, parse_duration, validate_params
 from valr_tui.simulator.market import (
     FIRST_SEQUENCE_ID,
     HUNDRED,
-    PAIR_CATALOGUE,
     Level,
     PairInfo,
     PairMarket,
@@ -294,12 +295,12 @@ class SimExchange:
     finished_orders_in_active_lookup: bool = True
 
     def __post_init__(self) -> None:
-        unknown = [pair for pair in self.pairs if pair not in PAIR_CATALOGUE]
+        unknown = [pair for pair in self.pairs if pair not in CATALOGUE]
         if unknown or not self.pairs:
-            raise ConfigError(f"the simulator knows {sorted(PAIR_CATALOGUE)}; got {list(self.pairs)}")
+            raise ConfigError(f"the simulator knows {sorted(CATALOGUE)}; got {list(self.pairs)}")
         self._rng = random.Random(self.seed)
         self._id_rng = random.Random(None if self.seed is None else self.seed + 1)
-        self.markets = {pair: PairMarket(PAIR_CATALOGUE[pair], self._rng) for pair in self.pairs}
+        self.markets = {pair: PairMarket(CATALOGUE[pair], self._rng) for pair in self.pairs}
         currencies = {"ZAR", *self.starting_balances}
         for market in self.markets.values():
             currencies.update((market.info.base, market.info.quote))
@@ -354,7 +355,7 @@ class SimExchange:
 
     # --- market data (wire shapes) ---------------------------------------------------------------
     def pairs_wire(self) -> list[dict[str, Any]]:
-        return [market.info.to_wire() for market in self.markets.values()]
+        return catalogue.listing(tuple(market.info for market in self.markets.values()))
 
     def market_summary(self, pair: str) -> dict[str, Any]:
         return self.market(pair).summary(self._stamp())

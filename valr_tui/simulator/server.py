@@ -32,6 +32,7 @@ from valr_tui.errors import ConfigError, DecimalError, ExchangeError, ValrTuiErr
 from valr_tui.money.decimal_gateway import DecimalGateway, dumps, loads
 from valr_tui.secrets import Secret
 from valr_tui.simulator.auth import Authenticator, AuthFailure
+from valr_tui.simulator.buckets import SimBuckets
 from valr_tui.simulator.exchange import FAULT_EVENT, SimEvent, SimExchange
 from valr_tui.simulator.limits import RateLimits, WindowCounter
 from valr_tui.trading.clock import Clock, system_clock
@@ -145,6 +146,7 @@ class SimulatorServer:
             raise ConfigError("the simulator needs an API key and secret")
         self._clock = clock or system_clock
         self.exchange = SimExchange(api_key, seed=seed, pairs=pairs, clock=self._clock)
+        self.buckets = SimBuckets(self.exchange, seed=seed)
         self.limits = limits or RateLimits()
         self._auth = Authenticator(api_key, Secret(api_secret), self._clock, timestamp_window_s)
         self._counter = WindowCounter(self._clock, 60)
@@ -285,6 +287,8 @@ class SimulatorServer:
             ("/v1/public/{pair}/trades", public(trades)),
             ("/v1/marketdata/{pair}/orderbook", signed(orderbook)),
             ("/v1/marketdata/{pair}/tradehistory", signed(trades)),
+            ("/v1/public/{pair}/buckets", public(lambda r, b: json_response(
+                self.buckets.query(r.path_params["pair"], r.query_params)))),
         ]
         routes: list[BaseRoute] = [
             Route("/v1/public/pairs", public(lambda r, b: json_response(ex.pairs_wire()))),
@@ -635,6 +639,10 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--order-processing-delay", type=float, default=None,
         help="answer 202 first and place a LIMIT order this many seconds later",
     )
+    parser.add_argument(
+        "--pairs", default=os.environ.get("PAIRS", "BTCZAR,ETHZAR"),
+        help="comma-separated pairs to serve (default: the PAIRS environment variable, else BTCZAR,ETHZAR)",
+    )
     return parser.parse_args(argv)
 
 
@@ -653,6 +661,7 @@ def main(argv: list[str] | None = None) -> int:
             anonymous_ws_lifetime_s=args.anonymous_ws_lifetime,
             finished_orders_in_active_lookup=not args.finished_orders_404,
             order_processing_delay_s=args.order_processing_delay,
+            pairs=tuple(p.strip().upper() for p in args.pairs.split(",") if p.strip()),
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -21,15 +21,17 @@ from storage.orders import ExecutionModeName, FillRecord, FillRepository, OrderR
 from storage.paper_wallet import PaperWalletRepository
 from storage.snapshots import SnapshotRepository
 from valr_tui.config import Settings
-from valr_tui.errors import EngineNotReady, ValrTuiError
+from valr_tui.errors import EngineNotReady, UnlistedPairError, ValrTuiError
 from valr_tui.exchange.hmac_signer import VALRSigner
 from valr_tui.exchange.models import Balance, Pair
 from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.exchange.stream import MarketStream
 from valr_tui.exchange.valr_client import VALRClient
 from valr_tui.money.decimal_gateway import money_context
+from valr_tui.trading.candles import CandleBook, CandleSeries
 from valr_tui.trading.clock import Clock, ServerTimeSync, system_clock
 from valr_tui.trading.market_data import MarketDataClient
+from valr_tui.trading.market_rules import watched_pairs
 from valr_tui.trading.order_manager import OrderManager
 from valr_tui.trading.paper import PaperEngine
 from valr_tui.trading.reconciliation import ReconciliationEngine
@@ -71,6 +73,7 @@ class TradingEngine:
         self._listeners: list[EngineListener] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._pairs_meta: dict[str, Pair] = {}
+        self.charts = CandleBook(clock)
         self._live_balances: dict[str, Balance] = {}
         self.ready = asyncio.Event()
         self._pairs_loaded = asyncio.Event()
@@ -122,6 +125,7 @@ class TradingEngine:
             exchange_open_orders=self._exchange_open_orders if settings.is_live else None,
         )
         safety.subscribe(lambda _status: self._emit("safety", "audit"))
+        market_data.add_trade_listener(self.charts.apply_trade)  # before the "market" event
         market_data.add_listener(lambda _view: self._emit("market"))
         order_manager.subscribe(lambda: self._emit("orders", "audit", "balances"))
         if paper is not None:
@@ -206,11 +210,18 @@ class TradingEngine:
                 log.warning("pair metadata unavailable (%s); retrying", exc.code)
                 await asyncio.sleep(PAIRS_RETRY_S)
                 continue
-            self._pairs_meta.update({p.symbol: p for p in pairs if p.symbol in self.settings.pairs})
+            try:
+                watched = watched_pairs(self.settings.pairs, pairs)
+            except UnlistedPairError as exc:
+                # Checked before start-up (launcher); met here only when VALR changed since.
+                log.error("%s", exc)
+                watched = {p.symbol: p for p in pairs if p.symbol in self.settings.pairs and p.active}
+            self._pairs_meta.update(watched)
             if self.order_manager is not None:
                 self.order_manager.pairs.update(self._pairs_meta)
             self._pairs_loaded.set()
             self._emit("market")
+            return
 
     async def _process_market_for_fills(self) -> None:
         """Feed every market update to the paper engine; journal closed positions after fills."""
@@ -344,6 +355,26 @@ class TradingEngine:
             return []
         return await self.order_manager.orders(limit, execution_mode=self.execution_mode)
 
+    def tick_size(self, pair: str) -> Decimal | None:
+        """The pair's tick size once VALR's metadata is in (None before)."""
+        meta = self._pairs_meta.get(pair)
+        return None if meta is None else meta.tick_size
+
+    def candles(self, pair: str, period_s: int) -> CandleSeries:
+        return self.charts.series(pair, period_s)
+
+    async def load_candles(self, pair: str, period_s: int) -> CandleSeries:
+        """The newest candles from VALR's buckets (polling-class traffic: never essential)."""
+        start, end = self.charts.window(period_s)
+        series = self.charts.load(pair, period_s, await self.client.get_buckets(pair, period_s, start, end))
+        self._emit("market")
+        return series
+
+    async def pair_fills(self, pair: str, since_ms: int) -> list[FillRecord]:
+        """Our fills of ``pair`` since ``since_ms`` in this execution mode (chart marks)."""
+        if self.db is None:
+            return []
+        return await FillRepository(self.db).for_pair(pair, self.execution_mode, since_ms)
     async def fills(self, correlation_id: str) -> list[FillRecord]:
         if self.db is None:
             return []

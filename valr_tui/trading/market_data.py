@@ -257,6 +257,7 @@ class MarketDataClient:
         self._last_prune_at: float | None = None
         self._subscribers: list[MarketSubscription] = []
         self._listeners: list[Callable[[MarketView], None]] = []
+        self._trade_listeners: list[Callable[[Trade], object]] = []
         self.stats = MarketDataStats()
 
     # -- reading --------------------------------------------------------------------------------
@@ -303,6 +304,7 @@ class MarketDataClient:
         else:
             state.history.append(update.price)
             state.trades.appendleft(update)
+            self._notify_trade(update)
         self.stats.updates_applied += 1
         view = self._view(update.pair, state, now)
         state.was_stale = view.stale
@@ -504,6 +506,18 @@ class MarketDataClient:
                 self._listeners.remove(callback)
 
         return remove
+
+    def add_trade_listener(self, callback: Callable[[Trade], object]) -> None:
+        """``callback`` gets every public trade of a configured pair (the chart's live candles)."""
+        self._trade_listeners.append(callback)
+
+    def _notify_trade(self, trade: Trade) -> None:
+        for listener in list(self._trade_listeners):
+            try:
+                listener(trade)
+            except Exception:
+                self.stats.listener_errors += 1
+                log.exception("trade listener failed")
 
     def _publish(self, view: MarketView) -> None:
         for subscription in list(self._subscribers):

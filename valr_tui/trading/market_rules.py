@@ -10,11 +10,12 @@ books have been seen crossed, and an order priced off one would be priced off ga
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import ROUND_CEILING, Decimal
 
 from valr_tui.config import Settings
-from valr_tui.errors import SpreadTooWideError, StaleMarketDataError, ValrTuiError
-from valr_tui.exchange.models import spread_pct
+from valr_tui.errors import SpreadTooWideError, StaleMarketDataError, UnlistedPairError, ValrTuiError
+from valr_tui.exchange.models import Pair, spread_pct
 from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.views import MarketView
 
@@ -96,3 +97,24 @@ def check_market(view: MarketView, now: float, settings: Settings) -> list[ValrT
                 pair=view.pair, spread_pct=str(spread),
             ))
     return problems
+
+
+def watched_pairs(configured: Iterable[str], listed: Iterable[Pair]) -> dict[str, Pair]:
+    """The metadata of every configured pair from VALR's ``/v1/public/pairs`` listing.
+
+    A configured pair VALR does not list, or lists with ``active: false``, cannot be traded:
+    ``UnlistedPairError`` (VALR-CFG-010) names every such pair at once."""
+    by_symbol = {pair.symbol.upper(): pair for pair in listed}
+    wanted = tuple(configured)
+    unknown = [symbol for symbol in wanted if symbol not in by_symbol]
+    inactive = [symbol for symbol in wanted if symbol in by_symbol and not by_symbol[symbol].active]
+    if unknown or inactive:
+        parts = []
+        if unknown:
+            parts.append(f"VALR does not list {', '.join(unknown)}")
+        if inactive:
+            parts.append(f"VALR lists {', '.join(inactive)} as inactive")
+        raise UnlistedPairError(
+            f"PAIRS: {'; '.join(parts)}", key="PAIRS", unknown=unknown, inactive=inactive
+        )
+    return {symbol: by_symbol[symbol] for symbol in wanted}

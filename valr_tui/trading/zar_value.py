@@ -33,7 +33,7 @@ def order_value_zar(
     rate_pair = f"{quote_currency}{ZAR}"
     refusal = NoZarRateError(
         f"{DecimalGateway.to_wire(value)} {quote_currency} cannot be checked against MAX_ORDER_ZAR:"
-        f" no fresh {rate_pair} price (add {rate_pair} to VALR_PAIRS)",
+        f" no fresh {rate_pair} price (add {rate_pair} to PAIRS)",
         rate_pair=rate_pair,
     )
     try:

@@ -32,6 +32,7 @@ from storage.orders import FillRecord, OrderRecord
 from valr_tui.errors import ValrTuiError
 from valr_tui.logging_setup import crash_line, redact
 from valr_tui.money.decimal_gateway import DecimalGateway
+from valr_tui.trading.candles import CHART_PERIODS, MAX_CANDLES, period_named
 from valr_tui.trading.price_band import TakerFill, expected_taker_fill
 from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState, SafetyStatus
 from valr_tui.trading.views import (
@@ -42,7 +43,7 @@ from valr_tui.trading.views import (
     TradingEngineAPI,
 )
 from valr_tui.ui.alerts import AlertBook, desktop_notifier
-from valr_tui.ui.format import crypto, zar
+from valr_tui.ui.format import crypto, pct, zar
 from valr_tui.ui.screens.alerts import AlertsScreen
 from valr_tui.ui.screens.audit import AuditScreen
 from valr_tui.ui.screens.balances import BalancesScreen
@@ -50,13 +51,18 @@ from valr_tui.ui.screens.book import QUANTITY_PRESETS, BookScreen
 from valr_tui.ui.screens.journal import JournalScreen
 from valr_tui.ui.screens.modals import ConfirmScreen, HelpScreen, UnlockRequest, UnlockScreen
 from valr_tui.ui.screens.orders import OrdersScreen
-from valr_tui.ui.widgets.market import SpreadPane, TickerPane
+from valr_tui.ui.screens.pair_picker import PairPickerScreen
+from valr_tui.ui.widgets.chart import FillMark, OrderMark, PriceChart, price_text, tick_places
+from valr_tui.ui.widgets.market import SpreadPane
 from valr_tui.ui.widgets.orders import OrderDetail, OrderForm, OrdersTable, preset_quantity
 from valr_tui.ui.widgets.status import BucketGauge, SafetyBanner, StatusBar
+from valr_tui.ui.widgets.tickers import TickerTable
 
 log = logging.getLogger(__name__)
 
 REFRESH_PER_SECOND = 4
+CHART_RELOAD_MIN_S = 60  # a chart whose candles are older than max(this, one period) is reloaded
+CHART_RETRY_S = 10  # a failed candle load is asked again at most this often
 # A human reads a price a few times a second; redrawing per tick at 100 ticks/s left the screen
 # seconds behind. Ticks between redraws collapse into the newest state.
 MAX_REDRAWS_PER_SECOND = 20
@@ -99,7 +105,7 @@ ACTIONS: tuple[Action, ...] = (
            " preset into the form", "show_book", priority=True),
     Action("ctrl+l", "show_orders", "All orders", "open and done orders apart, fills, cancel-all for a pair,"
            " audit story", "show_orders", priority=True),
-    Action("ctrl+t", "show_alerts", "Alerts", "set a price or % move alert for the form's pair; the log",
+    Action("ctrl+b", "show_alerts", "Alerts", "set a price or % move alert for the form's pair; the log",
            "show_alerts", priority=True),
     Action("f4", "show_balances", "Balances", "total, available, reserved and the portfolio value in ZAR",
            "show_balances"),
@@ -109,8 +115,13 @@ ACTIONS: tuple[Action, ...] = (
     Action("ctrl+o", "focus_orders", "Orders", "move focus to the orders table", "focus_orders"),
     Action("ctrl+e", "focus_form", "Form", "move focus to the order form (also from a text field)",
            "focus_form", priority=True),
+    Action("ctrl+t", "pick_pair", "Pair", "choose the form's pair: type to search the watched pairs",
+           "pick_pair", priority=True),
+    Action("ctrl+g", "cycle_chart_period", "Chart period", "the chart's candles: 1m, 5m, 15m, 1h, 1d, 1m…",
+           "chart_period", priority=True),
 )
-MAIN_SCREEN_ACTIONS = frozenset({"submit_order", "cancel_order", "focus_orders", "focus_form", "show_book"})
+MAIN_SCREEN_ACTIONS = frozenset({"submit_order", "cancel_order", "focus_orders", "focus_form", "show_book",
+                                 "pick_pair", "cycle_chart_period", "chart_period"})
 # Function keys for the simulator's faults, in DemoControls.kinds order (demo mode only).
 # The simulator's faults: kind, key, footer label, the name help and the palette show. Kinds the
 # DemoControls lacks stay hidden.
@@ -162,9 +173,9 @@ class MainScreen(Screen[None]):
         with VerticalScroll(id="body"):
             with Horizontal(id="top"):
                 with Vertical(id="left"):
-                    with Horizontal(id="tickers"):
-                        for pair in self.engine.pairs:
-                            yield TickerPane(pair)
+                    e = self.engine
+                    yield TickerTable(e.pairs, e.settings.max_spread_pct, e.tick_size, id="tickers")
+                    yield PriceChart(id="chart", classes="pane")
                     with Horizontal(id="middle"):
                         yield SpreadPane(self.engine.settings.max_spread_pct)
                         gauge = BucketGauge(id="bucket", classes="pane")
@@ -221,6 +232,11 @@ class ValrApp(App[int]):
         self._desktop = desktop_notifier(engine.settings.desktop_notify, self._write_to_terminal)
         self._alerted_state: SafetyState | None = None  # the safety state last rung for
         self._seen_filled: dict[str, Decimal] | None = None  # None until the first orders load
+        self._chart_period = CHART_PERIODS[0]
+        self._chart_loading: set[tuple[str, int]] = set()
+        self._chart_tried: dict[tuple[str, int], float] = {}  # when each (pair, period) was last asked for
+        self._chart_problems: dict[tuple[str, int], str] = {}  # why its last load failed
+        self._open_orders: list[OrderRecord] = []
         self.main = MainScreen(engine, self._main_ready)
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -300,11 +316,10 @@ class ValrApp(App[int]):
         if self._shutting_down:
             return
         now = self.clock()
-        panes = list(self.main.query(TickerPane))
-        for pane in panes:
-            pane.show_age(now)
+        tickers = self.main.query_one(TickerTable)
+        tickers.show_age(now)
         self.main.query_one(BucketGauge).show(self.engine.bucket_snapshot())
-        self._show_connection(now, [pane.view for pane in panes if pane.view is not None])
+        self._show_connection(now, tickers.views)
 
     def _show_connection(self, now: float, views: list[MarketView]) -> None:
         """The stream's state, and how long it has been silent: connected is not live."""
@@ -322,9 +337,10 @@ class ValrApp(App[int]):
         if "market" in kinds or "safety" in kinds:
             now = self.clock()
             views = [self.engine.market(pair) for pair in self.engine.pairs]
-            for view in views:
-                main.query_one(f"#ticker-{view.pair}", TickerPane).show(view, now)
-            main.query_one(SpreadPane).show(views, self._depth_pair, self.engine.safety_status().state)
+            main.query_one(TickerTable).show(views, now)
+            shown = [v for v in views if v.pair == self._depth_pair]  # the form's pair: one line at any count
+            main.query_one(SpreadPane).show(shown, self._depth_pair, self.engine.safety_status().state)
+            self._show_chart()
             self._check_price_alerts(views)
             self._show_connection(now, views)
             self._update_preview()
@@ -408,9 +424,10 @@ class ValrApp(App[int]):
         orders = await self.engine.orders()
         self._ring_for_fills(orders)
         fills = await self._fills_of(orders)
-        table = self.main.query_one(OrdersTable)
-        table.show(orders, fills)
+        self.main.query_one(OrdersTable).show(orders, fills)
         self._show_order_detail()
+        self._open_orders = orders
+        await self._load_chart_marks()
         if isinstance(self.screen, BookScreen):  # own orders are marked on the ladder
             self.screen.show(self.engine.market(self.screen.pair), orders)
         balances = await self.engine.balances()
@@ -469,8 +486,10 @@ class ValrApp(App[int]):
     def _form_changed(self, event: Input.Changed | Select.Changed) -> None:
         if isinstance(event, Select.Changed) and event.select.id == "pair" and event.value != Select.NULL:
             self._depth_pair = str(event.value)
+            self.main.query_one(TickerTable).select_pair(self._depth_pair)
             self._pending.add("market")
             self._redraw()
+            self._spawn(self._load_chart_marks, "chart-marks", "load chart marks")
         self._update_preview()
 
     def _update_preview(self) -> None:
@@ -543,6 +562,77 @@ class ValrApp(App[int]):
         self.main.query_one(OrderForm).clear_amounts()
         await self._load_orders_and_balances()
         return result
+
+    # -- chart and pair picker -----------------------------------------------------------------
+    def _show_chart(self) -> None:
+        """Draw the form pair's candles; load them when missing or older than one period (the
+        stream extends them with every trade, so a reload is only needed after a quiet spell). A
+        failed load is retried at most every CHART_RETRY_S and said on the chart, not in toasts."""
+        pair, period = self._depth_pair, self._chart_period
+        key = (pair, period.seconds)
+        series = self.engine.candles(pair, period.seconds)
+        now = self.clock()
+        due = series.loaded_at is None or now - series.loaded_at > max(CHART_RELOAD_MIN_S, period.seconds)
+        tried = self._chart_tried.get(key)
+        if due and key not in self._chart_loading and (tried is None or now - tried >= CHART_RETRY_S):
+            self._chart_loading.add(key)
+            self._chart_tried[key] = now
+            self._spawn(partial(self._load_candles, pair, period.seconds), f"chart-{pair}-{period.label}",
+                        f"load {pair} {period.label} candles")
+        self.main.query_one(PriceChart).show(series, period, tick=self.engine.tick_size(pair),
+                                             loading=key in self._chart_loading,
+                                             problem=self._chart_problems.get(key))
+
+    async def _load_candles(self, pair: str, period_s: int) -> None:
+        key = (pair, period_s)
+        try:
+            await self.engine.load_candles(pair, period_s)
+            self._chart_problems.pop(key, None)
+        except ValrTuiError as exc:
+            self._chart_problems[key] = f"{exc.code}: {exc.message}"
+        finally:
+            self._chart_loading.discard(key)
+            self._pending.add("market")
+            self._redraw()
+
+    async def _load_chart_marks(self) -> None:
+        """Our open orders on the chart's pair (lines) and its fills in view (▲ ▼)."""
+        pair = self._depth_pair
+        since_ms = int((self.clock() - MAX_CANDLES * self._chart_period.seconds) * 1000)
+        fills = await self.engine.pair_fills(pair, since_ms)
+        orders = [OrderMark(o.side, o.price) for o in self._open_orders if o.pair == pair and o.state.is_open]
+        marks = [FillMark(f.side, f.price, f.traded_at // 1000) for f in fills]
+        if not self._shutting_down:
+            self.main.query_one(PriceChart).show_marks(orders, marks)
+
+    def action_cycle_chart_period(self) -> None:
+        index = CHART_PERIODS.index(self._chart_period)
+        self.action_chart_period(CHART_PERIODS[(index + 1) % len(CHART_PERIODS)].label)
+
+    def action_chart_period(self, label: str) -> None:
+        if self.screen is not self.main:
+            return
+        self._chart_period = period_named(label)
+        self._show_chart()
+        self.main.query_one(PriceChart).scroll_visible(animate=False)  # narrow: the chart may be off screen
+        self._spawn(self._load_chart_marks, "chart-marks", "load chart marks")
+
+    def action_pick_pair(self) -> None:
+        if self.screen is not self.main:
+            return
+        lines = {}
+        for pair in self.engine.pairs:
+            ticker = self.engine.market(pair).ticker
+            if ticker is not None:
+                places = tick_places(self.engine.tick_size(pair), ticker.last)
+                change = pct(ticker.change_pct, signed=True)
+                lines[pair] = f"{price_text(ticker.last, places):>14}  {change:>8}"
+
+        def chosen(pair: str | None) -> None:
+            if pair is not None and pair != self._depth_pair:
+                self.main.query_one("#pair", Select).value = pair  # Select.Changed does the rest
+
+        self.push_screen(PairPickerScreen(self.engine.pairs, lines, self._depth_pair), chosen)
 
     # -- orders --------------------------------------------------------------------------------
     def action_cancel_order(self) -> None:
@@ -753,9 +843,12 @@ class ValrApp(App[int]):
         yield from super().get_system_commands(screen)
         for a in ACTIONS:
             yield SystemCommand(a.label, f"{a.help} ({key_text(a.key)})", self._palette_callback(a.action))
-        for key, pct in QUANTITY_PRESETS.items():
-            yield SystemCommand(f"Quantity {pct}% of available", f"size the form's order (book: {key})",
-                                partial(self._quantity_preset, pct))
+        for key, share in QUANTITY_PRESETS.items():
+            yield SystemCommand(f"Quantity {share}% of available", f"size the form's order (book: {key})",
+                                partial(self._quantity_preset, share))
+        for period in CHART_PERIODS:
+            yield SystemCommand(f"Chart: {period.name} candles", f"{period.label} candles (ctrl+g cycles)",
+                                self._palette_callback(f"chart_period('{period.label}')"))
         if self.demo is not None:
             for kind, key, _label, name in DEMO_FAULTS:
                 if kind in self.demo.kinds:

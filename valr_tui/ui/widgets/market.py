@@ -1,4 +1,4 @@
-"""Ticker panes (one per pair) and the spread/depth pane."""
+"""The spread/depth pane (the tickers are ``tickers.TickerTable``)."""
 
 from __future__ import annotations
 
@@ -6,21 +6,12 @@ from decimal import Decimal
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Sparkline, Static
+from textual.widgets import Static
 
 from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.safety import SafetyState
 from valr_tui.trading.views import MarketView
-from valr_tui.ui.format import age, crypto, pct, zar
-
-
-def _sparkline_points(history: tuple[Decimal, ...]) -> list[float]:
-    # Display geometry only (bar heights), never an amount: relative position in the range.
-    if not history:
-        return [0.0]
-    low, high = min(history), max(history)
-    span = high - low or Decimal(1)
-    return [float((price - low) / span) for price in history]
+from valr_tui.ui.format import pct, zar
 
 
 def _qty(quantity: Decimal) -> str:
@@ -29,56 +20,6 @@ def _qty(quantity: Decimal) -> str:
     if len(text) <= 6:
         return text
     return DecimalGateway.to_wire(DecimalGateway.quantize(quantity, Decimal("0.001")))
-
-
-class TickerPane(Vertical):
-    """Last, bid, ask, 24 h change, volume, a sparkline and the data age for one pair."""
-
-    def __init__(self, pair: str) -> None:
-        super().__init__(id=f"ticker-{pair}", classes="pane ticker")
-        self.pair = pair
-        self.border_title = pair
-        self._view: MarketView | None = None
-        self._age_text = ""
-
-    def compose(self) -> ComposeResult:
-        yield Static(id=f"ticker-body-{self.pair}", classes="ticker-body")
-        yield Sparkline([0.0], id=f"spark-{self.pair}", classes="spark")
-        yield Static(id=f"ticker-age-{self.pair}", classes="ticker-age")
-
-    @property
-    def view(self) -> MarketView | None:
-        return self._view
-
-    def show(self, view: MarketView, now: float) -> None:
-        self._view = view
-        body = self.query_one(f"#ticker-body-{self.pair}", Static)
-        ticker = view.ticker
-        if ticker is None:
-            body.update("no market data yet")
-        else:
-            colour = "$success" if ticker.change_pct >= 0 else "$error"
-            arrow = "▲" if ticker.change_pct >= 0 else "▼"
-            body.update(
-                f"Last [b]{zar(ticker.last)}[/b]\n"
-                f"Bid  {zar(ticker.bid)}\n"
-                f"Ask  {zar(ticker.ask)}\n"
-                f"24h  [{colour}]{arrow} {pct(ticker.change_pct, signed=True)}[/]"
-                f"  Vol {crypto(ticker.base_volume)}"
-            )
-        self.query_one(f"#spark-{self.pair}", Sparkline).data = _sparkline_points(view.history)
-        self.set_class(view.stale, "-stale")
-        self.show_age(now)
-
-    def show_age(self, now: float) -> None:
-        if self._view is None:
-            return
-        text = f"age {age(self._view.age(now))}"
-        if self._view.stale:
-            text = f"[reverse $warning] STALE [/] {text}"
-        if text != self._age_text:  # called 4 times a second: redraw only on change
-            self._age_text = text
-            self.query_one(f"#ticker-age-{self.pair}", Static).update(text)
 
 
 class SpreadPane(Vertical):

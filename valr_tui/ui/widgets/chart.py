@@ -1,0 +1,335 @@
+"""The price chart: candles with a price axis (right) and a time axis (bottom), own orders and fills
+marked at their prices.
+
+Drawn by hand with box and half-block characters: each candle is one column (plus a one-column
+gap that carries fill marks), each text row holds two price steps (▀ ▄ █ for bodies, ╵ ╷ │ for
+wicks). Price-to-row arithmetic is Decimal, so what a row shows is exactly where the price lies;
+floats never see a price. The lines are built once per change of data or size and kept; drawing a
+frame only hands the kept lines out, so an idle chart costs nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+from valr_tui.exchange.buckets import Candle
+from valr_tui.money.decimal_gateway import DecimalGateway
+from valr_tui.trading.candles import CandleSeries, ChartPeriod
+
+AXIS_GAP = 1  # columns between the plot and the price labels
+PRICE_LABEL_EVERY = 3  # text rows between price labels
+TIME_LABEL_MIN_SPACING = 8  # columns from one time label to the next
+# Candles from one time label to the next, per period: round times (every 5 min, 30 min, 1 h, 6 h,
+# week) at two columns a candle.
+TIME_LABEL_EVERY = {60: 5, 300: 6, 900: 4, 3600: 6, 86400: 7}
+MAX_PLACES = 8
+
+
+@dataclass(frozen=True, slots=True)
+class OrderMark:
+    """An open order of ours: a line across the plot at its price."""
+
+    side: str  # "BUY" | "SELL"
+    price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class FillMark:
+    """One of our fills: ▲ (buy) or ▼ (sell) next to the candle it happened in."""
+
+    side: str
+    price: Decimal
+    at_s: int  # epoch seconds
+
+
+def price_text(price: Decimal, places: int) -> str:
+    """Grouped thousands, ``places`` decimals: ``1,250,000`` or ``42.15`` or ``3.2145``."""
+    quantum = Decimal(1).scaleb(-places)
+    q = DecimalGateway.quantize(price, quantum)
+    return f"{q:,.{places}f}"
+
+
+def tick_places(tick: Decimal | None, sample: Decimal | None = None) -> int:
+    """Decimals to show a pair's prices with: its tick size's (from VALR's pair metadata), else
+    what ``sample`` needs (2 for prices of 1 and more, 6 below), at most 8."""
+    if tick is not None and tick > 0:
+        exponent = tick.normalize().as_tuple().exponent
+        if isinstance(exponent, int):
+            return max(0, min(MAX_PLACES, -exponent))
+    return 2 if sample is None or sample >= 1 else 6
+
+
+def time_text(start: int, period_s: int) -> str:
+    pattern = "%m-%d" if period_s >= 86400 else "%H:%M"
+    return time.strftime(pattern, time.gmtime(start))
+
+
+class _Scale:
+    """Maps a price to one of ``steps`` half-rows (0 at the top) with Decimal arithmetic."""
+
+    def __init__(self, low: Decimal, high: Decimal, steps: int) -> None:
+        if high <= low:
+            pad = abs(high) * Decimal("0.001") or Decimal(1)
+            low, high = low - pad, high + pad
+        self.low, self.high, self.steps = low, high, steps
+
+    def step_of(self, price: Decimal) -> int:
+        span = self.high - self.low
+        raw = DecimalGateway.divide(DecimalGateway.multiply(self.high - price, Decimal(self.steps - 1)), span)
+        return min(self.steps - 1, max(0, int(raw.to_integral_value(rounding=ROUND_FLOOR))))
+
+    def price_at(self, step: int) -> Decimal:
+        span = self.high - self.low
+        part = DecimalGateway.multiply(span, Decimal(step))
+        return self.high - DecimalGateway.divide(part, Decimal(self.steps - 1))
+
+
+class PriceChart(Widget):
+    """Candles of one pair and period. Feed it with ``show``; it redraws only on change."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "chart--up", "chart--down", "chart--axis", "chart--buy", "chart--sell", "chart--note",
+    }
+    DEFAULT_CSS = """
+    PriceChart { height: 14; }
+    PriceChart > .chart--up { color: $success; }
+    PriceChart > .chart--down { color: $error; }
+    PriceChart > .chart--axis { color: $text-muted; }
+    PriceChart > .chart--buy { color: $success; text-style: bold; }
+    PriceChart > .chart--sell { color: $error; text-style: bold; }
+    PriceChart > .chart--note { color: $text-muted; text-style: italic; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._series: CandleSeries | None = None
+        self._period: ChartPeriod | None = None
+        self._tick: Decimal | None = None
+        self._orders: tuple[OrderMark, ...] = ()
+        self._fills: tuple[FillMark, ...] = ()
+        self._loading = False
+        self._problem: str | None = None
+        self._shown: tuple[object, ...] = ()
+        self._lines: list[Strip] = []
+        self._styles: dict[str, Style] = {}
+
+    # -- feeding --------------------------------------------------------------------------------
+    def show(
+        self,
+        series: CandleSeries,
+        period: ChartPeriod,
+        *,
+        tick: Decimal | None = None,
+        loading: bool = False,
+        problem: str | None = None,
+    ) -> None:
+        """``problem``: why the last load failed (shown under the chart; the candles held stay)."""
+        self._series, self._period, self._tick, self._loading = series, period, tick, loading
+        self._problem = problem
+        self.border_title = f"{series.pair} · {period.label} candles"
+        self.border_subtitle = f"{problem[:70]} (retrying)" if problem else ""
+        self._changed()
+
+    def show_marks(self, orders: Sequence[OrderMark], fills: Sequence[FillMark]) -> None:
+        self._orders, self._fills = tuple(orders), tuple(fills)
+        self._changed()
+
+    def _changed(self) -> None:
+        series = self._series
+        key = (
+            None if series is None else (series.pair, series.period_s, series.version, series.loaded_at),
+            self._loading, self._problem, self._tick, self._orders, self._fills, self.size,
+        )
+        if key != self._shown:  # a redraw of the app with nothing new for the chart costs nothing
+            self._shown = key
+            self._lines = self._build(self.size)
+            self.refresh()
+
+    def on_resize(self) -> None:
+        self._changed()
+
+    def render_line(self, y: int) -> Strip:
+        if 0 <= y < len(self._lines):
+            return self._lines[y]
+        return Strip.blank(self.size.width)
+
+    # -- drawing --------------------------------------------------------------------------------
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.get_component_rich_style(name, partial=True)
+        return style
+
+    def notify_style_update(self) -> None:
+        """A theme change: forget the resolved styles and draw again with the new ones."""
+        super().notify_style_update()
+        self._styles = {}
+        self._shown = ()
+        self._changed()
+
+    def _build(self, size: Size) -> list[Strip]:
+        width, height = size.width, size.height
+        if width < 20 or height < 4:
+            return []
+        series = self._series
+        if series is None or not series.candles:
+            if self._problem:
+                note = "candles unavailable (see below); retrying"
+            elif self._loading or series is None:
+                note = "loading candles…"
+            else:
+                note = "no candles for this period yet"
+            return [Strip([Segment(note.ljust(width)[:width], self._style("chart--note"))])]
+        places = tick_places(self._tick, series.candles[-1].close)
+        # room for an open order's label ("B 1,200,000 ↓") beside the plain price labels
+        label_width = max(len(price_text(c.high, places)) for c in series.candles[-width:]) + 4
+        plot_width = width - label_width - AXIS_GAP
+        plot_rows = height - 2  # one line of OHLC text on top, one of times below
+        candles = series.candles[-max(1, plot_width // 2):]
+        low = min(c.low for c in candles)
+        high = max(c.high for c in candles)
+        # An open order near the candles (within half their range) widens the view to show it
+        # among them; one further away is named at the edge instead (↑ / ↓).
+        reach = DecimalGateway.divide(high - low, Decimal(2))
+        near = [o.price for o in self._orders if low - reach <= o.price <= high + reach]
+        low, high = min([low, *near]), max([high, *near])
+        scale = _Scale(low, high, plot_rows * 2)
+        grid = [[(" ", "")] * plot_width for _ in range(plot_rows)]
+        self._draw_orders(grid, scale)
+        for index, candle in enumerate(candles):
+            self._draw_candle(grid, scale, index * 2, candle)
+        self._draw_fills(grid, scale, candles)
+        lines = [self._header(candles[-1], candles, places, width)]
+        labels = self._price_labels(scale, plot_rows, places)
+        for row in range(plot_rows):
+            segments = self._runs(grid[row])
+            label, label_style = labels.get(row, ("", "chart--axis"))
+            segments.append(Segment(" " * AXIS_GAP))
+            segments.append(Segment(label.ljust(label_width)[:label_width], self._style(label_style)))
+            lines.append(Strip(segments).simplify())
+        lines.append(self._time_axis(candles, width))
+        return lines
+
+    def _runs(self, cells: list[tuple[str, str]]) -> list[Segment]:
+        """One segment per run of cells in the same style (a row is mostly blank)."""
+        segments: list[Segment] = []
+        text: list[str] = []
+        current = cells[0][1] if cells else ""
+        for glyph, style in cells:
+            if style != current:
+                segments.append(Segment("".join(text), self._style(current) if current else Style()))
+                text, current = [], style
+            text.append(glyph)
+        if text:
+            segments.append(Segment("".join(text), self._style(current) if current else Style()))
+        return segments
+
+    def _header(self, last: Candle, candles: Sequence[Candle], places: int, width: int) -> Strip:
+        first_open = candles[0].open
+        change = (
+            DecimalGateway.divide(DecimalGateway.multiply(last.close - first_open, Decimal(100)), first_open)
+            if first_open > 0 else Decimal(0)
+        )
+        shown = DecimalGateway.quantize(change, Decimal("0.01"))
+        up = last.close >= last.open
+        text = (
+            f"O {price_text(last.open, places)}  H {price_text(last.high, places)}"
+            f"  L {price_text(last.low, places)}  C {price_text(last.close, places)}"
+        )
+        trend = f"  {'▲' if shown >= 0 else '▼'} {shown:+}% in view"
+        rest = max(0, width - len(text))
+        return Strip([
+            Segment(text, self._style("chart--up" if up else "chart--down")),
+            Segment(trend.ljust(rest)[:rest], self._style("chart--axis")),
+        ]).crop(0, width)
+
+    def _draw_candle(self, grid: list[list[tuple[str, str]]], scale: _Scale, column: int, c: Candle) -> None:
+        if column >= len(grid[0]):
+            return
+        style = "chart--up" if c.close >= c.open else "chart--down"
+        wick_top, wick_bottom = scale.step_of(c.high), scale.step_of(c.low)
+        body_top, body_bottom = scale.step_of(max(c.open, c.close)), scale.step_of(min(c.open, c.close))
+        for row in range(wick_top // 2, wick_bottom // 2 + 1):
+            upper, lower = row * 2, row * 2 + 1
+            body_up = body_top <= upper <= body_bottom
+            body_low = body_top <= lower <= body_bottom
+            wick_up = wick_top <= upper <= wick_bottom
+            wick_low = wick_top <= lower <= wick_bottom
+            if body_up and body_low:
+                glyph = "█"
+            elif body_up:
+                glyph = "▀"
+            elif body_low:
+                glyph = "▄"
+            elif wick_up and wick_low:
+                glyph = "│"
+            elif wick_up:
+                glyph = "╵"
+            else:
+                glyph = "╷"
+            grid[row][column] = (glyph, style)
+
+    def _draw_orders(self, grid: list[list[tuple[str, str]]], scale: _Scale) -> None:
+        for order in self._orders:
+            if not scale.low <= order.price <= scale.high:
+                continue
+            row = scale.step_of(order.price) // 2
+            style = "chart--buy" if order.side == "BUY" else "chart--sell"
+            grid[row] = [("╌", style)] * len(grid[row])
+
+    def _draw_fills(
+        self, grid: list[list[tuple[str, str]]], scale: _Scale, candles: Sequence[Candle]
+    ) -> None:
+        if not candles:
+            return
+        period = candles[0].period_s
+        column_of = {c.start: i * 2 + 1 for i, c in enumerate(candles)}
+        for fill in self._fills:
+            column = column_of.get(fill.at_s // period * period)
+            if column is None or column >= len(grid[0]) or not scale.low <= fill.price <= scale.high:
+                continue
+            mark = ("▲", "chart--buy") if fill.side == "BUY" else ("▼", "chart--sell")
+            grid[scale.step_of(fill.price) // 2][column] = mark
+
+    def _price_labels(self, scale: _Scale, rows: int, places: int) -> dict[int, tuple[str, str]]:
+        labels: dict[int, tuple[str, str]] = {
+            row: (price_text(scale.price_at(row * 2), places), "chart--axis")
+            for row in range(0, rows, PRICE_LABEL_EVERY)
+        }
+        for order in self._orders:  # an open order's own label wins its row
+            side = "B" if order.side == "BUY" else "S"
+            text = f"{side} {price_text(order.price, places)}"
+            style = "chart--buy" if order.side == "BUY" else "chart--sell"
+            if order.price > scale.high:
+                labels[0] = (f"{text} ↑", style)
+            elif order.price < scale.low:
+                labels[rows - 1] = (f"{text} ↓", style)
+            else:
+                labels[scale.step_of(order.price) // 2] = (text, style)
+        return labels
+
+    def _time_axis(self, candles: Sequence[Candle], width: int) -> Strip:
+        line = [" "] * width
+        period = candles[0].period_s
+        every = TIME_LABEL_EVERY.get(period, TIME_LABEL_MIN_SPACING // 2)
+        last_end = -TIME_LABEL_MIN_SPACING
+        for index, candle in enumerate(candles):
+            if (candle.start // period) % every:
+                continue
+            text = time_text(candle.start, period)
+            column = index * 2
+            if column < last_end + 2 or column + len(text) > width:
+                continue
+            line[column : column + len(text)] = text
+            last_end = column + len(text)
+        return Strip([Segment("".join(line), self._style("chart--axis"))])
