@@ -187,9 +187,10 @@ def launch(settings: Settings, *, demo: bool = False, fresh: bool = False) -> in
             if fresh:
                 start_fresh(db_path)
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-            print(f"valr-tui demo: data in {db_path} (--fresh starts over)", file=sys.stderr)
         demo_settings = simulator_settings(
             settings, sim.base_url, sim.ws_url, sim.api_key, sim.api_secret, db_path=db_path
         )
-        check_pairs_now(demo_settings)
+        check_pairs_now(demo_settings)  # a bad PAIRS ends here with its one line, nothing else
+        if not settings.is_live:
+            print(f"valr-tui demo: data in {db_path} (--fresh starts over)", file=sys.stderr)
         return run_app(TradingEngine(demo_settings), demo=SimulatorFaults(sim.base_url, demo_settings))
