@@ -68,6 +68,11 @@ class InvalidSideError(OrderRejected):
     meaning = "Side must be BUY or SELL"
 
 
+class PriceBandError(OrderRejected):
+    code = "VALR-ORD-011"
+    meaning = "Price is further than PRICE_BAND_PCT from the mid (fat-finger protection)"
+
+
 class UnknownPairError(OrderRejected):
     code = "VALR-ORD-003"
     meaning = "Unknown or inactive currency pair"
@@ -243,6 +248,12 @@ class SchemaTooNewError(StorageError):
 class SafetyStateConflict(StorageError):
     code = "VALR-DB-012"
     meaning = "The persisted safety state changed under this process; the stored state wins"
+
+
+# --- alerts -----------------------------------------------------------------------------------
+class AlertError(ValrTuiError):
+    code = "VALR-ALR-001"
+    meaning = "Alert not understood: give a price (1300000) or a move (5%)"
 
 
 def all_error_classes() -> list[type[ValrTuiError]]:

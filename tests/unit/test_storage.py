@@ -218,7 +218,7 @@ async def test_the_demo_drift_moves_only_the_paper_wallets_zar_total(tmp_path: P
         async with database.transaction() as tx:
             await PaperWalletRepository.adjust(tx, "ZAR", 1, total=Decimal("100000"), reserved=Decimal("10"))
             await PaperWalletRepository.adjust(tx, "BTC", 1, total=Decimal("0.5"))
-        assert "moved R -50000" in await faults.inject_fault("balance_drift")
+        assert "moved R 50,000.00 out" in await faults.inject_fault("balance_drift")  # money formatted
         repo = PaperWalletRepository(database)
         assert await repo.totals() == {"ZAR": Decimal("50000"), "BTC": Decimal("0.5")}
         assert (await repo.rows())["ZAR"].reserved == Decimal("10")
