@@ -160,7 +160,7 @@ async def test_live_withdrawal_beside_a_resting_order_locks_down_and_cancels_it(
         try:
             assert (await engine.reconcile_now()).ok  # the baseline
             bid = engine.market("BTCZAR").ticker.bid  # type: ignore[union-attr]
-            price = (bid * D("0.9")).quantize(D(1))
+            price = (bid * D("0.97")).quantize(D(1))
             quantity = (D(4300) / price).quantize(D("0.00001"))  # ~R 4,300 resting, reserved
             resting = await engine.submit(OrderRequest("BTCZAR", "BUY", str(price), str(quantity)))
             assert resting.state is OrderState.OPEN

@@ -83,7 +83,7 @@ async def test_lost_answers_never_place_an_order_twice_nor_fail_a_resting_one(
                 ticker = engine.market("BTCZAR").ticker
                 assert ticker is not None
                 marketable = rng.random() < 0.5
-                price = ticker.ask + 2000 if marketable else (ticker.bid * D("0.95")).quantize(D(1))
+                price = ticker.ask + 2000 if marketable else (ticker.bid * D("0.97")).quantize(D(1))
                 try:
                     result = await engine.submit(OrderRequest("BTCZAR", "BUY", str(price), "0.001"))
                 except OrderRejected:
