@@ -59,7 +59,7 @@ async def order_loop(engine: TradingEngine, mixed: bool) -> None:
         if mixed and placed % 2:
             price = ticker.ask + 2000  # crosses: fills at once (a resend would fill twice)
         else:
-            price = (ticker.bid * Decimal("0.97")).quantize(Decimal(1))  # rests inside the price band: never fills
+            price = (ticker.bid * Decimal("0.97")).quantize(Decimal(1))  # rests in the price band
         try:
             await engine.submit(OrderRequest("BTCZAR", "BUY", str(price), "0.0001"))
         except ValrTuiError:
