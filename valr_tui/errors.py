@@ -68,6 +68,11 @@ class InvalidSideError(OrderRejected):
     meaning = "Side must be BUY or SELL"
 
 
+class PriceBandError(OrderRejected):
+    code = "VALR-ORD-011"
+    meaning = "Price is further than PRICE_BAND_PCT from the mid (fat-finger protection)"
+
+
 class UnknownPairError(OrderRejected):
     code = "VALR-ORD-003"
     meaning = "Unknown or inactive currency pair"
@@ -106,6 +111,11 @@ class InvalidPostOnlyError(OrderRejected):
 class OrderNotFoundError(ValrTuiError):
     code = "VALR-ORD-009"
     meaning = "No such order"
+
+
+class OrderOutcomeUnknownError(OrderRejected):
+    code = "VALR-ORD-020"
+    meaning = "An earlier order on this pair has an unknown outcome: new orders wait until it is resolved"
 
 
 class SpreadTooWideError(OrderRejected):
@@ -223,6 +233,27 @@ class StorageLostError(StorageError):
     code = "VALR-DB-004"
     meaning = "The database file was deleted, replaced or corrupted while the app was running"
     sticky = True
+
+
+class DatabaseInUseError(StorageError):
+    code = "VALR-DB-010"
+    meaning = "Another running instance holds this database; only one process may write it"
+
+
+class SchemaTooNewError(StorageError):
+    code = "VALR-DB-011"
+    meaning = "The database was written by a newer version of valr-tui (schema newer than this app knows)"
+
+
+class SafetyStateConflict(StorageError):
+    code = "VALR-DB-012"
+    meaning = "The persisted safety state changed under this process; the stored state wins"
+
+
+# --- alerts -----------------------------------------------------------------------------------
+class AlertError(ValrTuiError):
+    code = "VALR-ALR-001"
+    meaning = "Alert not understood: give a price (1300000) or a move (5%)"
 
 
 def all_error_classes() -> list[type[ValrTuiError]]:

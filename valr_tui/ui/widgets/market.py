@@ -9,6 +9,7 @@ from textual.containers import Vertical
 
 from valr_tui.exchange.models import OrderBook
 from valr_tui.money.decimal_gateway import DecimalGateway
+from valr_tui.trading.safety import SafetyState
 from valr_tui.trading.views import MarketView
 from valr_tui.ui.format import pct, zar
 from valr_tui.ui.widgets.text import LiveText
@@ -38,9 +39,10 @@ class SpreadPane(Vertical):
         yield self._lines
         yield self._depth
 
-    def show(self, views: list[MarketView], depth_pair: str) -> None:
-        """Draw the spread of each of ``views`` and the book of ``depth_pair``; text that did not
-        change is not redrawn, a book that did not change not even formatted."""
+    def show(self, views: list[MarketView], depth_pair: str, safety: SafetyState) -> None:
+        """Draw the spread of each of ``views`` (``ok`` only while fresh and trading is not halted
+        for lack of data) and the book of ``depth_pair``; text that did not change is not redrawn,
+        a book that did not change not even formatted."""
         self._views = {view.pair: view for view in views}
         lines = []
         for view in self._views.values():
@@ -52,6 +54,10 @@ class SpreadPane(Vertical):
             mark = "[reverse $error] WIDE [/]" if wide else "[$success]ok[/]"
             if view.ticker.crossed:
                 mark = "[reverse $error] CROSSED [/]"
+            elif safety is SafetyState.SAFE_IDLE:
+                mark = "[reverse $warning] SAFE-IDLE [/]"
+            elif view.stale:
+                mark = "[reverse $warning] STALE [/]"
             lines.append(
                 f"{view.pair} {zar(view.ticker.spread)} = {pct(spread_pct)}"
                 f" (max {pct(self.max_spread_pct)}) {mark}"

@@ -13,7 +13,7 @@ from valr_tui.exchange.models import Balance
 from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.trading.safety import SafetyState, SafetyStatus
 from valr_tui.trading.views import ConnectionState
-from valr_tui.ui.format import crypto, zar
+from valr_tui.ui.format import age, crypto, zar
 from valr_tui.ui.widgets.text import LiveText
 
 _CONNECTION_TEXT = {
@@ -45,15 +45,21 @@ class StatusBar(Horizontal):
         self._badge.show_text(" LIVE " if mode == "LIVE" else " DRY_RUN ")
         self._badge.set_class(mode == "LIVE", "-live")
 
-    def show_connection(self, state: ConnectionState, *, clock_skew_s: float | None = None) -> None:
-        """The feed state; with ``clock_skew_s`` (this clock minus VALR's, when large) a
-        CLOCK SKEW warning beside it."""
+    def show_connection(
+        self, state: ConnectionState, silent_for: float | None = None, limit_s: float = float("inf"),
+        *, clock_skew_s: float | None = None,
+    ) -> None:
+        """"WS live" only while data arrives: a connected stream silent for ``limit_s`` says so;
+        with ``clock_skew_s`` (this clock minus VALR's, when large) a CLOCK SKEW warning beside it."""
         widget = self._connection
-        skew = f" · CLOCK SKEW {clock_skew_s:+.1f} s" if clock_skew_s is not None else ""
-        widget.show_text(_CONNECTION_TEXT[state] + skew)
+        silent = state is ConnectionState.WS and silent_for is not None and silent_for >= limit_s
+        text = f"WS silent {age(silent_for)}" if silent else _CONNECTION_TEXT[state]
+        text += f" · CLOCK SKEW {clock_skew_s:+.1f} s" if clock_skew_s is not None else ""
+        widget.show_text(text)  # called 4 times a second: LiveText redraws only on change
         widget.set_class(state is ConnectionState.DOWN, "-bad")
         widget.set_class(
-            state in (ConnectionState.REST, ConnectionState.CONNECTING) or clock_skew_s is not None, "-warn"
+            silent or state in (ConnectionState.REST, ConnectionState.CONNECTING) or clock_skew_s is not None,
+            "-warn",
         )
 
     def show_safety(self, status: SafetyStatus) -> None:
@@ -65,10 +71,10 @@ class StatusBar(Horizontal):
     def show_balances(self, balances: list[Balance], *, paper: bool, has_credentials: bool) -> None:
         """Available balances; paper ones say so, and without an API key the bar says why
         there are no exchange balances (VALR-SEC-001)."""
-        parts = [
-            f"{b.currency} {zar(b.available) if b.currency == 'ZAR' else crypto(b.available)}"
-            for b in balances
-        ]
+        # ZAR first: on a narrow terminal the line is cut from the right, never the rand amount
+        ordered = sorted(balances, key=lambda b: b.currency != "ZAR")
+        parts = [f"{b.currency} {zar(b.available) if b.currency == 'ZAR' else crypto(b.available)}"
+                 for b in ordered]
         text = "  ".join(parts) or "balances unknown"
         if paper:
             text = f"paper {text}"
