@@ -70,6 +70,18 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def load_average() -> tuple[float, float, float]:
+    """The machine's 1, 5 and 15-minute load averages (other processes compete for the cores)."""
+    return os.getloadavg()
+
+
+def load_report(at_start: tuple[float, float, float]) -> dict[str, float]:
+    """Load averages at the start and the end of a benchmark, to print beside its figures."""
+    at_end = load_average()
+    return {"load_1m_start": round(at_start[0], 2), "load_1m_end": round(at_end[0], 2),
+            "load_5m_end": round(at_end[1], 2)}
+
+
 class CpuMeter:
     """Process CPU time over wall time between ``start()`` and ``read()`` (1.0 = one core busy)."""
 
@@ -147,10 +159,12 @@ class BenchSimulator(EmbeddedSimulator):
 
 
 class ProcessSimulator:
-    """The simulator in its own process (``benchmarks/_sim_process.py``), random walk off, with
-    the same connection attributes as ``EmbeddedSimulator``; ``flood`` moves a price from there."""
+    """The simulator in its own process (``benchmarks/_sim_process.py``), random walk off unless
+    ``tick_interval`` is given, with the same connection attributes as ``EmbeddedSimulator``;
+    ``flood`` moves a price from there."""
 
-    def __init__(self) -> None:
+    def __init__(self, tick_interval: float | None = None) -> None:
+        self.tick_interval = tick_interval
         self.api_key = secrets.token_hex(16)
         self.api_secret = secrets.token_hex(32)
         self.base_url = ""
@@ -159,7 +173,8 @@ class ProcessSimulator:
 
     def __enter__(self) -> ProcessSimulator:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks._sim_process", self.api_key, self.api_secret],
+            [sys.executable, "-m", "benchmarks._sim_process", self.api_key, self.api_secret,
+             *([] if self.tick_interval is None else [str(self.tick_interval)])],
             cwd=Path(__file__).resolve().parent.parent, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             text=True,
         )

@@ -1,7 +1,7 @@
 """The simulator in a process of its own, driven over stdin, for benchmarks that must not share
 the dashboard's interpreter (and GIL) with the exchange, as the real VALR does not.
 
-    python -m benchmarks._sim_process KEY SECRET
+    python -m benchmarks._sim_process KEY SECRET [TICK_S]
     -> {"base_url": ..., "ws_url": ...}            (one JSON line once listening)
     <- flood PAIR RATE COUNT FIRST                 (set_price(PAIR, BASE + i) for i in FIRST..,
                                                     RATE per second on an absolute schedule)
@@ -9,7 +9,8 @@ the dashboard's interpreter (and GIL) with the exchange, as the real VALR does n
                                                     CLOCK_MONOTONIC, shared with the parent)
     <- quit
 
-The random walk is off (``tick_interval=None``): only the benchmark moves prices.
+The random walk is off unless TICK_S is given (then the market ticks every TICK_S seconds, as
+``--demo`` does): without it only the benchmark moves prices.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ async def _flood(sim: SimulatorServer, pair: str, rate: float, count: int, first
     return sent
 
 
-async def _main(key: str, secret: str) -> None:
-    async with SimulatorServer(key, secret, seed=7, tick_interval=None) as sim:
+async def _main(key: str, secret: str, tick_s: float | None) -> None:
+    async with SimulatorServer(key, secret, seed=7, tick_interval=tick_s) as sim:
         print(json.dumps({"base_url": sim.base_url, "ws_url": sim.ws_url}), flush=True)
         loop = asyncio.get_running_loop()
         while True:
@@ -59,4 +60,4 @@ async def _main(key: str, secret: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(_main(sys.argv[1], sys.argv[2]))
+    asyncio.run(_main(sys.argv[1], sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else None))

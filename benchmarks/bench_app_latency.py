@@ -25,7 +25,8 @@ Key press to screen: while the flood runs at the top rate, ``pilot.press`` types
 order form's price ``Input`` (peer: an ``Input`` next to the flooded label); a sample ends at the
 first frame whose ``Input`` value holds it.
 
-ratio = ours / peer (p50 and p99).
+ratio = ours / peer (p50 and p99). Budget: every ratio of BUDGETED (price → screen p50 and p99
+at 10/s and 100/s, key → screen p99 during the 100/s flood) ≤ BUDGET_RATIO.
 
 Run: ``.venv/bin/python -m benchmarks --only app_latency``.
 """
@@ -48,6 +49,8 @@ from benchmarks._common import (
     ProcessSimulator,
     demo_settings,
     hook_frames,
+    load_average,
+    load_report,
     percentile,
     pick,
     quiesce,
@@ -58,6 +61,7 @@ from benchmarks._common import (
 from benchmarks._sim_process import price_of
 from valr_tui.logging_setup import configure_logging
 from valr_tui.trading.engine import TradingEngine
+from valr_tui.trading.views import EngineEvent
 from valr_tui.ui.app import ValrApp
 from valr_tui.ui.format import zar
 
@@ -65,6 +69,9 @@ PAIR = "BTCZAR"
 RATES = (10, 100)
 FRAME_MS = 1000 / 60
 SETTLE_S = 0.5
+BUDGET_RATIO = 2.0
+BUDGETED = ("10hz_p50_ratio", "10hz_p99_ratio", "100hz_p50_ratio", "100hz_p99_ratio",
+            "key_under_flood_p99_ratio")
 
 
 class Tracker:
@@ -249,8 +256,8 @@ async def _ours(sim: BenchSimulator | ProcessSimulator, prefix: str) -> dict[str
             for probe in ACTIVE_KEYS:
                 probe.on_frame(at)
 
-        def on_engine_event(_kind: object) -> None:
-            ticker = engine.market(PAIR).ticker
+        def on_engine_event(event: EngineEvent) -> None:
+            ticker = event.market.ticker if event.market is not None and event.market.pair == PAIR else None
             if ticker is not None:
                 engine_view.observe(time.perf_counter(), by_text.get(zar(ticker.last)))
 
@@ -284,8 +291,8 @@ async def _engine_without_ui(sim: ProcessSimulator) -> dict[str, float]:
         by_text = {zar(price_of(i)): i for i in range(sum(_phase_sizes()[0].values()))}
         engine_view, no_screen = Tracker(), Tracker()
 
-        def on_engine_event(_kind: object) -> None:
-            ticker = engine.market(PAIR).ticker
+        def on_engine_event(event: EngineEvent) -> None:
+            ticker = event.market.ticker if event.market is not None and event.market.pair == PAIR else None
             if ticker is not None:
                 engine_view.observe(time.perf_counter(), by_text.get(zar(ticker.last)))
 
@@ -327,6 +334,7 @@ async def _peer() -> dict[str, float]:
 
 
 def run() -> dict[str, object]:
+    before = load_average()
     with ProcessSimulator() as outside:
         ours = asyncio.run(_ours(outside, "ours"))
     with ProcessSimulator() as outside:  # fresh: its prices start below the flood's again
@@ -344,6 +352,9 @@ def run() -> dict[str, object]:
         for stat in ("p50", "p99"):
             result[f"{prefix}_{stat}_ratio"] = ratio(ours[f"ours_{prefix}_{stat}_ms"],
                                                      peer[f"peer_{prefix}_{stat}_ms"])
+    result["budget_ratio"] = BUDGET_RATIO
+    result.update(load_report(before))
+    result["passed"] = all(float(str(result[key])) <= BUDGET_RATIO for key in BUDGETED)
     return result
 
 

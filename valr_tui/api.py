@@ -26,6 +26,7 @@ from valr_tui.trading.engine import TradingEngine
 from valr_tui.trading.safety import SafetyState, SafetyStatus
 from valr_tui.trading.views import (
     ConnectionState,
+    EngineEvent,
     EngineEventKind,
     JournalEntry,
     MarketView,
@@ -42,6 +43,7 @@ __all__ = [
     "ConnectionState",
     "DecimalGateway",
     "EmbeddedSimulator",
+    "EngineEvent",
     "EngineEventKind",
     "EngineNotReady",
     "ExecutionModeName",

@@ -14,6 +14,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from tests.exchange import valr_responses as R
 from tests.exchange.fakes import API_KEY, API_SECRET
 from valr_tui.errors import MalformedResponseError
+from valr_tui.exchange import stream as stream_module
 from valr_tui.exchange.hmac_signer import VALRSigner, compute_signature
 from valr_tui.exchange.models import OrderBook, TickerData, Trade
 from valr_tui.exchange.stream import (
@@ -295,3 +296,20 @@ def test_control_messages_are_not_updates() -> None:
 )
 def test_websocket_url_accepts_http_style_settings(given: str, expected: str) -> None:
     assert websocket_url(given) == expected
+
+
+async def test_every_frame_is_decoded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    decoded: list[object] = []
+    real_loads = stream_module.loads
+
+    def counting_loads(raw: str | bytes) -> Any:
+        decoded.append(raw)
+        return real_loads(raw)
+
+    monkeypatch.setattr(stream_module, "loads", counting_loads)
+    stream = MarketStream("ws://127.0.0.1:1", ["BTCZAR"])
+    assert stream._take(json.dumps({"type": "PONG"})) is None
+    assert stream.pongs_received == 1
+    update = stream._take(envelope("AGGREGATED_ORDERBOOK_UPDATE", BOOK))
+    assert isinstance(update, OrderBook)
+    assert len(decoded) == 2  # every frame was decoded twice: once to ask "PONG?", once to parse

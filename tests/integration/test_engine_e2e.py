@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,7 @@ from valr_tui.secrets import Secret
 from valr_tui.simulator.server import SimulatorServer
 from valr_tui.trading.engine import TradingEngine
 from valr_tui.trading.safety import SafetyState
-from valr_tui.trading.views import OrderRequest
+from valr_tui.trading.views import EngineEvent, OrderRequest
 
 KEY, SECRET = "e2e-key-0123456789", "e2e-secret-canary-0123456789abcdef"
 
@@ -130,5 +131,32 @@ async def test_exchange_outage_gives_neutral_and_recovery_clears_it(
         sim.exchange.clear_faults()
         assert (await engine.reconcile_now()).ok
         assert engine.safety_status().state is SafetyState.NORMAL
+    finally:
+        await engine.stop()
+
+
+async def test_events_carry_their_view_and_a_paper_change_is_one_event(
+    sim: SimulatorServer, tmp_path: Path
+) -> None:
+    engine = await started(settings_for(sim, tmp_path))
+    events: list[EngineEvent] = []
+    moved = asyncio.Event()
+
+    def heard(event: EngineEvent) -> None:
+        events.append(event)
+        if event.market is not None and event.market.ticker is not None \
+                and event.market.ticker.last == Decimal("1234567"):
+            moved.set()
+
+    engine.subscribe(heard)
+    try:
+        sim.exchange.set_price("BTCZAR", Decimal("1234567"))
+        await asyncio.wait_for(moved.wait(), 5)
+        markets = [e for e in events if e.kind == "market"]
+        assert all(e.market is not None and e.market.pair in engine.pairs for e in markets)
+        events.clear()
+        assert engine.paper is not None
+        engine.paper._notify()  # one change on the paper book (a fill, a reservation)
+        assert [e.kind for e in events].count("orders") == 1
     finally:
         await engine.stop()

@@ -41,7 +41,7 @@ from valr_tui.simulator.faults import FAULT_KINDS
 from valr_tui.simulator.server import SimulatorServer
 from valr_tui.trading.engine import TradingEngine
 from valr_tui.trading.safety import SafetyState
-from valr_tui.trading.views import OrderRequest
+from valr_tui.trading.views import EngineEvent, OrderRequest
 
 # Faults the soak drives (balance_drift is a one-shot LOCKDOWN trigger, covered by the e2e tests).
 SOAKED_KINDS = tuple(k for k in FAULT_KINDS if k != "balance_drift")
@@ -84,9 +84,9 @@ class Soak:
         self._last_mark = time.monotonic()
         engine.subscribe(self._on_event)
 
-    def _on_event(self, kind: str) -> None:
-        if kind == "safety":
-            state = self.engine.safety_status().state
+    def _on_event(self, event: EngineEvent) -> None:
+        if event.safety is not None:
+            state = event.safety.state
             if not self.record.safety_seen or self.record.safety_seen[-1] is not state:
                 self.record.safety_seen.append(state)
 

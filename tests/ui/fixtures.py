@@ -34,6 +34,7 @@ from valr_tui.trading.order_rules import Funds, check_order
 from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState, SafetyStatus
 from valr_tui.trading.views import (
     ConnectionState,
+    EngineEvent,
     EngineEventKind,
     EngineListener,
     JournalEntry,
@@ -307,8 +308,16 @@ class FakeEngine:
         self.emit("market")
 
     def emit(self, kind: EngineEventKind) -> None:
-        for listener in list(self._listeners):
-            listener(kind)
+        """As the engine publishes: a market event per pair with its view, safety with the status."""
+        if kind == "market":
+            events = [EngineEvent(kind, market=self.market(pair)) for pair in self.pairs]
+        elif kind == "safety":
+            events = [EngineEvent(kind, safety=self.safety_status())]
+        else:
+            events = [EngineEvent(kind)]
+        for event in events:
+            for listener in list(self._listeners):
+                listener(event)
 
     def _add_audit(self, event: str, message: str, **kwargs: Any) -> None:
         self.audit_list.append(_audit(len(self.audit_list) + 1, 0, event, message, **kwargs))

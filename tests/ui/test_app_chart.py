@@ -88,7 +88,7 @@ async def test_the_chart_has_axes_and_marks_our_orders_and_fills() -> None:
 
 
 async def test_an_idle_chart_is_not_rebuilt_by_redraws() -> None:
-    app, _engine = make_app()
+    app, engine = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         chart = app.main.query_one(PriceChart)
@@ -102,7 +102,7 @@ async def test_an_idle_chart_is_not_rebuilt_by_redraws() -> None:
 
         chart._build = counting  # type: ignore[method-assign,assignment]
         for _ in range(20):
-            app._pending.add("market")
+            engine.emit("market")  # a tick: every pair's view, drawn at once
             app._redraw()
         await pilot.pause()
         assert builds == 0
@@ -132,14 +132,14 @@ async def test_a_failed_load_is_said_on_the_chart_and_retried_calmly() -> None:
         assert "VALR-EXC-002" in str(chart.border_subtitle) and "retrying" in str(chart.border_subtitle)
         assert "candles unavailable" in chart_text(app)
         for _ in range(20):  # a burst of ticks within the retry interval: no new request
-            app._pending.add("market")
+            engine.emit("market")  # a tick: every pair's view, drawn at once
             app._redraw()
         await settle(pilot)
         assert engine.candle_loads == [("BTCZAR", 60)]
         assert not [n for n in app._notifications if "candles" in n.title]  # no toast per failure
         engine.candle_failure = None
         engine.now += CHART_RETRY_S
-        app._pending.add("market")
+        engine.emit("market")
         app._redraw()
         await settle(pilot)
         assert engine.candle_loads == [("BTCZAR", 60)] * 2

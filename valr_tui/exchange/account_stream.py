@@ -148,7 +148,11 @@ def parse_account_message(raw: str | bytes) -> AccountEvent | None:
     """One /ws/account frame as an event; ``None`` for control frames (AUTHENTICATED, PONG) and
     event types this app does not use. Raises MalformedResponseError (VALR-EXC-003) for a frame
     that is not the shape VALR documents."""
-    message = decode_frame(raw, "account stream")
+    return account_event(decode_frame(raw, "account stream"))
+
+
+def account_event(message: Mapping[str, Any]) -> AccountEvent | None:
+    """``parse_account_message`` for a frame already decoded."""
     kind = message.get("type")
     data = message.get("data")
     try:
@@ -200,5 +204,5 @@ class AccountStream(ValrSocket[AccountEvent]):
         """Every account event from every connection, in order, until ``close()``."""
         return self.updates()
 
-    def _parse_frame(self, frame: str | bytes) -> AccountEvent | None:
-        return parse_account_message(frame)
+    def _parse_frame(self, message: Mapping[str, Any]) -> AccountEvent | None:
+        return account_event(message)

@@ -87,7 +87,11 @@ def parse_message(raw: str | bytes, fetched_at: float) -> StreamUpdate | None:
 
     Raises MalformedResponseError for a frame that is not the shape VALR documents.
     """
-    message = decode_frame(raw, "stream")
+    return market_update(decode_frame(raw, "stream"), fetched_at)
+
+
+def market_update(message: Mapping[str, Any], fetched_at: float) -> StreamUpdate | None:
+    """``parse_message`` for a frame already decoded."""
     kind = message.get("type")
     if kind not in SUBSCRIBED_EVENTS:
         return None
@@ -106,13 +110,6 @@ def parse_message(raw: str | bytes, fetched_at: float) -> StreamUpdate | None:
         return Trade.from_valr(_with_pair(data, envelope_pair, "currencyPair"))
     except (KeyError, TypeError, ValueError, AttributeError, DecimalError):
         raise MalformedResponseError(f"stream: {kind} has an unexpected shape") from None
-
-
-def is_pong(frame: str | bytes) -> bool:
-    try:
-        return decode_frame(frame, "stream").get("type") == "PONG"
-    except MalformedResponseError:
-        return False
 
 
 def _with_pair(data: Mapping[str, Any], pair: object, key: str) -> Mapping[str, Any]:
@@ -166,7 +163,8 @@ class ValrSocket(Generic[U]):
     async def _on_connected(self, socket: ClientConnection) -> None:
         """Called once per connection, before any frame is read."""
 
-    def _parse_frame(self, frame: str | bytes) -> U | None:
+    def _parse_frame(self, message: Mapping[str, Any]) -> U | None:
+        """The update a decoded frame carries; None for control frames."""
         raise NotImplementedError
 
     # -- the loop -------------------------------------------------------------------------------
@@ -195,11 +193,7 @@ class ValrSocket(Generic[U]):
                     pinger = asyncio.create_task(self._keep_alive(socket))
                     try:
                         async for frame in socket:
-                            if is_pong(frame):
-                                self.pongs_received += 1
-                                self._last_pong_at = asyncio.get_running_loop().time()
-                                continue
-                            update = self._parse(frame)
+                            update = self._take(frame)
                             if update is not None:
                                 delivered += 1
                                 yield update
@@ -270,9 +264,16 @@ class ValrSocket(Generic[U]):
         log.warning("%s: no PONG within %.1f s; reconnecting", self.name, self.pong_timeout)
         self._dead_closer = asyncio.ensure_future(socket.close())
 
-    def _parse(self, frame: str | bytes) -> U | None:
+    def _take(self, frame: str | bytes) -> U | None:
+        """One received frame, decoded once: a PONG is counted, a malformed frame logged and
+        skipped, anything else handed to ``_parse_frame``."""
         try:
-            return self._parse_frame(frame)
+            message = decode_frame(frame, self.name)
+            if message.get("type") == "PONG":
+                self.pongs_received += 1
+                self._last_pong_at = asyncio.get_running_loop().time()
+                return None
+            return self._parse_frame(message)
         except MalformedResponseError as exc:
             log.warning("skipping a malformed %s message: %s", self.name, exc.message)
             return None
@@ -305,8 +306,8 @@ class MarketStream(ValrSocket[StreamUpdate]):
     async def _on_connected(self, socket: ClientConnection) -> None:
         await socket.send(subscribe_message(self._pairs))
 
-    def _parse_frame(self, frame: str | bytes) -> StreamUpdate | None:
-        update = parse_message(frame, self._clock())
+    def _parse_frame(self, message: Mapping[str, Any]) -> StreamUpdate | None:
+        update = market_update(message, self._clock())
         if isinstance(update, OrderBook) and update.crossed:
             log.warning(
                 "crossed orderbook on the stream for %s: bid %s > ask %s",

@@ -41,6 +41,7 @@ from valr_tui.trading.valr_venue import SETTLE_S, ValrVenue
 from valr_tui.trading.venue import Venue
 from valr_tui.trading.views import (
     ConnectionState,
+    EngineEvent,
     EngineEventKind,
     EngineListener,
     JournalEntry,
@@ -139,9 +140,10 @@ class TradingEngine:
             venue_clock=venue.now_ms,
             before_recheck=order_manager.sync,
         )
-        safety.subscribe(lambda _status: self._emit("safety", "audit"))
+        safety.subscribe(lambda status: self._publish(EngineEvent("safety", safety=status), "audit"))
         market_data.add_trade_listener(self.charts.apply_trade)  # before the "market" event
-        market_data.add_listener(lambda _view: self._emit("market"))
+        market_data.add_listener(lambda view: self._publish(EngineEvent("market", market=view)))
+        # the order manager relays the paper engine's notifications too: one event per change
         order_manager.subscribe(lambda: self._emit("orders", "audit", "balances"))
 
         self._spawn("server-time", self.server_time.run)
@@ -165,7 +167,7 @@ class TradingEngine:
         """Wait for pair metadata and a first price of every pair; EngineNotReady on timeout."""
         priced = asyncio.Event()
 
-        def check(_kind: EngineEventKind = "market") -> None:
+        def check(_event: EngineEvent | None = None) -> None:
             if all(self.market(pair).ticker for pair in self.settings.pairs):
                 priced.set()
 
@@ -243,7 +245,9 @@ class TradingEngine:
             if self.order_manager is not None:
                 self.order_manager.pairs.update(self._pairs_meta)
             self._pairs_loaded.set()
-            self._emit("market")
+            if self.market_data is not None:  # the rules of every pair changed: its views go out again
+                for pair in self.settings.pairs:
+                    self._publish(EngineEvent("market", market=self.market_data.market(pair)))
             return
 
     async def _process_market_for_fills(self) -> None:
@@ -301,12 +305,17 @@ class TradingEngine:
         return lambda: self._listeners.remove(listener)
 
     def _emit(self, *kinds: EngineEventKind) -> None:
+        """Events that carry no view: the records they name are read from storage when wanted."""
         for kind in kinds:
-            for listener in list(self._listeners):
-                try:
-                    listener(kind)
-                except Exception:
-                    log.exception("engine listener failed")
+            self._publish(EngineEvent(kind))
+
+    def _publish(self, event: EngineEvent, *then: EngineEventKind) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("engine listener failed")
+        self._emit(*then)
 
     # -- TradingEngineAPI -----------------------------------------------------------------------
     @property

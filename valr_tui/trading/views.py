@@ -121,7 +121,21 @@ class ReconciliationReport:
 
 
 EngineEventKind = Literal["market", "orders", "safety", "audit", "journal", "balances", "bucket"]
-EngineListener = Callable[[EngineEventKind], None]
+
+
+@dataclass(frozen=True, slots=True)
+class EngineEvent:
+    """One change in the engine, with the frozen view of what changed, so a listener never asks
+    the engine again for what the event carries: ``market`` events carry the pair's new
+    ``MarketView``, ``safety`` events the new ``SafetyStatus``. The other kinds say which
+    stored records changed (orders, balances, audit, journal), to be read when wanted."""
+
+    kind: EngineEventKind
+    market: MarketView | None = None
+    safety: SafetyStatus | None = None
+
+
+EngineListener = Callable[[EngineEvent], None]
 
 
 class TradingEngineAPI(Protocol):

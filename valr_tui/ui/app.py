@@ -1,8 +1,13 @@
 """The dashboard: ``ValrApp`` renders a ``TradingEngineAPI`` and turns keys into engine calls.
 
-Engine events arrive through ``engine.subscribe``; they are collected by kind and redrawn at most
-``MAX_REDRAWS_PER_SECOND`` times a second, so a flood of ticks can never starve the event loop
-(which also reads the WebSocket and the keyboard). Everything slow runs in a worker; every worker error is
+Engine events arrive through ``engine.subscribe`` carrying their data (a pair's ``MarketView``, the
+``SafetyStatus``); they are collected (the newest view of a pair wins) and drawn once the burst
+they came in has arrived (``BURST_GATHER_S``), one redraw in flight at a time, so a flood of ticks
+collapses into the newest state and can never starve the loop (which also reads the WebSocket and
+the keyboard). A redraw
+touches only the widgets whose data changed and never asks for a layout unless a size changes
+(``LiveText``): Textual then paints them in its next frame (at most 60 a second), so a price reaches
+the screen within a frame of its arrival. Everything slow runs in a worker; every worker error is
 turned into a notification in ``on_worker_state_changed`` so an exchange error never kills the app.
 """
 
@@ -25,7 +30,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Select
+from textual.widgets import Button, Input, Select
 from textual.worker import Worker, WorkerState
 
 from storage.orders import FillRecord, OrderRecord, OrderState
@@ -36,6 +41,7 @@ from valr_tui.trading.candles import CHART_PERIODS, MAX_CANDLES, period_named
 from valr_tui.trading.price_band import TakerFill, expected_taker_fill
 from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState, SafetyStatus
 from valr_tui.trading.views import (
+    EngineEvent,
     EngineEventKind,
     MarketView,
     OrderRequest,
@@ -44,6 +50,7 @@ from valr_tui.trading.views import (
 )
 from valr_tui.ui.alerts import AlertBook, desktop_notifier
 from valr_tui.ui.format import crypto, pct, zar
+from valr_tui.ui.leaks import Footer, release_styles_caches
 from valr_tui.ui.screens.alerts import AlertsScreen
 from valr_tui.ui.screens.audit import AuditScreen
 from valr_tui.ui.screens.balances import BalancesScreen
@@ -60,16 +67,20 @@ from valr_tui.ui.widgets.tickers import TickerTable
 
 log = logging.getLogger(__name__)
 
-REFRESH_PER_SECOND = 4
+REFRESH_PER_SECOND = 4  # the data ages and the bucket gauge move with time alone
 CHART_RELOAD_MIN_S = 60  # a chart whose candles are older than max(this, one period) is reloaded
 CHART_RETRY_S = 10  # a failed candle load is asked again at most this often
-# A human reads a price a few times a second; redrawing per tick at 100 ticks/s left the screen
-# seconds behind. Ticks between redraws collapse into the newest state.
-MAX_REDRAWS_PER_SECOND = 20
 EXIT_START_FAILED = 2
-# One price change arrives as a few events (summary, book, trade) within a millisecond or two:
-# wait this long after the first so they are drawn together.
-BURST_GATHER_S = 0.004
+# One price change arrives as a few events (trade, summary, book) within a millisecond or two.
+# Textual paints the first change after a quiet spell at once, but a change made just after a
+# frame waits one to two frame periods (17-33 ms) for the next: drawn one by one, the trade took
+# the immediate frame and the price the late one. Gathering the burst first puts them all in the
+# immediate frame.
+BURST_GATHER_S = 0.003
+# Under a flood, redraws (and the frames they cause) are spaced at least this far apart, so the
+# screen shows the newest state at a steady rate instead of falling behind; at ordinary rates
+# (a change every 100 ms) only the gather applies and a price takes the immediate frame.
+MAX_REDRAWS_PER_SECOND = 30
 
 
 class DemoControls(Protocol):
@@ -152,7 +163,7 @@ def key_text(keys: str) -> str:
 
 
 class EngineChanged(Message):
-    """Something in the engine changed. The kinds live on the app, so a queued one can be
+    """Something in the engine changed. The events live on the app, so a queued one can be
     replaced by the newest: a burst of ticks costs one redraw."""
 
     def can_replace(self, message: Message) -> bool:
@@ -215,13 +226,18 @@ class ValrApp(App[int]):
         clock: Callable[[], float] = time.time,
         demo: DemoControls | None = None,
     ) -> None:
+        release_styles_caches()
         super().__init__()
         self.engine = engine
         self.clock = clock
         self.demo = demo
         self._pending: set[EngineEventKind] = set()
+        self._pending_markets: dict[str, MarketView] = {}  # pair -> newest view not drawn yet
+        self._views: dict[str, MarketView] = {}  # pair -> newest view drawn
+        self._pending_safety: SafetyStatus | None = None
         self._redraw_queued = False
         self._last_redraw = 0.0
+        self._main_mounted = False
         self.start_error: ValrTuiError | None = None
         self.crash_message: str | None = None  # the one coded line an unexpected error ends with
         self._shown_locked = False
@@ -274,7 +290,16 @@ class ValrApp(App[int]):
         self._close_messages_no_wait()
 
     def _main_ready(self) -> None:
-        self.main.query_one(StatusBar).show_mode(self.engine.execution_mode)
+        main = self.main
+        self._main_mounted = True
+        self._tickers = main.query_one(TickerTable)
+        self._spread = main.query_one(SpreadPane)
+        self._bucket = main.query_one(BucketGauge)
+        self._status = main.query_one(StatusBar)
+        self._form = main.query_one(OrderForm)
+        self._status.show_mode(self.engine.execution_mode)
+        # the first picture is pulled; from here on the events carry what changed
+        self._pending_markets = {pair: self.engine.market(pair) for pair in self.engine.pairs}
         self._pending.update(("market", "orders", "safety", "balances", "bucket"))
         self._redraw()
         # after the first layout, so a narrow (scrolling) screen brings the form into view
@@ -290,64 +315,70 @@ class ValrApp(App[int]):
         except Exception:  # the app is closing: log, never raise out of shutdown
             log.exception("engine.stop failed")
 
-    def _on_engine_event(self, kind: EngineEventKind) -> None:
-        self._pending.add(kind)
-        if not self._redraw_queued:  # one redraw in flight at a time; later kinds ride along
+    def _on_engine_event(self, event: EngineEvent) -> None:
+        if event.market is not None:
+            self._pending_markets[event.market.pair] = event.market
+        if event.safety is not None:
+            self._pending_safety = event.safety
+        self._pending.add(event.kind)
+        if not self._redraw_queued:  # one redraw in flight at a time; later events ride along
             self._redraw_queued = True
             self.post_message(EngineChanged())
 
     def on_engine_changed(self, _: EngineChanged) -> None:
         wait = self._last_redraw + 1 / MAX_REDRAWS_PER_SECOND - time.monotonic()
-        self.set_timer(max(wait, BURST_GATHER_S), self._scheduled_redraw)
+        self.set_timer(max(wait, BURST_GATHER_S), self._gathered_redraw)
 
-    def _scheduled_redraw(self) -> None:
-        self._redraw_queued = False
+    def _gathered_redraw(self) -> None:
+        self._redraw_queued = False  # events from here on queue the next redraw
         self._last_redraw = time.monotonic()
         self._redraw()
 
     @property
-    def _shutting_down(self) -> bool:
-        """After exit() the widgets are being removed: an engine event still queued must not
-        try to draw on them."""
-        return self._exit or not self.main.is_attached
+    def _cannot_draw(self) -> bool:
+        """Before the main screen is mounted its widgets are not known yet (events wait in the
+        pending state); after exit() they are being removed: an event still queued must not try
+        to draw on them."""
+        return self._exit or not self._main_mounted or not self.main.is_attached
 
     def _tick(self) -> None:
-        """Ages and the bucket move with time even when no event arrives."""
-        if self._shutting_down:
+        """Ages and the bucket move with time even when no event arrives; each widget repaints
+        only when its text changes."""
+        if self._cannot_draw:
             return
         now = self.clock()
-        tickers = self.main.query_one(TickerTable)
-        tickers.show_age(now)
-        self.main.query_one(BucketGauge).show(self.engine.bucket_snapshot())
-        self._show_connection(now, tickers.views)
+        self._tickers.show_age(now)
+        self._bucket.show(self.engine.bucket_snapshot())
+        self._show_connection(now)
 
-    def _show_connection(self, now: float, views: list[MarketView]) -> None:
+    def _show_connection(self, now: float) -> None:
         """The stream's state, and how long it has been silent: connected is not live."""
-        ages = [a for a in (view.age(now) for view in views) if a is not None]
+        ages = [a for a in (view.age(now) for view in self._tickers.views) if a is not None]
         silent_for = min(ages) if ages else None
-        self.main.query_one(StatusBar).show_connection(
+        self._status.show_connection(
             self.engine.connection_state(), silent_for, WS_SILENT_AFTER_S,
             clock_skew_s=self.engine.clock_skew_s())
 
     def _redraw(self) -> None:
-        if self._shutting_down:
+        """Draw what the pending events carry, on the widgets they concern only."""
+        if self._cannot_draw:
             return
         kinds, self._pending = self._pending, set()
-        main = self.main
-        if "market" in kinds or "safety" in kinds:
+        markets, self._pending_markets = self._pending_markets, {}
+        if markets:
             now = self.clock()
-            views = [self.engine.market(pair) for pair in self.engine.pairs]
-            main.query_one(TickerTable).show(views, now)
-            shown = [v for v in views if v.pair == self._depth_pair]  # the form's pair: one line at any count
-            main.query_one(SpreadPane).show(shown, self._depth_pair, self.engine.safety_status().state)
-            self._show_chart()
-            self._check_price_alerts(views)
-            self._show_connection(now, views)
-            self._update_preview()
+            self._views.update(markets)
+            self._tickers.show(list(markets.values()), now)
+            self._check_price_alerts(list(markets.values()))
+            self._show_connection(now)
+            if self._depth_pair in markets:  # the form's pair: its book, chart and rules moved
+                self._show_form_pair()
+                self._update_preview()
         if "bucket" in kinds:
-            main.query_one(BucketGauge).show(self.engine.bucket_snapshot())
+            self._bucket.show(self.engine.bucket_snapshot())
         if "safety" in kinds:
-            self._show_safety()
+            status, self._pending_safety = self._pending_safety, None
+            self._show_safety(status)
         if "orders" in kinds or "balances" in kinds:
             self._spawn(self._load_orders_and_balances, "orders", "refresh orders")
         if "audit" in kinds and isinstance(self.screen, AuditScreen):
@@ -407,17 +438,20 @@ class ValrApp(App[int]):
         ticker = self.engine.market(pair).ticker
         return None if ticker is None or ticker.last <= 0 else ticker.last
 
-    def _show_safety(self) -> None:
-        status = self.engine.safety_status()
+    def _show_safety(self, status: SafetyStatus | None = None) -> None:
+        """Draw ``status`` (the event's), or the engine's own when no event carried one."""
+        if status is None:
+            status = self.engine.safety_status()
         self._ring_for_safety(status)
         main = self.main
-        main.query_one(StatusBar).show_safety(status)
+        self._status.show_safety(status)
         main.query_one(SafetyBanner).show(status, UNLOCK_PHRASE)
         locked = status.state is SafetyState.LOCKDOWN
-        main.query_one(OrderForm).disabled = locked
+        self._form.disabled = locked
         if locked != self._shown_locked:  # the footer (unlock key) changes only with LOCKDOWN;
             self._shown_locked = locked  # rebuilding it on every safety event cost ~0.2 s at start
             self.refresh_bindings()
+        self._show_form_pair()  # the spread line says STALE / SAFE-IDLE instead of "ok"
         self._update_preview()
 
     async def _load_orders_and_balances(self) -> None:
@@ -486,20 +520,22 @@ class ValrApp(App[int]):
     def _form_changed(self, event: Input.Changed | Select.Changed) -> None:
         if isinstance(event, Select.Changed) and event.select.id == "pair" and event.value != Select.NULL:
             self._depth_pair = str(event.value)
-            self.main.query_one(TickerTable).select_pair(self._depth_pair)
-            self._pending.add("market")
-            self._redraw()
+            self._tickers.select_pair(self._depth_pair)
+            self._show_form_pair()
             self._spawn(self._load_chart_marks, "chart-marks", "load chart marks")
         self._update_preview()
 
     def _update_preview(self) -> None:
-        form = self.main.query_one(OrderForm)
+        """Judge the form's order (the engine's rules) and show the verdict; an empty form needs
+        no judging."""
+        form = self._form
         if form.disabled:
             form.show_locked()
+        elif not form.has_amounts():
+            form.show_empty()
         else:
             request = form.request()
-            form.show_preview(self.engine.preview(request), empty=not form.has_amounts(),
-                              taker=self._taker_fill(request))
+            form.show_preview(self.engine.preview(request), taker=self._taker_fill(request))
 
     def _taker_fill(self, request: OrderRequest) -> TakerFill | None:
         """What a price across the spread takes from the book at once (the preview shows it)."""
@@ -593,6 +629,13 @@ class ValrApp(App[int]):
         self.push_screen(ConfirmScreen(question, danger=True), confirmed)
 
     # -- chart and pair picker -----------------------------------------------------------------
+    def _show_form_pair(self) -> None:
+        """The form pair's spread line, book and chart, from its newest view."""
+        view = self._views.get(self._depth_pair)
+        self._spread.show([view] if view is not None else [], self._depth_pair,
+                          self.engine.safety_status().state)
+        self._show_chart()
+
     def _show_chart(self) -> None:
         """Draw the form pair's candles; load them when missing or older than one period (the
         stream extends them with every trade, so a reload is only needed after a quiet spell). A
@@ -621,8 +664,8 @@ class ValrApp(App[int]):
             self._chart_problems[key] = f"{exc.code}: {exc.message}"
         finally:
             self._chart_loading.discard(key)
-            self._pending.add("market")
-            self._redraw()
+            if not self._cannot_draw:
+                self._show_chart()
 
     async def _load_chart_marks(self) -> None:
         """Our open orders on the chart's pair (lines) and its fills in view (▲ ▼)."""
@@ -631,7 +674,7 @@ class ValrApp(App[int]):
         fills = await self.engine.pair_fills(pair, since_ms)
         orders = [OrderMark(o.side, o.price) for o in self._open_orders if o.pair == pair and o.state.is_open]
         marks = [FillMark(f.side, f.price, f.traded_at // 1000) for f in fills]
-        if not self._shutting_down:
+        if not self._cannot_draw:
             self.main.query_one(PriceChart).show_marks(orders, marks)
 
     def action_cycle_chart_period(self) -> None:

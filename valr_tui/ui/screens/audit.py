@@ -8,11 +8,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker
 
 from valr_tui.trading.views import TradingEngineAPI
 from valr_tui.ui.format import clock_text
+from valr_tui.ui.leaks import Footer
 
 RECONCILIATION_EVENT = "RECONCILIATION"
 

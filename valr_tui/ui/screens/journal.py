@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker
 
 from valr_tui.trading.views import JournalEntry, TradingEngineAPI
 from valr_tui.ui.format import clock_text, crypto, zar
+from valr_tui.ui.leaks import Footer
 
 _OUTCOME_STYLE = {"WIN": "$success", "LOSS": "$error", "BREAKEVEN": "$warning"}
 

@@ -6,12 +6,13 @@ from decimal import Decimal
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static
 
+from valr_tui.exchange.models import OrderBook
 from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.safety import SafetyState
 from valr_tui.trading.views import MarketView
 from valr_tui.ui.format import pct, zar
+from valr_tui.ui.widgets.text import LiveText
 
 
 def _qty(quantity: Decimal) -> str:
@@ -29,15 +30,22 @@ class SpreadPane(Vertical):
         super().__init__(id="spread", classes="pane")
         self.border_title = "Spread & depth"
         self.max_spread_pct = max_spread_pct
+        self._views: dict[str, MarketView] = {}  # the views shown, by pair
+        self._lines = LiveText(id="spread-lines")
+        self._depth = LiveText(id="depth")
+        self._depth_shown: tuple[str, OrderBook | None] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(id="spread-lines")
-        yield Static(id="depth")
+        yield self._lines
+        yield self._depth
 
     def show(self, views: list[MarketView], depth_pair: str, safety: SafetyState) -> None:
-        """A spread is "ok" only while it is fresh and trading is not halted for lack of data."""
+        """Draw the spread of each of ``views`` (``ok`` only while fresh and trading is not halted
+        for lack of data) and the book of ``depth_pair``; text that did not change is not redrawn,
+        a book that did not change not even formatted."""
+        self._views = {view.pair: view for view in views}
         lines = []
-        for view in views:
+        for view in self._views.values():
             if view.ticker is None:
                 lines.append(f"{view.pair}  no data")
                 continue
@@ -54,12 +62,15 @@ class SpreadPane(Vertical):
                 f"{view.pair} {zar(view.ticker.spread)} = {pct(spread_pct)}"
                 f" (max {pct(self.max_spread_pct)}) {mark}"
             )
-        self.query_one("#spread-lines", Static).update("\n".join(lines))
-        self.query_one("#depth", Static).update(self._depth(views, depth_pair))
+        self._lines.show_text("\n".join(lines))
+        depth_view = self._views.get(depth_pair)
+        book = depth_view.book if depth_view is not None else None
+        if (depth_pair, book) != self._depth_shown:  # the book of another pair changed: no work
+            self._depth_shown = (depth_pair, book)
+            self._depth.show_text(self._depth_text(depth_pair, book))
 
     @staticmethod
-    def _depth(views: list[MarketView], pair: str) -> str:
-        book = next((v.book for v in views if v.pair == pair), None)
+    def _depth_text(pair: str, book: OrderBook | None) -> str:
         if book is None:
             return f"{pair}: no order book"
         rows = [f"[b]{pair:<11}[/b] bids {'':7} asks"]

@@ -10,7 +10,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.markup import escape
-from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Label, Select
 
 from storage.orders import FillRecord, OrderRecord, OrderState
 from valr_tui.exchange.models import Balance, Pair
@@ -19,8 +19,16 @@ from valr_tui.trading.paper import reservation
 from valr_tui.trading.price_band import TakerFill
 from valr_tui.trading.views import OrderPreview, OrderRequest
 from valr_tui.ui.format import clock_text, crypto, money, zar
+from valr_tui.ui.widgets.text import LiveText
 
 SIDES = ("BUY", "SELL")
+
+
+def _steady(field: Input) -> Input:
+    """A cursor that does not blink: a blinking one repaints the form twice a second, which was
+    a quarter of the idle dashboard's frames."""
+    field.cursor_blink = False
+    return field
 
 
 class OrderForm(Vertical):
@@ -30,6 +38,7 @@ class OrderForm(Vertical):
         super().__init__(id="order-form", classes="pane")
         self.border_title = "New LIMIT order"
         self.pairs = pairs
+        self._preview = LiveText(id="preview")
 
     def compose(self) -> ComposeResult:
         with Grid(id="form-grid"):
@@ -39,12 +48,12 @@ class OrderForm(Vertical):
             yield Label(" Side", id="label-side")
             yield Select([(s, s) for s in SIDES], value="BUY", allow_blank=False, id="side", compact=True)
             yield Label(" Price ZAR", id="label-price")
-            yield Input(placeholder="e.g. 1200000", id="price", compact=True)
+            yield _steady(Input(placeholder="e.g. 1200000", id="price", compact=True))
             yield Label(" Quantity", id="label-quantity")
-            yield Input(placeholder="e.g. 0.001", id="quantity", compact=True)
+            yield _steady(Input(placeholder="e.g. 0.001", id="quantity", compact=True))
             yield Label(" Note", id="label-note")
-            yield Input(placeholder="optional", id="note", max_length=200, compact=True)
-        yield Static(id="preview")
+            yield _steady(Input(placeholder="optional", id="note", max_length=200, compact=True))
+        yield self._preview
         yield Button("Submit (ctrl+s)", id="submit", variant="primary", compact=True)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
@@ -72,12 +81,12 @@ class OrderForm(Vertical):
     def has_amounts(self) -> bool:
         return bool(self.query_one("#price", Input).value or self.query_one("#quantity", Input).value)
 
-    def show_preview(self, preview: OrderPreview, *, empty: bool, taker: TakerFill | None = None) -> None:
-        widget = self.query_one("#preview", Static)
-        if empty:
-            widget.update("Type a price and quantity to see the order value and any problems.")
-            widget.set_classes("")
-            return
+    def show_empty(self) -> None:
+        self._preview.show_text("Type a price and quantity to see the order value and any problems.")
+        self._preview.set_classes("")
+
+    def show_preview(self, preview: OrderPreview, *, taker: TakerFill | None = None) -> None:
+        widget = self._preview
         value = zar(preview.value_zar) if preview.value_zar is not None else "—"
         lines = [f"Value [b]{value}[/b]"]
         if taker is not None:
@@ -89,12 +98,12 @@ class OrderForm(Vertical):
         if preview.ok:
             lines.append("[$success]✔ ready to submit[/]")
         lines.extend(f"[$error]✘ {p.code}[/] {escape(p.message)}" for p in preview.problems)
-        widget.update("\n".join(lines))
+        widget.show_text("\n".join(lines))
         widget.set_class(not preview.ok, "-problems")
 
     def show_locked(self) -> None:
-        preview = self.query_one("#preview", Static)
-        preview.update(
+        preview = self._preview
+        preview.show_text(
             "[b]Order entry disabled: LOCKDOWN.[/b]\nctrl+u unlocks (operator, reason, typed phrase)."
         )
         preview.set_class(True, "-problems")
@@ -197,19 +206,19 @@ class OrdersTable(DataTable[str | Text]):
         return None if cid is None else self.records.get(cid)
 
 
-class OrderDetail(Static):
+class OrderDetail(LiveText):
     """The selected order in full: correlation id, VALR's order id, fees, note."""
 
     def show(self, order: OrderRecord | None, fills: list[FillRecord]) -> None:
         if order is None:
-            self.update("No orders yet.")
+            self.show_text("No orders yet.")
             return
         where = "paper" if order.is_simulated else "LIVE"
         parts = [f"[b]{order.correlation_id}[/b]", f"{where} id {order.valr_order_id or '—'}",
                  f"{len(fills)} fill{'s' if len(fills) != 1 else ''}"]
         if order.note:
             parts.append(f"note {escape(order.note)}")
-        self.update("  ·  ".join(parts))
+        self.show_text("  ·  ".join(parts))
 
 
 def preset_quantity(

@@ -7,7 +7,6 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
-from textual.widgets import Static
 
 from storage.orders import ExecutionModeName
 from valr_tui.exchange.models import Balance
@@ -15,6 +14,7 @@ from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.trading.safety import SafetyState, SafetyStatus
 from valr_tui.trading.views import ConnectionState
 from valr_tui.ui.format import age, crypto, zar
+from valr_tui.ui.widgets.text import LiveText
 
 _CONNECTION_TEXT = {
     ConnectionState.CONNECTING: "CONNECTING…",
@@ -28,18 +28,22 @@ GAUGE_WIDTH = 26
 class StatusBar(Horizontal):
     """Mode badge, connection, safety state and balances on one line."""
 
-    _connection_text = ""
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._badge = LiveText(id="mode-badge")
+        self._connection = LiveText(id="connection")
+        self._safety = LiveText(id="safety")
+        self._balances = LiveText(id="balances")
 
     def compose(self) -> ComposeResult:
-        yield Static(id="mode-badge")
-        yield Static(id="connection")
-        yield Static(id="safety")
-        yield Static(id="balances")
+        yield self._badge
+        yield self._connection
+        yield self._safety
+        yield self._balances
 
     def show_mode(self, mode: ExecutionModeName) -> None:
-        badge = self.query_one("#mode-badge", Static)
-        badge.update(" LIVE " if mode == "LIVE" else " DRY_RUN ")
-        badge.set_class(mode == "LIVE", "-live")
+        self._badge.show_text(" LIVE " if mode == "LIVE" else " DRY_RUN ")
+        self._badge.set_class(mode == "LIVE", "-live")
 
     def show_connection(
         self, state: ConnectionState, silent_for: float | None = None, limit_s: float = float("inf"),
@@ -47,14 +51,11 @@ class StatusBar(Horizontal):
     ) -> None:
         """"WS live" only while data arrives: a connected stream silent for ``limit_s`` says so;
         with ``clock_skew_s`` (this clock minus VALR's, when large) a CLOCK SKEW warning beside it."""
+        widget = self._connection
         silent = state is ConnectionState.WS and silent_for is not None and silent_for >= limit_s
         text = f"WS silent {age(silent_for)}" if silent else _CONNECTION_TEXT[state]
         text += f" · CLOCK SKEW {clock_skew_s:+.1f} s" if clock_skew_s is not None else ""
-        if text == self._connection_text:
-            return  # called 4 times a second: redraw only on change
-        self._connection_text = text
-        widget = self.query_one("#connection", Static)
-        widget.update(text)
+        widget.show_text(text)  # called 4 times a second: LiveText redraws only on change
         widget.set_class(state is ConnectionState.DOWN, "-bad")
         widget.set_class(
             silent or state in (ConnectionState.REST, ConnectionState.CONNECTING) or clock_skew_s is not None,
@@ -62,8 +63,8 @@ class StatusBar(Horizontal):
         )
 
     def show_safety(self, status: SafetyStatus) -> None:
-        widget = self.query_one("#safety", Static)
-        widget.update(f" {status.state.label} ")
+        widget = self._safety
+        widget.show_text(f" {status.state.label} ")
         for state in SafetyState:
             widget.set_class(status.state is state, f"-{state.value.lower()}")
 
@@ -79,10 +80,10 @@ class StatusBar(Horizontal):
             text = f"paper {text}"
         if not has_credentials:
             text += "  · VALR-SEC-001 no API key"
-        self.query_one("#balances", Static).update(text)
+        self._balances.show_text(text)
 
 
-class SafetyBanner(Static):
+class SafetyBanner(LiveText):
     """Full-width alert: red for LOCKDOWN, amber for SAFE-IDLE and NEUTRAL; hidden when NORMAL."""
 
     _TEXT: ClassVar[dict[SafetyState, str]] = {
@@ -98,18 +99,23 @@ class SafetyBanner(Static):
         self.set_class(status.state is SafetyState.LOCKDOWN, "-lockdown")
         self.set_class(status.state in (SafetyState.SAFE_IDLE, SafetyState.NEUTRAL), "-amber")
         if template is not None:
-            self.update(template.format(reason=escape(status.reason or "no reason given"), phrase=phrase))
+            self.show_text(template.format(reason=escape(status.reason or "no reason given"), phrase=phrase))
 
 
 class BucketGauge(Vertical):
     """Tokens left of capacity, refill rate, the essential line and 429 back-off."""
 
-    def compose(self) -> ComposeResult:
-        yield Static(id="bucket-numbers")
-        yield Static(id="bucket-bar")
-        yield Static(id="bucket-alert")
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._numbers = LiveText(id="bucket-numbers")
+        self._bar = LiveText(id="bucket-bar")
+        self._alert = LiveText(id="bucket-alert")
+        self._last: BucketSnapshot | None = None
 
-    _last: BucketSnapshot | None = None
+    def compose(self) -> ComposeResult:
+        yield self._numbers
+        yield self._bar
+        yield self._alert
 
     def show(self, snap: BucketSnapshot) -> None:
         if snap == self._last:
@@ -120,17 +126,17 @@ class BucketGauge(Vertical):
         floor_at = min(GAUGE_WIDTH - 1, round(GAUGE_WIDTH * snap.essential_floor / capacity))
         cells = ["█" if i < filled else "░" for i in range(GAUGE_WIDTH)]
         cells[floor_at] = "┃"
-        self.query_one("#bucket-numbers", Static).update(
+        self._numbers.show_text(
             f"[b]{snap.available:.0f}[/b]/{snap.capacity} tokens +{snap.refill_per_second:g}/s\n"
             f"┃ essential line at {snap.essential_floor:.0f}\n"
             f"granted {snap.granted}  refused {snap.refused}"
         )
         style = "$error" if snap.essential_only else "$success"
-        self.query_one("#bucket-bar", Static).update(f"[{style}]{''.join(cells)}[/]")
+        self._bar.show_text(f"[{style}]{''.join(cells)}[/]")
         alerts = []
         if snap.essential_only:
             alerts.append("[reverse $error] ESSENTIAL-ONLY [/] polling paused")
         if snap.blocked_for > 0:
             alerts.append(f"[reverse $warning] 429 BACK-OFF [/] {snap.blocked_for:.1f} s")
-        self.query_one("#bucket-alert", Static).update("\n".join(alerts) or "polling allowed")
+        self._alert.show_text("\n".join(alerts) or "polling allowed")
         self.set_class(snap.essential_only, "-essential")

@@ -1,0 +1,199 @@
+"""Memory of the dashboard under ordinary use, fast-forwarded: does anything stay behind?
+
+Ours: ``ValrApp`` + ``TradingEngine`` (DRY_RUN) against the embedded simulator, headless. One run
+does CYCLES open/close cycles of every screen and modal (audit, journal, help, confirm, unlock,
+command palette), ORDERS paper orders (each placed, then cancelled), and an hour of market ticks
+(7,200 at the demo's 0.5 s, fed 20 times faster: simulated time) spread over
+the run. RSS (``/proc/self/status``, after ``gc.collect()``) is read after the warm-up (the first
+WARMUP_SHARE of the cycles: caches fill, lazily built objects appear) and at the end.
+
+Peer: a one-label Textual app opening and closing a one-label screen as many times: Textual's
+own growth for the same number of screens.
+
+Budget: RSS growth after warm-up ≤ BUDGET_MIB (ours). ratio = ours / peer growth.
+
+Run: ``.venv/bin/python -m benchmarks --only app_memory``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.command import CommandPalette
+from textual.screen import Screen
+from textual.widgets import Label
+
+from benchmarks._common import (
+    HEADLESS_SIZE,
+    BenchSimulator,
+    demo_settings,
+    load_average,
+    load_report,
+    pick,
+    quiesce,
+    ratio,
+    rss_mib,
+    ticker_text,
+    wait_for,
+)
+from valr_tui.logging_setup import configure_logging
+from valr_tui.trading.engine import TradingEngine
+from valr_tui.trading.views import OrderRequest
+from valr_tui.ui.app import ValrApp
+from valr_tui.ui.screens.audit import AuditScreen
+from valr_tui.ui.screens.journal import JournalScreen
+from valr_tui.ui.screens.modals import ConfirmScreen, HelpScreen, UnlockScreen
+
+BUDGET_MIB = 5.0
+WARMUP_SHARE = 0.1
+TICKS = 7_200  # one hour at the demo's 0.5 s
+def _ticks_per_s() -> int:
+    """Fast enough to finish within the run, slow enough not to turn it into a flood benchmark."""
+    return pick(10, 50)
+
+PAIR = "BTCZAR"
+
+
+def _cycles() -> int:
+    return pick(500, 50)
+
+
+def _orders() -> int:
+    return pick(1_000, 100)
+
+
+def _rss() -> float:
+    gc.collect()
+    return rss_mib()
+
+
+async def _open_close(app: App[Any], opened: Callable[[], bool], open_it: Callable[[], object],
+                      pause: Callable[[], Awaitable[None]]) -> None:
+    result = open_it()
+    if asyncio.iscoroutine(result):
+        await result
+    await wait_for(opened, timeout_s=10)
+    await pause()  # mounted, loaded and drawn
+    await app.pop_screen()
+
+
+def _showing(app: App[Any], kind: type[Screen[Any]]) -> Callable[[], bool]:
+    return lambda: isinstance(app.screen, kind)
+
+
+async def _ticks(sim: BenchSimulator, stop: asyncio.Event) -> int:
+    """Step the simulator's market TICKS times at TICKS_PER_S (its own loop does the work)."""
+    sent, rate = 0, _ticks_per_s()
+    started = time.perf_counter()
+    while sent < TICKS and not stop.is_set():
+        sim.loop_call(sim.server.exchange.step)
+        sent += 1
+        delay = started + sent / rate - time.perf_counter()
+        await asyncio.sleep(max(delay, 0))
+    return sent
+
+
+async def _ours() -> dict[str, float]:
+    cycles, orders = _cycles(), _orders()
+    orders_per_cycle = max(1, orders // cycles)
+    with BenchSimulator(tick_interval=None) as sim, demo_settings(sim) as settings:
+        configure_logging(settings.log_path)
+        engine = TradingEngine(settings)
+        app = ValrApp(engine)
+        async with app.run_test(size=HEADLESS_SIZE) as pilot:
+            await wait_for(lambda: "Last" in ticker_text(app, PAIR), timeout_s=30)
+
+            async def unlock(_request: object) -> None:
+                return None
+
+            screens: list[tuple[type[Screen[Any]], Callable[[], object]]] = [
+                (AuditScreen, lambda: app.push_screen(AuditScreen(engine))),
+                (JournalScreen, lambda: app.push_screen(JournalScreen(engine))),
+                (HelpScreen, app.action_help),
+                (ConfirmScreen, lambda: app.push_screen(ConfirmScreen("Cancel order?"))),
+                (UnlockScreen, lambda: app.push_screen(UnlockScreen(unlock))),
+                (CommandPalette, app.action_command_palette),
+            ]
+            stop = asyncio.Event()
+            ticker = asyncio.create_task(_ticks(sim, stop))
+            placed = 0
+            rss_warm = 0.0
+            warmup = max(1, round(cycles * WARMUP_SHARE))
+            started = time.perf_counter()
+            for cycle in range(cycles):
+                if cycle == warmup:
+                    rss_warm = _rss()
+                for kind, open_it in screens:
+                    await _open_close(app, _showing(app, kind), open_it, pilot.pause)
+                for _ in range(orders_per_cycle):
+                    if placed >= orders:
+                        break
+                    bid = engine.market(PAIR).ticker.bid  # type: ignore[union-attr]
+                    result = await engine.submit(
+                        OrderRequest(PAIR, "BUY", str((bid * Decimal("0.9")).quantize(Decimal(1))), "0.0001"))
+                    await engine.cancel(result.correlation_id)
+                    placed += 1
+            elapsed = time.perf_counter() - started
+            ticks = await ticker
+            stop.set()
+            await pilot.pause()
+            rss_end = _rss()
+            still_live = "Last" in ticker_text(app, PAIR)
+            await quiesce(app, pilot)
+    return {
+        "ours_cycles": cycles, "ours_screens_per_cycle": len(screens), "ours_orders": placed,
+        "ours_ticks": ticks, "ours_run_s": round(elapsed, 1),
+        "ours_rss_after_warmup_mib": round(rss_warm, 1), "ours_rss_end_mib": round(rss_end, 1),
+        "ours_rss_growth_mib": round(rss_end - rss_warm, 2),
+        "ours_prices_on_screen_at_end": still_live,
+    }
+
+
+class _LabelScreen(Screen[None]):
+    def compose(self) -> ComposeResult:
+        yield Label("a screen")
+
+
+class _PeerApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Label("BTCZAR  R 1 000 000.00")
+
+
+async def _peer(screens: int) -> dict[str, float]:
+    app = _PeerApp()
+    async with app.run_test(size=HEADLESS_SIZE) as pilot:
+        warmup = max(1, round(screens * WARMUP_SHARE))
+        rss_warm = 0.0
+        for n in range(screens):
+            if n == warmup:
+                rss_warm = _rss()
+            await _open_close(app, _showing(app, _LabelScreen),
+                              lambda: app.push_screen(_LabelScreen()), pilot.pause)
+        rss_end = _rss()
+    return {"peer_screens": screens, "peer_rss_growth_mib": round(rss_end - rss_warm, 2)}
+
+
+def run() -> dict[str, object]:
+    before = load_average()
+    ours = asyncio.run(_ours())
+    peer = asyncio.run(_peer(int(ours["ours_cycles"] * ours["ours_screens_per_cycle"])))
+    growth = float(ours["ours_rss_growth_mib"])
+    result: dict[str, object] = {"name": "memory_after_screens_orders_and_an_hour_of_ticks"}
+    result.update(ours)
+    result.update(peer)
+    result["growth_ratio"] = ratio(growth, max(float(peer["peer_rss_growth_mib"]), 0.1))
+    result["budget_growth_mib"] = BUDGET_MIB
+    result.update(load_report(before))
+    result["passed"] = growth <= BUDGET_MIB and bool(ours["ours_prices_on_screen_at_end"])
+    return result
+
+
+if __name__ == "__main__":
+    for key, value in run().items():
+        print(f"{key}: {value}")

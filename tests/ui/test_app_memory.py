@@ -1,0 +1,54 @@
+"""Opening and closing views keeps nothing: the widgets of a closed view can be collected.
+
+Two Textual 8.2.8 leaks made every audit/journal round trip keep memory for good (see
+``valr_tui/ui/leaks.py``): removed widgets' ``StylesCache`` objects held by an ``lru_cache``, and
+the main footer's rebuilt keys held by the footer's watcher list.
+"""
+
+from __future__ import annotations
+
+import gc
+
+from textual._styles_cache import StylesCache
+from textual.widgets._footer import FooterKey
+
+from tests.ui.fixtures import settle
+from tests.ui.pilot_helpers import SIZE, make_app
+from valr_tui.ui.app import ValrApp
+from valr_tui.ui.screens.audit import AuditScreen
+from valr_tui.ui.screens.journal import JournalScreen
+
+ROUND_TRIPS = 6
+
+
+def _orphans(app: ValrApp) -> tuple[int, int]:
+    """Style caches and footer keys alive but belonging to no mounted widget."""
+    gc.collect()
+    mounted = [w for screen in app.screen_stack for w in screen.walk_children(with_self=True)]
+    caches = {id(w._styles_cache) for w in mounted}
+    styles = sum(1 for o in gc.get_objects() if isinstance(o, StylesCache) and id(o) not in caches)
+    keys = sum(1 for o in gc.get_objects() if isinstance(o, FooterKey) and not o.is_attached)
+    return styles, keys
+
+
+async def test_audit_and_journal_round_trips_leave_no_widgets_behind() -> None:
+    app, _ = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+
+        async def round_trips(count: int) -> None:
+            for _ in range(count):
+                for key, screen in (("f2", AuditScreen), ("f3", JournalScreen)):
+                    await pilot.press(key)
+                    await settle(pilot)
+                    assert isinstance(app.screen, screen)
+                    await pilot.press("escape")
+                    await settle(pilot)
+
+        await round_trips(1)  # first use: caches fill, lazily built objects appear
+        styles_before, keys_before = _orphans(app)
+        await round_trips(ROUND_TRIPS)
+        styles_after, keys_after = _orphans(app)
+    # each round trip used to keep ~40 style caches and a footer's worth of keys (~12)
+    assert styles_after - styles_before < 10
+    assert keys_after - keys_before < 5
