@@ -14,6 +14,7 @@ import httpx
 
 from valr_tui.config import Settings
 from valr_tui.logging_setup import configure_logging
+from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.preflight import check_pairs_now
 from valr_tui.secrets import Secret
 
@@ -131,7 +132,8 @@ class SimulatorFaults:
                 return "no paper wallet yet"
         finally:
             await db.close()
-        return f"moved R {delta} out of the paper wallet behind the app's back"
+        moved = DecimalGateway.format_zar(abs(delta))
+        return f"moved {moved} {'out of' if delta < 0 else 'into'} the paper wallet behind the app's back"
 
 
 def demo_pairs(pairs: tuple[str, ...]) -> tuple[str, ...]:
