@@ -278,6 +278,15 @@ class FillRepository:
         )
         return row is not None
 
+    async def for_order(self, correlation_id: str, execution_mode: str) -> list[FillRecord]:
+        """One order's fills, oldest first (the orders screen)."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM order_fills WHERE correlation_id = ? AND execution_mode = ?"
+            " ORDER BY traded_at, id",
+            (correlation_id, execution_mode),
+        )
+        return _fills(rows)
+
     async def for_pair(
         self, pair: str, execution_mode: str, since_ms: int, limit: int = 500
     ) -> list[FillRecord]:

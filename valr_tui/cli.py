@@ -1,4 +1,5 @@
-"""Command line: ``valr-tui`` (dashboard), ``--demo``, ``sim``, ``audit``, ``journal``.
+"""Command line: ``valr-tui`` (dashboard), ``--demo [--fresh]``, ``--version``, ``sim``, ``audit``,
+``journal``, ``config``.
 
 A bad configuration (any coded error) ends with one clear line on stderr and exit code 2; any other
 error ends with one coded line (VALR-GEN-001) and exit code 1. Never a traceback, never locals.
@@ -27,7 +28,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run against an embedded VALR simulator on loopback (no network, no account)",
     )
+    parser.add_argument(
+        "--fresh", action="store_true", help="with --demo: forget the previous demo's data and start over"
+    )
     parser.add_argument("--env-file", default=".env", help="settings file read after the environment")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command")
     sim = sub.add_parser("sim", help="run the VALR-compatible simulator standalone", add_help=False)
     sim.add_argument("sim_args", nargs=argparse.REMAINDER)
@@ -35,7 +40,17 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("correlation_id")
     journal = sub.add_parser("journal", help="print closed trades with PnL and outcome")
     journal.add_argument("--csv", action="store_true", help="export as CSV")
+    sub.add_parser("config", help="print the effective settings, where each came from, and the data paths")
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("valr-tui")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,6 +70,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from valr_tui.config import load_settings
 
         settings = load_settings(env_file=args.env_file)
+        if args.demo and args.command in ("audit", "journal"):
+            from valr_tui.launcher import demo_db_path
+
+            settings = settings.with_overrides(db_path=demo_db_path())  # the kept demo's data
+        if args.command == "config":
+            from valr_tui.launcher import demo_db_path
+            from valr_tui.show_config import config_command
+
+            return config_command(settings, args.env_file, demo_db_path(), sys.stdout)
         if args.command == "audit":
             from valr_tui.commands import audit_command
 
@@ -65,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return journal_command(settings, args.csv, sys.stdout)
         from valr_tui.launcher import launch
 
-        return launch(settings, demo=args.demo)
+        return launch(settings, demo=args.demo, fresh=args.fresh)
     except ValrTuiError as exc:
         print(f"valr-tui: {crash_line(exc)}", file=sys.stderr)
         return EXIT_CONFIG

@@ -21,6 +21,7 @@ from valr_tui.errors import ConfigError
 from valr_tui.secrets import Secret
 
 ExecutionMode = Literal["DRY_RUN", "LIVE"]
+DesktopNotify = Literal["off", "osc", "notify-send"]
 T = TypeVar("T")
 
 _TRUE = frozenset({"true", "1", "yes"})
@@ -47,6 +48,8 @@ class Settings:
     pairs: tuple[str, ...] = ("BTCZAR", "ETHZAR")
     max_order_zar: Decimal = Decimal("5000")
     max_spread_pct: Decimal = Decimal("1.0")
+    price_band_pct: Decimal = Decimal("5")
+    confirm_twice_zar: Decimal = Decimal("2500")
     stale_after_s: Decimal = Decimal("30")
     safe_idle_after_s: Decimal = Decimal("60")
     poll_interval_s: Decimal = Decimal("5")
@@ -62,6 +65,7 @@ class Settings:
     maker_fee_pct: Decimal = Decimal("0.1")
     taker_fee_pct: Decimal = Decimal("0.1")
     breakeven_tolerance_zar: Decimal = Decimal("0.50")
+    desktop_notify: DesktopNotify = "off"
     db_path: str = field(default_factory=_default_db_path)
     log_path: str = field(default_factory=_default_log_path)
 
@@ -210,6 +214,13 @@ def _credential(raw: str) -> Secret:
     return Secret(text)
 
 
+def _desktop_notify(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ("off", "osc", "notify-send"):
+        raise ValueError("off, osc (OSC 9/777 terminal escape) or notify-send")
+    return value
+
+
 def _path(raw: str) -> str:
     text = raw.strip()
     if len(text) > 4096 or "\x00" in text or not text.isprintable():
@@ -230,6 +241,8 @@ _KEYS: dict[str, tuple[str, Callable[[str], Any], bool]] = {
     "PAIRS": ("pairs", _pairs, False),
     "MAX_ORDER_ZAR": ("max_order_zar", _positive_money, False),
     "MAX_SPREAD_PCT": ("max_spread_pct", _percent(), False),
+    "PRICE_BAND_PCT": ("price_band_pct", _percent(100, low_open=True), False),
+    "CONFIRM_TWICE_ZAR": ("confirm_twice_zar", _positive_money, False),
     "STALE_AFTER_S": ("stale_after_s", _seconds("0.5", 3600), False),
     "SAFE_IDLE_AFTER_S": ("safe_idle_after_s", _seconds("0.5", 86400), False),
     "POLL_INTERVAL_S": ("poll_interval_s", _seconds("0.01", 3600), False),
@@ -255,6 +268,7 @@ _KEYS: dict[str, tuple[str, Callable[[str], Any], bool]] = {
         _decimal_between(_ZERO, Decimal(1_000_000), what="a non-negative decimal number"),
         False,
     ),
+    "DESKTOP_NOTIFY": ("desktop_notify", _desktop_notify, False),
     "VALR_DB_PATH": ("db_path", _path, False),
     "VALR_LOG_PATH": ("log_path", _path, False),
 }
@@ -361,3 +375,28 @@ _DEFAULTS: dict[str, Any] = {
     f.name: (f.default_factory() if f.default_factory is not MISSING else f.default)
     for f in fields(Settings)
 }
+
+
+SettingSource = Literal["environment", ".env", "default"]
+
+
+def setting_sources(
+    environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
+) -> dict[str, tuple[str, SettingSource]]:
+    """Each key -> (settings field, where ``load_settings`` took its value from), with the same
+    precedence: the environment, then ``env_file``; an empty line in ``.env`` means the default."""
+    env = dict(os.environ if environ is None else environ)
+    repo: RepositoryEnv | RepositoryEmpty
+    repo = RepositoryEnv(str(env_file)) if env_file and Path(env_file).is_file() else RepositoryEmpty()
+    sources: dict[str, tuple[str, SettingSource]] = {}
+    for key, (attr, _parse, _secret) in _KEYS.items():
+        source: SettingSource = "default"
+        if key in env:
+            source = "environment"
+        elif key in repo:
+            source = ".env"
+        raw = env.get(key) if source == "environment" else repo[key] if source == ".env" else None
+        if raw is not None and raw.strip() == "" and attr not in ("api_key", "api_secret", "subaccount_id"):
+            source = "default"
+        sources[key] = (attr, source)
+    return sources

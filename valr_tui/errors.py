@@ -68,6 +68,11 @@ class InvalidSideError(OrderRejected):
     meaning = "Side must be BUY or SELL"
 
 
+class PriceBandError(OrderRejected):
+    code = "VALR-ORD-011"
+    meaning = "Price is further than PRICE_BAND_PCT from the mid (fat-finger protection)"
+
+
 class UnknownPairError(OrderRejected):
     code = "VALR-ORD-003"
     meaning = "Unknown or inactive currency pair"
@@ -223,6 +228,12 @@ class StorageLostError(StorageError):
     code = "VALR-DB-004"
     meaning = "The database file was deleted, replaced or corrupted while the app was running"
     sticky = True
+
+
+# --- alerts -----------------------------------------------------------------------------------
+class AlertError(ValrTuiError):
+    code = "VALR-ALR-001"
+    meaning = "Alert not understood: give a price (1300000) or a move (5%)"
 
 
 def all_error_classes() -> list[type[ValrTuiError]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import sys
 import tempfile
 import threading
 from decimal import Decimal
@@ -11,6 +12,7 @@ from pathlib import Path
 from types import TracebackType
 
 import httpx
+from platformdirs import user_data_dir
 
 from valr_tui.config import Settings
 from valr_tui.logging_setup import configure_logging
@@ -18,16 +20,34 @@ from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.preflight import check_pairs_now
 from valr_tui.secrets import Secret
 
-# What each demo key injects: (simulator fault kind, parameters). Durations are long enough to
-# watch the safety state enter and leave (SAFE-IDLE needs > SAFE_IDLE_AFTER_S without data).
-DEMO_FAULTS: dict[str, dict[str, object]] = {
-    "outage": {"kind": "outage", "duration_s": 75, "mode": "refuse"},
-    "rate_limit_storm": {"kind": "rate_limit_storm", "duration_s": 40},
-    "spread_blowout": {"kind": "spread_blowout", "duration_s": 30},
-    "price_shock": {"kind": "price_shock", "duration_s": 1, "pct": "-8"},
-    "ws_drop": {"kind": "ws_drop", "duration_s": 20},
-    "balance_drift": {"kind": "balance_drift", "duration_s": 1, "currency": "ZAR", "delta": "-50000"},
+# What each demo key injects: the simulator faults (kind, parameters) it starts together. Durations
+# are long enough to watch the safety state enter and leave (SAFE-IDLE needs > SAFE_IDLE_AFTER_S
+# without data). An outage is the whole exchange going away: REST refused *and* the WebSocket
+# dropped and refused, or the stream would keep the prices fresh through a REST outage.
+OUTAGE_S = 75
+DEMO_FAULTS: dict[str, tuple[dict[str, object], ...]] = {
+    "outage": (
+        {"kind": "outage", "duration_s": OUTAGE_S, "mode": "refuse"},
+        {"kind": "ws_drop", "duration_s": OUTAGE_S},
+    ),
+    "rate_limit_storm": ({"kind": "rate_limit_storm", "duration_s": 40},),
+    "spread_blowout": ({"kind": "spread_blowout", "duration_s": 30},),
+    "price_shock": ({"kind": "price_shock", "duration_s": 1, "pct": "-8"},),
+    "ws_drop": ({"kind": "ws_drop", "duration_s": 20},),
+    "balance_drift": ({"kind": "balance_drift", "duration_s": 1, "currency": "ZAR", "delta": "-50000"},),
 }
+
+
+def demo_db_path() -> str:
+    """The demo's database, kept between runs in the user's data directory under its own name so
+    ``valr-tui --demo audit`` / ``journal`` and a restart see the same paper orders and states."""
+    return str(Path(user_data_dir("valr-tui", appauthor=False)) / "demo" / "valr_tui_demo.db")
+
+
+def start_fresh(db_path: str) -> None:
+    """``--fresh``: forget the previous demo (the database and its WAL files)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(db_path + suffix).unlink(missing_ok=True)
 
 
 class EmbeddedSimulator:
@@ -112,13 +132,15 @@ class SimulatorFaults:
         self._settings = settings
 
     async def inject_fault(self, kind: str) -> str:
-        body = dict(DEMO_FAULTS[kind])
+        bodies = DEMO_FAULTS[kind]
         if kind == "balance_drift" and not self._settings.is_live:
-            return await self._drift_paper_wallet(Decimal(str(body["delta"])))
+            return await self._drift_paper_wallet(DecimalGateway.to_decimal(bodies[0]["delta"]))
+        # ws_drop before outage: the stream goes first, so no tick slips in between the two
         async with httpx.AsyncClient(base_url=self._base_url, timeout=5) as http:
-            response = await http.post("/_sim/fault", json=body)
-            response.raise_for_status()
-        return f"injected {kind} for {body['duration_s']} s"
+            for body in sorted(bodies, key=lambda b: b["kind"] != "ws_drop"):
+                response = await http.post("/_sim/fault", json=body)
+                response.raise_for_status()
+        return f"injected for {bodies[0]['duration_s']} s"
 
     async def _drift_paper_wallet(self, delta: Decimal) -> str:
         """In DRY_RUN the paper wallet is the 'exchange': move funds in it behind the app's back,
@@ -132,8 +154,8 @@ class SimulatorFaults:
                 return "no paper wallet yet"
         finally:
             await db.close()
-        moved = DecimalGateway.format_zar(abs(delta))
-        return f"moved {moved} {'out of' if delta < 0 else 'into'} the paper wallet behind the app's back"
+        moved = DecimalGateway.format_money(-delta, "ZAR")
+        return f"moved {moved} out of the paper wallet behind the app's back"
 
 
 def demo_pairs(pairs: tuple[str, ...]) -> tuple[str, ...]:
@@ -144,8 +166,9 @@ def demo_pairs(pairs: tuple[str, ...]) -> tuple[str, ...]:
     return servable(pairs) or ("BTCZAR", "ETHZAR")
 
 
-def launch(settings: Settings, *, demo: bool = False) -> int:
-    """Run the dashboard; with ``demo`` against an embedded simulator and a throw-away database."""
+def launch(settings: Settings, *, demo: bool = False, fresh: bool = False) -> int:
+    """Run the dashboard; with ``demo`` against an embedded simulator and the demo database
+    (``fresh`` forgets the previous demo first)."""
     from valr_tui.trading.engine import TradingEngine
     from valr_tui.ui.app import run_app
 
@@ -154,7 +177,20 @@ def launch(settings: Settings, *, demo: bool = False) -> int:
         check_pairs_now(settings)
         return run_app(TradingEngine(settings))
     served = demo_pairs(settings.pairs)
-    with EmbeddedSimulator(pairs=served) as sim, tempfile.TemporaryDirectory(prefix="valr-demo-") as db_dir:
-        demo_settings = sim.demo_settings(settings, db_dir)
-        check_pairs_now(demo_settings)
+    with EmbeddedSimulator(pairs=served) as sim, tempfile.TemporaryDirectory(prefix="valr-demo-") as scratch:
+        if settings.is_live:
+            # The simulator's account starts afresh every run: a kept LIVE baseline would not
+            # match it and lock the demo down, so a LIVE demo keeps nothing.
+            db_path = str(Path(scratch) / "valr_tui_demo_live.db")
+        else:
+            db_path = demo_db_path()
+            if fresh:
+                start_fresh(db_path)
+            Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        demo_settings = simulator_settings(
+            settings, sim.base_url, sim.ws_url, sim.api_key, sim.api_secret, db_path=db_path
+        )
+        check_pairs_now(demo_settings)  # a bad PAIRS ends here with its one line, nothing else
+        if not settings.is_live:
+            print(f"valr-tui demo: data in {db_path} (--fresh starts over)", file=sys.stderr)
         return run_app(TradingEngine(demo_settings), demo=SimulatorFaults(sim.base_url, demo_settings))

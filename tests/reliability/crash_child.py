@@ -66,7 +66,7 @@ async def order_loop(engine: TradingEngine) -> None:
 async def main(base_url: str, ws_url: str, db_path: str) -> None:
     settings = load_settings(env_file=None).with_overrides(
         base_url=base_url, ws_url=ws_url, db_path=db_path, execution_mode="LIVE",
-        live_trading_confirmed=True,
+        live_trading_confirmed=True, price_band_pct=Decimal("50"),  # orders rest ~10% from the mid
     )
     engine = TradingEngine(settings)
     await engine.start()

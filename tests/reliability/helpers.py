@@ -85,6 +85,11 @@ def uninstall_timed_log() -> None:
     server_module.rate_limited_response = _ORIGINAL_429
 
 
+# These tests rest orders about 10% from the mid so they do not fill; the default PRICE_BAND_PCT
+# (5%) would refuse them as fat-fingered (VALR-ORD-011).
+RESTING_BAND_PCT = Decimal("50")
+
+
 def settings_for(base_url: str, ws_url: str, db_path: Path, **overrides: object) -> Settings:
     base = load_settings({}, env_file=None).with_overrides(
         base_url=base_url,
@@ -93,6 +98,7 @@ def settings_for(base_url: str, ws_url: str, db_path: Path, **overrides: object)
         api_secret=Secret(SECRET),
         db_path=str(db_path),
         dry_run_wallet_zar=Decimal("100000"),
+        price_band_pct=RESTING_BAND_PCT,
     )
     return base.with_overrides(**overrides)
 

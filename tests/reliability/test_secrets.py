@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from tests.reliability.helpers import wait_trading_ready
+from tests.reliability.helpers import RESTING_BAND_PCT, wait_trading_ready
 from tests.ui.fixtures import open_audit, open_journal, settle
 from valr_tui.config import Settings, load_settings
 from valr_tui.errors import ValrTuiError
@@ -45,7 +45,8 @@ def leaks(data: bytes) -> list[str]:
 def canary_settings(sim: SimulatorServer, db_path: Path, **overrides: object) -> Settings:
     return load_settings({}, env_file=None).with_overrides(
         base_url=sim.base_url, ws_url=sim.ws_url, api_key=Secret(CANARY_KEY),
-        api_secret=Secret(CANARY_SECRET), db_path=str(db_path), **overrides,
+        api_secret=Secret(CANARY_SECRET), db_path=str(db_path), price_band_pct=RESTING_BAND_PCT,
+        **overrides,
     )
 
 

@@ -155,7 +155,7 @@ async def test_insufficient_paper_balance_is_rejected() -> None:
     h = await build(settings(dry_run_wallet_zar=D("1000")))
     preview = h.manager.preview(req(quantity="0.002"))  # R 1 998 + fee buffer > R 1 000
     assert [p.code for p in preview.problems] == ["VALR-ORD-008"]
-    assert "1000" in preview.problems[0].message
+    assert "has R 1,000.00 available" in preview.problems[0].message  # money formatted
     sell = h.manager.preview(req(side="SELL"))  # no BTC in the paper wallet
     assert [p.code for p in sell.problems] == ["VALR-ORD-008"]
 

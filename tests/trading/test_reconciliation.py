@@ -237,8 +237,8 @@ async def test_mismatch_above_threshold_locks_down_names_currency_and_figures(tm
     assert report.max_deviation_pct > D("2")
     assert safety.state is SafetyState.LOCKDOWN
     assert views.calls == 2  # confirmed by a fresh re-check before acting
-    assert len(lockdowns) == 1 and "ZAR" in lockdowns[0] and "87990" in lockdowns[0]
-    assert "89990" in lockdowns[0]
+    assert len(lockdowns) == 1 and "ZAR" in lockdowns[0] and "R 87,990.00" in lockdowns[0]
+    assert "R 89,990.00" in lockdowns[0] and "(2.22% > 1%)" in lockdowns[0]  # money and % formatted
     row = (await reconciliation_rows(db))[-1]
     assert row["severity"] == "CRITICAL"
     assert row["state_before"] == "NORMAL" and row["state_after"] == "LOCKDOWN"

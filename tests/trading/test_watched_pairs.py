@@ -62,7 +62,7 @@ async def test_an_unreachable_exchange_does_not_block_start_up() -> None:
 
 def test_demo_start_up_ends_with_one_coded_line_and_exit_2(tmp_path: Path) -> None:
     env = {**os.environ, "PAIRS": "BTCZAR,FOOZAR,LTCBTC", "VALR_LOG_PATH": str(tmp_path / "log"),
-           "VALR_DB_PATH": str(tmp_path / "db.sqlite")}
+           "VALR_DB_PATH": str(tmp_path / "db.sqlite"), "XDG_DATA_HOME": str(tmp_path / "data")}
     done = subprocess.run(
         [sys.executable, "-m", "valr_tui", "--demo", "--env-file", str(tmp_path / "none.env")],
         check=False, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,

@@ -9,6 +9,7 @@ against this state, so the form shows exactly the problems and codes the real co
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -23,7 +24,7 @@ from storage.orders import ExecutionModeName, FillRecord, OrderRecord, OrderStat
 from valr_tui.config import Settings
 from valr_tui.errors import OrderNotFoundError, UnknownPairError, UnlockRefused, ValrTuiError
 from valr_tui.exchange.buckets import Candle
-from valr_tui.exchange.models import Balance, BookLevel, OrderBook, Pair, TickerData
+from valr_tui.exchange.models import Balance, BookLevel, OrderBook, Pair, TickerData, Trade
 from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.money import Side
 from valr_tui.money.decimal_gateway import DecimalGateway
@@ -115,9 +116,24 @@ def _history(last: Decimal) -> tuple[Decimal, ...]:
 def _book(pair: str, bid: Decimal, ask: Decimal) -> OrderBook:
     step = PAIRS[pair].tick_size * (50 if pair == "BTCZAR" else 5)
     size = Decimal("0.0125") if pair == "BTCZAR" else Decimal("0.35")
-    asks = tuple(BookLevel(ask + step * i, size * (i + 1), i + 1) for i in range(5))
-    bids = tuple(BookLevel(bid - step * i, size * (i + 2), i + 1) for i in range(5))
+    # 40 levels a side, as VALR's aggregated book has; sizes vary on a fixed pattern
+    asks = tuple(BookLevel(ask + step * i, size * (1 + i % 5), 1 + i % 3) for i in range(BOOK_LEVELS))
+    bids = tuple(BookLevel(bid - step * i, size * (2 + i % 4), 1 + i % 3) for i in range(BOOK_LEVELS))
     return OrderBook(pair, asks, bids, sequence=1000)
+
+
+def _tape(pair: str, last: Decimal) -> tuple[Trade, ...]:
+    """Twenty public trades around the last price, newest first, one every 7 s."""
+    tick = PAIRS[pair].tick_size * (50 if pair == "BTCZAR" else 5)
+    size = Decimal("0.0125") if pair == "BTCZAR" else Decimal("0.35")
+    return tuple(
+        Trade(pair, last + tick * ((i * 7) % 5 - 2), size * (1 + i % 3), "BUY" if i % 3 else "SELL",
+              time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(FROZEN_NOW - 2 - 7 * i)), f"t{i}")
+        for i in range(20)
+    )
+
+
+BOOK_LEVELS = 40
 
 
 def _ms(offset_s: float) -> int:
@@ -145,14 +161,24 @@ def _seed_orders() -> list[OrderRecord]:
     ]
 
 
+def _fill(n: int, order: OrderRecord, price: str, qty: str, fee: str, fee_currency: str,
+          traded_at: int | None = None) -> FillRecord:
+    return FillRecord(
+        id=n, order_id=order.id, correlation_id=order.correlation_id, execution_mode=order.execution_mode,
+        trade_id=f"trade-seed{n:04d}", pair=order.pair, side=order.side, price=Decimal(price),
+        quantity=Decimal(qty), fee=Decimal(fee), fee_currency=fee_currency, is_maker=True,
+        traded_at=order.created_at + 60_000 * n if traded_at is None else traded_at,
+    )
+
+
 def _seed_fills(orders: list[OrderRecord]) -> list[FillRecord]:
-    """The filled BTC sell's fill, 20 minutes ago (inside the chart's view)."""
-    btc = orders[2]
-    return [FillRecord(
-        id=1, order_id=btc.id, correlation_id=btc.correlation_id, execution_mode=btc.execution_mode,
-        trade_id="trade-seed0001", pair=btc.pair, side=btc.side, price=btc.price, quantity=btc.quantity,
-        fee=Decimal("1.26"), fee_currency="ZAR", is_maker=True, traded_at=_ms(-1200),
-    )]
+    """Two fills at different prices for the partly filled ETH sell, one for the filled BTC sell."""
+    eth, btc = orders[1], orders[2]
+    return [
+        _fill(1, eth, "46000", "0.015", "0.69", "ZAR"),
+        _fill(2, eth, "46020", "0.005", "0.23", "ZAR"),
+        _fill(3, btc, "1255000", "0.001", "1.26", "ZAR", traded_at=_ms(-1200)),  # inside the chart
+    ]
 
 
 @functools.cache  # a pure function of its arguments; the chart asks on every market redraw
@@ -310,7 +336,13 @@ class FakeEngine:
             low=prev * Decimal("0.99"), created="2025-10-09T08:53:18.500Z", fetched_at=updated_at,
             source="rest" if stale else "ws",
         )
-        return MarketView(pair, ticker, _book(pair, bid, ask), updated_at, stale, _history(last))
+        return MarketView(pair, ticker, _book(pair, bid, ask), updated_at, stale, _history(last),
+                          _tape(pair, last))
+
+    def pair_metadata(self, pair: str) -> Pair:
+        if pair not in PAIRS:
+            raise UnknownPairError(f"pair {pair[:20]!r} is unknown")
+        return PAIRS[pair]
 
     def clock_skew_s(self) -> float | None:
         return None
@@ -389,6 +421,9 @@ class FakeEngine:
 
     async def orders(self, limit: int = 100) -> list[OrderRecord]:
         return sorted(self.orders_list, key=lambda o: o.created_at, reverse=True)[:limit]
+
+    async def fills(self, correlation_id: str) -> list[FillRecord]:
+        return [f for f in self.fills_list if f.correlation_id == correlation_id]
 
     def tick_size(self, pair: str) -> Decimal | None:
         meta = PAIRS.get(pair)
@@ -479,6 +514,13 @@ async def type_rejected_order(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
+async def type_taker_order(pilot: Pilot[Any]) -> None:
+    """A BTCZAR BUY priced through two ask levels: the preview shows the taker fill."""
+    await settle(pilot)
+    pilot.app.screen.query_one("#price", Input).focus()
+    await pilot.press(*"1250150", "tab", *"0.003")
+
+
 async def pick_eth(pilot: Pilot[Any]) -> None:
     """ctrl+t, then "eth" typed: the picker narrowed to ETHZAR."""
     await settle(pilot)
@@ -506,6 +548,39 @@ async def open_audit(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
+async def open_book(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("ctrl+d")
+    await settle(pilot)
+    await pilot.pause(0.1)  # the ladder centres on the spread after its first layout
+
+
+async def open_orders(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("ctrl+l")
+    await settle(pilot)
+    await pilot.press("down")  # the partly filled order: its fills below
+    await settle(pilot)
+
+
+async def open_alerts(pilot: Pilot[Any]) -> None:
+    """Two alerts set, one LOCKDOWN rung from an earlier scene: the active list and the log."""
+    await settle(pilot)
+    app: Any = pilot.app
+    app.alerts.add("1300000", "BTCZAR", Decimal(1_250_000))
+    app.alerts.add("5%", "BTCZAR", Decimal(1_250_000))
+    app.alerts.record(FROZEN_NOW - 120, "LOCKDOWN", "reconciliation mismatch 2.40% on ZAR (limit 1%)")
+    app.alerts.record(FROZEN_NOW - 60, "FILL", "SELL 0.00100000 BTCZAR @ R 1,255,000.00 ord-seed0003")
+    await pilot.press("ctrl+b")
+    await settle(pilot)
+
+
+async def open_balances(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("f4")
+    await settle(pilot)
+
+
 async def open_journal(pilot: Pilot[Any]) -> None:
     await settle(pilot)
     await pilot.press("f3")
@@ -528,9 +603,18 @@ PICTURES: tuple[Picture, ...] = (
     Picture("main_neutral_120x36", Scenario.NEUTRAL, (120, 36)),
     Picture("order_rejected_120x36", Scenario.NORMAL, (120, 36), type_rejected_order),
     Picture("order_rejected_80x24", Scenario.NORMAL, (80, 24), type_rejected_order),
+    Picture("order_taker_120x36", Scenario.NORMAL, (120, 36), type_taker_order),
     Picture("audit_120x36", Scenario.NORMAL, (120, 36), open_audit),
     Picture("journal_120x36", Scenario.NORMAL, (120, 36), open_journal),
     Picture("journal_80x24", Scenario.NORMAL, (80, 24), open_journal),
+    Picture("book_120x36", Scenario.NORMAL, (120, 36), open_book),
+    Picture("book_80x24", Scenario.NORMAL, (80, 24), open_book),
+    Picture("orders_120x36", Scenario.NORMAL, (120, 36), open_orders),
+    Picture("orders_80x24", Scenario.NORMAL, (80, 24), open_orders),
+    Picture("alerts_120x36", Scenario.NORMAL, (120, 36), open_alerts),
+    Picture("alerts_80x24", Scenario.NORMAL, (80, 24), open_alerts),
+    Picture("balances_120x36", Scenario.NORMAL, (120, 36), open_balances),
+    Picture("balances_80x24", Scenario.NORMAL, (80, 24), open_balances),
     *(Picture(f"{name}_{w}x{h}", scenario, (w, h), prepare)
       for name, scenario, prepare in (
           ("pair_picker", Scenario.TEN_PAIRS, pick_eth),

@@ -26,9 +26,11 @@ async def test_place_dry_run_order_entirely_by_keyboard() -> None:
         assert engine.submitted == [OrderRequest("ETHZAR", "SELL", "45000", "0.01", note="first test")]
         table = app.screen.query_one(OrdersTable)
         new = max(engine.orders_list, key=lambda o: o.id)
-        assert table.get_cell(new.correlation_id, "id").startswith("DRY_")
-        assert table.get_cell(new.correlation_id, "mode") == "SIM"
         assert table.get_cell(new.correlation_id, "state") == "OPEN"
+        table.move_cursor(row=0)  # the newest order is the first row: its detail line in full
+        await pilot.pause()
+        detail = text_of(app, "#order-detail")
+        assert new.correlation_id in detail and "paper id DRY_" in detail
         assert "DRY_" in notifications(app)
         assert app.screen.query_one("#price", Input).value == ""  # ready for the next order
 
@@ -91,9 +93,24 @@ async def test_cancel_selected_order_by_keyboard_after_confirmation() -> None:
         await settle(pilot)
         assert table.get_cell(cid, "state") == OrderState.CANCELLED.value
         assert next(o for o in engine.orders_list if o.correlation_id == cid).state is OrderState.CANCELLED
-        await pilot.press("ctrl+x", "y")  # cancelling it again: a coded error, not a crash
+        await pilot.press("ctrl+x")  # a finished order: no question, it says why
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert "CANCELLED: there is nothing to cancel" in notifications(app)
+
+
+async def test_ctrl_x_on_a_finished_order_does_not_offer_to_cancel_it() -> None:
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert "VALR-ORD-009" in notifications(app)
+        await pilot.press("ctrl+o")
+        table = app.screen.query_one(OrdersTable)
+        filled = next(o for o in engine.orders_list if o.state is OrderState.FILLED)
+        table.move_cursor(row=table.get_row_index(filled.correlation_id))
+        await pilot.press("ctrl+x")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert f"{filled.correlation_id} is FILLED: there is nothing to cancel" in notifications(app)
 
 
 async def test_live_submit_asks_for_confirmation_first() -> None:

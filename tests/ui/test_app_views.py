@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from tests.ui.fixtures import FakeEngine, settle
 from tests.ui.pilot_helpers import SIZE, make_app, notifications, text_of
@@ -90,3 +90,31 @@ async def test_a_burst_of_engine_events_is_drawn_once() -> None:
             engine.emit("market")  # as the engine's tasks would, without yielding in between
         await pilot.pause()
         assert 1 <= redraws < 5  # queued EngineChanged messages replaced each other
+
+
+async def test_balances_show_total_available_reserved_and_the_portfolio_in_zar() -> None:
+    from decimal import Decimal
+
+    from valr_tui.ui.screens.balances import BalancesScreen
+
+    for mode, mark in (("DRY_RUN", "PAPER"), ("LIVE", "LIVE")):
+        engine = FakeEngine(execution_mode=mode)  # type: ignore[arg-type]
+        app = ValrApp(engine, clock=engine.clock)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            await pilot.press("f4")
+            await settle(pilot)
+            assert isinstance(app.screen, BalancesScreen)
+            table = app.screen.query_one("#balances-table", DataTable)
+            assert [str(table.get_cell("ZAR", c)) for c in ("Total", "Available", "Reserved")] == [
+                "R 100,000.00", "R 97,600.00", "R 2,400.00"]
+            assert str(table.get_cell("ETH", "Reserved")) == "0.05000000 ETH"
+            # BTC 0.0035 at mid 1,250,000 + ETH 0.08 at mid 45,010 + R 100,000
+            expected = Decimal("100000") + Decimal("0.0035") * 1250000 + Decimal("0.08") * 45010
+            total = str(app.screen.query_one("#balances-total", Static).render())
+            assert f"Portfolio value R {expected:,.2f}" in total and mark in total
+            title = str(app.screen.query_one("#balances-title", Static).render())
+            assert ("PAPER" in title) == (mode == "DRY_RUN")
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is app.main

@@ -237,6 +237,11 @@ class DecimalGateway:
         text = f"{q:.8f}"
         return text[1:] if text.startswith("-") and q == 0 else text
 
+    @classmethod
+    def format_money(cls, value: Decimal, currency: str) -> str:
+        """An amount with its currency for messages: ``R 98,500.00``, ``0.00150000 BTC``."""
+        return cls.format_zar(value) if currency == "ZAR" else f"{cls.format_crypto(value)} {currency}"
+
     @staticmethod
     def to_wire(value: Decimal) -> str:
         """Canonical plain string (no exponent) for JSON bodies and SQLite TEXT columns."""

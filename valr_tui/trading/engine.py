@@ -375,6 +375,10 @@ class TradingEngine:
         if self.db is None:
             return []
         return await FillRepository(self.db).for_pair(pair, self.execution_mode, since_ms)
+    async def fills(self, correlation_id: str) -> list[FillRecord]:
+        if self.db is None:
+            return []
+        return await FillRepository(self.db).for_order(correlation_id, self.execution_mode)
 
     async def balances(self) -> list[Balance]:
         if self.settings.is_live:

@@ -147,14 +147,18 @@ class MarketDataStats:
     listener_errors: int = 0
 
 
+TAPE_LEN = 50  # public trades kept per pair for the market-trades tape
+
+
 class _PairState:
-    __slots__ = ("book", "history", "ticker", "updated_at", "was_stale")
+    __slots__ = ("book", "history", "ticker", "trades", "updated_at", "was_stale")
 
     def __init__(self, history_len: int) -> None:
         self.ticker: TickerData | None = None
         self.book: OrderBook | None = None
         self.updated_at: float | None = None
         self.history: deque[Decimal] = deque(maxlen=history_len)
+        self.trades: deque[Trade] = deque(maxlen=TAPE_LEN)  # newest first
         self.was_stale = True
 
 
@@ -299,6 +303,7 @@ class MarketDataClient:
                 state.updated_at = now
         else:
             state.history.append(update.price)
+            state.trades.appendleft(update)
             self._notify_trade(update)
         self.stats.updates_applied += 1
         view = self._view(update.pair, state, now)
@@ -533,6 +538,7 @@ class MarketDataClient:
             updated_at=state.updated_at,
             stale=is_stale(state.updated_at, now, self._settings),
             history=tuple(state.history),
+            trades=tuple(state.trades),
         )
 
     # -- the loops ------------------------------------------------------------------------------

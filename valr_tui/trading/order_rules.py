@@ -33,6 +33,7 @@ from valr_tui.money import Side
 from valr_tui.money.decimal_gateway import DecimalGateway, safe_text
 from valr_tui.trading.market_rules import check_market
 from valr_tui.trading.paper import reservation
+from valr_tui.trading.price_band import check_price_band
 from valr_tui.trading.safety import SafetyStatus, trading_refusal
 from valr_tui.trading.views import MarketView, OrderRequest
 from valr_tui.trading.zar_value import max_order_problem
@@ -97,7 +98,7 @@ def check_order(
 ) -> CheckedOrder:
     """Every problem with ``request``: type, post-only, side, pair, price, quantity, the pair's
     rules, the order limit (in ZAR), the market, the safety state (a ``storage_fault`` first, with
-    its own code), then the funds (``None``: balances not known yet)."""
+    its own code), then the funds (``None``: balances not known yet), then the price band."""
     problems: list[ValrTuiError] = []
     order_type = request.order_type if isinstance(request.order_type, str) else ""
     if order_type.strip().upper() != "LIMIT":
@@ -147,7 +148,21 @@ def check_order(
         problem = funds_problem(pair, side, price, quantity, settings, funds)
         if problem is not None:
             problems.append(problem)
+    if pair is not None and side is not None and price is not None:
+        problems.extend(band_problems(pair.symbol, side, price, market, settings))
     return CheckedOrder(tuple(problems), pair, side, price, quantity, value)
+
+
+def band_problems(
+    symbol: str, side: str, price: Decimal, market: Callable[[str], MarketView], settings: Settings
+) -> list[ValrTuiError]:
+    """Fat-finger protection (VALR-ORD-011): a price too far from the mid. No market data: the
+    market rules have said so already."""
+    try:
+        view = market(symbol)
+    except (ValrTuiError, LookupError):
+        return []
+    return list(check_price_band(side, price, view, settings.price_band_pct))
 
 
 def pair_problems(
@@ -175,8 +190,8 @@ def pair_problems(
         ))
     if value is not None and value < pair.min_quote_amount:
         problems.append(BelowMinimumError(
-            f"order total {DecimalGateway.to_wire(value)} {pair.quote_currency} is below the"
-            f" minimum of {DecimalGateway.to_wire(pair.min_quote_amount)} {pair.quote_currency}"
+            f"order total {DecimalGateway.format_money(value, pair.quote_currency)} is below the"
+            f" minimum of {DecimalGateway.format_money(pair.min_quote_amount, pair.quote_currency)}"
         ))
     return problems
 
@@ -210,8 +225,8 @@ def funds_problem(
     available = funds.available(currency)
     if available < needed:
         return InsufficientBalanceError(
-            f"{funds.where} has {DecimalGateway.to_wire(available)} {currency} available; this order"
-            f" needs {DecimalGateway.to_wire(needed)} {currency} (including the fee buffer)",
+            f"{funds.where} has {DecimalGateway.format_money(available, currency)} available; this"
+            f" order needs {DecimalGateway.format_money(needed, currency)} (including the fee buffer)",
             currency=currency, available=available, needed=needed,
         )
     return None

@@ -199,8 +199,9 @@ class PaperEngine:
                 await OrderRepository.update(tx, order.id, now, status=OrderState.OPEN)
                 await PaperWalletRepository.put(tx, held, now)
                 await AuditRepository.insert(
-                    tx, now, "ORDER_SUBMITTED", f"[DRY_RUN] on the paper book, {amount} {currency}"
-                    " reserved", correlation_id=order.correlation_id, execution_mode=MODE,
+                    tx, now, "ORDER_SUBMITTED", f"[DRY_RUN] on the paper book,"
+                    f" {DecimalGateway.format_money(amount, currency)} reserved",
+                    correlation_id=order.correlation_id, execution_mode=MODE,
                     details={"reserved": amount, "currency": currency},
                 )
                 record = await OrderRepository.get_in(tx, order.id)

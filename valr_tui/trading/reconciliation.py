@@ -108,6 +108,11 @@ def worst_deviation(views: Mapping[str, Mapping[str, Decimal]], in_flight: InFli
     return worst
 
 
+def _shown_pct(pct: Decimal) -> str:
+    """A deviation as every message and the dashboard show it: 2 decimals (details keep 4)."""
+    return DecimalGateway.to_wire(DecimalGateway.quantize(pct, Decimal("0.01")))
+
+
 def _order_differences(db_open: Mapping[str, str], exchange_open: set[str] | None) -> dict[str, list[str]]:
     """Orders open on one side only. Reported (WARNING), not a LOCKDOWN: the balances are what
     decide, and an order can legitimately be between states (just sent, just filled)."""
@@ -208,14 +213,15 @@ class ReconciliationEngine:
         mismatch = worst.pct > self.settings.recon_mismatch_pct
         if mismatch:
             message = (
-                f"mismatch {worst.currency}: {worst.left} {DecimalGateway.to_wire(worst.left_total)}"
-                f" vs {worst.right} {DecimalGateway.to_wire(worst.right_total)}"
-                f" ({self._pct_text(worst.pct)}% > {self.settings.recon_mismatch_pct}%)"
+                f"mismatch {worst.currency}: {worst.left}"
+                f" {DecimalGateway.format_money(worst.left_total, worst.currency)}"
+                f" vs {worst.right} {DecimalGateway.format_money(worst.right_total, worst.currency)}"
+                f" ({_shown_pct(worst.pct)}% > {self.settings.recon_mismatch_pct}%)"
             )
         elif rechecked:
-            message = f"transient deviation cleared on re-check; max {self._pct_text(worst.pct)}%"
+            message = f"transient deviation cleared on re-check; max {_shown_pct(worst.pct)}%"
         else:
-            message = f"balances agree; max deviation {self._pct_text(worst.pct)}%"
+            message = f"balances agree; max deviation {_shown_pct(worst.pct)}%"
         if any(order_differences.values()):
             message += (
                 f"; open orders differ: {len(order_differences['orders_only_on_exchange'])} only on"

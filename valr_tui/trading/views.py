@@ -16,7 +16,7 @@ from storage.audit import AuditEntry
 from storage.orders import ExecutionModeName, FillRecord, OrderRecord, OrderState
 from valr_tui.config import Settings
 from valr_tui.errors import ValrTuiError
-from valr_tui.exchange.models import Balance, OrderBook, TickerData
+from valr_tui.exchange.models import Balance, OrderBook, Pair, TickerData, Trade
 from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.trading.candles import CandleSeries
 from valr_tui.trading.safety import SafetyStatus
@@ -38,7 +38,8 @@ class MarketView:
     book: OrderBook | None
     updated_at: float | None  # wall-clock seconds of the last successful update
     stale: bool
-    history: tuple[Decimal, ...] = ()  # recent last-traded prices, oldest first
+    history: tuple[Decimal, ...] = ()  # recent last-traded prices, oldest first (sparkline)
+    trades: tuple[Trade, ...] = ()  # recent public trades, newest first (the tape)
 
     def age(self, now: float) -> float | None:
         return None if self.updated_at is None else max(0.0, now - self.updated_at)
@@ -136,6 +137,8 @@ class TradingEngineAPI(Protocol):
 
     def market(self, pair: str) -> MarketView: ...
 
+    def pair_metadata(self, pair: str) -> Pair: ...
+
     def connection_state(self) -> ConnectionState: ...
 
     def clock_skew_s(self) -> float | None: ...
@@ -159,6 +162,7 @@ class TradingEngineAPI(Protocol):
     async def load_candles(self, pair: str, period_s: int) -> CandleSeries: ...
 
     async def pair_fills(self, pair: str, since_ms: int) -> list[FillRecord]: ...
+    async def fills(self, correlation_id: str) -> list[FillRecord]: ...
 
     async def balances(self) -> list[Balance]: ...
 

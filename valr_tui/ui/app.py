@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -22,24 +23,38 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Select
 from textual.worker import Worker, WorkerState
 
-from storage.orders import OrderRecord
+from storage.orders import FillRecord, OrderRecord
 from valr_tui.errors import ValrTuiError
 from valr_tui.logging_setup import crash_line, redact
+from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.candles import CHART_PERIODS, MAX_CANDLES, period_named
-from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState
-from valr_tui.trading.views import EngineEventKind, OrderRequest, OrderResult, TradingEngineAPI
-from valr_tui.ui.format import pct, zar
+from valr_tui.trading.price_band import TakerFill, expected_taker_fill
+from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState, SafetyStatus
+from valr_tui.trading.views import (
+    EngineEventKind,
+    MarketView,
+    OrderRequest,
+    OrderResult,
+    TradingEngineAPI,
+)
+from valr_tui.ui.alerts import AlertBook, desktop_notifier
+from valr_tui.ui.format import crypto, pct, zar
+from valr_tui.ui.screens.alerts import AlertsScreen
 from valr_tui.ui.screens.audit import AuditScreen
+from valr_tui.ui.screens.balances import BalancesScreen
+from valr_tui.ui.screens.book import QUANTITY_PRESETS, BookScreen
 from valr_tui.ui.screens.journal import JournalScreen
 from valr_tui.ui.screens.modals import ConfirmScreen, HelpScreen, UnlockRequest, UnlockScreen
+from valr_tui.ui.screens.orders import OrdersScreen
 from valr_tui.ui.screens.pair_picker import PairPickerScreen
 from valr_tui.ui.widgets.chart import FillMark, OrderMark, PriceChart, price_text, tick_places
 from valr_tui.ui.widgets.market import SpreadPane
-from valr_tui.ui.widgets.orders import OrderForm, OrdersTable
+from valr_tui.ui.widgets.orders import OrderDetail, OrderForm, OrdersTable, preset_quantity
 from valr_tui.ui.widgets.status import BucketGauge, SafetyBanner, StatusBar
 from valr_tui.ui.widgets.tickers import TickerTable
 
@@ -86,28 +101,54 @@ ACTIONS: tuple[Action, ...] = (
            priority=True),
     Action("f2", "show_audit", "Audit", "audit log, correlation filter, reconciliation", "show_audit"),
     Action("f3", "show_journal", "Journal", "closed trades with PnL", "show_journal"),
+    Action("ctrl+d", "show_book", "Book", "depth ladder (40 levels), trades tape; copy a price or a quantity"
+           " preset into the form", "show_book", priority=True),
+    Action("ctrl+l", "show_orders", "All orders", "open and done orders apart, fills, cancel-all for a pair,"
+           " audit story", "show_orders", priority=True),
+    Action("ctrl+b", "show_alerts", "Alerts", "set a price or % move alert for the form's pair; the log",
+           "show_alerts", priority=True),
+    Action("f4", "show_balances", "Balances", "total, available, reserved and the portfolio value in ZAR",
+           "show_balances"),
     Action("ctrl+r", "reconcile", "Reconcile", "run a reconciliation now", "reconcile", priority=True),
     Action("ctrl+u", "unlock", "Unlock", "leave LOCKDOWN (operator, reason, typed UNLOCK)", "unlock",
            priority=True),
     Action("ctrl+o", "focus_orders", "Orders", "move focus to the orders table", "focus_orders"),
-    Action("ctrl+e", "focus_form", "Form", "move focus to the order form", "focus_form"),
+    Action("ctrl+e", "focus_form", "Form", "move focus to the order form (also from a text field)",
+           "focus_form", priority=True),
     Action("ctrl+t", "pick_pair", "Pair", "choose the form's pair: type to search the watched pairs",
            "pick_pair", priority=True),
     Action("ctrl+g", "cycle_chart_period", "Chart period", "the chart's candles: 1m, 5m, 15m, 1h, 1d, 1m…",
            "chart_period", priority=True),
 )
-MAIN_SCREEN_ACTIONS = frozenset({"submit_order", "cancel_order", "focus_orders", "focus_form", "pick_pair",
-                                 "cycle_chart_period", "chart_period"})
+MAIN_SCREEN_ACTIONS = frozenset({"submit_order", "cancel_order", "focus_orders", "focus_form", "show_book",
+                                 "pick_pair", "cycle_chart_period", "chart_period"})
 # Function keys for the simulator's faults, in DemoControls.kinds order (demo mode only).
-# The simulator's faults: kind, key, footer label. Kinds the DemoControls lacks stay hidden.
-DEMO_FAULTS: tuple[tuple[str, str, str], ...] = (
-    ("outage", "f5", "Outage"),
-    ("rate_limit_storm", "f6", "429 storm"),
-    ("spread_blowout", "f7", "Spread"),
-    ("balance_drift", "f8", "Drift"),
-    ("price_shock", "f9", "Shock"),
-    ("ws_drop", "f10", "WS drop"),
+# The simulator's faults: kind, key, footer label, the name help and the palette show. Kinds the
+# DemoControls lacks stay hidden.
+DEMO_FAULTS: tuple[tuple[str, str, str, str], ...] = (
+    ("outage", "f5", "Outage", "Exchange outage (REST and WebSocket)"),
+    ("rate_limit_storm", "f6", "429 storm", "429 rate-limit storm"),
+    ("spread_blowout", "f7", "Spread", "Spread blow-out"),
+    ("balance_drift", "f8", "Drift", "Balance drift"),
+    ("price_shock", "f9", "Shock", "Price shock"),
+    ("ws_drop", "f10", "WS drop", "WebSocket drop"),
 )
+FAULT_NAMES = {kind: name for kind, _key, _label, name in DEMO_FAULTS}
+# A stream that is connected but has delivered nothing for this long is not "live".
+WS_SILENT_AFTER_S = 10.0
+
+
+def _is_number(text: str) -> bool:
+    try:
+        DecimalGateway.to_decimal(text.strip())
+    except ValrTuiError:
+        return False
+    return True
+
+
+def key_text(keys: str) -> str:
+    """A binding's keys as help and the palette show them: "f1 / ?"."""
+    return keys.replace("question_mark", "?").replace(",", " / ")
 
 
 class EngineChanged(Message):
@@ -126,28 +167,34 @@ class MainScreen(Screen[None]):
         self.engine = engine
         self._on_ready = on_ready
 
-    def on_mount(self) -> None:
-        self._on_ready()  # the widgets exist only now; the App's own on_mount runs before this
-
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
         yield SafetyBanner(id="banner")
-        with Horizontal(id="body"):
-            with VerticalScroll(id="left"):
-                e = self.engine
-                yield TickerTable(e.pairs, e.settings.max_spread_pct, e.tick_size, id="tickers")
-                yield PriceChart(id="chart", classes="pane")
-                with Horizontal(id="middle"):
-                    yield SpreadPane(self.engine.settings.max_spread_pct)
-                    gauge = BucketGauge(id="bucket", classes="pane")
-                    gauge.border_title = "Rate-limit bucket"
-                    yield gauge
-                table = OrdersTable(id="orders", classes="pane")
-                table.border_title = "Orders (SIM = DRY_RUN paper)"
-                yield table
-            with Vertical(id="right"):
-                yield OrderForm(self.engine.pairs)
+        with VerticalScroll(id="body"):
+            with Horizontal(id="top"):
+                with Vertical(id="left"):
+                    e = self.engine
+                    yield TickerTable(e.pairs, e.settings.max_spread_pct, e.tick_size, id="tickers")
+                    yield PriceChart(id="chart", classes="pane")
+                    with Horizontal(id="middle"):
+                        yield SpreadPane(self.engine.settings.max_spread_pct)
+                        gauge = BucketGauge(id="bucket", classes="pane")
+                        gauge.border_title = "Rate-limit bucket"
+                        yield gauge
+                with Vertical(id="right"):
+                    yield OrderForm(self.engine.pairs)
+            # full width: every column of an order fits at 120 columns
+            with Vertical(id="orders-pane", classes="pane"):
+                yield OrdersTable(id="orders")
+                yield OrderDetail(id="order-detail")
         yield Footer()
+
+    def on_mount(self) -> None:
+        live = self.engine.execution_mode == "LIVE"
+        pane = self.query_one("#orders-pane")
+        pane.border_title = "Orders — LIVE on VALR" if live else "Orders — DRY_RUN paper"
+        pane.set_class(live, "-live")
+        self._on_ready()  # the widgets exist only now; the App's own on_mount runs before this
 
 
 class ValrApp(App[int]):
@@ -158,7 +205,7 @@ class ValrApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(a.key, a.action, a.label, show=a.show, id=a.id, priority=a.priority) for a in ACTIONS),
         *(Binding(key, f"inject_fault('{kind}')", label, id=f"demo_{kind}")
-          for kind, key, label in DEMO_FAULTS),
+          for kind, key, label, _name in DEMO_FAULTS),
     ]
 
     def __init__(
@@ -180,6 +227,11 @@ class ValrApp(App[int]):
         self._shown_locked = False
         self._unsubscribe: Callable[[], None] | None = None
         self._depth_pair = engine.pairs[0] if engine.pairs else ""
+        self._fills_cache: dict[str, tuple[Decimal, list[FillRecord]]] = {}
+        self.alerts = AlertBook()
+        self._desktop = desktop_notifier(engine.settings.desktop_notify, self._write_to_terminal)
+        self._alerted_state: SafetyState | None = None  # the safety state last rung for
+        self._seen_filled: dict[str, Decimal] | None = None  # None until the first orders load
         self._chart_period = CHART_PERIODS[0]
         self._chart_loading: set[tuple[str, int]] = set()
         self._chart_tried: dict[tuple[str, int], float] = {}  # when each (pair, period) was last asked for
@@ -264,24 +316,33 @@ class ValrApp(App[int]):
         if self._shutting_down:
             return
         now = self.clock()
-        self.main.query_one(TickerTable).show_age(now)
+        tickers = self.main.query_one(TickerTable)
+        tickers.show_age(now)
         self.main.query_one(BucketGauge).show(self.engine.bucket_snapshot())
+        self._show_connection(now, tickers.views)
+
+    def _show_connection(self, now: float, views: list[MarketView]) -> None:
+        """The stream's state, and how long it has been silent: connected is not live."""
+        ages = [a for a in (view.age(now) for view in views) if a is not None]
+        silent_for = min(ages) if ages else None
+        self.main.query_one(StatusBar).show_connection(
+            self.engine.connection_state(), silent_for, WS_SILENT_AFTER_S,
+            clock_skew_s=self.engine.clock_skew_s())
 
     def _redraw(self) -> None:
         if self._shutting_down:
             return
         kinds, self._pending = self._pending, set()
         main = self.main
-        if "market" in kinds:
+        if "market" in kinds or "safety" in kinds:
             now = self.clock()
             views = [self.engine.market(pair) for pair in self.engine.pairs]
             main.query_one(TickerTable).show(views, now)
             shown = [v for v in views if v.pair == self._depth_pair]  # the form's pair: one line at any count
-            main.query_one(SpreadPane).show(shown, self._depth_pair)
+            main.query_one(SpreadPane).show(shown, self._depth_pair, self.engine.safety_status().state)
             self._show_chart()
-            main.query_one(StatusBar).show_connection(
-                self.engine.connection_state(), clock_skew_s=self.engine.clock_skew_s()
-            )
+            self._check_price_alerts(views)
+            self._show_connection(now, views)
             self._update_preview()
         if "bucket" in kinds:
             main.query_one(BucketGauge).show(self.engine.bucket_snapshot())
@@ -291,9 +352,64 @@ class ValrApp(App[int]):
             self._spawn(self._load_orders_and_balances, "orders", "refresh orders")
         if "audit" in kinds and isinstance(self.screen, AuditScreen):
             self.screen.reload()
+        if "balances" in kinds and isinstance(self.screen, BalancesScreen):
+            self.screen.reload()
+        if "market" in kinds and isinstance(self.screen, BookScreen):
+            self.screen.show(self.engine.market(self.screen.pair))
+
+    # -- alerts ------------------------------------------------------------------------------
+    def _write_to_terminal(self, text: str) -> None:
+        if self._driver is not None:  # as App.bell does: an escape for the terminal itself
+            self._driver.write(text)
+
+    def ring(self, kind: str, message: str, *, severity: SeverityLevel = "warning") -> None:
+        """Bell, a toast, the alert log and (when enabled) a desktop notification."""
+        self.alerts.record(self.clock(), kind, message)
+        self.bell()
+        self.notify(message, title=f"Alert: {kind}", severity=severity, timeout=10)
+        self._desktop(f"valr-tui {kind}", message)
+        if isinstance(self.screen, AlertsScreen):
+            self.screen.refresh_tables()
+
+    def _check_price_alerts(self, views: list[MarketView]) -> None:
+        if not self.alerts.active:
+            return
+        for view in views:
+            if view.ticker is not None and view.ticker.last > 0 and not view.stale:
+                for alert in self.alerts.check(view.pair, view.ticker.last):
+                    self.ring("PRICE", f"{alert.describe()}: last {zar(view.ticker.last)}")
+
+    def _ring_for_safety(self, status: SafetyStatus) -> None:
+        # a LOCKDOWN carried over from the last run rings too: the trader must see it
+        previous, self._alerted_state = self._alerted_state, status.state
+        if status.state is previous or status.state not in (SafetyState.LOCKDOWN, SafetyState.SAFE_IDLE):
+            return
+        self.ring(status.state.label, status.reason or status.state.label, severity="error")
+
+    def _ring_for_fills(self, orders: list[OrderRecord]) -> None:
+        filled = {o.correlation_id: o.filled_quantity for o in orders}
+        seen, self._seen_filled = self._seen_filled, filled
+        if seen is None:
+            return  # the first load: what was filled before is not news
+        for order in orders:
+            before = seen.get(order.correlation_id, Decimal(0))
+            if order.filled_quantity > before:
+                self.ring("FILL", f"{order.side} {crypto(order.filled_quantity - before)} {order.pair}"
+                          f" @ {zar(order.price)} ({order.state.value}) {order.correlation_id}",
+                          severity="information")
+
+    def action_show_alerts(self) -> None:
+        if not isinstance(self.screen, AlertsScreen):
+            pair = str(self.main.query_one("#pair", Select).value)
+            self.push_screen(AlertsScreen(self.alerts, pair, self._last_price))
+
+    def _last_price(self, pair: str) -> Decimal | None:
+        ticker = self.engine.market(pair).ticker
+        return None if ticker is None or ticker.last <= 0 else ticker.last
 
     def _show_safety(self) -> None:
         status = self.engine.safety_status()
+        self._ring_for_safety(status)
         main = self.main
         main.query_one(StatusBar).show_safety(status)
         main.query_one(SafetyBanner).show(status, UNLOCK_PHRASE)
@@ -306,15 +422,40 @@ class ValrApp(App[int]):
 
     async def _load_orders_and_balances(self) -> None:
         orders = await self.engine.orders()
-        self.main.query_one(OrdersTable).show(orders)
+        self._ring_for_fills(orders)
+        fills = await self._fills_of(orders)
+        self.main.query_one(OrdersTable).show(orders, fills)
+        self._show_order_detail()
         self._open_orders = orders
         await self._load_chart_marks()
+        if isinstance(self.screen, BookScreen):  # own orders are marked on the ladder
+            self.screen.show(self.engine.market(self.screen.pair), orders)
         balances = await self.engine.balances()
         self.main.query_one(StatusBar).show_balances(
             balances,
             paper=self.engine.execution_mode == "DRY_RUN",
             has_credentials=self.engine.settings.has_credentials,
         )
+
+    async def _fills_of(self, orders: list[OrderRecord]) -> dict[str, list[FillRecord]]:
+        """Fills of the orders that have any; read again only when an order's filled quantity
+        changes, so a redraw of an unchanged table costs no query."""
+        fills: dict[str, list[FillRecord]] = {}
+        for order in orders:
+            if order.filled_quantity == 0:
+                continue
+            cached = self._fills_cache.get(order.correlation_id)
+            if cached is None or cached[0] != order.filled_quantity:
+                cached = (order.filled_quantity, await self.engine.fills(order.correlation_id))
+                self._fills_cache[order.correlation_id] = cached
+            fills[order.correlation_id] = cached[1]
+        return fills
+
+    @on(OrdersTable.RowHighlighted, "#orders")
+    def _show_order_detail(self) -> None:
+        order = self.main.query_one(OrdersTable).selected_order()
+        fills = self._fills_cache.get(order.correlation_id, (None, []))[1] if order else []
+        self.main.query_one(OrderDetail).show(order, fills)
 
     # -- workers and their errors (one place) --------------------------------------------------
     def _spawn(
@@ -356,7 +497,18 @@ class ValrApp(App[int]):
         if form.disabled:
             form.show_locked()
         else:
-            form.show_preview(self.engine.preview(form.request()), empty=not form.has_amounts())
+            request = form.request()
+            form.show_preview(self.engine.preview(request), empty=not form.has_amounts(),
+                              taker=self._taker_fill(request))
+
+    def _taker_fill(self, request: OrderRequest) -> TakerFill | None:
+        """What a price across the spread takes from the book at once (the preview shows it)."""
+        price, quantity = str(request.price), str(request.quantity)
+        if not (_is_number(price) and _is_number(quantity)) or request.pair not in self.engine.pairs:
+            return None
+        view = self.engine.market(request.pair)
+        return expected_taker_fill(request.side, DecimalGateway.to_decimal(price.strip()),
+                                   DecimalGateway.to_decimal(quantity.strip()), view)
 
     @on(Button.Pressed, "#submit")
     def _submit_pressed(self) -> None:
@@ -364,7 +516,9 @@ class ValrApp(App[int]):
 
     @on(Input.Submitted, "#order-form Input")
     def _input_submitted(self) -> None:
-        self.action_submit_order()
+        """Enter in a field moves to the next one (the note's next is Submit): an order is sent
+        only by ctrl+s or by pressing Submit itself, never by finishing a number."""
+        self.main.focus_next()
 
     def action_submit_order(self) -> None:
         if self.screen is not self.main:
@@ -382,9 +536,21 @@ class ValrApp(App[int]):
         question = (f"LIVE order on VALR: {request.side} {request.quantity} {request.pair} @ {request.price}"
                     f" ({shown}). Send it?")
 
-        def confirmed(answer: bool | None) -> None:
+        twice = value is not None and value > self.engine.settings.confirm_twice_zar
+        limit = zar(self.engine.settings.confirm_twice_zar)
+
+        def confirmed_again(answer: bool | None) -> None:
             if answer:
                 self._spawn(partial(self._submit, request), "submit", "submit order")
+
+        def confirmed(answer: bool | None) -> None:
+            if answer and twice:  # a large LIVE order: a second, separate question
+                self.push_screen(ConfirmScreen(
+                    f"Second confirmation: {shown} is above CONFIRM_TWICE_ZAR {limit}. Really send"
+                    f" {request.side} {request.quantity} {request.pair} @ {request.price} to VALR?",
+                    danger=True), confirmed_again)
+            else:
+                confirmed_again(answer)
 
         self.push_screen(ConfirmScreen(question, danger=True), confirmed)
 
@@ -472,13 +638,19 @@ class ValrApp(App[int]):
     def action_cancel_order(self) -> None:
         if self.screen is not self.main:
             return
-        table = self.main.query_one(OrdersTable)
-        cid = table.selected_correlation_id()
-        if cid is None:
+        order = self.main.query_one(OrdersTable).selected_order()
+        if order is None:
             self.notify("No order selected: ctrl+o focuses the orders table.", severity="warning")
             return
-        state = table.order_state(cid)
-        question = f"Cancel order {cid} ({state})?"
+        self._ask_cancel(order)
+
+    def _ask_cancel(self, order: OrderRecord) -> None:
+        cid = order.correlation_id
+        if not order.state.is_open:
+            self.notify(f"{cid} is {order.state.value}: there is nothing to cancel.", severity="warning")
+            return
+        question = (f"Cancel order {cid} ({order.state.value}): {order.side} {crypto(order.quantity)}"
+                    f" {order.pair} @ {zar(order.price)}?")
 
         def confirmed(answer: bool | None) -> None:
             if answer:
@@ -489,28 +661,127 @@ class ValrApp(App[int]):
     async def _cancel(self, correlation_id: str) -> None:
         record = await self.engine.cancel(correlation_id)
         self.notify(f"{record.correlation_id} is {record.state.value}", title="Cancel")
+        await self._after_orders_changed()
+
+    async def _after_orders_changed(self) -> None:
         await self._load_orders_and_balances()
+        if isinstance(self.screen, OrdersScreen):
+            self.screen.reload()
+
+    def _ask_cancel_pair(self, pair: str) -> None:
+        self._spawn(partial(self._confirm_cancel_pair, pair), "cancel", "cancel all")
+
+    async def _confirm_cancel_pair(self, pair: str) -> None:
+        open_orders = [o for o in await self.engine.orders() if o.pair == pair and o.state.is_open]
+        if not open_orders:
+            self.notify(f"No open {pair} orders.", severity="warning")
+            return
+        question = f"Cancel all {len(open_orders)} open {pair} orders?"
+
+        def confirmed(answer: bool | None) -> None:
+            if answer:
+                self._spawn(partial(self._cancel_all, open_orders), "cancel", "cancel all")
+
+        self.push_screen(ConfirmScreen(question, danger=True), confirmed)
+
+    async def _cancel_all(self, orders: list[OrderRecord]) -> None:
+        """One by one, so one refusal (already filled) does not stop the rest."""
+        done, failed = 0, []
+        for order in orders:
+            try:
+                await self.engine.cancel(order.correlation_id)
+                done += 1
+            except ValrTuiError as exc:
+                failed.append(f"{order.correlation_id}: {exc.code}")
+        text = f"{done} of {len(orders)} {orders[0].pair} orders cancelled"
+        if failed:
+            text += "; not cancelled: " + ", ".join(failed)
+        self.notify(text, title="Cancel all", severity="error" if failed else "information")
+        await self._after_orders_changed()
+
+    @on(OrdersTable.RowSelected, "#orders")
+    def _row_selected(self, event: OrdersTable.RowSelected) -> None:
+        """Enter on an order: its audit story."""
+        if event.row_key.value is not None:
+            self._show_story(str(event.row_key.value))
+
+    def _show_story(self, correlation_id: str) -> None:
+        self.push_screen(AuditScreen(self.engine, correlation_id))
+
+    def action_show_orders(self) -> None:
+        if not isinstance(self.screen, OrdersScreen):
+            self.push_screen(OrdersScreen(
+                self.engine, self._fills_of, self._ask_cancel, self._ask_cancel_pair, self._show_story))
 
     def action_focus_orders(self) -> None:
         if self.screen is self.main:
             self.main.query_one(OrdersTable).focus()
 
     def action_focus_form(self) -> None:
-        if self.screen is self.main and not self.main.query_one(OrderForm).disabled:
-            self.main.query_one("#price", Input).focus()
+        form = self.main.query_one(OrderForm)
+        if self.screen is self.main and not form.disabled:
+            self.main.query_one("#price", Input).focus(scroll_visible=False)
+            # a narrow screen scrolls: the whole form from its title, never a pane cut at the top
+            self.main.query_one("#body", VerticalScroll).scroll_to_widget(form, animate=False, top=True)
 
     # -- screens, safety, demo -----------------------------------------------------------------
     def action_help(self) -> None:
-        rows = [(a.key.replace("question_mark", "?").replace(",", " / "), a.label, a.help) for a in ACTIONS]
+        rows = [(key_text(a.key), a.label, a.help) for a in ACTIONS]
         if self.demo is not None:
-            rows += [(key, f"Fault: {kind}", "inject the simulator's fault (demo)")
-                     for kind, key, _ in DEMO_FAULTS if kind in self.demo.kinds]
+            rows += [(key, name, "demo: the simulator misbehaves for a while")
+                     for kind, key, _label, name in DEMO_FAULTS if kind in self.demo.kinds]
         rows.append(("ctrl+q", "Quit", "leave the app"))
         self.push_screen(HelpScreen(rows))
 
     def action_show_audit(self) -> None:
         if not isinstance(self.screen, AuditScreen):
             self.push_screen(AuditScreen(self.engine))
+
+    def action_show_book(self) -> None:
+        if isinstance(self.screen, BookScreen):
+            return
+        pair = str(self.main.query_one("#pair", Select).value)
+        self.push_screen(BookScreen(self.engine, pair, self._copy_price, self._quantity_preset))
+
+    def _back_to_form(self) -> None:
+        while self.screen is not self.main and isinstance(self.screen, BookScreen):
+            self.pop_screen()
+
+    def _copy_price(self, price: Decimal) -> None:
+        """A price from the book into the form; the quantity is next to type."""
+        self._back_to_form()
+        self.main.query_one("#price", Input).value = DecimalGateway.to_wire(price)
+        # after the screen switch, which gives focus back to the widget that had it
+        self.call_after_refresh(self.main.query_one("#quantity", Input).focus)
+
+    def _quantity_preset(self, pct: Decimal, level_price: Decimal | None = None) -> None:
+        self._spawn(partial(self._fill_quantity, pct, level_price), "preset", "quantity preset")
+
+    async def _fill_quantity(self, pct: Decimal, level_price: Decimal | None) -> None:
+        """``pct`` % of what is available for the form's side, at the form's price (else the
+        selected level's, else the best price the order would meet)."""
+        request = self.main.query_one(OrderForm).request()
+        pair, side = request.pair, request.side
+        price = DecimalGateway.to_decimal(request.price) if _is_number(str(request.price)) else level_price
+        if price is None:
+            ticker = self.engine.market(pair).ticker
+            price = None if ticker is None else ticker.ask if side == "BUY" else ticker.bid
+        if price is None or price <= 0:
+            self.notify("Type a price first: there is no market price to size the order at.",
+                        severity="warning")
+            return
+        meta = self.engine.pair_metadata(pair)
+        quantity = preset_quantity(side, pct, price, meta, await self.engine.balances(),
+                                   self.engine.settings.taker_fee_pct)
+        self._back_to_form()
+        self.main.query_one("#quantity", Input).value = DecimalGateway.to_wire(quantity)
+        spend = meta.quote_currency if side == "BUY" else meta.base_currency
+        self.notify(f"{pct}% of the available {spend} at {zar(price)}:"
+                    f" {crypto(quantity)} {meta.base_currency}", title="Quantity preset")
+
+    def action_show_balances(self) -> None:
+        if not isinstance(self.screen, BalancesScreen):
+            self.push_screen(BalancesScreen(self.engine))
 
     def action_show_journal(self) -> None:
         if not isinstance(self.screen, JournalScreen):
@@ -521,8 +792,11 @@ class ValrApp(App[int]):
 
     async def _reconcile(self) -> None:
         report = await self.engine.reconcile_now()
-        worst = report.worst_currency or "—"
-        text = f"max deviation {pct(report.max_deviation_pct)} ({worst}): {report.message}"
+        # the report's message quotes the deviation as the LOCKDOWN banner does: one figure
+        text = report.message
+        status = self.engine.safety_status()
+        if status.state is SafetyState.LOCKDOWN and status.reason != report.message:
+            text += "\n(LOCKDOWN stays until unlocked; it was entered on the check in the banner)"
         verdict = "OK" if report.ok else ("MISMATCH" if report.completed else "FAILED")
         self.notify(text, title=f"Reconciliation {verdict}",
                     severity="information" if report.ok else "error")
@@ -554,7 +828,8 @@ class ValrApp(App[int]):
 
     async def _inject(self, kind: str) -> None:
         assert self.demo is not None
-        self.notify(await self.demo.inject_fault(kind), title=f"Fault: {kind}", severity="warning")
+        self.notify(await self.demo.inject_fault(kind), title=f"Demo: {FAULT_NAMES.get(kind, kind)}",
+                    severity="warning")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in MAIN_SCREEN_ACTIONS and self.screen is not self.main:
@@ -569,14 +844,18 @@ class ValrApp(App[int]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for a in ACTIONS:
-            yield SystemCommand(a.label, f"{a.help} ({a.key})", self._palette_callback(a.action))
+            yield SystemCommand(a.label, f"{a.help} ({key_text(a.key)})", self._palette_callback(a.action))
+        for key, share in QUANTITY_PRESETS.items():
+            yield SystemCommand(f"Quantity {share}% of available", f"size the form's order (book: {key})",
+                                partial(self._quantity_preset, share))
         for period in CHART_PERIODS:
             yield SystemCommand(f"Chart: {period.name} candles", f"{period.label} candles (ctrl+g cycles)",
                                 self._palette_callback(f"chart_period('{period.label}')"))
         if self.demo is not None:
-            for kind in self.demo.kinds:
-                yield SystemCommand(f"Fault: {kind}", f"inject the simulator's {kind} fault",
-                                    self._palette_fault(kind))
+            for kind, key, _label, name in DEMO_FAULTS:
+                if kind in self.demo.kinds:
+                    yield SystemCommand(f"Demo: {name}", f"the simulator misbehaves for a while ({key})",
+                                        self._palette_fault(kind))
 
     def _palette_callback(self, action: str) -> Callable[[], Any]:
         return lambda: self.run_action(action)

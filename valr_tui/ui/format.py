@@ -18,6 +18,11 @@ def crypto(value: Decimal) -> str:
     return DecimalGateway.format_crypto(value)
 
 
+def money(value: Decimal, currency: str) -> str:
+    """An amount with its currency, as the trader reads it: "R 98,500.00", "0.00150000 BTC"."""
+    return DecimalGateway.format_money(value, currency)
+
+
 def pct(value: Decimal, *, signed: bool = False) -> str:
     q = DecimalGateway.quantize(value, PCT)
     return f"{q:+}%" if signed else f"{q}%"

@@ -20,13 +20,16 @@ RECONCILIATION_EVENT = "RECONCILIATION"
 class AuditScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back", id="audit_back")]
 
-    def __init__(self, engine: TradingEngineAPI) -> None:
+    def __init__(self, engine: TradingEngineAPI, correlation_id: str = "") -> None:
+        """``correlation_id``: open on that order's story (the filter is filled in)."""
         super().__init__(id="audit-screen")
         self.engine = engine
+        self.correlation_id = correlation_id
 
     def compose(self) -> ComposeResult:
         yield Static("[b]Audit[/b]  institutional_audit, newest first", id="audit-title")
-        yield Input(placeholder="filter by correlation id (enter; empty shows all)", id="cid-filter")
+        yield Input(self.correlation_id, placeholder="filter by correlation id (enter; empty shows all)",
+                    id="cid-filter")
         audit: DataTable[str] = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         audit.border_title = "Events"
         yield audit

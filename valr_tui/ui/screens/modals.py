@@ -134,8 +134,13 @@ class HelpScreen(ModalScreen[None]):
         lines += [
             "",
             "[b]Order form[/b]  tab / shift+tab move between fields; enter on a Select opens it;",
-            "the preview under the form lists every problem with its code; ctrl+s submits.",
-            "[b]Orders[/b]  focus the table and ctrl+x cancels the selected order (asks first).",
+            "enter in price, quantity or note moves to the next field (never submits);",
+            "the preview under the form lists every problem with its code; ctrl+s or enter on",
+            "Submit sends the order (LIVE asks first). The focused field's label is ▸ reversed.",
+            "[b]Orders[/b]  focus the table and ctrl+x cancels the selected order (asks first);",
+            "enter shows its audit story. ctrl+l: all orders, s story, c cancel, A cancel a pair.",
+            "[b]Book[/b] (ctrl+d)  up/down pick a level; b best bid, a best ask, enter the level's",
+            "price into the form; 1 / 2 / 3 size the order at 25 / 50 / 100% of what is available.",
         ]
         with VerticalScroll(id="help-dialog", classes="dialog"):
             yield Static("\n".join(lines))

@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from valr_tui.money.decimal_gateway import DecimalGateway
+from valr_tui.trading.safety import SafetyState
 from valr_tui.trading.views import MarketView
 from valr_tui.ui.format import pct, zar
 
@@ -33,7 +34,8 @@ class SpreadPane(Vertical):
         yield Static(id="spread-lines")
         yield Static(id="depth")
 
-    def show(self, views: list[MarketView], depth_pair: str) -> None:
+    def show(self, views: list[MarketView], depth_pair: str, safety: SafetyState) -> None:
+        """A spread is "ok" only while it is fresh and trading is not halted for lack of data."""
         lines = []
         for view in views:
             if view.ticker is None:
@@ -44,6 +46,10 @@ class SpreadPane(Vertical):
             mark = "[reverse $error] WIDE [/]" if wide else "[$success]ok[/]"
             if view.ticker.crossed:
                 mark = "[reverse $error] CROSSED [/]"
+            elif safety is SafetyState.SAFE_IDLE:
+                mark = "[reverse $warning] SAFE-IDLE [/]"
+            elif view.stale:
+                mark = "[reverse $warning] STALE [/]"
             lines.append(
                 f"{view.pair} {zar(view.ticker.spread)} = {pct(spread_pct)}"
                 f" (max {pct(self.max_spread_pct)}) {mark}"

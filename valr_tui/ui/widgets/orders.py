@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.markup import escape
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
-from storage.orders import OrderRecord
+from storage.orders import FillRecord, OrderRecord, OrderState
+from valr_tui.exchange.models import Balance, Pair
+from valr_tui.money.decimal_gateway import DecimalGateway
+from valr_tui.trading.paper import reservation
+from valr_tui.trading.price_band import TakerFill
 from valr_tui.trading.views import OrderPreview, OrderRequest
-from valr_tui.ui.format import clock_text, crypto, zar
+from valr_tui.ui.format import clock_text, crypto, money, zar
 
 SIDES = ("BUY", "SELL")
 
@@ -24,19 +32,32 @@ class OrderForm(Vertical):
 
     def compose(self) -> ComposeResult:
         with Grid(id="form-grid"):
-            yield Label("Pair")
+            yield Label(" Pair", id="label-pair")
             yield Select([(p, p) for p in self.pairs], value=self.pairs[0], allow_blank=False,
                          id="pair", compact=True)
-            yield Label("Side")
+            yield Label(" Side", id="label-side")
             yield Select([(s, s) for s in SIDES], value="BUY", allow_blank=False, id="side", compact=True)
-            yield Label("Price ZAR")
+            yield Label(" Price ZAR", id="label-price")
             yield Input(placeholder="e.g. 1200000", id="price", compact=True)
-            yield Label("Quantity")
+            yield Label(" Quantity", id="label-quantity")
             yield Input(placeholder="e.g. 0.001", id="quantity", compact=True)
-            yield Label("Note")
+            yield Label(" Note", id="label-note")
             yield Input(placeholder="optional", id="note", max_length=200, compact=True)
         yield Static(id="preview")
         yield Button("Submit (ctrl+s)", id="submit", variant="primary", compact=True)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._mark_label(event.widget.id, focused=True)
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self._mark_label(event.widget.id, focused=False)
+
+    def _mark_label(self, field_id: str | None, *, focused: bool) -> None:
+        """The focused field's label turns reverse with a marker: visible without colour."""
+        for label in self.query(f"#label-{field_id}").results(Label):
+            text = str(label.render()).lstrip("▸ ").strip()
+            label.update(f"▸{text}" if focused else f" {text}")
+            label.set_class(focused, "-focused")
 
     def request(self) -> OrderRequest:
         return OrderRequest(
@@ -50,7 +71,7 @@ class OrderForm(Vertical):
     def has_amounts(self) -> bool:
         return bool(self.query_one("#price", Input).value or self.query_one("#quantity", Input).value)
 
-    def show_preview(self, preview: OrderPreview, *, empty: bool) -> None:
+    def show_preview(self, preview: OrderPreview, *, empty: bool, taker: TakerFill | None = None) -> None:
         widget = self.query_one("#preview", Static)
         if empty:
             widget.update("Type a price and quantity to see the order value and any problems.")
@@ -58,6 +79,12 @@ class OrderForm(Vertical):
             return
         value = zar(preview.value_zar) if preview.value_zar is not None else "—"
         lines = [f"Value [b]{value}[/b]"]
+        if taker is not None:
+            plural = "s" if taker.levels != 1 else ""
+            lines.append(
+                f"[reverse $warning] TAKER [/] crosses the spread: fills {crypto(taker.quantity)} now at"
+                f" avg {zar(taker.average_price)} over {taker.levels} level{plural} (taker fee)"
+                + (f"; {crypto(taker.rests)} rests" if taker.rests > 0 else ""))
         if preview.ok:
             lines.append("[$success]✔ ready to submit[/]")
         lines.extend(f"[$error]✘ {p.code}[/] {escape(p.message)}" for p in preview.problems)
@@ -76,38 +103,68 @@ class OrderForm(Vertical):
             self.query_one(field, Input).value = ""
 
 
+def average_fill_price(fills: list[FillRecord]) -> Decimal | None:
+    """Quantity-weighted mean price of an order's fills; None before the first fill."""
+    quantity = sum((f.quantity for f in fills), Decimal(0))
+    if quantity == 0:
+        return None
+    value = sum((DecimalGateway.multiply(f.price, f.quantity) for f in fills), Decimal(0))
+    return DecimalGateway.divide(value, quantity)
+
+
+def fee_text(fills: list[FillRecord], fallback: Decimal) -> str:
+    """Fees per currency ("0.00000100 BTC", "R 1.25"); the order row's total when no fill says."""
+    by_currency: dict[str, Decimal] = {}
+    for fill in fills:
+        by_currency[fill.fee_currency] = by_currency.get(fill.fee_currency, Decimal(0)) + fill.fee
+    if not by_currency:
+        return "—" if fallback == 0 else crypto(fallback)
+    return " + ".join(money(amount, currency) for currency, amount in by_currency.items())
+
+
+# The longest state name: the State column never cuts one ("CANCEL", "FILLE").
+STATE_WIDTH = max(len(state.value) for state in OrderState)
+
+
 class OrdersTable(DataTable[str]):
-    """Open and recent orders, keyed by correlation id; cells change in place."""
+    """Orders of the current mode, keyed by correlation id; cells change in place. The full
+    correlation id, VALR's order id, fees and the note of the selected row are in ``OrderDetail``."""
 
     COLUMNS = (
-        ("time", "Time (UTC)"), ("pair", "Pair"), ("side", "Side"), ("state", "State"), ("mode", "Mode"),
-        ("price", "Price"), ("qty", "Qty"), ("filled", "Filled"),
-        ("id", "Order id"), ("cid", "Correlation id"),
+        ("time", "Time (UTC)"), ("pair", "Pair"), ("side", "Side"), ("state", "State"),
+        ("price", "Price"), ("qty", "Qty"), ("filled", "Filled"), ("avg", "Avg fill"), ("fee", "Fees"),
     )
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.records: dict[str, OrderRecord] = {}
+        self.fills: dict[str, list[FillRecord]] = {}
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
         for key, label in self.COLUMNS:
-            self.add_column(label, key=key)
+            self.add_column(label, key=key, width=STATE_WIDTH if key == "state" else None)
 
-    @staticmethod
-    def _cells(order: OrderRecord) -> dict[str, str]:
+    def _cells(self, order: OrderRecord) -> dict[str, str]:
+        fills = self.fills.get(order.correlation_id, [])
+        avg = average_fill_price(fills)
         return {
             "time": clock_text(order.created_at),
             "pair": order.pair,
             "side": order.side,
             "state": order.state.value,
-            "mode": "SIM" if order.is_simulated else "LIVE",
             "price": zar(order.price, symbol=False),
             "qty": crypto(order.quantity),
             "filled": crypto(order.filled_quantity),
-            "id": order.valr_order_id or "—",
-            "cid": order.correlation_id,
+            "avg": "—" if avg is None else zar(avg, symbol=False),
+            "fee": fee_text(fills, order.fee_total),
         }
 
-    def show(self, orders: list[OrderRecord]) -> None:
+    def show(self, orders: list[OrderRecord], fills: dict[str, list[FillRecord]] | None = None) -> None:
         """Update cells in place when the same orders are shown; rebuild only when rows change."""
+        self.records = {o.correlation_id: o for o in orders}
+        self.fills = fills or {}
         keys = [o.correlation_id for o in orders]
         current = [str(row.value) for row in self.rows]
         if keys == current:
@@ -115,7 +172,8 @@ class OrdersTable(DataTable[str]):
                 for order in orders:
                     for column, value in self._cells(order).items():
                         if self.get_cell(order.correlation_id, column) != value:
-                            self.update_cell(order.correlation_id, column, value)
+                            # update_width: a longer value ("CANCELLED" after "OPEN") widens the column
+                            self.update_cell(order.correlation_id, column, value, update_width=True)
             return
         selected = self.selected_correlation_id()
         self.clear()
@@ -130,5 +188,47 @@ class OrdersTable(DataTable[str]):
         row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
         return None if row_key.value is None else str(row_key.value)
 
-    def order_state(self, correlation_id: str) -> str:
-        return str(self.get_cell(correlation_id, "state"))
+    def selected_order(self) -> OrderRecord | None:
+        cid = self.selected_correlation_id()
+        return None if cid is None else self.records.get(cid)
+
+
+class OrderDetail(Static):
+    """The selected order in full: correlation id, VALR's order id, fees, note."""
+
+    def show(self, order: OrderRecord | None, fills: list[FillRecord]) -> None:
+        if order is None:
+            self.update("No orders yet.")
+            return
+        where = "paper" if order.is_simulated else "LIVE"
+        parts = [f"[b]{order.correlation_id}[/b]", f"{where} id {order.valr_order_id or '—'}",
+                 f"{len(fills)} fill{'s' if len(fills) != 1 else ''}"]
+        if order.note:
+            parts.append(f"note {escape(order.note)}")
+        self.update("  ·  ".join(parts))
+
+
+def preset_quantity(
+    side: str, pct: Decimal, price: Decimal, pair: Pair, balances: list[Balance], taker_fee_pct: Decimal
+) -> Decimal:
+    """``pct`` % of what is available for ``side``: the quote currency (fee buffer included, as
+    the order manager reserves it) for a BUY, the base currency for a SELL. Rounded down to the
+    pair's decimals, so 100% never asks for more than there is."""
+    available = {b.currency: b.available for b in balances}
+    step = Decimal(1).scaleb(-pair.base_decimal_places)
+    share = DecimalGateway.divide(pct, Decimal(100))
+    if side == "SELL":
+        return DecimalGateway.quantize(
+            DecimalGateway.multiply(available.get(pair.base_currency, Decimal(0)), share), step, ROUND_DOWN)
+    budget = DecimalGateway.multiply(available.get(pair.quote_currency, Decimal(0)), share)
+    if price <= 0:
+        return Decimal(0)
+    fee_factor = 1 + DecimalGateway.divide(taker_fee_pct, Decimal(100))
+    quantity = DecimalGateway.quantize(
+        DecimalGateway.divide(budget, DecimalGateway.multiply(price, fee_factor)), step, ROUND_DOWN)
+    # the reservation rounds its fee up: step down until it fits the budget
+    while quantity > 0 and reservation(
+        "BUY", price, quantity, pair.base_currency, pair.quote_currency, taker_fee_pct
+    )[1] > budget:
+        quantity -= step
+    return max(quantity, Decimal(0))

@@ -14,7 +14,7 @@ from valr_tui.exchange.models import Balance
 from valr_tui.exchange.rate_limiter import BucketSnapshot
 from valr_tui.trading.safety import SafetyState, SafetyStatus
 from valr_tui.trading.views import ConnectionState
-from valr_tui.ui.format import crypto, zar
+from valr_tui.ui.format import age, crypto, zar
 
 _CONNECTION_TEXT = {
     ConnectionState.CONNECTING: "CONNECTING…",
@@ -28,6 +28,8 @@ GAUGE_WIDTH = 26
 class StatusBar(Horizontal):
     """Mode badge, connection, safety state and balances on one line."""
 
+    _connection_text = ""
+
     def compose(self) -> ComposeResult:
         yield Static(id="mode-badge")
         yield Static(id="connection")
@@ -39,15 +41,24 @@ class StatusBar(Horizontal):
         badge.update(" LIVE " if mode == "LIVE" else " DRY_RUN ")
         badge.set_class(mode == "LIVE", "-live")
 
-    def show_connection(self, state: ConnectionState, *, clock_skew_s: float | None = None) -> None:
-        """The feed state; with ``clock_skew_s`` (this clock minus VALR's, when large) a
-        CLOCK SKEW warning beside it."""
+    def show_connection(
+        self, state: ConnectionState, silent_for: float | None = None, limit_s: float = float("inf"),
+        *, clock_skew_s: float | None = None,
+    ) -> None:
+        """"WS live" only while data arrives: a connected stream silent for ``limit_s`` says so;
+        with ``clock_skew_s`` (this clock minus VALR's, when large) a CLOCK SKEW warning beside it."""
+        silent = state is ConnectionState.WS and silent_for is not None and silent_for >= limit_s
+        text = f"WS silent {age(silent_for)}" if silent else _CONNECTION_TEXT[state]
+        text += f" · CLOCK SKEW {clock_skew_s:+.1f} s" if clock_skew_s is not None else ""
+        if text == self._connection_text:
+            return  # called 4 times a second: redraw only on change
+        self._connection_text = text
         widget = self.query_one("#connection", Static)
-        skew = f" · CLOCK SKEW {clock_skew_s:+.1f} s" if clock_skew_s is not None else ""
-        widget.update(_CONNECTION_TEXT[state] + skew)
+        widget.update(text)
         widget.set_class(state is ConnectionState.DOWN, "-bad")
         widget.set_class(
-            state in (ConnectionState.REST, ConnectionState.CONNECTING) or clock_skew_s is not None, "-warn"
+            silent or state in (ConnectionState.REST, ConnectionState.CONNECTING) or clock_skew_s is not None,
+            "-warn",
         )
 
     def show_safety(self, status: SafetyStatus) -> None:
@@ -59,10 +70,10 @@ class StatusBar(Horizontal):
     def show_balances(self, balances: list[Balance], *, paper: bool, has_credentials: bool) -> None:
         """Available balances; paper ones say so, and without an API key the bar says why
         there are no exchange balances (VALR-SEC-001)."""
-        parts = [
-            f"{b.currency} {zar(b.available) if b.currency == 'ZAR' else crypto(b.available)}"
-            for b in balances
-        ]
+        # ZAR first: on a narrow terminal the line is cut from the right, never the rand amount
+        ordered = sorted(balances, key=lambda b: b.currency != "ZAR")
+        parts = [f"{b.currency} {zar(b.available) if b.currency == 'ZAR' else crypto(b.available)}"
+                 for b in ordered]
         text = "  ".join(parts) or "balances unknown"
         if paper:
             text = f"paper {text}"

@@ -55,6 +55,11 @@ class TickerTable(DataTable[str]):
     def _pair_cell(self, pair: str) -> str:
         return f"▶ {pair}" if pair == self.selected else f"  {pair}"
 
+    @property
+    def views(self) -> list[MarketView]:
+        """The newest view shown for each pair (the status bar reads how fresh they are)."""
+        return list(self._views.values())
+
     def select_pair(self, pair: str) -> None:
         previous, self.selected = self.selected, pair
         for name in {previous, pair}:
