@@ -22,7 +22,14 @@ from typing import Any
 
 import aiosqlite
 
-from valr_tui.errors import StorageError, StorageFullError, StorageLostError, StorageReadOnlyError
+from storage.instance_lock import InstanceLock
+from valr_tui.errors import (
+    SchemaTooNewError,
+    StorageError,
+    StorageFullError,
+    StorageLostError,
+    StorageReadOnlyError,
+)
 from valr_tui.money.decimal_gateway import DecimalGateway
 
 MIGRATIONS_PACKAGE = "storage.migrations"
@@ -99,10 +106,12 @@ def bundled_migrations() -> list[tuple[int, str, str]]:
 class Database:
     """Owns the connection. Writes go through ``transaction()``, which serialises them."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: str, lock: InstanceLock | None = None) -> None:
         self._conn = conn
         self.path = path
         self._write_lock = asyncio.Lock()
+        self._tx_owner: asyncio.Task[Any] | None = None
+        self._instance_lock = lock
         self.fault: StorageError | None = None  # the storage fault trading must stop for
         self._identity = _file_identity(path)
 
@@ -167,13 +176,22 @@ class Database:
 
     @classmethod
     async def open(
-        cls, path: str | Path, migrations: Sequence[tuple[int, str, str]] | None = None
+        cls,
+        path: str | Path,
+        migrations: Sequence[tuple[int, str, str]] | None = None,
+        *,
+        exclusive: bool = True,
     ) -> Database:
+        """Open (creating and migrating) the database. ``exclusive`` (the default for every
+        writer) takes the instance lock first: a second instance is refused with VALR-DB-010."""
         path = str(path)
         conn: aiosqlite.Connection | None = None
+        lock: InstanceLock | None = None
         try:
             if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
+                if exclusive and not path.startswith("file:"):  # a URI (read-only opener) writes nothing
+                    lock = InstanceLock.acquire(path)
             conn = await aiosqlite.connect(path, isolation_level=None)
             conn.row_factory = aiosqlite.Row
             await conn.execute("PRAGMA journal_mode=WAL")
@@ -184,32 +202,52 @@ class Database:
         except (sqlite3.Error, OSError) as exc:
             if conn is not None:
                 await conn.close()
+            if lock is not None:
+                lock.release()
             raise storage_error(exc, f"opening the database {path}") from None
-        db = cls(conn, path)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        db = cls(conn, path, lock)
         try:
             await db.migrate(bundled_migrations() if migrations is None else migrations)
         except BaseException:
-            await conn.close()  # aiosqlite's worker thread is not a daemon: a leak hangs exit
+            await db.close()  # aiosqlite's worker thread is not a daemon: a leak hangs exit
             raise
         return db
 
     async def close(self) -> None:
-        with contextlib.suppress(sqlite3.Error):  # a lost file must not stop the shutdown
-            await self._conn.close()
+        try:
+            with contextlib.suppress(sqlite3.Error):  # a lost file must not stop the shutdown
+                await self._conn.close()
+        finally:
+            if self._instance_lock is not None:
+                self._instance_lock.release()
 
     async def migrate(self, migrations: Iterable[tuple[int, str, str]]) -> list[str]:
-        """Apply pending migrations in order, each in its own transaction; return their names."""
-        try:
-            await self._conn.execute(
+        """Apply pending migrations in order, each in its own transaction; return their names.
+        The list of applied versions is read under the write lock, and a database that has
+        versions newer than any this app ships is refused (VALR-DB-011) before anything runs."""
+        wanted = list(migrations)
+        async with self.transaction() as tx:
+            await tx.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
                 " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL"
                 " DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"
             )
-        except sqlite3.Error as exc:
-            raise self._failed(exc, "preparing the migrations table") from None
-        applied = {row[0] for row in await self.fetchall("SELECT version FROM schema_migrations")}
+            async with tx.execute("SELECT version, name FROM schema_migrations") as cursor:
+                applied = {row[0]: row[1] for row in await cursor.fetchall()}
+        known = max((version for version, _, _ in wanted), default=0)
+        newer = sorted(v for v in applied if v > known)
+        if wanted and newer:
+            raise SchemaTooNewError(
+                f"database {self.path} has schema version {newer[-1]} ({applied[newer[-1]]});"
+                f" this valr-tui knows up to {known}: upgrade valr-tui, or use another database",
+                schema_version=newer[-1], known_version=known,
+            )
         done = []
-        for version, name, sql in migrations:
+        for version, name, sql in wanted:
             if version in applied:
                 continue
             await self._apply_migration(version, name, sql)
@@ -241,6 +279,7 @@ class Database:
                 await self._conn.execute("BEGIN IMMEDIATE")
             except (sqlite3.Error, ValueError) as exc:
                 raise self._failed(exc, "starting a write") from None
+            self._tx_owner = asyncio.current_task()
             try:
                 yield self._conn
                 problem = self._identity_problem()
@@ -252,8 +291,21 @@ class Database:
                 if isinstance(exc, sqlite3.Error):
                     raise self._failed(exc, "a write (rolled back)") from None
                 raise
+            finally:
+                self._tx_owner = None
             if self.fault is not None and not self.fault.sticky:
                 self.fault = None  # a commit went through: the disk has room again
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection for a read: at once inside our own transaction (we may read our own
+        writes), otherwise after any other task's transaction has ended (one connection: SQLite
+        would show another task's uncommitted rows)."""
+        if self._tx_owner is not None and self._tx_owner is asyncio.current_task():
+            yield self._conn
+            return
+        async with self._write_lock:
+            yield self._conn
 
     async def _rollback_quietly(self) -> None:
         # sqlite may already have rolled back (SQLITE_FULL does): a second error would hide the first.
@@ -268,14 +320,14 @@ class Database:
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         try:
-            async with self._conn.execute(sql, params) as cursor:
+            async with self._reading() as conn, conn.execute(sql, params) as cursor:
                 return list(await cursor.fetchall())
         except (sqlite3.Error, ValueError) as exc:
             raise self._failed(exc, "a read") from None
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         try:
-            async with self._conn.execute(sql, params) as cursor:
+            async with self._reading() as conn, conn.execute(sql, params) as cursor:
                 row: aiosqlite.Row | None = await cursor.fetchone()
                 return row
         except (sqlite3.Error, ValueError) as exc:

@@ -36,7 +36,8 @@ OPEN_ORDER_STATES: tuple[str, ...] = (
     "SUBMITTED",
     "OPEN",
     "PARTIALLY_FILLED",
-    "CANCEL_PENDING",
+    "CANCEL_REQUESTED",
+    "UNKNOWN",
 )
 
 
@@ -281,7 +282,8 @@ async def unsettled_orders(db: Database, execution_mode: str, since_ms: int) -> 
     scope = f"execution_mode = ? AND (status IN ({marks}) OR updated_at >= ?)"
     params = (execution_mode, *OPEN_ORDER_STATES, since_ms)
     orders = await db.fetchall(
-        f"SELECT id, correlation_id, pair, side, price, quantity, filled_quantity, status"
+        f"SELECT id, correlation_id, pair, side, price, quantity, filled_quantity,"
+        f" venue_filled_quantity, status"
         f" FROM trading_orders WHERE {scope} ORDER BY id",
         params,
     )
@@ -296,8 +298,11 @@ async def unsettled_orders(db: Database, execution_mode: str, since_ms: int) -> 
             stored[row["order_id"]] = stored.get(row["order_id"], Decimal(0)) + from_text(row["quantity"])
         result = []
         for row in orders:
-            limit = row["quantity"] if row["status"] in OPEN_ORDER_STATES else row["filled_quantity"]
-            unexplained = from_text(limit) - stored.get(row["id"], Decimal(0))
+            if row["status"] in OPEN_ORDER_STATES:
+                limit = from_text(row["quantity"])
+            else:  # what the venue says filled, or (older rows) what was stored as filled
+                limit = max(from_text(row["filled_quantity"]), from_text(row["venue_filled_quantity"]))
+            unexplained = limit - stored.get(row["id"], Decimal(0))
             if unexplained > 0:
                 result.append(UnsettledOrder(
                     row["correlation_id"], row["pair"], row["side"], from_text(row["price"]), unexplained

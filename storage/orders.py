@@ -21,20 +21,30 @@ ExecutionModeName = Literal["DRY_RUN", "LIVE"]
 
 
 class OrderState(StrEnum):
-    """Our order lifecycle (stored in ``trading_orders.status``)."""
+    """One order lifecycle for both venues (stored in ``trading_orders.status``), one meaning each:
 
-    PENDING_SUBMIT = "PENDING_SUBMIT"  # row written, request not yet confirmed sent (LIVE)
-    SUBMITTED = "SUBMITTED"  # VALR answered 202; not yet seen placed
-    OPEN = "OPEN"  # resting on the book (paper or exchange)
+    PENDING_SUBMIT → SUBMITTED → OPEN / PARTIALLY_FILLED → FILLED | CANCEL_REQUESTED → CANCELLED,
+    or FAILED; UNKNOWN when the outcome of the placement is not proven either way.
+    """
+
+    PENDING_SUBMIT = "PENDING_SUBMIT"  # row committed, the request is (about to be) on its way
+    SUBMITTED = "SUBMITTED"  # the venue accepted it for processing (VALR's 202); not yet seen placed
+    OPEN = "OPEN"  # resting on the venue's book
     PARTIALLY_FILLED = "PARTIALLY_FILLED"
-    FILLED = "FILLED"
-    CANCEL_PENDING = "CANCEL_PENDING"
-    CANCELLED = "CANCELLED"
-    FAILED = "FAILED"  # the exchange refused it after acceptance, or it was never placed
+    FILLED = "FILLED"  # final
+    CANCEL_REQUESTED = "CANCEL_REQUESTED"  # cancel sent/accepted; final only when the venue says so
+    CANCELLED = "CANCELLED"  # final (the venue said Cancelled or Expired)
+    FAILED = "FAILED"  # final: refused by the venue, or proven never to have reached it
+    UNKNOWN = "UNKNOWN"  # ambiguous outcome (timeout, reset, 5xx): looked up until resolved
 
     @property
     def is_open(self) -> bool:
+        """Not final: the order may still trade or change, so it is revisited until final."""
         return self in _OPEN_STATES
+
+    @property
+    def is_final(self) -> bool:
+        return self not in _OPEN_STATES
 
 
 _OPEN_STATES = frozenset(
@@ -43,7 +53,8 @@ _OPEN_STATES = frozenset(
         OrderState.SUBMITTED,
         OrderState.OPEN,
         OrderState.PARTIALLY_FILLED,
-        OrderState.CANCEL_PENDING,
+        OrderState.CANCEL_REQUESTED,
+        OrderState.UNKNOWN,
     }
 )
 
@@ -66,6 +77,14 @@ class OrderRecord:
     note: str
     created_at: int  # epoch ms
     updated_at: int
+    absent_checks: int = 0  # not-found lookups answered while UNKNOWN
+    venue_filled_quantity: Decimal = Decimal(0)  # as the venue last reported it
+    last_checked_at: int | None = None  # the last look-up of an UNKNOWN order (epoch ms)
+
+    @property
+    def fills_pending(self) -> bool:
+        """The venue reports more filled than the stored fills add up to."""
+        return self.venue_filled_quantity > self.filled_quantity
 
     @property
     def is_simulated(self) -> bool:
@@ -78,7 +97,8 @@ class OrderRecord:
 
 
 _UPDATABLE = frozenset(
-    {"status", "filled_quantity", "fee_total", "error_code", "valr_order_id", "valr_response", "note"}
+    {"status", "filled_quantity", "fee_total", "error_code", "valr_order_id", "valr_response", "note",
+     "absent_checks", "last_checked_at", "venue_filled_quantity"}
 )
 
 
@@ -100,6 +120,9 @@ def record_from_row(row: aiosqlite.Row) -> OrderRecord:
         note=row["note"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        absent_checks=row["absent_checks"],
+        venue_filled_quantity=from_text(row["venue_filled_quantity"]),
+        last_checked_at=row["last_checked_at"],
     )
 
 
@@ -186,6 +209,20 @@ class OrderRepository:
         )
         return None if row is None else record_from_row(row)
 
+    async def any_with_status(self, execution_mode: str, pair: str, status: OrderState) -> bool:
+        row = await self.db.fetchone(
+            "SELECT 1 FROM trading_orders WHERE execution_mode = ? AND pair = ? AND status = ? LIMIT 1",
+            (execution_mode, pair, status.value),
+        )
+        return row is not None
+
+    async def by_venue_id(self, execution_mode: str, venue_order_id: str) -> OrderRecord | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM trading_orders WHERE valr_order_id = ? AND execution_mode = ?",
+            (venue_order_id, execution_mode),
+        )
+        return None if row is None else record_from_row(row)
+
     async def recent(self, execution_mode: str, limit: int = 100) -> list[OrderRecord]:
         rows = await self.db.fetchall(
             "SELECT * FROM trading_orders WHERE execution_mode = ? ORDER BY created_at DESC, id DESC"
@@ -200,6 +237,15 @@ class OrderRepository:
             f"SELECT * FROM trading_orders WHERE execution_mode = ? AND status IN ({marks})"
             " ORDER BY created_at, id",
             (execution_mode, *statuses),
+        )
+        return [record_from_row(r) for r in rows]
+
+    async def finished_since(self, execution_mode: str, since_ms: int) -> list[OrderRecord]:
+        """FILLED or CANCELLED orders changed at or after ``since_ms``."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM trading_orders WHERE execution_mode = ? AND status IN ('FILLED',"
+            " 'CANCELLED') AND updated_at >= ? ORDER BY id",
+            (execution_mode, since_ms),
         )
         return [record_from_row(r) for r in rows]
 
@@ -271,12 +317,14 @@ class FillRepository:
         )
         return int(cursor.lastrowid or 0)
 
-    async def exists(self, execution_mode: str, trade_id: str) -> bool:
-        row = await self.db.fetchone(
+    @staticmethod
+    async def exists_in(tx: aiosqlite.Connection, execution_mode: str, trade_id: str) -> bool:
+        """Whether this trade is stored already (read inside the caller's transaction)."""
+        async with tx.execute(
             "SELECT 1 FROM order_fills WHERE execution_mode = ? AND trade_id = ?",
             (execution_mode, trade_id),
-        )
-        return row is not None
+        ) as cursor:
+            return await cursor.fetchone() is not None
 
     async def for_order(self, correlation_id: str, execution_mode: str) -> list[FillRecord]:
         """One order's fills, oldest first (the orders screen)."""

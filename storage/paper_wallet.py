@@ -66,10 +66,35 @@ class PaperWalletRepository:
         )
 
     @staticmethod
-    async def put(tx: aiosqlite.Connection, row: WalletRow, at_ms: int) -> None:
+    async def is_funded_in(tx: aiosqlite.Connection) -> bool:
+        async with tx.execute("SELECT 1 FROM paper_wallet_funding LIMIT 1") as cursor:
+            return await cursor.fetchone() is not None
+
+    @staticmethod
+    async def adjust(
+        tx: aiosqlite.Connection,
+        currency: str,
+        at_ms: int,
+        *,
+        total: Decimal = Decimal(0),
+        reserved: Decimal = Decimal(0),
+    ) -> WalletRow:
+        """Move one currency's row by deltas, read and written inside the caller's transaction
+        (BEGIN IMMEDIATE holds the write lock, so no other writer interleaves). Never an absolute
+        figure from memory: a change made behind the app's back stays as evidence."""
+        async with tx.execute(
+            "SELECT total, reserved FROM paper_wallet WHERE currency = ?", (currency,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        before = (
+            WalletRow(currency, from_text(row["total"]), from_text(row["reserved"]))
+            if row is not None else WalletRow(currency, Decimal(0), Decimal(0))
+        )
+        after = WalletRow(currency, before.total + total, before.reserved + reserved)
         await tx.execute(
             "INSERT INTO paper_wallet (currency, total, reserved, updated_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (currency) DO UPDATE SET total = excluded.total,"
             " reserved = excluded.reserved, updated_at = excluded.updated_at",
-            (row.currency, to_text(row.total), to_text(row.reserved), at_ms),
+            (currency, to_text(after.total), to_text(after.reserved), at_ms),
         )
+        return after

@@ -175,7 +175,7 @@ def _with_db(settings: Settings, out: TextIO, work: Callable[[Database], Awaitab
         return None
 
     async def run() -> T:
-        db = await Database.open(path)
+        db = await Database.open(path, exclusive=False)  # a reader beside a running app
         try:
             return await work(db)
         finally:

@@ -113,6 +113,11 @@ class OrderNotFoundError(ValrTuiError):
     meaning = "No such order"
 
 
+class OrderOutcomeUnknownError(OrderRejected):
+    code = "VALR-ORD-020"
+    meaning = "An earlier order on this pair has an unknown outcome: new orders wait until it is resolved"
+
+
 class SpreadTooWideError(OrderRejected):
     code = "VALR-MKT-001"
     meaning = "Spread exceeds MAX_SPREAD_PCT"
@@ -228,6 +233,21 @@ class StorageLostError(StorageError):
     code = "VALR-DB-004"
     meaning = "The database file was deleted, replaced or corrupted while the app was running"
     sticky = True
+
+
+class DatabaseInUseError(StorageError):
+    code = "VALR-DB-010"
+    meaning = "Another running instance holds this database; only one process may write it"
+
+
+class SchemaTooNewError(StorageError):
+    code = "VALR-DB-011"
+    meaning = "The database was written by a newer version of valr-tui (schema newer than this app knows)"
+
+
+class SafetyStateConflict(StorageError):
+    code = "VALR-DB-012"
+    meaning = "The persisted safety state changed under this process; the stored state wins"
 
 
 # --- alerts -----------------------------------------------------------------------------------

@@ -148,7 +148,8 @@ class SimulatorFaults:
         from storage.db import Database
         from storage.paper_wallet import PaperWalletRepository
 
-        db = await Database.open(self._settings.db_path)
+        # Tampering on purpose (a demo of a drift): this opener must not take the instance lock.
+        db = await Database.open(self._settings.db_path, exclusive=False)
         try:
             if not await PaperWalletRepository(db).shift_total("ZAR", delta):
                 return "no paper wallet yet"

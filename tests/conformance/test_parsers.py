@@ -396,9 +396,9 @@ def test_expired_and_the_slippage_cancel_are_final_and_an_unknown_status_is_unkn
 
 
 @pytest.mark.parametrize("status", DOCUMENTED_STATUSES)
-def test_the_order_manager_maps_every_documented_status(status: str) -> None:
-    from valr_tui.trading.order_manager import state_from_valr
-    from valr_tui.trading.views import OrderState
+def test_the_valr_venue_maps_every_documented_status(status: str) -> None:
+    from storage.orders import OrderState
+    from valr_tui.trading.valr_venue import update_from_status
 
     order = OrderStatus("o1", "BTCZAR", "BUY", status, Decimal(1), Decimal(1), Decimal(1))
     expected = {
@@ -406,4 +406,14 @@ def test_the_order_manager_maps_every_documented_status(status: str) -> None:
         StatusClass.FILLED: OrderState.FILLED, StatusClass.CANCELLED: OrderState.CANCELLED,
         StatusClass.EXPIRED: OrderState.CANCELLED, StatusClass.FAILED: OrderState.FAILED,
     }[classify_status(status)]
-    assert state_from_valr(order) is expected  # never SUBMITTED, so never polled forever
+    assert update_from_status("ord-1", order).state is expected  # never SUBMITTED, never guessed
+
+
+def test_an_undocumented_status_is_an_unknown_order_state() -> None:
+    from storage.orders import OrderState
+    from valr_tui.trading.valr_venue import update_from_status
+
+    order = OrderStatus("o1", "BTCZAR", "BUY", "Pending Something New", Decimal(1), Decimal(1),
+                        Decimal(1))
+    update = update_from_status("ord-1", order)
+    assert update.state is OrderState.UNKNOWN and "Pending Something New" in update.reason

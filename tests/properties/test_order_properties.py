@@ -54,8 +54,9 @@ from valr_tui.secrets import Secret
 from valr_tui.simulator.server import SimulatorServer
 from valr_tui.trading.clock import ManualClock, system_clock
 from valr_tui.trading.order_manager import CORRELATION_ID_RE, OrderManager
-from valr_tui.trading.paper import PaperEngine
+from valr_tui.trading.paper import PaperVenue
 from valr_tui.trading.safety import SafetyController
+from valr_tui.trading.valr_venue import ValrVenue
 from valr_tui.trading.views import OrderRequest
 
 D = Decimal
@@ -172,9 +173,8 @@ async def dry_run_flow(env: SimEnv, orders: list[tuple[str, int, Decimal]], canc
     cfg = RICH.with_overrides(base_url=env.sim.base_url, api_key=Secret(SIM_KEY),
                               api_secret=Secret(SIM_SECRET))
     db = await open_db()
-    paper = PaperEngine(cfg, db, system_clock)
-    manager = await OrderManager.create(cfg, db, SafetyController(db), env.market, env.pairs,
-                                        env.client, paper)
+    paper = PaperVenue(cfg, db, system_clock, market=env.market)
+    manager = await OrderManager.create(cfg, db, SafetyController(db), env.market, env.pairs, paper)
     quote = await env.market.refresh("BTCZAR")
     assert quote.ticker is not None
     mid = quote.ticker.last
@@ -233,10 +233,11 @@ async def gate(mode: str | None, confirmed: str | None) -> tuple[str, FakeClient
         return "REFUSED", client
     db = await open_db()
     clock = ManualClock()
-    paper = None if cfg.is_live else PaperEngine(cfg, db, clock)
+    market = FakeMarket()
+    venue: Any = ValrVenue(client, cfg, clock) if cfg.is_live else PaperVenue(cfg, db, clock, market=market)
     try:
-        manager = await OrderManager.create(cfg, db, SafetyController(db, clock), FakeMarket(), PAIRS,
-                                            client, paper, clock, market_check=market_check)
+        manager = await OrderManager.create(cfg, db, SafetyController(db, clock), market, PAIRS,
+                                            venue, clock, market_check=market_check)
     except (LiveTradingNotConfirmedError, ConfigError):
         return "REFUSED", client
     if manager.execution_mode == "DRY_RUN":
@@ -321,7 +322,7 @@ async def play(h: Harness, flow: list[tuple[str, Any]], mode: str) -> set[str]:
                 half = (status.remaining_quantity / 2).quantize(D("0.00000001"))
                 if status.status in ("Placed", "Partially Filled") and half > 0:
                     fill_on_exchange(h.client, cid, str(half), str(status.price), f"t-{step}-{cid}")
-            await h.manager.sync_live_orders()
+            await h.manager.sync()
     return rejected
 
 

@@ -1,6 +1,7 @@
 """The process the crash test kills: a LIVE engine placing orders and storing snapshots in a loop.
 
-    python tests/reliability/crash_child.py BASE_URL WS_URL DB_PATH
+    python tests/reliability/crash_child.py BASE_URL WS_URL DB_PATH [MIXED]
+    (MIXED: every other order crosses the spread and fills at once)
     (PYTHONPATH = the checkout; credentials from VALR_API_KEY / VALR_API_SECRET, never on the
     command line, where `ps` shows them)
 
@@ -24,7 +25,8 @@ from valr_tui.trading.engine import TradingEngine
 from valr_tui.trading.safety import SafetyState
 from valr_tui.trading.views import OrderRequest
 
-RECOVERY_ATTEMPTS = 50
+RECOVERY_ATTEMPTS = 100
+SETTLE_S = 0.3  # the settle window between not-found look-ups (short: the simulator is local)
 SNAPSHOT_FLUSH_EVERY = 3  # orders between explicit snapshot flushes
 ORDER_PAUSE_S = 0.03  # keeps a long run well inside the simulator's 1200 requests/minute per IP
 
@@ -34,25 +36,30 @@ def say(line: str) -> None:
 
 
 async def resolve_pending(engine: TradingEngine) -> int:
-    """Run recovery until no LIVE order is left PENDING_SUBMIT; return how many it resolved."""
+    """Look UNKNOWN orders up (a kill leaves its last placement's fate unknown) until none is
+    left; return how many were resolved."""
     manager = engine.order_manager
     assert manager is not None
     resolved = 0
+    unresolved = (OrderState.PENDING_SUBMIT.value, OrderState.UNKNOWN.value)
     for _ in range(RECOVERY_ATTEMPTS):
-        resolved += len(await manager.recover_pending())
-        if not await manager.repo.with_status("LIVE", (OrderState.PENDING_SUBMIT.value,)):
+        resolved += len(await manager.resolve_unknown())
+        if not await manager.repo.with_status("LIVE", unresolved):
             return resolved
         await asyncio.sleep(0.05)
-    raise SystemExit("recovery left orders PENDING_SUBMIT")
+    raise SystemExit("recovery left orders UNKNOWN")
 
 
-async def order_loop(engine: TradingEngine) -> None:
+async def order_loop(engine: TradingEngine, mixed: bool) -> None:
     assert engine.market_data is not None
     placed = 0
     while True:
         ticker = engine.market("BTCZAR").ticker
         assert ticker is not None
-        price = (ticker.bid * Decimal("0.9")).quantize(Decimal(1))  # rests: never fills
+        if mixed and placed % 2:
+            price = ticker.ask + 2000  # crosses: fills at once (a resend would fill twice)
+        else:
+            price = (ticker.bid * Decimal("0.97")).quantize(Decimal(1))  # rests in the price band
         try:
             await engine.submit(OrderRequest("BTCZAR", "BUY", str(price), "0.0001"))
         except ValrTuiError:
@@ -63,12 +70,12 @@ async def order_loop(engine: TradingEngine) -> None:
             await engine.market_data.flush_snapshots()
 
 
-async def main(base_url: str, ws_url: str, db_path: str) -> None:
+async def main(base_url: str, ws_url: str, db_path: str, mixed: bool) -> None:
     settings = load_settings(env_file=None).with_overrides(
         base_url=base_url, ws_url=ws_url, db_path=db_path, execution_mode="LIVE",
         live_trading_confirmed=True, price_band_pct=Decimal("50"),  # orders rest ~10% from the mid
     )
-    engine = TradingEngine(settings)
+    engine = TradingEngine(settings, order_settle_s=SETTLE_S)
     await engine.start()
     assert engine.safety is not None
     resolved = await resolve_pending(engine)
@@ -85,8 +92,8 @@ async def main(base_url: str, ws_url: str, db_path: str) -> None:
     if command == "LOCK":
         await engine.safety.raise_condition(SafetyState.LOCKDOWN, "crash test: locked before a kill")
         say("LOCKED")
-    await order_loop(engine)  # until the parent kills us
+    await order_loop(engine, mixed)  # until the parent kills us
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*sys.argv[1:4]))
+    asyncio.run(main(*sys.argv[1:4], mixed=sys.argv[4:5] == ["MIXED"]))

@@ -22,6 +22,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -118,12 +119,16 @@ def database_facts(db_path: Path) -> tuple[str, dict[str, str], Counter[str], st
     return integrity, {cid: status for cid, _, status in rows}, Counter(c for c, _, _ in rows), state
 
 
-async def start_child(sim: Simulator, db_path: Path) -> tuple[asyncio.subprocess.Process, str, int]:
-    """Start the child (its warnings go to crash-child.err beside the database) and wait for READY."""
+async def start_child(
+    sim: Simulator, db_path: Path, *, base_url: str | None = None, mixed: bool = False
+) -> tuple[asyncio.subprocess.Process, str, int]:
+    """Start the child (its warnings go to crash-child.err beside the database) and wait for READY.
+    ``base_url`` puts something (a lossy proxy) between the child and the simulator's REST API."""
     error_log = db_path.parent / "crash-child.err"
     with error_log.open("ab") as errors:
         child = await asyncio.create_subprocess_exec(
-            sys.executable, str(CHILD), sim.base_url, sim.ws_url, str(db_path),
+            sys.executable, str(CHILD), base_url or sim.base_url, sim.ws_url, str(db_path),
+            *(["MIXED"] if mixed else []),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=errors,
             env=child_env(), cwd=ROOT,
         )
@@ -168,8 +173,10 @@ async def test_kill_9_during_live_orders_loses_and_duplicates_nothing(
         assert not [c for c, n in row_counts.items() if n > 1]
         missing = set(on_exchange) - set(stored)
         assert not missing, f"kill {kill}: acknowledged by VALR, not in the database: {missing}"
-        pending = [c for c, s in stored.items() if s == "PENDING_SUBMIT"]
+        pending = [c for c, s in stored.items() if s in ("PENDING_SUBMIT", "UNKNOWN")]
         assert not pending, f"kill {kill}: unresolved after recovery: {pending}"
+        failed_but_resting = [c for c, s in stored.items() if s == "FAILED" and c in on_exchange]
+        assert not failed_but_resting, f"kill {kill}: FAILED while on the exchange: {failed_but_resting}"
         never_placed = {c: s for c, s in stored.items() if c not in on_exchange and s != "FAILED"}
         assert not never_placed, f"kill {kill}: rows claim orders VALR does not have: {never_placed}"
         if locked:
@@ -180,3 +187,69 @@ async def test_kill_9_during_live_orders_loses_and_duplicates_nothing(
     assert orders >= KILLS, "too few orders reached the exchange for the kills to mean anything"
     print(f"\ncrash test: {KILLS} kills, {orders} orders on the exchange, {len(stored)} rows,"
           f" {recovered_total} resolved by recovery, {time.monotonic() - started:.1f} s")
+
+
+async def exchange_fills(sim: Simulator) -> dict[str, Decimal]:
+    """customerOrderId -> the quantity the exchange says it filled."""
+    signer = VALRSigner(Secret(KEY), Secret(SECRET))
+    path = "/v1/orders/history?skip=0&limit=500"
+    async with httpx.AsyncClient(base_url=sim.base_url) as http:
+        response = await http.get(path, headers=signer.headers("GET", path))
+        response.raise_for_status()
+    return {
+        o["customerOrderId"]: Decimal(o["originalQuantity"]) - Decimal(o["remainingQuantity"])
+        for o in json.loads(response.text) if o.get("customerOrderId")
+    }
+
+
+def stored_fills(db_path: Path) -> dict[str, Decimal]:
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10) as db:
+        rows = db.execute("SELECT correlation_id, quantity FROM order_fills").fetchall()
+    totals: dict[str, Decimal] = {}
+    for cid, quantity in rows:
+        totals[cid] = totals.get(cid, Decimal(0)) + Decimal(quantity)
+    return totals
+
+
+PROXY_KILLS = 6
+
+
+async def test_kill_9_behind_a_lossy_proxy_places_and_fills_each_order_once(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    """Marketable and resting orders through a proxy that drops, 504s and slows the answers the
+    simulator already acted on, killed at random moments: every order once on the exchange and
+    once in the database, never FAILED while the exchange has it, every fill stored once."""
+    from tests.reliability.lossy_proxy import LossyProxy
+
+    rng = random.Random(20261202)
+    db_path = tmp_path / "lossy.db"
+    async with LossyProxy(simulator.base_url, probability=0.4, delay_s=0.4, seed=5) as proxy:
+        child, _, _ = await start_child(simulator, db_path, base_url=proxy.base_url, mixed=True)
+        for kill in range(1, PROXY_KILLS + 1):
+            await send(child, "GO")
+            await asyncio.sleep(rng.uniform(0.2, 1.2))
+            child.kill()
+            await child.wait()
+            child, _, _ = await start_child(simulator, db_path, base_url=proxy.base_url, mixed=True)
+            _, stored, row_counts, _ = database_facts(db_path)
+            on_exchange = await exchange_orders(simulator)
+            assert not [c for c, n in on_exchange.items() if n > 1], f"kill {kill}: placed twice"
+            assert not [c for c, n in row_counts.items() if n > 1]
+            assert set(on_exchange) <= set(stored), f"kill {kill}: on VALR, not in the database"
+            unresolved = [c for c, s in stored.items() if s in ("PENDING_SUBMIT", "UNKNOWN")]
+            assert not unresolved, f"kill {kill}: unresolved after recovery: {unresolved}"
+            wrong = {c: s for c, s in stored.items() if (c in on_exchange) == (s == "FAILED")}
+            assert not wrong, f"kill {kill}: FAILED exactly when VALR has no such order: {wrong}"
+        await asyncio.sleep(6)  # one round of the order follower after the last restart
+        child.kill()
+        await child.wait()
+    filled_there = await exchange_fills(simulator)
+    filled_here = stored_fills(db_path)
+    mismatched = {c: (q, filled_here.get(c, Decimal(0))) for c, q in filled_there.items()
+                  if q != filled_here.get(c, Decimal(0))}
+    assert not mismatched, f"fills stored differ from the exchange's: {mismatched}"
+    assert sum(proxy.spoiled.values()) >= 3, proxy.spoiled
+    assert any(q > 0 for q in filled_there.values()), "nothing filled: resends were never at risk"
+    print(f"\nlossy crash test: {PROXY_KILLS} kills, {len(filled_there)} orders on the exchange,"
+          f" {sum(1 for q in filled_there.values() if q > 0)} filled, spoiled {dict(proxy.spoiled)}")

@@ -46,8 +46,9 @@ def run(loop: asyncio.Runner, make: Callable[[], Awaitable[T]]) -> T:
 
 async def harness(mode: str) -> Harness:
     h = await build(settings(**WALLET) if mode == "DRY_RUN" else live_settings())
-    h.manager.update_live_balances([Balance("ZAR", D("1000000"), D(0), D("1000000")),
-                                    Balance("BTC", D("10"), D(0), D("10"))])
+    h.client.balances = [Balance("ZAR", D("1000000"), D(0), D("1000000")),
+                         Balance("BTC", D("10"), D(0), D("10"))]
+    await h.venue.balances()  # the venue's last known figures (LIVE's balance check)
     return h
 
 

@@ -23,8 +23,10 @@ from valr_tui.exchange.models import (
 from valr_tui.secrets import Secret
 from valr_tui.trading.clock import ManualClock
 from valr_tui.trading.order_manager import OrderManager
-from valr_tui.trading.paper import PaperEngine
+from valr_tui.trading.paper import PaperVenue
 from valr_tui.trading.safety import SafetyController
+from valr_tui.trading.valr_venue import ValrVenue
+from valr_tui.trading.venue import Venue
 from valr_tui.trading.views import MarketView
 
 D = Decimal
@@ -113,6 +115,7 @@ class FakeClient:
     get_error: ValrTuiError | None = None
     cancel_error: ValrTuiError | None = None
     balance_error: ValrTuiError | None = None
+    cancel_lags: bool = False  # VALR's 202: accepted, cancelled only later (or never, if it fills)
 
     @property
     def order_calls(self) -> list[tuple[str, Any]]:
@@ -140,9 +143,10 @@ class FakeClient:
         if self.cancel_error is not None:
             raise self.cancel_error
         status = self.orders.get(customer_order_id or "")
-        if status is None:
+        if status is None or not status.is_open:
             raise OrderNotFoundError("Invalid Order.")
-        self.orders[customer_order_id or ""] = _with(status, status="Cancelled")
+        if not self.cancel_lags:
+            self.orders[customer_order_id or ""] = _with(status, status="Cancelled")
 
     async def get_order(
         self, pair: str, *, order_id: str | None = None, customer_order_id: str | None = None
@@ -164,6 +168,15 @@ class FakeClient:
         if self.balance_error is not None:
             raise self.balance_error
         return list(self.balances)
+
+    async def get_open_orders(self) -> list[OrderStatus]:
+        self.calls.append(("get_open_orders", None))
+        return [o for o in self.orders.values() if o.is_open]
+
+    time_offset_s: float = 0.0
+
+    async def sync_server_time(self) -> float:
+        return self.time_offset_s
 
 
 def _with(original: OrderStatus, **changes: Any) -> OrderStatus:
@@ -206,8 +219,9 @@ class Harness:
     safety: SafetyController
     market: FakeMarket
     client: FakeClient
-    paper: PaperEngine | None
+    paper: PaperVenue | None
     clock: ManualClock
+    venue: Venue
 
 
 async def build(cfg: Settings | None = None, *, db: Database | None = None,
@@ -219,10 +233,11 @@ async def build(cfg: Settings | None = None, *, db: Database | None = None,
     safety = SafetyController(db, clock)
     market = market or FakeMarket()
     client = client or FakeClient()
-    paper = None if cfg.is_live else PaperEngine(cfg, db, clock)
-    manager = await OrderManager.create(cfg, db, safety, market, PAIRS, client, paper, clock,
+    paper = None if cfg.is_live else PaperVenue(cfg, db, clock, market=market)
+    venue: Venue = ValrVenue(client, cfg, clock, pairs=PAIRS) if cfg.is_live else paper  # type: ignore[assignment]
+    manager = await OrderManager.create(cfg, db, safety, market, PAIRS, venue, clock,
                                         market_check=market_check)
-    return Harness(manager, db, safety, market, client, paper, clock)
+    return Harness(manager, db, safety, market, client, paper, clock, venue)
 
 
 # --- the simulator ------------------------------------------------------------------------------

@@ -1,12 +1,13 @@
-"""LIVE orders against a fake VALR client: commit-before-send, ack, definite and ambiguous
-failures, crash recovery by customerOrderId, fills sync, cancel."""
+"""LIVE orders through the VALR venue against a fake VALR client: commit-before-send, ack, definite
+and ambiguous failures (UNKNOWN until proven), restart recovery by customerOrderId, fills, real
+cancels (CANCEL_REQUESTED until VALR says so), fills that race a cancel."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -48,10 +49,9 @@ async def _close_dbs() -> AsyncIterator[None]:
     await close_dbs()
 
 
-async def live(client: FakeClient | None = None, db: Database | None = None) -> Harness:
-    h = await build(live_settings(), client=client, db=db)
-    await h.manager.refresh_balances()
-    return h
+async def live(client: FakeClient | None = None, db: Database | None = None,
+               clock: ManualClock | None = None) -> Harness:
+    return await build(live_settings(), client=client, db=db, clock=clock)
 
 
 async def events(db: Database, cid: str) -> list[str]:
@@ -85,16 +85,17 @@ async def test_row_and_audit_commit_before_the_request_leaves_then_the_ack_is_st
     result = await h.manager.submit(REQUEST)
     stored_then, audit_then = spy.seen_at_send
     assert stored_then["status"] == "PENDING_SUBMIT" and stored_then["is_simulated"] == 0
-    assert audit_then == ["ORDER_ACCEPTED", "ORDER_SUBMITTED"]
+    assert audit_then == ["ORDER_PENDING_SUBMIT"]
     assert spy.order_calls == [("place_limit_order", ("BTCZAR", "BUY", D("0.001"), D("999000"),
                                                      result.correlation_id))]
-    assert result.execution_mode == "LIVE" and result.state is OrderState.SUBMITTED
+    # accepted (SUBMITTED), then the first look at VALR saw it placed
+    assert result.execution_mode == "LIVE" and result.state is OrderState.OPEN
     now = await row(db, result.correlation_id)
-    assert now["status"] == "SUBMITTED" and now["valr_order_id"] == result.order_id == "valr-1"
+    assert now["status"] == "OPEN" and now["valr_order_id"] == result.order_id == "valr-1"
     assert json.loads(now["valr_response"]) == {"id": "valr-1", "customerOrderId": result.correlation_id}
     assert now["execution_mode"] == "LIVE" and now["customer_order_id"] == result.correlation_id
     assert await events(db, result.correlation_id) == [
-        "ORDER_ACCEPTED", "ORDER_SUBMITTED", "ORDER_ACKNOWLEDGED"]
+        "ORDER_PENDING_SUBMIT", "ORDER_ACCEPTED", "ORDER_OPEN"]
 
 
 async def test_no_credentials_in_the_database() -> None:
@@ -113,9 +114,9 @@ async def test_live_balance_check_uses_last_known_exchange_balances() -> None:
     with pytest.raises(InsufficientBalanceError, match="not known yet"):
         await h.manager.submit(REQUEST)
     client.balance_error = None
-    await h.manager.refresh_balances()
+    await h.venue.balances()
     result = await h.manager.submit(OrderRequest("BTCZAR", "SELL", "1001000", "0.004"))
-    assert result.state is OrderState.SUBMITTED
+    assert result.state is OrderState.OPEN
     # 1 BTC known, 0.004 now held by the order just sent: 0.997 is too much until the next refresh
     assert [p.code for p in h.manager.preview(
         OrderRequest("BTCZAR", "SELL", "1001000", "0.997")).problems] == ["VALR-ORD-007",
@@ -150,44 +151,59 @@ async def test_errors_that_say_nothing_was_placed_fail_the_order(error: ValrTuiE
     assert record.state is OrderState.FAILED
 
 
-async def test_ambiguous_failure_stays_pending_and_recovery_adopts_the_placed_order() -> None:
-    client = FakeClient(place_error=ExchangeUnavailableError("timeout", order_state="unknown"),
+async def test_an_ambiguous_order_is_unknown_blocks_its_pair_and_is_adopted_when_found() -> None:
+    clock = ManualClock()
+    client = FakeClient(place_error=ExchangeUnavailableError("504", status=504, order_state="unknown"),
                         place_error_after_placing=True)
-    h = await live(client)
+    h = await live(client, clock=clock)
     result = await h.manager.submit(REQUEST)
-    assert result.state is OrderState.PENDING_SUBMIT and "unknown" in result.message
-    assert (await row(h.db, result.correlation_id))["status"] == "PENDING_SUBMIT"
-    [recovered] = await h.manager.recover_pending()
-    assert recovered.state is OrderState.OPEN and recovered.valr_order_id == "valr-1"
+    assert result.state is OrderState.UNKNOWN and "never resent" in result.message
+    assert (await row(h.db, result.correlation_id))["status"] == "UNKNOWN"
+    # new orders on that pair wait; the other pair is free
+    assert "VALR-ORD-020" in [p.code for p in h.manager.preview(REQUEST).problems]
+    assert "VALR-ORD-020" not in [p.code for p in h.manager.preview(
+        OrderRequest("ETHZAR", "BUY", "50000", "0.01")).problems]
+    assert await h.manager.resolve_unknown() == []  # inside the settle window: not asked yet
+    clock.advance(3)
+    [resolved] = await h.manager.resolve_unknown()
+    assert resolved.state is OrderState.OPEN and resolved.valr_order_id == "valr-1"
     assert len(client.order_calls) == 1  # never placed twice
-    assert await h.manager.recover_pending() == []  # idempotent
+    assert await h.manager.resolve_unknown() == []  # idempotent
+    assert h.manager.preview(REQUEST).ok  # the pair is free again
     assert await events(h.db, result.correlation_id) == [
-        "ORDER_ACCEPTED", "ORDER_SUBMITTED", "ORDER_UNKNOWN", "ORDER_RECOVERED"]
+        "ORDER_PENDING_SUBMIT", "ORDER_UNKNOWN", "ORDER_RESOLVED"]
 
 
-async def test_ambiguous_failure_that_never_landed_is_failed_by_recovery() -> None:
+async def test_an_ambiguous_order_is_failed_only_when_proven_absent_three_times() -> None:
+    clock = ManualClock()
     client = FakeClient(place_error=ExchangeUnavailableError("timeout", order_state="unknown"))
-    h = await live(client)
+    h = await live(client, clock=clock)
     result = await h.manager.submit(REQUEST)
     client.get_error = ExchangeUnavailableError("still down")
-    assert await h.manager.recover_pending() == []  # cannot tell yet: stays pending
-    assert (await row(h.db, result.correlation_id))["status"] == "PENDING_SUBMIT"
+    clock.advance(3)
+    assert await h.manager.resolve_unknown() == []  # cannot tell: stays UNKNOWN
     client.get_error = None
-    [failed] = await h.manager.recover_pending()
-    assert failed.state is OrderState.FAILED and "never reached the exchange" in failed.note
+    for _ in range(2):
+        clock.advance(3)
+        assert await h.manager.resolve_unknown() == []  # not found once, twice: still UNKNOWN
+        assert (await row(h.db, result.correlation_id))["status"] == "UNKNOWN"
+    clock.advance(3)
+    [failed] = await h.manager.resolve_unknown()
+    assert failed.state is OrderState.FAILED
     assert (await row(h.db, result.correlation_id))["error_code"] == "VALR-ORD-009"
+    assert len(client.order_calls) == 1  # proven absent, and still not resent
+    assert (await events(h.db, result.correlation_id)).count("ORDER_LOOKUP_ABSENT") == 2
 
 
 async def test_unexpected_exception_is_treated_as_ambiguous() -> None:
-    h = await live(FakeClient(place_error=ValrTuiError("boom"), place_error_after_placing=True))
-    h.client.place_error = None
+    h = await live(FakeClient())
 
     async def explode(*args: Any, **kwargs: Any) -> OrderAck:
         raise OSError("connection reset")
 
     h.client.place_limit_order = explode  # type: ignore[method-assign]
     result = await h.manager.submit(REQUEST)
-    assert result.state is OrderState.PENDING_SUBMIT
+    assert result.state is OrderState.UNKNOWN
 
 
 class CrashingClient(FakeClient):
@@ -207,8 +223,12 @@ async def test_crash_after_sending_is_recovered_on_restart_without_placing_twice
     await close_dbs()
     # restart: a fresh manager over the same database and the same exchange
     restarted = FakeClient(orders=exchange.orders, calls=exchange.calls)
-    h2 = await build(live_settings(), client=restarted, db=await open_db(path), clock=ManualClock())
-    [recovered] = await h2.manager.recover_pending()
+    clock = ManualClock()
+    h2 = await build(live_settings(), client=restarted, db=await open_db(path), clock=clock)
+    [record] = await h2.manager.orders()
+    assert record.state is OrderState.UNKNOWN  # a restart proves nothing
+    clock.advance(3)
+    [recovered] = await h2.manager.resolve_unknown()
     assert recovered.state is OrderState.OPEN and recovered.valr_order_id == "valr-1"
     assert len(restarted.order_calls) == 1
 
@@ -219,12 +239,12 @@ async def test_sync_records_each_fill_once_and_follows_the_status() -> None:
     result = await h.manager.submit(REQUEST)
     cid = result.correlation_id
     fill_on_exchange(client, cid, "0.0004", "999000", "t-1")
-    await h.manager.sync_live_orders()
-    await h.manager.sync_live_orders()  # the same trade again: still one fill row
+    await h.manager.sync()
+    await h.manager.sync()  # the same trade again: still one fill row
     [record] = await h.manager.orders()
     assert record.state is OrderState.PARTIALLY_FILLED and record.filled_quantity == D("0.0004")
     fill_on_exchange(client, cid, "0.0006", "999000", "t-2")
-    await h.manager.sync_live_orders()
+    await h.manager.sync()
     [record] = await h.manager.orders()
     assert record.state is OrderState.FILLED and record.filled_quantity == D("0.001")
     assert record.fee_total == D("0.000002")
@@ -234,26 +254,63 @@ async def test_sync_records_each_fill_once_and_follows_the_status() -> None:
     assert (await events(h.db, cid)).count("ORDER_FILL") == 2
 
 
-async def test_live_cancel_goes_by_customer_order_id_and_a_failed_cancel_restores_the_state() -> None:
-    client = FakeClient()
+async def test_a_cancel_is_requested_until_valr_says_cancelled() -> None:
+    client = FakeClient(cancel_lags=True)
     h = await live(client)
     result = await h.manager.submit(REQUEST)
-    client.cancel_error = ExchangeUnavailableError("down")
-    with pytest.raises(ExchangeUnavailableError):
-        await h.manager.cancel(result.correlation_id)
-    [record] = await h.manager.orders()
-    assert record.state is OrderState.SUBMITTED
-    client.cancel_error = None
     record = await h.manager.cancel(result.correlation_id)
-    assert record.state is OrderState.CANCELLED
+    assert record.state is OrderState.CANCEL_REQUESTED  # 202 is not "cancelled"
     assert client.order_calls[-1] == ("cancel_order", ("BTCZAR", result.correlation_id))
+    await h.manager.sync()
+    [record] = await h.manager.orders()
+    assert record.state is OrderState.CANCEL_REQUESTED  # VALR still lists it as placed
+    status = client.orders[result.correlation_id]
+    client.orders[result.correlation_id] = replace(status, status="Cancelled")  # VALR got to it
+    await h.manager.sync()
+    [record] = await h.manager.orders()
+    assert record.state is OrderState.CANCELLED
     assert (await events(h.db, result.correlation_id))[-2:] == [
         "ORDER_CANCEL_REQUESTED", "ORDER_CANCELLED"]
 
 
-async def test_dry_run_manager_syncs_and_recovers_nothing() -> None:
+async def test_a_fill_that_races_the_cancel_is_recorded_and_the_order_ends_filled() -> None:
+    client = FakeClient(cancel_lags=True)
+    h = await live(client)
+    result = await h.manager.submit(REQUEST)
+    cid = result.correlation_id
+    record = await h.manager.cancel(cid)
+    assert record.state is OrderState.CANCEL_REQUESTED
+    fill_on_exchange(client, cid, "0.001", "999000", "t-race")  # it filled before VALR cancelled
+    await h.manager.sync()
+    [record] = await h.manager.orders()
+    assert record.state is OrderState.FILLED and record.filled_quantity == D("0.001")
+    assert [f.trade_id for f in await stored_fills(h.db, cid, "LIVE")] == ["t-race"]
+
+
+async def test_a_refused_cancel_restores_the_state_and_a_failed_send_stays_requested() -> None:
+    client = FakeClient()
+    h = await live(client)
+    result = await h.manager.submit(REQUEST)
+    client.cancel_error = ExchangeError("order not open", status=400, valr_code=-5)
+    with pytest.raises(ExchangeError):
+        await h.manager.cancel(result.correlation_id)
+    [record] = await h.manager.orders()
+    assert record.state is OrderState.OPEN  # refused: back to what it was
+    client.cancel_error = ExchangeUnavailableError("timeout", order_state="unknown")
+    with pytest.raises(ExchangeUnavailableError):
+        await h.manager.cancel(result.correlation_id)
+    [record] = await h.manager.orders()
+    assert record.state is OrderState.CANCEL_REQUESTED  # maybe sent: revisited until final
+    client.cancel_error = None
+    await h.manager.sync()  # the cancel is asked again, VALR cancels it
+    await h.manager.sync()
+    [record] = await h.manager.orders()
+    assert record.state is OrderState.CANCELLED
+
+
+async def test_dry_run_manager_sync_sends_nothing() -> None:
     h = await build()
-    await h.manager.sync_live_orders()
+    await h.manager.sync()
     assert h.client.calls == []
 
 
@@ -264,6 +321,7 @@ async def test_live_round_trip_against_the_simulator() -> None:
     from valr_tui.simulator.server import SimulatorServer
     from valr_tui.trading.order_manager import OrderManager
     from valr_tui.trading.safety import SafetyController
+    from valr_tui.trading.valr_venue import ValrVenue
 
     async with SimulatorServer(SIM_KEY, SIM_SECRET, seed=1, tick_interval=None) as sim:
         cfg = live_settings(api_key=Secret(SIM_KEY), api_secret=Secret(SIM_SECRET),
@@ -274,22 +332,20 @@ async def test_live_round_trip_against_the_simulator() -> None:
             quote = await market.refresh("BTCZAR")
             assert quote.ticker is not None
             db = await open_db()
-            manager = await OrderManager.create(cfg, db, SafetyController(db), market, pairs, client,
-                                                None)
-            await manager.refresh_balances()
+            venue = ValrVenue(client, cfg, pairs=pairs)
+            manager = await OrderManager.create(cfg, db, SafetyController(db), market, pairs, venue)
             bid = quote.ticker.bid
             resting = await manager.submit(OrderRequest("BTCZAR", "BUY", str(bid - 20000), "0.001"))
-            assert resting.state is OrderState.SUBMITTED and resting.order_id
-            await manager.sync_live_orders()
+            assert resting.state is OrderState.OPEN and resting.order_id
             [record] = await manager.orders()
-            assert record.state is OrderState.OPEN and record.valr_order_id == resting.order_id
+            assert record.valr_order_id == resting.order_id
             cancelled = await manager.cancel(resting.correlation_id)
             assert cancelled.state is OrderState.CANCELLED
             status = await client.get_order("BTCZAR", customer_order_id=resting.correlation_id)
             assert status.status == "Cancelled"
             ask = quote.ticker.ask
             taker = await manager.submit(OrderRequest("BTCZAR", "BUY", str(ask + 1000), "0.001"))
-            await manager.sync_live_orders()
+            await manager.sync()
             record = next(o for o in await manager.orders() if o.correlation_id == taker.correlation_id)
             assert record.state is OrderState.FILLED and record.filled_quantity == D("0.001")
             fills = await stored_fills(db, taker.correlation_id, "LIVE")

@@ -34,8 +34,9 @@ from valr_tui.errors import (
 )
 from valr_tui.trading.clock import ManualClock
 from valr_tui.trading.order_manager import CORRELATION_ID_RE, OrderManager
-from valr_tui.trading.paper import PaperEngine
+from valr_tui.trading.paper import PaperVenue
 from valr_tui.trading.safety import SafetyController, SafetyState
+from valr_tui.trading.valr_venue import ValrVenue
 from valr_tui.trading.views import OrderRequest
 
 D = Decimal
@@ -78,7 +79,7 @@ async def test_valid_dry_run_order_is_stored_as_simulated_and_nothing_is_sent() 
     assert h.client.calls == []
     events = [e.event_type for e in await AuditRepository(h.db).query(
         correlation_id=result.correlation_id, newest_first=False)]
-    assert events == ["ORDER_ACCEPTED", "ORDER_SUBMITTED"]
+    assert events == ["ORDER_PENDING_SUBMIT", "ORDER_ACCEPTED", "ORDER_OPEN"]
     assert h.manager.execution_mode == "DRY_RUN"
 
 
@@ -216,7 +217,7 @@ async def test_cancel_releases_the_reservation_and_cannot_repeat() -> None:
     record = await h.manager.cancel(result.correlation_id)
     assert record.state is OrderState.CANCELLED
     assert h.paper.available("ZAR") == D("100000")
-    with pytest.raises(OrderNotFoundError, match="already CANCELLED"):
+    with pytest.raises(OrderNotFoundError, match="is CANCELLED"):
         await h.manager.cancel(result.correlation_id)
     with pytest.raises(OrderNotFoundError):
         await h.manager.cancel("ord-nope")
@@ -238,10 +239,10 @@ async def test_listeners_hear_about_order_changes_until_unsubscribed() -> None:
 async def _create(cfg: Any, client: FakeClient | None, with_paper: bool) -> tuple[Database, Any]:
     db = await open_db()
     clock = ManualClock()
-    paper = PaperEngine(cfg, db, clock) if with_paper else None
+    venue: Any = PaperVenue(cfg, db, clock) if with_paper else ValrVenue(client or FakeClient(), cfg, clock)
     try:
-        await OrderManager.create(cfg, db, SafetyController(db, clock), FakeMarket(), PAIRS, client,
-                                  paper, clock, market_check=market_check)
+        await OrderManager.create(cfg, db, SafetyController(db, clock), FakeMarket(), PAIRS, venue,
+                                  clock, market_check=market_check)
     except Exception as exc:
         return db, exc
     return db, None
@@ -256,13 +257,13 @@ async def test_live_without_confirmation_is_refused_audited_and_sends_nothing() 
     assert client.calls == []
 
 
-async def test_live_needs_credentials_and_dry_run_needs_a_paper_engine() -> None:
+async def test_live_needs_credentials_and_each_mode_its_own_venue() -> None:
     _, error = await _create(settings(execution_mode="LIVE", live_trading_confirmed=True),
                              FakeClient(), False)
     assert isinstance(error, MissingCredentialsError)
-    _, error = await _create(live_settings(), None, False)
-    assert isinstance(error, MissingCredentialsError)
-    _, error = await _create(settings(), FakeClient(), False)
+    _, error = await _create(settings(), FakeClient(), False)  # DRY_RUN given the VALR venue
+    assert isinstance(error, ConfigError)
+    _, error = await _create(live_settings(), FakeClient(), True)  # LIVE given the paper venue
     assert isinstance(error, ConfigError)
     _, error = await _create(live_settings(), FakeClient(), False)
     assert error is None
@@ -276,7 +277,7 @@ async def test_the_real_market_rules_are_applied_when_none_is_injected() -> None
     market = FakeMarket()
     cfg = settings()
     manager = await OrderManager.create(cfg, db, SafetyController(db, clock), market, pairs,
-                                        FakeClient(), PaperEngine(cfg, db, clock), clock)
+                                        PaperVenue(cfg, db, clock, market=market), clock)
     assert manager.preview(req()).ok
     market.views["BTCZAR"] = view("BTCZAR", "1000000", "1020000")  # 2 % spread > 1 %
     assert [p.code for p in manager.preview(req()).problems] == ["VALR-MKT-001"]

@@ -17,7 +17,7 @@ from storage.paper_wallet import PaperWalletRepository
 from tests.trading.order_fakes import Harness, build, close_dbs, open_db, settings, stored_fills, view
 from valr_tui.errors import InsufficientBalanceError, OrderNotFoundError
 from valr_tui.trading.clock import ManualClock
-from valr_tui.trading.paper import PaperEngine
+from valr_tui.trading.paper import PaperVenue
 from valr_tui.trading.views import OrderRequest
 
 D = Decimal
@@ -38,18 +38,18 @@ async def wallet_in_db(h: Harness) -> dict[str, tuple[Decimal, Decimal]]:
     return {c: (r.total, r.reserved) for c, r in rows.items()}
 
 
-def paper(h: Harness) -> PaperEngine:
+def paper(h: Harness) -> PaperVenue:
     assert h.paper is not None
     return h.paper
 
 
 async def test_first_load_funds_the_wallet_once() -> None:
     h = await build(settings(dry_run_wallet_zar=D("2500.50"), dry_run_wallet_btc=D("0.1")))
-    assert {b.currency: b.total for b in paper(h).balances()} == {
+    assert {b.currency: b.total for b in paper(h).balances_now()} == {
         "BTC": D("0.1"), "ETH": D("0"), "ZAR": D("2500.50")}
     assert await paper_funding(h.db) == {
         "ZAR": D("2500.50"), "BTC": D("0.1"), "ETH": D("0")}
-    again = PaperEngine(settings(dry_run_wallet_zar=D("999")), h.db, h.clock)
+    again = PaperVenue(settings(dry_run_wallet_zar=D("999")), h.db, h.clock)
     await again.load()  # a later run restores, never re-funds
     assert again.available("ZAR") == D("2500.50")
     assert len(await AuditRepository(h.db).query(event_types=("PAPER_WALLET_FUNDED",))) == 1
@@ -144,13 +144,13 @@ async def test_wallet_equals_funding_plus_fills() -> None:
         expected[fill["fee_currency"]] -= D(fill["fee"])
     totals = {c: t for c, (t, _) in (await wallet_in_db(h)).items()}
     assert totals == expected
-    assert {b.currency: b.total for b in paper(h).balances()} == totals
+    assert {b.currency: b.total for b in paper(h).balances_now()} == totals
 
 
 async def test_a_fill_is_one_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
     h = await build()
     await h.manager.submit(buy("999000", "0.001"))
-    before_db, before_mem = await wallet_in_db(h), paper(h).balances()
+    before_db, before_mem = await wallet_in_db(h), paper(h).balances_now()
     real_insert = AuditRepository.insert
 
     async def failing_insert(tx: Any, at: int, event: str, message: str, **kw: Any) -> int:
@@ -164,7 +164,7 @@ async def test_a_fill_is_one_transaction(monkeypatch: pytest.MonkeyPatch) -> Non
     assert (await h.db.fetchone("SELECT COUNT(*) FROM order_fills"))[0] == 0  # type: ignore[index]
     [record] = await h.manager.orders()
     assert record.state is OrderState.OPEN and record.filled_quantity == 0
-    assert await wallet_in_db(h) == before_db and paper(h).balances() == before_mem
+    assert await wallet_in_db(h) == before_db and paper(h).balances_now() == before_mem
 
 
 async def test_open_orders_and_wallet_survive_a_restart(tmp_path: Path) -> None:
@@ -173,19 +173,21 @@ async def test_open_orders_and_wallet_survive_a_restart(tmp_path: Path) -> None:
     h = await build(db=await open_db(path), clock=clock)
     result = await h.manager.submit(buy("999000", "0.001"))
     available = paper(h).available("ZAR")
-    async with h.db.transaction() as tx:  # a placement interrupted between its two commits
+    async with h.db.transaction() as tx:  # stored, then the process died before the venue saw it
         await OrderRepository.insert(tx, NewOrder("ord-interrupted", "BTCZAR", "BUY", D("1"),
-                                                  D("1"), OrderState.SUBMITTED, "DRY_RUN"), 1)
+                                                  D("1"), OrderState.PENDING_SUBMIT, "DRY_RUN"), 1)
     await close_dbs()
-    db = await open_db(path)
-    reborn = PaperEngine(settings(), db, clock)
-    await reborn.load()
-    assert reborn.available("ZAR") == available
-    assert [o.correlation_id for o in reborn.open_orders()] == [result.correlation_id]
-    interrupted = await OrderRepository(db).get("ord-interrupted", "DRY_RUN")
+    reborn = await build(db=await open_db(path), clock=clock)
+    assert paper(reborn).available("ZAR") == available
+    assert [o.correlation_id for o in paper(reborn).open_orders()] == [result.correlation_id]
+    interrupted = await OrderRepository(reborn.db).get("ord-interrupted", "DRY_RUN")
+    # UNKNOWN after the restart, then proven absent by the paper venue (which knows its book)
     assert interrupted is not None and interrupted.state is OrderState.FAILED
-    assert await reborn.on_market(view("BTCZAR", "998000", "998500", "998000")) == 1
-    assert reborn.available("ZAR") == D("100000") - D("999")
+    events = [e.event_type for e in await AuditRepository(reborn.db).query(
+        correlation_id="ord-interrupted", newest_first=False)]
+    assert events == ["ORDER_UNKNOWN", "ORDER_FAILED"]
+    assert await paper(reborn).on_market(view("BTCZAR", "998000", "998500", "998000")) == 1
+    assert paper(reborn).available("ZAR") == D("100000") - D("999")
 
 
 async def test_cancel_and_insufficient_funds_on_the_paper_book() -> None:
@@ -193,15 +195,16 @@ async def test_cancel_and_insufficient_funds_on_the_paper_book() -> None:
     await h.manager.submit(buy("999000", "0.001"))
     [record] = await h.manager.orders()
     with pytest.raises(InsufficientBalanceError):  # the manager's check raced: the book still refuses
-        await paper(h).place(record, h.market.market("BTCZAR"))
+        await paper(h).place(record)
     with pytest.raises(OrderNotFoundError):
-        await paper(h).cancel("ord-unknown")
-    cancelled = await paper(h).cancel(record.correlation_id)
+        await h.manager.cancel("ord-unknown")
+    cancelled = await h.manager.cancel(record.correlation_id)
     assert cancelled.state is OrderState.CANCELLED
     assert paper(h).available("ZAR") == D("1500")
     events = [e.event_type for e in await AuditRepository(h.db).query(
         correlation_id=record.correlation_id, newest_first=False)]
-    assert events == ["ORDER_ACCEPTED", "ORDER_SUBMITTED", "ORDER_CANCELLED"]
+    assert events == ["ORDER_PENDING_SUBMIT", "ORDER_ACCEPTED", "ORDER_OPEN",
+                      "ORDER_CANCEL_REQUESTED", "ORDER_CANCELLED"]
 
 
 async def test_stale_views_never_fill_and_a_restart_waits_for_a_new_trade(tmp_path: Path) -> None:
@@ -213,7 +216,6 @@ async def test_stale_views_never_fill_and_a_restart_waits_for_a_new_trade(tmp_pa
     stale = type(through)(through.pair, through.ticker, None, through.updated_at, True)
     assert await paper(h).on_market(stale) == 0
     await close_dbs()
-    reborn = PaperEngine(settings(), await open_db(path), clock)
-    await reborn.load()
+    reborn = paper(await build(db=await open_db(path), clock=clock))
     assert await reborn.on_market(through) == 0  # the last price is only recorded
     assert await reborn.on_market(view("BTCZAR", "998000", "999500", "997000")) == 1

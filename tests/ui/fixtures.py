@@ -18,6 +18,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Input
+from textual.worker import WorkerCancelled
 
 from storage.audit import AuditEntry
 from storage.orders import ExecutionModeName, FillRecord, OrderRecord, OrderState
@@ -496,13 +497,24 @@ class FakeEngine:
 
 
 # -- the pictures: shared by the snapshot tests and scripts/make_screenshots.py -----------------
+async def workers_done(pilot: Pilot[Any]) -> None:
+    """Wait until no worker runs. A worker of an exclusive group that a newer one replaced ends
+    cancelled (by design): then wait for its replacement instead."""
+    for _ in range(50):
+        try:
+            await pilot.app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            continue
+
+
 async def settle(pilot: Pilot[Any]) -> None:
     """Wait for the start-up workers, stop cursor blink and let the screen draw: stable pictures."""
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot)
     await pilot.pause()
     for widget in pilot.app.screen.query(Input):
         widget.cursor_blink = False
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot)
     await pilot.pause()
 
 

@@ -206,7 +206,7 @@ async def test_audit_insert_joins_the_callers_transaction(db: Database) -> None:
 
 
 async def test_the_demo_drift_moves_only_the_paper_wallets_zar_total(tmp_path: Path) -> None:
-    from storage.paper_wallet import PaperWalletRepository, WalletRow
+    from storage.paper_wallet import PaperWalletRepository
     from valr_tui.config import Settings
     from valr_tui.launcher import SimulatorFaults
 
@@ -216,8 +216,8 @@ async def test_the_demo_drift_moves_only_the_paper_wallets_zar_total(tmp_path: P
     try:
         assert await faults.inject_fault("balance_drift") == "no paper wallet yet"
         async with database.transaction() as tx:
-            await PaperWalletRepository.put(tx, WalletRow("ZAR", Decimal("100000"), Decimal("10")), 1)
-            await PaperWalletRepository.put(tx, WalletRow("BTC", Decimal("0.5"), Decimal("0")), 1)
+            await PaperWalletRepository.adjust(tx, "ZAR", 1, total=Decimal("100000"), reserved=Decimal("10"))
+            await PaperWalletRepository.adjust(tx, "BTC", 1, total=Decimal("0.5"))
         assert "moved R 50,000.00 out" in await faults.inject_fault("balance_drift")  # money formatted
         repo = PaperWalletRepository(database)
         assert await repo.totals() == {"ZAR": Decimal("50000"), "BTC": Decimal("0.5")}

@@ -5,8 +5,8 @@ through the Decimal Gateway into the typed models; every failure becomes a coded
 (``valr_tui.errors``) and never a KeyError, TypeError or JSONDecodeError. Credentials never
 appear in logs or error text: only method, path, status and timing are logged.
 
-Order placement is never blindly retried: after an ambiguous failure the order is looked up by
-its ``customerOrderId`` (the correlation id) before anything is sent again.
+Order placement is sent once: an ambiguous failure is reported as such (``order_state=unknown``)
+and the order manager proves the order's fate by lookups; the client never resends it.
 """
 
 from __future__ import annotations
@@ -70,8 +70,6 @@ INVALID_ORDER_CODE: Final = -1  # VALR's answer to a lookup of an order it does 
 DUPLICATE_CUSTOMER_ORDER_ID_CODE: Final = -11502
 RATE_LIMITED_HEADER: Final = "x-valr-ratelimited"
 BACKOFF_INITIAL_S: Final = 0.5
-MAX_ORDER_SENDS: Final = 3  # first send plus at most two resends proven safe by a lookup
-MAX_SETTLE_S: Final = 2.0  # wait before looking up an order whose send got no answer
 _MESSAGE_LIMIT: Final = 200  # characters of VALR's own error message we quote
 DEFAULT_DEADLINE_S: Final = 20.0  # a whole request, first byte sent to last byte read
 DEFAULT_MAX_BODY_BYTES: Final = 4 * 1024 * 1024  # VALR's largest answers we use are ~100 kB
@@ -211,7 +209,6 @@ class VALRClient:
         self._sleep = sleep
         self._clock = clock
         self._rng = random.Random()
-        self._settle_s = min(timeout, MAX_SETTLE_S)
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport, follow_redirects=False)
         self._deadline_s = max(timeout, deadline_s)
         self._max_body_bytes = max(1, max_body_bytes)
@@ -460,23 +457,21 @@ class VALRClient:
         post_only: bool = False,
         time_in_force: str = "GTC",
     ) -> OrderAck:
-        """Place a LIMIT order, idempotently keyed by ``customer_order_id``.
+        """Place a LIMIT order keyed by ``customer_order_id``: sent ONCE.
 
-        After an ambiguous failure (timeout, dropped connection, 5xx, 429, unreadable 202) the
-        order is looked up first: found means placed (its ack is returned); unknown means a
-        resend is safe (bounded; VALR also refuses a second open order with the same id).
-        Errors carry ``details["order_state"]``: "unknown" (a failed lookup, or a send that may
-        still land: the caller keeps the order for recovery), "not_sent" (no connection was
-        ever made) or "not_placed" (every send was answered and the order is not on VALR).
+        A resend is never safe on this client's word: VALR refuses a duplicate customerOrderId
+        only while the first order is still open, so a resend after the first one filled places
+        it twice. Only a 429 (VALR refused to process it) is sent again, within the budget.
+        Errors carry ``details["order_state"]``: "unknown" (timeout, dropped connection, 5xx,
+        an unreadable answer, or a duplicate id: it may be on VALR; the caller proves where
+        with lookups), "not_sent" (no connection was ever made) or "not_placed" (VALR answered
+        and refused it).
         """
         body = _limit_order_body(pair, side, quantity, price, customer_order_id, post_only, time_in_force)
         if self._signer is None:
             raise MissingCredentialsError()
-        # True once any send got no answer (or an unreadable one): it may still be processed.
-        may_still_land = False
-        last_error: ValrTuiError | None = None
-        for send in range(1, MAX_ORDER_SENDS + 1):
-            unanswered = False
+        waited = 0.0
+        while True:
             try:
                 payload = await self._request(
                     "POST", "/v1/orders/limit", body=body, signed=True, essential=True,
@@ -485,62 +480,26 @@ class VALRClient:
                 return _parse_models(OrderAck.from_valr, payload, "order ack")
             except RateLimitedError as exc:
                 pause = float(exc.details.get("retry_after_s", 0.0))
-                if pause > self._max_backoff_total_s:
+                if waited + pause > self._max_backoff_total_s:
                     raise RateLimitedError(
-                        exc.message, order_state="unknown" if may_still_land else "not_placed",
-                        customer_order_id=customer_order_id, retry_after_s=pause,
+                        exc.message, order_state="not_placed", customer_order_id=customer_order_id,
+                        retry_after_s=pause,
                     ) from None
                 await self._sleep(pause)
-                last_error = exc
+                waited += pause
             except ExchangeUnavailableError as exc:
-                if exc.details.get("sent") is False:  # the connection never opened
-                    raise ExchangeUnavailableError(
-                        exc.message, status=exc.status,
-                        order_state="unknown" if may_still_land else "not_sent",
-                        customer_order_id=customer_order_id,
-                    ) from None
-                unanswered = exc.status is None  # a timeout or dropped connection, not a 5xx
-                last_error = exc
+                never_sent = exc.details.get("sent") is False
+                exc.details.update(order_state="not_sent" if never_sent else "unknown",
+                                   customer_order_id=customer_order_id)
+                raise
             except MalformedResponseError as exc:  # answered, but unreadably: maybe placed
-                may_still_land = True
-                last_error = exc
+                exc.details.update(order_state="unknown", customer_order_id=customer_order_id)
+                raise
             except ExchangeError as exc:
-                if exc.valr_code != DUPLICATE_CUSTOMER_ORDER_ID_CODE:
-                    raise
-                last_error = exc  # an earlier send of ours got through: find it
-            if unanswered:
-                may_still_land = True
-                # Give a request that may still be on its way a moment to land before asking.
-                await self._sleep(self._settle_s)
-            existing = await self._recover_order(pair, customer_order_id, last_error)
-            if existing is not None:
-                log.info("order %s found after an ambiguous failure; not resending", customer_order_id)
-                return OrderAck(existing.order_id, customer_order_id)
-            log.warning(
-                "order %s not on the exchange after %s (send %d of %d)",
-                customer_order_id, last_error.code, send, MAX_ORDER_SENDS,
-            )
-        assert last_error is not None
-        raise ExchangeUnavailableError(
-            f"order {customer_order_id} not confirmed after {MAX_ORDER_SENDS} sends: {last_error.message}",
-            order_state="unknown" if may_still_land else "not_placed",
-            customer_order_id=customer_order_id,
-        ) from None
-
-    async def _recover_order(
-        self, pair: str, customer_order_id: str, cause: ValrTuiError
-    ) -> OrderStatus | None:
-        """The order as VALR knows it, ``None`` if VALR definitely does not know it."""
-        try:
-            return await self.get_order(pair, customer_order_id=customer_order_id)
-        except OrderNotFoundError:
-            return None
-        except ValrTuiError as lookup_error:
-            raise ExchangeUnavailableError(
-                f"order {customer_order_id}: state unknown after {cause.code} "
-                f"and a failed lookup ({lookup_error.code})",
-                order_state="unknown", customer_order_id=customer_order_id,
-            ) from None
+                duplicate = exc.valr_code == DUPLICATE_CUSTOMER_ORDER_ID_CODE  # ours is on VALR
+                exc.details.update(order_state="unknown" if duplicate else "not_placed",
+                                   customer_order_id=customer_order_id)
+                raise
 
     # -- transport ------------------------------------------------------------------------------
     async def _request(

@@ -18,10 +18,10 @@ from decimal import Decimal
 from storage.audit import AuditEntry, AuditRepository
 from storage.db import Database
 from storage.orders import ExecutionModeName, FillRecord, FillRepository, OrderRecord
-from storage.paper_wallet import PaperWalletRepository
 from storage.snapshots import SnapshotRepository
 from valr_tui.config import Settings
 from valr_tui.errors import EngineNotReady, UnlistedPairError, ValrTuiError
+from valr_tui.exchange.account_stream import AccountStream
 from valr_tui.exchange.hmac_signer import VALRSigner
 from valr_tui.exchange.models import Balance, Pair
 from valr_tui.exchange.rate_limiter import BucketSnapshot
@@ -33,10 +33,12 @@ from valr_tui.trading.clock import Clock, ServerTimeSync, system_clock
 from valr_tui.trading.market_data import MarketDataClient
 from valr_tui.trading.market_rules import watched_pairs
 from valr_tui.trading.order_manager import OrderManager
-from valr_tui.trading.paper import PaperEngine
-from valr_tui.trading.reconciliation import ReconciliationEngine
+from valr_tui.trading.paper import PaperVenue
+from valr_tui.trading.reconciliation import InFlight, ReconciliationEngine, open_order_allowance
 from valr_tui.trading.safety import SafetyController, SafetyState, SafetyStatus
 from valr_tui.trading.trade_journal import TradeJournal
+from valr_tui.trading.valr_venue import SETTLE_S, ValrVenue
+from valr_tui.trading.venue import Venue
 from valr_tui.trading.views import (
     ConnectionState,
     EngineEventKind,
@@ -52,7 +54,7 @@ from valr_tui.trading.views import (
 log = logging.getLogger(__name__)
 
 PAIRS_RETRY_S = 5.0
-LIVE_SYNC_INTERVAL_S = 5.0
+ORDER_SYNC_INTERVAL_S = 5.0
 SUPERVISOR_RESTART_S = 2.0
 
 
@@ -64,8 +66,11 @@ class TradingEngine:
         clock: Clock = system_clock,
         client: VALRClient | None = None,
         use_stream: bool = True,
+        order_settle_s: float | None = None,
     ) -> None:
         self.settings = settings
+        # How long a not-found answer must wait before it counts (VALR: a late request lands).
+        self._order_settle_s = order_settle_s
         self._clock = clock
         self.client = client or VALRClient.from_settings(settings)
         self.server_time = ServerTimeSync(self.client.sync_server_time)
@@ -74,13 +79,15 @@ class TradingEngine:
         self._tasks: list[asyncio.Task[None]] = []
         self._pairs_meta: dict[str, Pair] = {}
         self.charts = CandleBook(clock)
-        self._live_balances: dict[str, Balance] = {}
+        self._exchange_balances: list[Balance] = []  # this run's fresh exchange fetch
+        self._account_stream: AccountStream | None = None
         self.ready = asyncio.Event()
         self._pairs_loaded = asyncio.Event()
         self.db: Database | None = None
         self.safety: SafetyController | None = None
         self.market_data: MarketDataClient | None = None
-        self.paper: PaperEngine | None = None
+        self.paper: PaperVenue | None = None
+        self.venue: Venue | None = None
         self.order_manager: OrderManager | None = None
         self.reconciliation: ReconciliationEngine | None = None
         self.recorder: TradeJournal | None = None
@@ -101,43 +108,56 @@ class TradingEngine:
                 clock=self._clock,
                 stream_factory=self._stream_factory() if self._use_stream else None,
             )
+            # The one place that knows which venue orders go to; the order manager does not.
             paper = None
-            if not settings.is_live:
-                paper = PaperEngine(settings, db, self._clock)
-                await paper.load()
+            venue: Venue
+            if settings.is_live:
+                venue = ValrVenue(self.client, settings, self._clock, pairs=self._pairs_meta,
+                                  settle_s=self._order_settle_s or SETTLE_S)
+            else:
+                venue = paper = PaperVenue(settings, db, self._clock, market=market_data)
             order_manager = await OrderManager.create(
-                settings, db, safety, market_data, self._pairs_meta, self.client, paper, self._clock
+                settings, db, safety, market_data, self._pairs_meta, venue, self._clock
             )
         except BaseException:
             await db.close()
             raise
         self.db, self.safety, self.market_data = db, safety, market_data
-        self.paper, self.order_manager = paper, order_manager
+        self.paper, self.venue, self.order_manager = paper, venue, order_manager
         self.recorder = TradeJournal(settings, db, self._clock)
         self.reconciliation = ReconciliationEngine(
             settings,
             db,
             safety,
             exchange_view=self._exchange_view,
-            state_view=self._state_view,
+            state_view=order_manager.book.totals,
+            in_flight=self._in_flight,
             on_lockdown=self._on_lockdown,
             clock=self._clock,
-            exchange_open_orders=self._exchange_open_orders if settings.is_live else None,
+            exchange_open_orders=venue.open_order_ids,
+            steady=venue.steady,
+            venue_clock=venue.now_ms,
+            before_recheck=order_manager.sync,
         )
         safety.subscribe(lambda _status: self._emit("safety", "audit"))
         market_data.add_trade_listener(self.charts.apply_trade)  # before the "market" event
         market_data.add_listener(lambda _view: self._emit("market"))
         order_manager.subscribe(lambda: self._emit("orders", "audit", "balances"))
-        if paper is not None:
-            paper.subscribe(lambda: self._emit("orders", "balances", "audit"))
 
         self._spawn("server-time", self.server_time.run)
         self._spawn("pairs", self._load_pairs)
         self._spawn("market-data", market_data.run)
-        self._spawn("fills", self._process_market_for_fills)
+        if paper is not None:
+            self._spawn("fills", self._process_market_for_fills)
         self._spawn("reconciliation", self.reconciliation.run)
-        if settings.is_live:
-            self._spawn("live-orders", self._sync_live_orders)
+        self._spawn("orders", self._follow_orders)
+        if isinstance(venue, ValrVenue) and self._use_stream and settings.has_credentials:
+            # VALR's account events as they happen; polling goes on beside them (the fallback).
+            account = AccountStream(
+                settings.ws_url, signer=VALRSigner(settings.api_key, settings.api_secret)
+            )
+            self._account_stream = account
+            self._spawn("account-stream", lambda: venue.follow_account(account.events()))
         self._spawn("storage-check", lambda: db.watch(safety.storage_changed))
         self.ready.set()
 
@@ -163,6 +183,9 @@ class TradingEngine:
             unsubscribe()
 
     async def stop(self) -> None:
+        if self._account_stream is not None:
+            with contextlib.suppress(Exception):
+                await self._account_stream.close()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -224,13 +247,12 @@ class TradingEngine:
             return
 
     async def _process_market_for_fills(self) -> None:
-        """Feed every market update to the paper engine; journal closed positions after fills."""
-        assert self.market_data is not None and self.recorder is not None
+        """Feed every market update to the paper venue; journal closed positions after fills."""
+        assert self.market_data is not None and self.paper is not None
         async for _view in self.market_data.subscribe():
             fills = 0
-            if self.paper is not None:
-                for pair in self.settings.pairs:
-                    fills += await self.paper.on_market(self.market_data.market(pair))
+            for pair in self.settings.pairs:
+                fills += await self.paper.on_market(self.market_data.market(pair))
             if fills:
                 await self._journal_after_fills()
 
@@ -239,46 +261,39 @@ class TradingEngine:
         if await self.recorder.process_new_fills():
             self._emit("journal", "audit")
 
-    async def _sync_live_orders(self) -> None:
+    async def _follow_orders(self) -> None:
+        """Every non-final order is revisited until the venue says it is final (REST polling;
+        the account stream's events take the same path when it runs)."""
         assert self.order_manager is not None
-        await self.order_manager.recover_pending()
         while True:
             try:
-                await self.order_manager.sync_live_orders()
+                await self.order_manager.sync()
                 await self._journal_after_fills()
             except ValrTuiError as exc:
-                log.warning("LIVE order sync failed: %s", exc)
-            await asyncio.sleep(LIVE_SYNC_INTERVAL_S)
+                log.warning("order sync failed: %s", exc)
+            await asyncio.sleep(ORDER_SYNC_INTERVAL_S)
 
     # -- reconciliation views -------------------------------------------------------------------
     async def _exchange_view(self) -> dict[str, Decimal]:
-        if self.settings.is_live:
-            balances = await self.client.get_balances()
-            self._live_balances = {b.currency: b for b in balances}
-            return {b.currency: b.total for b in balances}
+        """A fresh fetch from the venue (VALR's balances, or the stored paper wallet)."""
+        assert self.venue is not None
+        self._exchange_balances = await self.venue.balances()
+        return {b.currency: b.total for b in self._exchange_balances}
+
+    async def _in_flight(self) -> InFlight:
+        """What orders can explain between the exchange and our records right now: only what
+        they have consumed of their own reservation (read from this run's fetch)."""
         assert self.db is not None
-        return await PaperWalletRepository(self.db).totals()
-
-    async def _exchange_open_orders(self) -> list[str]:
-        """LIVE: our open orders as VALR sees them, for the per-order comparison."""
-        return [o.customer_order_id for o in await self.client.get_open_orders() if o.customer_order_id]
-
-    def _state_view(self) -> dict[str, Decimal]:
         if self.settings.is_live:
-            return {c: b.total for c, b in self._live_balances.items()}
-        assert self.paper is not None
-        return {b.currency: b.total for b in self.paper.balances()}
+            return await open_order_allowance(self.db, "LIVE", self._exchange_balances, self.settings)
+        return InFlight()  # the paper venue holds still while its views are read
 
     async def _on_lockdown(self, reason: str) -> None:
-        """LOCKDOWN: cancel open LIVE orders where possible (paper orders stay, harmless)."""
-        if not self.settings.is_live or self.order_manager is None:
+        """LOCKDOWN: cancel the open orders on whichever venue holds them."""
+        if self.order_manager is None:
             return
-        for order in await self.order_manager.orders(limit=500, execution_mode="LIVE"):
-            if order.state.is_open:
-                try:
-                    await self.order_manager.cancel(order.correlation_id)
-                except ValrTuiError as exc:
-                    log.error("lockdown: could not cancel %s: %s", order.correlation_id, exc)
+        cancelled = await self.order_manager.cancel_all_open(f"lockdown ({reason[:80]})")
+        log.error("lockdown: %d open order(s) cancelled", cancelled)
 
     # -- events ---------------------------------------------------------------------------------
     def subscribe(self, listener: EngineListener) -> Callable[[], None]:
@@ -381,11 +396,11 @@ class TradingEngine:
         return await FillRepository(self.db).for_order(correlation_id, self.execution_mode)
 
     async def balances(self) -> list[Balance]:
-        if self.settings.is_live:
-            balances = await self.client.get_balances()
-            self._live_balances = {b.currency: b for b in balances}
-            return balances
-        return self.paper.balances() if self.paper is not None else []
+        if self.venue is None:
+            return []
+        if self.paper is not None:
+            return self.paper.balances_now()
+        return await self.venue.balances()
 
     async def audit(self, correlation_id: str | None = None, limit: int = 200) -> list[AuditEntry]:
         if self.db is None:
@@ -406,6 +421,16 @@ class TradingEngine:
         return report
 
     async def unlock(self, operator: str, reason: str, typed_confirmation: str) -> None:
-        if self.safety is None:
+        """The operator's unlock, then the books start again from the venue's figures (the
+        paper books re-baselined and audited with the figures; LIVE takes a new baseline at the
+        next reconciliation), so the unlock sticks until a new drift."""
+        if self.safety is None or self.order_manager is None or self.venue is None:
             raise EngineNotReady("the engine is still starting")
         await self.safety.unlock(operator, reason, typed_confirmation)
+        if self.paper is not None:
+            await self.paper.rebaseline(self.paper.now_ms(), operator.strip())
+        try:
+            self.order_manager.reset_book(await self.venue.balances())
+        except ValrTuiError as exc:
+            log.warning("running book not reset after the unlock (%s): next run decides", exc.code)
+        self._emit("safety", "balances", "audit")

@@ -1,12 +1,17 @@
-"""The order manager: validation, DRY_RUN paper orders, crash-safe LIVE orders.
+"""The order manager: ONE order lifecycle for every venue (paper or VALR).
 
 Every order gets a correlation id when the request arrives. It is the ``customerOrderId`` sent to
 VALR (the idempotency key), it is on the order row, on every fill and audit row, and on every log
-line about the order, so ``valr-tui audit <correlation-id>`` tells the whole story.
+line about the order, so ``valr-tui audit <correlation-id>`` tells the whole story. The rules an
+order must pass are ``order_rules.check_order`` (the only copy).
 
-LIVE crash safety: the row (PENDING_SUBMIT) and its audit rows commit BEFORE the request leaves.
-An ambiguous failure leaves the row PENDING_SUBMIT; ``recover_pending`` asks VALR by
-customerOrderId and either adopts the order or marks it FAILED: nothing lost, nothing placed twice.
+The lifecycle (``OrderState``): the row is committed PENDING_SUBMIT before the request leaves;
+the venue's acceptance makes it SUBMITTED; the venue's events move it to OPEN / PARTIALLY_FILLED /
+FILLED, and a cancel to CANCEL_REQUESTED until the venue says CANCELLED (or FILLED). A refusal is
+FAILED. An ambiguous outcome (timeout, reset, 5xx) is UNKNOWN: shown, audited, blocking new
+orders on its pair, looked up until resolved, and never sent again. It becomes FAILED only when
+the venue proves it absent (active lookup and order history, ``absence_checks`` times over the
+settle window). The manager never asks which venue it talks to.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping, MutableMapping
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 from uuid import uuid4
@@ -32,22 +36,22 @@ from storage.orders import (
 from valr_tui.config import Settings
 from valr_tui.errors import (
     ConfigError,
-    ExchangeError,
     ExchangeUnavailableError,
     LiveTradingNotConfirmedError,
     MalformedResponseError,
     MissingCredentialsError,
     OrderNotFoundError,
+    OrderOutcomeUnknownError,
     ValrTuiError,
 )
-from valr_tui.exchange.models import AccountTrade, Balance, OrderAck, OrderStatus, Pair, StatusClass
-from valr_tui.money import Side
+from valr_tui.exchange.models import Balance, Pair
 from valr_tui.money.decimal_gateway import dumps, safe_text
+from valr_tui.trading.book import AccountBook
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
 from valr_tui.trading.market_rules import check_market
 from valr_tui.trading.order_rules import CheckedOrder, Funds, MarketCheck, check_order
-from valr_tui.trading.paper import PaperEngine, reservation, split_pair
 from valr_tui.trading.safety import SafetyController
+from valr_tui.trading.venue import OrderUpdate, Settle, Trade, Venue
 from valr_tui.trading.views import MarketView, OrderPreview, OrderRequest, OrderResult
 
 log = logging.getLogger(__name__)
@@ -57,65 +61,28 @@ _NOTE_MAX_CHARS = 200
 
 
 # --- what the order manager needs from its neighbours ----------------------------------------------
-class OrderClient(Protocol):
-    """The part of ``VALRClient`` the order manager uses."""
-
-    async def place_limit_order(
-        self, pair: str, side: Side, quantity: Decimal, price: Decimal, customer_order_id: str,
-        *, post_only: bool = False, time_in_force: str = "GTC",
-    ) -> OrderAck: ...
-
-    async def cancel_order(
-        self, pair: str, *, order_id: str | None = None, customer_order_id: str | None = None
-    ) -> None: ...
-
-    async def get_order(
-        self, pair: str, *, order_id: str | None = None, customer_order_id: str | None = None
-    ) -> OrderStatus: ...
-
-    async def get_trade_history(self, pair: str | None = None, limit: int = 100) -> list[AccountTrade]: ...
-
-    async def get_balances(self) -> list[Balance]: ...
-
-
 class MarketDataProvider(Protocol):
     def market(self, pair: str) -> MarketView: ...
+
 
 
 def new_correlation_id() -> str:
     return f"ord-{uuid4().hex}"
 
 
-_VALR_STATUS = {
-    StatusClass.OPEN: OrderState.OPEN,
-    StatusClass.PARTIALLY_FILLED: OrderState.PARTIALLY_FILLED,
-    StatusClass.FILLED: OrderState.FILLED,
-    StatusClass.CANCELLED: OrderState.CANCELLED,
-    StatusClass.EXPIRED: OrderState.CANCELLED,
-    StatusClass.FAILED: OrderState.FAILED,
+# Audit event per state an update moves an order into: one meaning each.
+_STATE_EVENT = {
+    OrderState.OPEN: "ORDER_OPEN",
+    OrderState.PARTIALLY_FILLED: "ORDER_PARTIALLY_FILLED",
+    OrderState.FILLED: "ORDER_FILLED",
+    OrderState.CANCELLED: "ORDER_CANCELLED",
+    OrderState.FAILED: "ORDER_FAILED",
+    OrderState.CANCEL_REQUESTED: "ORDER_STATUS",
+    OrderState.UNKNOWN: "ORDER_UNKNOWN",  # the venue reported a status nobody documents
 }
-_FINAL = frozenset({OrderState.FILLED, OrderState.CANCELLED, OrderState.FAILED})
-
-
-def iso_to_epoch_ms(text: str, default: int) -> int:
-    """VALR's ISO 8601 timestamp (``2024-01-01T10:00:00.123Z``) as epoch ms; ``default`` if unreadable."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return default
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
-
-
-def state_from_valr(status: OrderStatus) -> OrderState:
-    """Every status VALR documents, by its class (``models.classify_status``); a status VALR has
-    not documented is logged loudly and left SUBMITTED for the lifecycle to resolve."""
-    kind = status.status_class
-    if kind is StatusClass.UNKNOWN:
-        log.warning("order %s: VALR status %r is not one VALR documents", status.order_id, status.status)
-        return OrderState.SUBMITTED
-    return _VALR_STATUS[kind]
+_RESTING = frozenset({OrderState.OPEN, OrderState.PARTIALLY_FILLED})
+# Finished orders this recent are revisited while their fills lag the venue's filled quantity.
+UNSETTLED_WINDOW_MS = 600_000
 
 
 class _OrderLog(logging.LoggerAdapter[logging.Logger]):
@@ -127,7 +94,7 @@ class _OrderLog(logging.LoggerAdapter[logging.Logger]):
 
 
 class OrderManager:
-    """Validates, stores and sends LIMIT orders; DRY_RUN goes to the paper engine."""
+    """Validates, stores and sends LIMIT orders to its venue, and follows them until final."""
 
     def __init__(
         self,
@@ -136,8 +103,7 @@ class OrderManager:
         safety: SafetyController,
         market: MarketDataProvider,
         pairs: Mapping[str, Pair],
-        client: OrderClient | None,
-        paper: PaperEngine | None,
+        venue: Venue,
         clock: Clock = system_clock,
         *,
         market_check: MarketCheck | None = None,
@@ -147,18 +113,18 @@ class OrderManager:
         self.safety = safety
         self.market = market
         self.pairs = dict(pairs)
-        self.client = client
-        self.paper = paper
+        self.venue = venue
         self._clock = clock
         self._market_check = market_check or check_market
         self.repo = OrderRepository(db)
         self.fills = FillRepository(db)
         self.audit = AuditRepository(db)
+        self.book = AccountBook()
+        self.venue_balances: dict[str, Balance] = {}  # the venue's last reported figures
         self._listeners: list[Callable[[], None]] = []
-        self._in_flight: set[str] = set()  # LIVE submits whose request may be on the wire
-        self._live_available: dict[str, Decimal] | None = None  # last known exchange balances
-        if paper is not None:
-            paper.subscribe(self._notify)
+        self._in_flight: set[str] = set()  # placements whose request may be on the wire
+        self._unknown_pairs: set[str] = set()  # pairs with an UNKNOWN order: new orders wait
+        venue.attach(self)
 
     # -- construction and the LIVE gate ---------------------------------------------------------
     @classmethod
@@ -169,14 +135,13 @@ class OrderManager:
         safety: SafetyController,
         market: MarketDataProvider,
         pairs: Mapping[str, Pair],
-        client: OrderClient | None,
-        paper: PaperEngine | None,
+        venue: Venue,
         clock: Clock = system_clock,
         *,
         market_check: MarketCheck | None = None,
     ) -> OrderManager:
-        """Check the mode before anything can be sent: LIVE needs LIVE_TRADING_CONFIRMED=true and
-        credentials; DRY_RUN needs a paper engine (loaded here)."""
+        """Check the mode before anything can be sent (LIVE needs LIVE_TRADING_CONFIRMED=true and
+        credentials, and a LIVE venue), then load the venue and recover what a restart left."""
         mode: str = settings.execution_mode
         now = epoch_ms(clock)
         audit = AuditRepository(db)
@@ -193,35 +158,48 @@ class OrderManager:
                                details={"code": error.code, "execution_mode": mode})
             log.critical("[LIVE] refused to start: %s", error)
             raise error
+        if mode == "LIVE" and not settings.has_credentials:
+            error2 = MissingCredentialsError(
+                "LIVE trading needs VALR_API_KEY and VALR_API_SECRET and an exchange client"
+            )
+            await audit.record(now, "LIVE_GATE_REFUSED", error2.message, severity="CRITICAL",
+                               details={"code": error2.code})
+            raise error2
+        if venue.mode != mode:
+            raise ConfigError(f"EXECUTION_MODE={mode} needs a {mode} venue, got {venue.mode}",
+                              key="EXECUTION_MODE")
+        manager = cls(settings, db, safety, market, pairs, venue, clock, market_check=market_check)
         if mode == "LIVE":
-            if client is None or not settings.has_credentials:
-                error2 = MissingCredentialsError(
-                    "LIVE trading needs VALR_API_KEY and VALR_API_SECRET and an exchange client"
-                )
-                await audit.record(now, "LIVE_GATE_REFUSED", error2.message, severity="CRITICAL",
-                                   details={"code": error2.code})
-                raise error2
-        elif paper is None:
-            raise ConfigError("DRY_RUN needs a paper engine", key="EXECUTION_MODE")
-        manager = cls(settings, db, safety, market, pairs, client, paper, clock,
-                      market_check=market_check)
-        if manager.execution_mode == "LIVE":
             await audit.record(now, "LIVE_TRADING_ENABLED", "LIVE trading confirmed: real orders",
                                severity="WARNING", execution_mode="LIVE")
             log.warning("[LIVE] LIVE trading confirmed: orders go to the exchange")
-            try:  # the LIVE balance check needs a first view of the account
-                await manager.refresh_balances()
-            except ValrTuiError as exc:
-                log.warning("[LIVE] balances not loaded yet (%s): orders wait for the next sync", exc.code)
         else:
-            assert paper is not None
-            await paper.load()
             log.info("[DRY_RUN] paper trading: no order is sent to the exchange")
+        await manager.start()
         return manager
+
+    async def start(self) -> None:
+        """Load the venue, start the running book from its balances, and take over what the
+        last run left: a row still PENDING_SUBMIT may have reached the venue, so it is UNKNOWN
+        until a lookup proves where it is."""
+        await self.venue.load()
+        try:
+            self.book.reset(await self.venue.balances())
+        except ValrTuiError as exc:
+            self._log("-").warning("running book not started (%s): it starts at the next read", exc.code)
+        for record in await self.repo.with_status(self.execution_mode, (OrderState.PENDING_SUBMIT.value,)):
+            await self._to_unknown(record, "placement interrupted by a restart before its outcome"
+                                   " was known", code=None)
+        for record in await self.repo.with_status(self.execution_mode, (OrderState.UNKNOWN.value,)):
+            self._unknown_pairs.add(record.pair)
+        try:
+            await self.sync()
+        except ValrTuiError as exc:
+            self._log("-").warning("first order sync postponed: %s", exc.code)
 
     @property
     def execution_mode(self) -> Literal["DRY_RUN", "LIVE"]:
-        return "LIVE" if self.settings.is_live else "DRY_RUN"
+        return "LIVE" if self.venue.mode == "LIVE" else "DRY_RUN"
 
     def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
         self._listeners.append(listener)
@@ -234,6 +212,9 @@ class OrderManager:
     def _log(self, correlation_id: str) -> _OrderLog:
         return _OrderLog(log, {"mode": self.execution_mode, "cid": correlation_id})
 
+    def unknown_orders_block(self, pair: str) -> bool:
+        return pair in self._unknown_pairs
+
     # -- validation -----------------------------------------------------------------------------
     def preview(self, request: OrderRequest) -> OrderPreview:
         """Every problem with ``request`` (in the documented order) and its value. No I/O."""
@@ -245,16 +226,15 @@ class OrderManager:
             request, pairs=self.pairs, settings=self.settings, market=self.market.market,
             clock=self._clock, safety=self.safety.status(), funds=self._funds(),
             storage_fault=self.db.fault, market_check=self._market_check,
+            unknown_outcome_pairs=frozenset(self._unknown_pairs),
         )
 
     def _funds(self) -> Funds | None:
-        if self.execution_mode == "DRY_RUN":
-            paper = self.paper
-            return Funds("paper wallet", paper.available if paper else lambda _currency: Decimal(0))
-        live = self._live_available
-        if live is None:
+        """What the venue says is free (VALR: the last known balances; None before the first)."""
+        venue = self.venue
+        if not venue.funds_known():
             return None
-        return Funds("VALR account (last known)", lambda currency: live.get(currency, Decimal(0)))
+        return Funds(venue.label, lambda currency: venue.available(currency) or Decimal(0))
 
     # -- submitting -----------------------------------------------------------------------------
     async def submit(self, request: OrderRequest) -> OrderResult:
@@ -281,14 +261,36 @@ class OrderManager:
             side=checked.side,
             price=checked.price,
             quantity=checked.quantity,
-            status=OrderState.SUBMITTED if mode == "DRY_RUN" else OrderState.PENDING_SUBMIT,
+            status=OrderState.PENDING_SUBMIT,
             execution_mode=mode,
             note=request.note[:_NOTE_MAX_CHARS] if isinstance(request.note, str) else "",
-            valr_order_id=f"DRY_{uuid4().hex}" if mode == "DRY_RUN" else None,
         )
-        if mode == "DRY_RUN":
-            return await self._submit_paper(order, olog)
-        return await self._submit_live(order, request.post_only, olog)
+        record = await self._store_new(order)
+        self._in_flight.add(correlation_id)
+        olog.info("sending %s %s %s @ %s", order.side, order.quantity, order.pair, order.price)
+        try:
+            venue_order_id = await self.venue.place(record, post_only=request.post_only)
+        except ValrTuiError as exc:
+            if self._is_ambiguous(exc):
+                return await self._ambiguous(record, exc)
+            await self._mark_failed(record, exc, f"the {self.venue.label} refused the order")
+            olog.warning("not placed: %s", exc)
+            raise
+        except Exception as exc:  # anything unexpected may have left the building: ambiguous
+            return await self._ambiguous(record, ExchangeUnavailableError(type(exc).__name__))
+        finally:
+            self._in_flight.discard(correlation_id)
+        await self._accepted(record, venue_order_id)
+        olog.info("accepted for processing as %s", venue_order_id)
+        try:
+            await self.venue.poll(record)  # the venue's first news (the paper book rests it now)
+        except ValrTuiError as exc:
+            olog.warning("first status read postponed: %s", exc.code)
+        final = await self.repo.get(correlation_id, mode) or record
+        self._notify()
+        return OrderResult(correlation_id, venue_order_id, final.state, mode,
+                           f"accepted by the {self.venue.label.removesuffix(' (last known)')}"
+                           " for processing")
 
     @staticmethod
     def _request_fields(request: OrderRequest) -> dict[str, str]:
@@ -297,78 +299,42 @@ class OrderManager:
             for name in ("pair", "side", "price", "quantity", "order_type", "post_only")
         }
 
-    async def _store_new(self, order: NewOrder, extra_event: str | None) -> OrderRecord:
-        """The order row and its ORDER_ACCEPTED (and, LIVE, ORDER_SUBMITTED) audit rows, one commit."""
+    async def _store_new(self, order: NewOrder) -> OrderRecord:
+        """The PENDING_SUBMIT row and its audit row, committed before the request leaves."""
         now = epoch_ms(self._clock)
         fields = {"pair": order.pair, "side": order.side, "price": order.price,
-                  "quantity": order.quantity, "valr_order_id": order.valr_order_id}
+                  "quantity": order.quantity}
         async with self.db.transaction() as tx:
             order_id = await OrderRepository.insert(tx, order, now)
             await AuditRepository.insert(
-                tx, now, "ORDER_ACCEPTED", f"{order.side} {order.quantity} {order.pair} @ {order.price}"
-                " passed validation", correlation_id=order.correlation_id,
+                tx, now, "ORDER_PENDING_SUBMIT", f"{order.side} {order.quantity} {order.pair} @"
+                f" {order.price} passed validation; stored before sending to the {self.venue.label}"
+                " (customerOrderId = correlation id)", correlation_id=order.correlation_id,
                 execution_mode=order.execution_mode, details=fields,
             )
-            if extra_event:
-                await AuditRepository.insert(
-                    tx, now, extra_event, "sending to VALR (customerOrderId = correlation id)",
-                    correlation_id=order.correlation_id, execution_mode=order.execution_mode,
-                    details=fields,
-                )
             record = await OrderRepository.get_in(tx, order_id)
         self._notify()
         return record
 
-    async def _submit_paper(self, order: NewOrder, olog: _OrderLog) -> OrderResult:
-        assert self.paper is not None
-        record = await self._store_new(order, None)
-        olog.info("accepted %s %s %s @ %s as %s", order.side, order.quantity, order.pair,
-                  order.price, order.valr_order_id)
-        try:
-            record = await self.paper.place(record, self.market.market(order.pair))
-        except ValrTuiError as exc:
-            await self._mark_failed(record, exc, "paper book refused the order")
-            olog.warning("paper book refused: %s", exc)
-            raise
-        return OrderResult(order.correlation_id, order.valr_order_id or "", record.state, "DRY_RUN",
-                           "simulated: nothing was sent to VALR")
-
-    async def _submit_live(self, order: NewOrder, post_only: bool, olog: _OrderLog) -> OrderResult:
-        assert self.client is not None
-        record = await self._store_new(order, "ORDER_SUBMITTED")
-        self._in_flight.add(order.correlation_id)
-        olog.info("sending %s %s %s @ %s", order.side, order.quantity, order.pair, order.price)
-        try:
-            ack = await self.client.place_limit_order(
-                order.pair, order.side, order.quantity, order.price, order.correlation_id,
-                post_only=post_only,
-            )
-        except ValrTuiError as exc:
-            if self._is_ambiguous(exc):
-                return await self._leave_pending(record, exc, olog)
-            await self._mark_failed(record, exc, "VALR refused the order" if isinstance(
-                exc, ExchangeError) else "the order was not placed")
-            olog.warning("not placed: %s", exc)
-            raise
-        except Exception as exc:  # anything unexpected may have left the building: ambiguous
-            return await self._leave_pending(record, ExchangeUnavailableError(type(exc).__name__), olog)
-        finally:
-            self._in_flight.discard(order.correlation_id)
+    async def _accepted(self, record: OrderRecord, venue_order_id: str) -> None:
+        """PENDING_SUBMIT (or UNKNOWN) → SUBMITTED. An event may already have moved it further
+        (VALR's socket can beat the REST answer): then only the venue id and the audit row."""
         now = epoch_ms(self._clock)
-        response = dumps({"id": ack.order_id, "customerOrderId": ack.customer_order_id})
         async with self.db.transaction() as tx:
-            await OrderRepository.update(tx, record.id, now, status=OrderState.SUBMITTED,
-                                         valr_order_id=ack.order_id, valr_response=response)
+            current = await OrderRepository.get_in(tx, record.id)
+            changes: dict[str, Any] = {"valr_order_id": current.valr_order_id or venue_order_id,
+                                       "valr_response": dumps({"id": venue_order_id,
+                                                               "customerOrderId": record.correlation_id})}
+            if current.state in (OrderState.PENDING_SUBMIT, OrderState.UNKNOWN):
+                changes["status"] = OrderState.SUBMITTED
+            await OrderRepository.update(tx, record.id, now, **changes)
             await AuditRepository.insert(
-                tx, now, "ORDER_ACKNOWLEDGED", f"VALR accepted for processing: {ack.order_id}",
-                correlation_id=order.correlation_id, execution_mode="LIVE",
-                details={"valr_order_id": ack.order_id},
+                tx, now, "ORDER_ACCEPTED", f"accepted for processing by the {self.venue.label}:"
+                f" {venue_order_id}", correlation_id=record.correlation_id,
+                execution_mode=record.execution_mode, details={"valr_order_id": venue_order_id},
             )
-        self._spend_live(order)
-        olog.info("acknowledged by VALR as %s", ack.order_id)
-        self._notify()
-        return OrderResult(order.correlation_id, ack.order_id, OrderState.SUBMITTED, "LIVE",
-                           "accepted by VALR for processing")
+        if record.pair in self._unknown_pairs:
+            self._refresh_unknown(record.pair, await self._pair_has_unknown(record.pair))
 
     @staticmethod
     def _is_ambiguous(exc: ValrTuiError) -> bool:
@@ -381,30 +347,41 @@ class OrderManager:
             return False
         return isinstance(exc, (ExchangeUnavailableError, MalformedResponseError))
 
-    async def _leave_pending(self, record: OrderRecord, exc: ValrTuiError, olog: _OrderLog) -> OrderResult:
-        await self._audit_order(
-            record, "ORDER_UNKNOWN", f"outcome unknown ({exc.code}); stays PENDING_SUBMIT until"
-            " recovery asks VALR by customerOrderId", severity="WARNING", details={"code": exc.code},
-        )
-        olog.warning("outcome unknown (%s): left PENDING_SUBMIT for recovery", exc.code)
-        self._notify()
-        return OrderResult(record.correlation_id, "", OrderState.PENDING_SUBMIT, "LIVE",
-                           "outcome unknown: it will be checked with VALR before anything is resent")
+    async def _ambiguous(self, record: OrderRecord, exc: ValrTuiError) -> OrderResult:
+        await self._to_unknown(record, f"outcome unknown ({exc.code}: {exc.message[:120]})", code=exc.code)
+        return OrderResult(record.correlation_id, "", OrderState.UNKNOWN, record.execution_mode,
+                           "outcome unknown: it is looked up with the exchange and never resent")
 
-    def _spend_live(self, order: NewOrder) -> None:
-        """Hold back what VALR will reserve, until the next balance refresh says otherwise."""
-        if self._live_available is None:
-            return
-        base, quote = split_pair(order.pair, self.pairs)
-        currency, amount = reservation(order.side, order.price, order.quantity, base, quote,
-                                       self.settings.taker_fee_pct)
-        self._live_available[currency] = self._live_available.get(currency, Decimal(0)) - amount
+    async def _to_unknown(self, record: OrderRecord, why: str, *, code: str | None) -> None:
+        """UNKNOWN, audited; the first lookup waits one settle window (a late request lands).
+        Only from PENDING_SUBMIT: if the venue's own events already told us where the order is
+        (the account socket can beat a lost REST answer), that is kept and only audited."""
+        now = epoch_ms(self._clock)
+        async with self.db.transaction() as tx:
+            current = await OrderRepository.get_in(tx, record.id)
+            known = current.state is not OrderState.PENDING_SUBMIT
+            if not known:
+                await OrderRepository.update(tx, record.id, now, status=OrderState.UNKNOWN,
+                                             absent_checks=0, last_checked_at=now)
+            await AuditRepository.insert(
+                tx, now, "ORDER_UNKNOWN" if not known else "ORDER_ANSWER_LOST",
+                f"{why}; " + (f"UNKNOWN: looked up until resolved, never resent, new {record.pair}"
+                              " orders wait" if not known else
+                              f"the venue already reported it {current.state.value}"),
+                severity="WARNING", correlation_id=record.correlation_id,
+                execution_mode=record.execution_mode, details={"code": code},
+            )
+        if not known:
+            self._unknown_pairs.add(record.pair)
+            self._log(record.correlation_id).warning("%s: UNKNOWN until resolved", why)
+        self._notify()
 
     async def _audit_order(
         self, record: OrderRecord, event: str, message: str, *, severity: Severity = "INFO",
-        details: dict[str, Any] | None = None, **changes: Any,
+        details: dict[str, Any] | None = None, settle: Settle | None = None, **changes: Any,
     ) -> OrderRecord:
-        """Update the order row (when ``changes``) and write its audit row in one transaction."""
+        """Update the order row (when ``changes``), write its audit row, run the venue's
+        ``settle``: one transaction."""
         now = epoch_ms(self._clock)
         async with self.db.transaction() as tx:
             if changes:
@@ -413,6 +390,8 @@ class OrderManager:
                 tx, now, event, message, severity=severity, correlation_id=record.correlation_id,
                 execution_mode=record.execution_mode, details=details,
             )
+            if settle is not None:
+                await settle(tx)
             return await OrderRepository.get_in(tx, record.id)
 
     async def _mark_failed(self, record: OrderRecord, exc: ValrTuiError, why: str) -> OrderRecord:
@@ -427,161 +406,321 @@ class OrderManager:
 
     # -- cancelling -----------------------------------------------------------------------------
     async def cancel(self, correlation_id: str) -> OrderRecord:
+        """Ask the venue to cancel: CANCEL_REQUESTED until the venue says CANCELLED or FILLED."""
         mode = self.execution_mode
         record = await self.repo.get(correlation_id, mode) if isinstance(correlation_id, str) else None
         if record is None:
             raise OrderNotFoundError(f"no {mode} order {str(correlation_id)[:60]!r}")
         olog = self._log(correlation_id)
-        if not record.state.is_open:
+        if record.state is OrderState.UNKNOWN:
+            await self.resolve_unknown(force=True)
+            record = await self.repo.get(correlation_id, mode) or record
+            if record.state is OrderState.UNKNOWN:
+                raise OrderOutcomeUnknownError(
+                    f"order {correlation_id} has an unknown outcome: it is being looked up; cancel"
+                    " it once it is found", correlation_id=correlation_id,
+                )
+        if not record.state.is_open or record.state is OrderState.PENDING_SUBMIT:
             raise OrderNotFoundError(
-                f"order {correlation_id} is already {record.state.value}: nothing to cancel",
+                f"order {correlation_id} is {record.state.value}: nothing to cancel",
                 correlation_id=correlation_id,
             )
-        if mode == "DRY_RUN":
-            assert self.paper is not None
-            return await self.paper.cancel(correlation_id)
-        assert self.client is not None
-        if record.state is OrderState.PENDING_SUBMIT:
-            await self.recover_pending()
-            refreshed = await self.repo.get(correlation_id, mode)
-            if refreshed is None or not refreshed.state.is_open:
-                return refreshed or record
-            record = refreshed
         before = record.state
-        record = await self._audit_order(record, "ORDER_CANCEL_REQUESTED", "asking VALR to cancel",
-                                         status=OrderState.CANCEL_PENDING)
+        if before is not OrderState.CANCEL_REQUESTED:
+            record = await self._audit_order(record, "ORDER_CANCEL_REQUESTED",
+                                             f"asking the {self.venue.label} to cancel",
+                                             status=OrderState.CANCEL_REQUESTED)
+            self._notify()
         olog.info("cancel requested")
         try:
-            await self.client.cancel_order(record.pair, customer_order_id=correlation_id)
+            await self.venue.cancel(record)
         except ValrTuiError as exc:
-            await self._audit_order(record, "ORDER_CANCEL_FAILED", f"cancel failed: [{exc.code}]"
-                                    f" {exc.message}", severity="WARNING",
-                                    details={"code": exc.code}, status=before)
-            olog.warning("cancel failed: %s", exc)
+            ambiguous = self._is_ambiguous(exc) or isinstance(exc, ExchangeUnavailableError)
+            if ambiguous:
+                await self._audit_order(record, "ORDER_CANCEL_UNCONFIRMED", f"cancel not confirmed"
+                                        f" ({exc.code}); stays CANCEL_REQUESTED and is revisited",
+                                        severity="WARNING", details={"code": exc.code})
+            else:
+                await self._cancel_refused(record, before, exc)
+            olog.warning("cancel: %s", exc)
+            await self._poll_quietly(record)
             self._notify()
             raise
-        record = await self._audit_order(record, "ORDER_CANCELLED", "VALR accepted the cancel",
-                                         status=OrderState.CANCELLED)
-        olog.info("cancelled")
+        await self._poll_quietly(record)
         self._notify()
-        return record
+        return await self.repo.get(correlation_id, mode) or record
 
-    # -- LIVE recovery and sync -----------------------------------------------------------------
-    async def recover_pending(self) -> list[OrderRecord]:
-        """Resolve LIVE rows left PENDING_SUBMIT (crash or ambiguous failure) by asking VALR for
-        their customerOrderId: found ⇒ adopt its state; not found ⇒ FAILED. Safe to call any time."""
-        if self.client is None:
-            return []
+    async def _cancel_refused(self, record: OrderRecord, before: OrderState, exc: ValrTuiError) -> None:
+        """The venue refused the cancel (the order may have just filled): back to what it was,
+        unless an event has moved it meanwhile; the poll that follows learns the truth."""
+        now = epoch_ms(self._clock)
+        async with self.db.transaction() as tx:
+            current = await OrderRepository.get_in(tx, record.id)
+            if current.state is OrderState.CANCEL_REQUESTED and before is not OrderState.CANCEL_REQUESTED:
+                await OrderRepository.update(tx, record.id, now, status=before)
+            await AuditRepository.insert(
+                tx, now, "ORDER_CANCEL_FAILED", f"cancel refused: [{exc.code}] {exc.message}",
+                severity="WARNING", correlation_id=record.correlation_id,
+                execution_mode=record.execution_mode, details={"code": exc.code},
+            )
+
+    async def _poll_quietly(self, record: OrderRecord) -> None:
+        try:
+            await self.venue.poll(record)
+        except ValrTuiError as exc:
+            self._log(record.correlation_id).warning("status read postponed: %s", exc.code)
+
+    async def cancel_all_open(self, why: str) -> int:
+        """LOCKDOWN: cancel every non-final order on the venue that holds it. Returns how many
+        cancels were accepted; failures are logged (LOCKDOWN already stands)."""
+        cancelled = 0
+        for record in await self.repo.open_orders(self.execution_mode):
+            if record.state is OrderState.PENDING_SUBMIT and record.correlation_id in self._in_flight:
+                continue
+            try:
+                await self.cancel(record.correlation_id)
+                cancelled += 1
+            except ValrTuiError as exc:
+                self._log(record.correlation_id).error("%s: could not cancel: %s", why, exc)
+        return cancelled
+
+    # -- events from the venue (VenueEvents) ------------------------------------------------------
+    async def order_update(self, update: OrderUpdate, settle: Settle | None = None) -> None:
+        record = await self.repo.get(update.correlation_id, self.execution_mode)
+        if record is None:
+            log.warning("[%s] update for an order this app does not know: %s",
+                        self.execution_mode, update.correlation_id)
+            return
+        new_state = self._next_state(record, update.state, update.filled_quantity)
+        reported = max(record.venue_filled_quantity, update.filled_quantity or Decimal(0))
+        if new_state is record.state and reported == record.venue_filled_quantity and settle is None:
+            return
+        # filled_quantity stays what the stored fills add up to; the venue's figure is kept apart
+        changes: dict[str, Any] = {"status": new_state, "venue_filled_quantity": reported}
+        if update.venue_order_id and not record.valr_order_id:
+            changes["valr_order_id"] = update.venue_order_id
+        if record.state is OrderState.UNKNOWN:
+            event = "ORDER_RESOLVED"
+            message = f"found on the {self.venue.label}: {update.venue_status or new_state.value}"
+            changes["absent_checks"] = 0
+        else:
+            event = _STATE_EVENT.get(new_state, "ORDER_STATUS")
+            message = f"{self.venue.label}: {update.venue_status or new_state.value}"
+        if update.reason:
+            message += f" ({update.reason})"
+        await self._audit_order(
+            record, event, message, severity="WARNING" if new_state is OrderState.FAILED else "INFO",
+            details={"venue_status": update.venue_status, "venue_filled": reported,
+                     "state_before": record.state.value},
+            settle=settle, **changes,
+        )
+        self._log(record.correlation_id).info("%s -> %s", record.state.value, new_state.value)
+        if OrderState.UNKNOWN in (record.state, new_state):
+            self._refresh_unknown(record.pair, await self._pair_has_unknown(record.pair))
+        self._notify()
+
+    @staticmethod
+    def _next_state(record: OrderRecord, reported: OrderState, filled: Decimal | None) -> OrderState:
+        """Where the venue's word moves our order. Final stays final (FAILED aside: the venue
+        knowing the order proves the failure wrong); a cancel in progress stays requested until
+        the venue says it is over."""
+        current = record.state
+        if current in (OrderState.FILLED, OrderState.CANCELLED):
+            return current
+        if current is OrderState.FAILED and reported is OrderState.FAILED:
+            return current
+        if current is OrderState.CANCEL_REQUESTED and reported in _RESTING:
+            return current
+        if reported is OrderState.OPEN and filled is not None and filled > 0:
+            return OrderState.PARTIALLY_FILLED
+        return reported
+
+    async def trade(self, trade: Trade, settle: Settle | None = None) -> None:
+        """Store a fill once (by trade id): fill row, order totals and state, audit row and the
+        venue's settle in one transaction; a fill after a cancel is recorded all the same."""
+        mode = self.execution_mode
+        record = await self.repo.get(trade.correlation_id, mode)
+        if record is None:
+            log.warning("[%s] trade %s for an unknown order %s", mode, trade.trade_id, trade.correlation_id)
+            return
+        now = epoch_ms(self._clock)
+        async with self.db.transaction() as tx:
+            if await FillRepository.exists_in(tx, mode, trade.trade_id):
+                return  # already stored (the same trade seen again by a poll or the socket)
+            current = await OrderRepository.get_in(tx, record.id)
+            filled = current.filled_quantity + trade.quantity
+            state = current.state
+            if filled >= current.quantity and state is not OrderState.CANCELLED:
+                state = OrderState.FILLED
+            elif state in (OrderState.PENDING_SUBMIT, OrderState.UNKNOWN, OrderState.SUBMITTED,
+                           OrderState.OPEN):
+                state = OrderState.PARTIALLY_FILLED
+            await FillRepository.insert(
+                tx, current, trade_id=trade.trade_id, price=trade.price, quantity=trade.quantity,
+                fee=trade.fee, fee_currency=trade.fee_currency, is_maker=trade.is_maker,
+                traded_at_ms=trade.traded_at_ms,
+            )
+            await OrderRepository.update(
+                tx, record.id, now, status=state, filled_quantity=filled,
+                fee_total=current.fee_total + trade.fee,
+                valr_order_id=current.valr_order_id or trade.venue_order_id,
+            )
+            await AuditRepository.insert(
+                tx, now, "ORDER_FILL",
+                f"{'maker' if trade.is_maker else 'taker'} fill {trade.side} {trade.quantity}"
+                f" {trade.pair} @ {trade.price}", correlation_id=record.correlation_id,
+                execution_mode=mode,
+                details={"trade_id": trade.trade_id, "price": trade.price,
+                         "quantity": trade.quantity, "fee": trade.fee,
+                         "fee_currency": trade.fee_currency, "maker": trade.is_maker,
+                         "state_before": current.state.value, "state_after": state.value},
+            )
+            if settle is not None:
+                await settle(tx)
+        self.book.apply_trade(trade, mode)
+        self._log(record.correlation_id).info("fill %s @ %s -> %s", trade.quantity, trade.price, state.value)
+        if current.state is OrderState.UNKNOWN:
+            self._refresh_unknown(record.pair, await self._pair_has_unknown(record.pair))
+        self._notify()
+
+    def balances(self, balances: list[Balance]) -> None:
+        """The venue's own figures (VALR's BALANCE_UPDATE). They feed the venue's balance check,
+        not the running book: a fill would count twice (the event already holds it), and the
+        book would become a copy of the exchange it is compared with."""
+        self.venue_balances.update({b.currency: b for b in balances})
+
+    async def cancel_failed(self, venue_order_id: str, reason: str) -> None:
+        """VALR could not carry out a cancel it had accepted (the order filled, or was gone): the
+        order goes back to what the venue says it is, with an ORDER_CANCEL_FAILED audit row."""
+        record = await self.repo.by_venue_id(self.execution_mode, venue_order_id)
+        if record is None or record.state is not OrderState.CANCEL_REQUESTED:
+            return
+        found = await self.venue.lookup(record)
+        back = found.update.state if found.update is not None else None
+        changes: dict[str, Any] = {}
+        if back in _RESTING:
+            changes["status"] = (OrderState.PARTIALLY_FILLED if record.filled_quantity > 0
+                                 else OrderState.OPEN)
+        await self._audit_order(record, "ORDER_CANCEL_FAILED", f"the venue could not cancel it:"
+                                f" {reason[:160]}", severity="WARNING",
+                                details={"venue_state": back.value if back else None}, **changes)
+        await self._poll_quietly(record)  # a fill that beat the cancel is read now
+        self._notify()
+
+    # -- following orders until final -------------------------------------------------------------
+    async def resolve_unknown(self, *, force: bool = False) -> list[OrderRecord]:
+        """Look every UNKNOWN order up (one settle window apart). Found: its state is adopted
+        (and its fills read). Not found by the active lookup and the order history
+        ``absence_checks`` times: FAILED, proven absent. Never resent. Returns the resolved."""
         resolved: list[OrderRecord] = []
-        for record in await self.repo.with_status("LIVE", (OrderState.PENDING_SUBMIT.value,)):
+        spacing_ms = int(self.venue.settle_s * 1000)
+        for record in await self.repo.with_status(self.execution_mode, (OrderState.UNKNOWN.value,)):
             if record.correlation_id in self._in_flight:
-                continue  # its request is still on the wire: its own submit resolves it
+                continue
+            last = record.last_checked_at
+            now = epoch_ms(self._clock)
+            if not force and last is not None and now - int(last) < spacing_ms:
+                continue
             olog = self._log(record.correlation_id)
             try:
-                status = await self.client.get_order(record.pair, customer_order_id=record.correlation_id)
-            except OrderNotFoundError:
-                updated = await self._audit_order(
-                    record, "ORDER_FAILED", "recovery: VALR has no such order; it never reached the"
-                    " exchange", severity="WARNING", details={"code": OrderNotFoundError.code},
-                    status=OrderState.FAILED, error_code=OrderNotFoundError.code,
-                    note=(record.note + " | never reached the exchange").strip(" |"),
-                )
-                olog.warning("recovery: never reached the exchange: FAILED")
+                found = await self.venue.lookup(record)
             except ValrTuiError as exc:
-                olog.warning("recovery postponed: %s", exc)
+                olog.warning("lookup failed (%s): stays UNKNOWN", exc.code)
                 continue
-            else:
+            if found.update is not None:
+                await self._poll_quietly(record)  # trades first, then the status
+                current = await self.repo.get(record.correlation_id, self.execution_mode) or record
+                if current.state is OrderState.UNKNOWN:
+                    await self.order_update(found.update)
+                after = await self.repo.get(record.correlation_id, self.execution_mode) or record
+                if after.state is not OrderState.UNKNOWN:
+                    resolved.append(after)
+                continue
+            if not found.absent:
+                continue
+            checks = record.absent_checks + 1
+            if checks >= self.venue.absence_checks:
                 updated = await self._audit_order(
-                    record, "ORDER_RECOVERED", f"recovery: VALR has it as {status.order_id}"
-                    f" ({status.status})", details={"valr_order_id": status.order_id,
-                                                    "valr_status": status.status},
-                    status=state_from_valr(status), valr_order_id=status.order_id,
-                    filled_quantity=status.filled_quantity,
-                    valr_response=dumps({"orderId": status.order_id, "status": status.status}),
+                    record, "ORDER_FAILED", f"proven absent: neither the active-order lookup nor the"
+                    f" order history knows it after {checks} look-ups over the settle window; it"
+                    " never reached the exchange and is not resent", severity="WARNING",
+                    details={"code": OrderNotFoundError.code, "absent_checks": checks},
+                    status=OrderState.FAILED, error_code=OrderNotFoundError.code,
+                    absent_checks=checks, last_checked_at=now,
                 )
-                olog.info("recovery: found on VALR as %s (%s)", status.order_id, status.status)
-            resolved.append(updated)
+                olog.warning("proven absent after %d look-ups: FAILED", checks)
+                resolved.append(updated)
+                self._refresh_unknown(record.pair, await self._pair_has_unknown(record.pair))
+            else:
+                await self._audit_order(
+                    record, "ORDER_LOOKUP_ABSENT", f"not found ({checks} of"
+                    f" {self.venue.absence_checks} look-ups); stays UNKNOWN",
+                    details={"absent_checks": checks}, absent_checks=checks, last_checked_at=now,
+                )
         if resolved:
             self._notify()
         return resolved
 
-    async def refresh_balances(self) -> list[Balance]:
-        """Fetch the exchange balances the LIVE balance check uses."""
-        if self.client is None:
-            return []
-        balances = await self.client.get_balances()
-        self.update_live_balances(balances)
-        return balances
-
-    def update_live_balances(self, balances: list[Balance]) -> None:
-        """Take balances pushed by someone else (e.g. the account stream)."""
-        self._live_available = {b.currency: b.available for b in balances}
-
-    async def sync_live_orders(self) -> None:
-        """Refresh open LIVE orders and their fills from VALR. A no-op in DRY_RUN."""
-        if self.execution_mode != "LIVE" or self.client is None:
-            return
-        await self.recover_pending()
-        open_rows = await self.repo.with_status(
-            "LIVE", tuple(s.value for s in OrderState if s.is_open and s is not OrderState.PENDING_SUBMIT)
-        )
-        trades_by_pair: dict[str, list[AccountTrade]] = {}
-        for row in open_rows:
-            record = row
-            if record.pair not in trades_by_pair:
-                trades_by_pair[record.pair] = await self.client.get_trade_history(record.pair, 100)
+    async def sync(self) -> None:
+        """One round of following orders: resolve UNKNOWN ones, then poll every non-final order
+        (and finished ones whose fills still lag) until the venue says they are final. A cancel
+        the venue has not honoured yet is asked again."""
+        await self.resolve_unknown()
+        waiting = (OrderState.SUBMITTED, OrderState.OPEN, OrderState.PARTIALLY_FILLED,
+                   OrderState.CANCEL_REQUESTED)
+        following = await self.repo.with_status(self.execution_mode, tuple(s.value for s in waiting))
+        following += await self._lagging_fills()
+        if following:
             try:
-                status = await self.client.get_order(record.pair, customer_order_id=record.correlation_id)
-            except OrderNotFoundError:
-                continue  # 202 accepted but not yet visible; the next sync looks again
-            record = await self._record_fills(record, trades_by_pair[record.pair])
-            new_state = state_from_valr(status)
-            if record.state is OrderState.CANCEL_PENDING and new_state not in _FINAL:
-                new_state = OrderState.CANCEL_PENDING
-            if new_state is not record.state or status.filled_quantity != record.filled_quantity:
-                event = {OrderState.FILLED: "ORDER_FILLED", OrderState.CANCELLED: "ORDER_CANCELLED",
-                         OrderState.FAILED: "ORDER_FAILED"}.get(new_state, "ORDER_STATUS")
-                await self._audit_order(
-                    record, event, f"VALR status {status.status}"
-                    + (f": {status.failed_reason}" if status.failed_reason else ""),
-                    details={"valr_status": status.status, "filled": status.filled_quantity},
-                    status=new_state, filled_quantity=max(status.filled_quantity, record.filled_quantity),
-                    valr_order_id=record.valr_order_id or status.order_id,
-                )
-                self._log(record.correlation_id).info("VALR status %s", status.status)
-        try:
-            await self.refresh_balances()
-        except ValrTuiError as exc:
-            log.warning("[LIVE] balance refresh failed: %s", exc)
+                await self.venue.poll_all(following)
+            except ValrTuiError as exc:
+                log.warning("[%s] order poll postponed: %s", self.execution_mode, exc.code)
+        await self._adopt_failed_found_open()
+        # the pairs new orders wait on, from the rows themselves (whatever path resolved them)
+        self._unknown_pairs = {r.pair for r in await self.repo.with_status(
+            self.execution_mode, (OrderState.UNKNOWN.value,))}
+        for record in await self.repo.with_status(self.execution_mode,
+                                                  (OrderState.CANCEL_REQUESTED.value,)):
+            try:
+                await self.venue.cancel(record)  # not honoured yet: asked again
+            except ValrTuiError as exc:
+                self._log(record.correlation_id).info("cancel re-sent: %s", exc.code)
         self._notify()
 
-    async def _record_fills(self, record: OrderRecord, trades: list[AccountTrade]) -> OrderRecord:
-        """Store every trade of ``record`` not stored yet: fill row + order totals + audit, one tx."""
-        for trade in trades:
-            mine = trade.order_id == record.valr_order_id or trade.customer_order_id == record.correlation_id
-            if not mine or not trade.trade_id or await self.fills.exists("LIVE", trade.trade_id):
+    async def _adopt_failed_found_open(self) -> None:
+        """An order marked FAILED that the venue lists as open after all (a request that reached
+        it later than any settle window allowed for) is taken back, never left untracked."""
+        try:
+            listed = await self.venue.open_order_ids()
+        except ValrTuiError as exc:
+            log.warning("[%s] open-order list not read: %s", self.execution_mode, exc.code)
+            return
+        for cid in listed:
+            record = await self.repo.get(cid, self.execution_mode)
+            if record is None or record.state is not OrderState.FAILED:
                 continue
-            now = epoch_ms(self._clock)
-            async with self.db.transaction() as tx:
-                await FillRepository.insert(
-                    tx, record, trade_id=trade.trade_id, price=trade.price, quantity=trade.quantity,
-                    fee=trade.fee, fee_currency=trade.fee_currency, is_maker=True,
-                    traded_at_ms=iso_to_epoch_ms(trade.traded_at, now),
-                )
-                await OrderRepository.update(
-                    tx, record.id, now, filled_quantity=record.filled_quantity + trade.quantity,
-                    fee_total=record.fee_total + trade.fee,
-                )
-                await AuditRepository.insert(
-                    tx, now, "ORDER_FILL", f"fill {trade.side} {trade.quantity} {trade.pair} @ {trade.price}",
-                    correlation_id=record.correlation_id, execution_mode="LIVE",
-                    details={"trade_id": trade.trade_id, "price": trade.price,
-                             "quantity": trade.quantity, "fee": trade.fee,
-                             "fee_currency": trade.fee_currency},
-                )
-                record = await OrderRepository.get_in(tx, record.id)
-            self._log(record.correlation_id).info("fill %s @ %s", trade.quantity, trade.price)
-        return record
+            await self._audit_order(record, "ORDER_FOUND_AFTER_FAILED", "the venue lists it as open:"
+                                    " taken back and followed", severity="WARNING")
+            await self._poll_quietly(record)
+
+    async def _lagging_fills(self) -> list[OrderRecord]:
+        """Recently finished orders whose venue-reported filled quantity is ahead of their stored
+        fills (a status seen before its trade record): polled until they agree."""
+        since = epoch_ms(self._clock) - UNSETTLED_WINDOW_MS
+        return [r for r in await self.repo.finished_since(self.execution_mode, since) if r.fills_pending]
+
+    async def _pair_has_unknown(self, pair: str) -> bool:
+        return await self.repo.any_with_status(self.execution_mode, pair, OrderState.UNKNOWN)
+
+    def _refresh_unknown(self, pair: str, has_unknown: bool) -> None:
+        if has_unknown:
+            self._unknown_pairs.add(pair)
+        else:
+            self._unknown_pairs.discard(pair)
+
+    def reset_book(self, balances: list[Balance]) -> None:
+        """An operator unlock accepted the venue's figures: the running book starts from them."""
+        self.book.reset(balances)
 
     # -- reading --------------------------------------------------------------------------------
     async def orders(self, limit: int = 100, execution_mode: str | None = None) -> list[OrderRecord]:

@@ -9,7 +9,7 @@ order, each with its error code; an empty ``problems`` means the order may be se
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -23,6 +23,7 @@ from valr_tui.errors import (
     InvalidQuantityError,
     InvalidSideError,
     MarketOrderRejected,
+    OrderOutcomeUnknownError,
     OrderRejected,
     StaleMarketDataError,
     UnknownPairError,
@@ -95,10 +96,12 @@ def check_order(
     funds: Funds | None,
     storage_fault: ValrTuiError | None = None,
     market_check: MarketCheck = check_market,
+    unknown_outcome_pairs: Collection[str] = (),
 ) -> CheckedOrder:
     """Every problem with ``request``: type, post-only, side, pair, price, quantity, the pair's
     rules, the order limit (in ZAR), the market, the safety state (a ``storage_fault`` first, with
-    its own code), then the funds (``None``: balances not known yet), then the price band."""
+    its own code), an earlier order of unknown outcome on the pair (``unknown_outcome_pairs``),
+    then the funds (``None``: balances not known yet), then the price band."""
     problems: list[ValrTuiError] = []
     order_type = request.order_type if isinstance(request.order_type, str) else ""
     if order_type.strip().upper() != "LIMIT":
@@ -144,6 +147,11 @@ def check_order(
     halted = trading_refusal(safety, storage_fault)
     if halted is not None:
         problems.append(halted)
+    if pair is not None and pair.symbol in unknown_outcome_pairs:
+        problems.append(OrderOutcomeUnknownError(
+            f"an earlier {pair.symbol} order has an unknown outcome (shown in red); new"
+            f" {pair.symbol} orders wait until it is resolved with the exchange", pair=pair.symbol,
+        ))
     if pair is not None and side is not None and price is not None and quantity is not None:
         problem = funds_problem(pair, side, price, quantity, settings, funds)
         if problem is not None:

@@ -1,23 +1,30 @@
-"""DRY_RUN paper trading: a paper book over the live market and a persisted paper wallet.
+"""DRY_RUN paper trading: the paper venue, a paper book over the live market and a paper wallet.
 
-Resting orders fill when the market trades through their price; a limit that crosses the spread
-fills at once as taker against the visible book. Every fill is ONE transaction (fill row, order
-row, wallet rows, ORDER_FILL audit row). How realistic this is: docs/paper-trading.md.
+It is a venue like VALR behind the same interface (``valr_tui.trading.venue``): it accepts an order
+for processing (202-style), then reports what happens as events: OPEN when the order rests (its
+funds reserved), fills (trades), CANCELLED, and balances. The order manager cannot tell it from
+VALR. Resting orders fill when the market trades through their price; a limit that crosses the
+spread fills at once as taker against the visible book. Every wallet change is a delta applied in
+the same transaction as the event that causes it (fill row, order row, audit row). How realistic
+this is: docs/paper-trading.md.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal
-from typing import Any
+from typing import Protocol
 from uuid import uuid4
+
+import aiosqlite
 
 from storage.audit import AuditRepository
 from storage.db import Database
-from storage.orders import FillRepository, OrderRecord, OrderRepository, OrderState
+from storage.orders import ExecutionModeName, OrderRecord, OrderRepository, OrderState
 from storage.paper_wallet import PaperWalletRepository, WalletRow
 from valr_tui.config import Settings
 from valr_tui.errors import InsufficientBalanceError, OrderNotFoundError
@@ -25,6 +32,7 @@ from valr_tui.exchange.models import Balance, BookLevel, Pair
 from valr_tui.money import Side, split_pair_symbol
 from valr_tui.money.decimal_gateway import CRYPTO_PRECISION, ZAR_PRECISION, DecimalGateway
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
+from valr_tui.trading.venue import Lookup, OrderUpdate, Settle, Trade, VenueEvents
 from valr_tui.trading.views import MarketView
 
 log = logging.getLogger(__name__)
@@ -32,6 +40,7 @@ log = logging.getLogger(__name__)
 MODE = "DRY_RUN"
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
+REBASELINE_REASON = "operator unlock: paper books re-baselined"
 
 
 def money_precision(currency: str) -> Decimal:
@@ -60,20 +69,68 @@ def reservation(
     return quote, DecimalGateway.quantize(with_fee, money_precision(quote), ROUND_UP)
 
 
+class MarketSource(Protocol):
+    def market(self, pair: str) -> MarketView: ...
+
+
 @dataclass(slots=True)
 class _Resting:
-    record: OrderRecord
+    """One order on the paper book, as the venue itself knows it (not the manager's row)."""
+
+    record: OrderRecord  # the order as it was sent (pair, side, price, quantity)
+    venue_order_id: str
     base: str
     quote: str
+    filled: Decimal
     last_seen: Decimal | None  # last traded price already known; a trade-through needs a new one
+    rested: bool = True  # False while accepted but not yet processed onto the book
 
     @property
     def remaining(self) -> Decimal:
-        return self.record.quantity - self.record.filled_quantity
+        return self.record.quantity - self.filled
 
 
-class PaperEngine:
-    """The paper book and wallet. All changes are serialised by one lock."""
+class _WalletChange:
+    """Deltas for one event's transaction; the rows they produced, for memory after commit."""
+
+    def __init__(self, now: int) -> None:
+        self.now = now
+        self.deltas: list[tuple[str, Decimal, Decimal]] = []  # currency, total, reserved
+        self.rows: dict[str, WalletRow] = {}
+
+    def move(self, currency: str, *, total: Decimal = ZERO, reserved: Decimal = ZERO) -> _WalletChange:
+        if total or reserved:
+            self.deltas.append((currency, total, reserved))
+        return self
+
+    async def __call__(self, tx: aiosqlite.Connection) -> None:
+        for currency, total, reserved in self.deltas:
+            self.rows[currency] = await PaperWalletRepository.adjust(
+                tx, currency, self.now, total=total, reserved=reserved
+            )
+
+
+class _NoEvents:
+    async def order_update(self, update: OrderUpdate, settle: Settle | None = None) -> None:
+        raise RuntimeError("paper venue not attached to an order manager")
+
+    async def trade(self, trade: Trade, settle: Settle | None = None) -> None:
+        raise RuntimeError("paper venue not attached to an order manager")
+
+    def balances(self, balances: list[Balance]) -> None:
+        return None
+
+    async def cancel_failed(self, venue_order_id: str, reason: str) -> None:
+        return None
+
+
+class PaperVenue:
+    """The paper book and wallet. Every change is serialised by one lock."""
+
+    mode: ExecutionModeName = "DRY_RUN"
+    label = "paper wallet"
+    absence_checks = 1  # the paper venue knows its book for certain: one answer proves absence
+    settle_s = 0.0
 
     def __init__(
         self,
@@ -81,74 +138,79 @@ class PaperEngine:
         db: Database,
         clock: Clock = system_clock,
         *,
+        market: MarketSource | None = None,
         pairs: Mapping[str, Pair] | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
         self._clock = clock
+        self._market = market
         self._pairs = dict(pairs or {})
         self._wallet_repo = PaperWalletRepository(db)
         self._orders = OrderRepository(db)
         self._wallet: dict[str, WalletRow] = {}
-        self._open: dict[str, _Resting] = {}
+        self._book: dict[str, _Resting] = {}  # accepted (queued) and resting orders
         # Book depth already taken per pair, keyed by the book it was taken from: the same
         # snapshot seen twice must not fill the same volume twice.
         self._consumed: dict[str, tuple[object, dict[Decimal, Decimal]]] = {}
-        self._listeners: list[Callable[[], None]] = []
+        self._events: VenueEvents = _NoEvents()
         self._lock = asyncio.Lock()
         self._loaded = False
 
+    def attach(self, events: VenueEvents) -> None:
+        self._events = events
+
+    def use_market(self, market: MarketSource) -> None:
+        self._market = market
+
     # -- start-up -------------------------------------------------------------------------------
     async def load(self) -> None:
-        """First run: fund the wallet from DRY_RUN_WALLET_*. Later runs: restore wallet and book."""
+        """First run: fund the wallet from DRY_RUN_WALLET_*. Later runs: restore wallet and book
+        (orders accepted but not yet processed stay queued, like VALR would still process them)."""
         if self._loaded:
             return
-        now = epoch_ms(self._clock)
-        if not await self._wallet_repo.is_funded():
-            await self._fund(now)
+        await self._fund(epoch_ms(self._clock))
         self._wallet = await self._wallet_repo.rows()
-        for order in await self._orders.with_status(MODE, ("PENDING_SUBMIT", "SUBMITTED")):
-            await self._fail_interrupted(order, now)
-        for order in await self._orders.with_status(MODE, ("OPEN", "PARTIALLY_FILLED")):
+        for order in await self._orders.with_status(MODE, (
+            OrderState.SUBMITTED.value, OrderState.OPEN.value, OrderState.PARTIALLY_FILLED.value,
+            OrderState.CANCEL_REQUESTED.value,
+        )):
             base, quote = split_pair(order.pair, self._pairs)
-            self._open[order.correlation_id] = _Resting(order, base, quote, None)
+            self._book[order.correlation_id] = _Resting(
+                order, order.valr_order_id or "", base, quote, order.filled_quantity, None,
+                rested=order.state is not OrderState.SUBMITTED,
+            )
         self._check_reservations()
         self._loaded = True
-        log.info("[DRY_RUN] paper wallet loaded: %d currencies, %d open orders",
-                 len(self._wallet), len(self._open))
+        log.info("[DRY_RUN] paper wallet loaded: %d currencies, %d orders on the book",
+                 len(self._wallet), len(self._book))
 
     async def _fund(self, now: int) -> None:
+        """Fund once: the check and the funding share one write transaction, so two starts can
+        never both fund."""
         opening = {
             "ZAR": self.settings.dry_run_wallet_zar,
             "BTC": self.settings.dry_run_wallet_btc,
             "ETH": self.settings.dry_run_wallet_eth,
         }
         async with self.db.transaction() as tx:
+            if await PaperWalletRepository.is_funded_in(tx):
+                return
             for currency, amount in opening.items():
                 await PaperWalletRepository.fund(tx, currency, amount, "opening balance", now)
-                await PaperWalletRepository.put(tx, WalletRow(currency, amount, ZERO), now)
+                await PaperWalletRepository.adjust(tx, currency, now, total=amount)
             await AuditRepository.insert(
                 tx, now, "PAPER_WALLET_FUNDED", "[DRY_RUN] paper wallet funded",
                 execution_mode=MODE, details={k: v for k, v in opening.items()},
             )
         log.info("[DRY_RUN] paper wallet funded: %s", {k: str(v) for k, v in opening.items()})
 
-    async def _fail_interrupted(self, order: OrderRecord, now: int) -> None:
-        """A paper order whose placement never finished (crash between the two commits)."""
-        async with self.db.transaction() as tx:
-            await OrderRepository.update(tx, order.id, now, status=OrderState.FAILED,
-                                         error_code="VALR-ORD-000")
-            await AuditRepository.insert(
-                tx, now, "ORDER_FAILED", "[DRY_RUN] placement interrupted by a restart",
-                severity="WARNING", correlation_id=order.correlation_id, execution_mode=MODE,
-            )
-        log.warning("[DRY_RUN] %s placement interrupted by a restart: FAILED", order.correlation_id)
-
     def _check_reservations(self) -> None:
         expected: dict[str, Decimal] = {}
-        for resting in self._open.values():
-            currency, amount = self._reservation(resting.record, resting.remaining)
-            expected[currency] = expected.get(currency, ZERO) + amount
+        for resting in self._book.values():
+            if resting.rested:
+                currency, amount = self._reservation(resting.record, resting.remaining)
+                expected[currency] = expected.get(currency, ZERO) + amount
         for currency, row in self._wallet.items():
             if row.reserved != expected.get(currency, ZERO):
                 log.warning("[DRY_RUN] wallet reserves %s %s but open orders need %s",
@@ -159,91 +221,122 @@ class PaperEngine:
         row = self._wallet.get(currency)
         return row.available if row else ZERO
 
-    def balances(self) -> list[Balance]:
+    def funds_known(self) -> bool:
+        return True
+
+    def balances_now(self) -> list[Balance]:
+        """The venue's wallet as it holds it in memory."""
         return [
             Balance(row.currency, row.available, row.reserved, row.total)
             for row in sorted(self._wallet.values(), key=lambda r: r.currency)
         ]
 
+    async def balances(self) -> list[Balance]:
+        """A fresh read of the stored wallet (what reconciliation calls the exchange)."""
+        rows = await self._wallet_repo.rows()
+        return [Balance(r.currency, r.available, r.reserved, r.total)
+                for r in sorted(rows.values(), key=lambda r: r.currency)]
+
+    async def open_order_ids(self) -> list[str]:
+        return [cid for cid, r in self._book.items() if r.rested]
+
     def open_orders(self) -> list[OrderRecord]:
-        return [r.record for r in self._open.values()]
+        return [r.record for r in self._book.values()]
 
     def required(self, pair: str, side: Side, price: Decimal, quantity: Decimal) -> tuple[str, Decimal]:
         """The currency and amount a new order would reserve."""
         base, quote = split_pair(pair, self._pairs)
         return reservation(side, price, quantity, base, quote, self.settings.taker_fee_pct)
 
-    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+    def now_ms(self) -> int:
+        return epoch_ms(self._clock)
 
-    def _notify(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+    @asynccontextmanager
+    async def steady(self) -> AsyncIterator[None]:
+        async with self._lock:
+            yield
 
     # -- orders ---------------------------------------------------------------------------------
-    async def place(self, order: OrderRecord, view: MarketView) -> OrderRecord:
-        """Reserve funds and rest the order; if it crosses the spread, fill as taker now."""
+    async def place(self, order: OrderRecord, *, post_only: bool = False) -> str:
+        """Accept the order for processing (VALR's 202): it is queued; ``poll`` processes it."""
         async with self._lock:
-            base, quote = split_pair(order.pair, self._pairs)
             currency, amount = self._reservation(order, order.quantity)
             if self.available(currency) < amount:
                 raise InsufficientBalanceError(
                     f"paper wallet has {self.available(currency)} {currency} available;"
                     f" this order needs {amount}", correlation_id=order.correlation_id,
+                    order_state="not_placed",
                 )
-            now = epoch_ms(self._clock)
-            held = self._row(currency)
-            held = replace(held, reserved=held.reserved + amount)
-            async with self.db.transaction() as tx:
-                await OrderRepository.update(tx, order.id, now, status=OrderState.OPEN)
-                await PaperWalletRepository.put(tx, held, now)
-                await AuditRepository.insert(
-                    tx, now, "ORDER_SUBMITTED", f"[DRY_RUN] on the paper book,"
-                    f" {DecimalGateway.format_money(amount, currency)} reserved",
-                    correlation_id=order.correlation_id, execution_mode=MODE,
-                    details={"reserved": amount, "currency": currency},
-                )
-                record = await OrderRepository.get_in(tx, order.id)
-            self._wallet[currency] = held
-            last = view.ticker.last if view.ticker else None
-            resting = _Resting(record, base, quote, last)
-            self._open[order.correlation_id] = resting
+            base, quote = split_pair(order.pair, self._pairs)
+            venue_order_id = f"DRY_{uuid4().hex}"
+            self._book[order.correlation_id] = _Resting(
+                order, venue_order_id, base, quote, order.filled_quantity, None, rested=False
+            )
+            return venue_order_id
+
+    async def poll(self, order: OrderRecord) -> None:
+        """Process an accepted order: reserve its funds and rest it (OPEN); if it crosses the
+        spread, fill as taker now. A resting order has no news until the market moves."""
+        async with self._lock:
+            resting = self._book.get(order.correlation_id)
+            if resting is None or resting.rested:
+                return
+            currency, amount = self._reservation(resting.record, resting.remaining)
+            if self.available(currency) < amount:  # another order took the funds meanwhile
+                del self._book[order.correlation_id]
+                await self._events.order_update(OrderUpdate(
+                    order.correlation_id, OrderState.FAILED, resting.venue_order_id,
+                    venue_status="Failed", reason=f"insufficient {currency} balance",
+                ))
+                return
+            view = self._view(order.pair)
+            resting.rested = True
+            resting.last_seen = view.ticker.last if view is not None and view.ticker else None
+            change = _WalletChange(self.now_ms()).move(currency, reserved=amount)
+            await self._events.order_update(OrderUpdate(
+                order.correlation_id, OrderState.OPEN, resting.venue_order_id,
+                filled_quantity=resting.filled, venue_status="Placed",
+                reason=f"on the paper book, {amount} {currency} reserved",
+            ), change)
+            self._commit(change)
             log.info("[DRY_RUN] %s resting: %s %s %s @ %s", order.correlation_id, order.side,
                      order.quantity, order.pair, order.price)
-            for price, quantity in self._taker_fills(resting, view):
-                await self._fill(resting, price, quantity, is_maker=False)
-            record = resting.record
-        self._notify()
-        return record
+            if view is not None:
+                for price, quantity in self._taker_fills(resting, view):
+                    await self._fill(resting, price, quantity, is_maker=False)
 
-    async def cancel(self, correlation_id: str) -> OrderRecord:
+    async def poll_all(self, orders: list[OrderRecord]) -> None:
+        for order in orders:
+            await self.poll(order)
+
+    async def cancel(self, order: OrderRecord) -> None:
+        """Cancel at once (the paper book has no latency): release what is held, report
+        CANCELLED. Raises OrderNotFoundError when the order is not on the book."""
         async with self._lock:
-            resting = self._open.get(correlation_id)
+            resting = self._book.get(order.correlation_id)
             if resting is None:
                 raise OrderNotFoundError(
-                    f"no open paper order {correlation_id}", correlation_id=correlation_id
+                    f"no open paper order {order.correlation_id}", correlation_id=order.correlation_id
                 )
-            order = resting.record
-            currency, amount = self._reservation(order, resting.remaining)
-            held = self._row(currency)
-            held = replace(held, reserved=held.reserved - amount)
-            now = epoch_ms(self._clock)
-            async with self.db.transaction() as tx:
-                await OrderRepository.update(tx, order.id, now, status=OrderState.CANCELLED)
-                await PaperWalletRepository.put(tx, held, now)
-                await AuditRepository.insert(
-                    tx, now, "ORDER_CANCELLED", f"[DRY_RUN] cancelled; {amount} {currency} released",
-                    correlation_id=correlation_id, execution_mode=MODE,
-                    details={"released": amount, "currency": currency,
-                             "filled_quantity": order.filled_quantity},
-                )
-                record = await OrderRepository.get_in(tx, order.id)
-            self._wallet[currency] = held
-            del self._open[correlation_id]
-            log.info("[DRY_RUN] %s cancelled", correlation_id)
-        self._notify()
-        return record
+            currency, amount = self._reservation(resting.record, resting.remaining)
+            change = _WalletChange(self.now_ms())
+            if resting.rested:
+                change.move(currency, reserved=-amount)
+            del self._book[order.correlation_id]
+            await self._events.order_update(OrderUpdate(
+                order.correlation_id, OrderState.CANCELLED, resting.venue_order_id,
+                filled_quantity=resting.filled, venue_status="Cancelled",
+                reason=f"{amount if resting.rested else ZERO} {currency} released",
+            ), change)
+            self._commit(change)
+            log.info("[DRY_RUN] %s cancelled", order.correlation_id)
+
+    async def lookup(self, order: OrderRecord) -> Lookup:
+        resting = self._book.get(order.correlation_id)
+        if resting is None:
+            return Lookup(None, absent=order.state in (OrderState.PENDING_SUBMIT, OrderState.UNKNOWN))
+        state = OrderState.PARTIALLY_FILLED if resting.filled > 0 else OrderState.OPEN
+        return Lookup(OrderUpdate(order.correlation_id, state, resting.venue_order_id, resting.filled))
 
     async def on_market(self, view: MarketView) -> int:
         """Fill resting orders of ``view.pair`` that the market traded through. Returns the count."""
@@ -251,15 +344,59 @@ class PaperEngine:
         if view.stale:
             return 0  # never fill on data the market rules would refuse to trade on
         async with self._lock:
-            for resting in [r for r in self._open.values() if r.record.pair == view.pair]:
+            for resting in [r for r in self._book.values() if r.record.pair == view.pair and r.rested]:
                 for price, quantity in self._maker_fills(resting, view):
                     await self._fill(resting, price, quantity, is_maker=True)
                     fills += 1
                 if view.ticker is not None:
                     resting.last_seen = view.ticker.last
-        if fills:
-            self._notify()
         return fills
+
+    async def rebaseline(self, now: int, operator: str) -> dict[str, dict[str, str]]:
+        """After an operator unlock: accept the stored wallet as the truth. The funding gains a
+        row per currency for the difference (so funding + fills = wallet again) and memory is
+        reloaded from the rows. Returns the figures for the audit row. Nothing is rewritten: the
+        drift stays visible as its own funding row."""
+        from storage.ledger import paper_db_balances
+
+        async with self._lock:
+            database = await paper_db_balances(self.db)
+            rows = await self._wallet_repo.rows()
+            figures: dict[str, dict[str, str]] = {}
+            async with self.db.transaction() as tx:
+                for currency in sorted({*rows, *database}):
+                    stored = rows[currency].total if currency in rows else ZERO
+                    implied = database.get(currency, ZERO)
+                    if stored != implied:
+                        await PaperWalletRepository.fund(tx, currency, stored - implied,
+                                                         REBASELINE_REASON, now)
+                    figures[currency] = {
+                        "wallet": DecimalGateway.to_wire(stored),
+                        "funding_plus_fills": DecimalGateway.to_wire(implied),
+                        "accepted_difference": DecimalGateway.to_wire(stored - implied),
+                    }
+                await AuditRepository.insert(
+                    tx, now, "PAPER_REBASELINED", f"[DRY_RUN] paper books re-baselined by {operator}"
+                    " after an unlock: the wallet as stored is the new starting point",
+                    severity="WARNING", execution_mode=MODE, details={"figures": figures},
+                )
+            self._wallet = rows
+        self._events.balances(self.balances_now())
+        return figures
+
+    def _view(self, pair: str) -> MarketView | None:
+        if self._market is None:
+            return None
+        try:
+            return self._market.market(pair)
+        except (KeyError, LookupError):
+            return None
+
+    def _commit(self, change: _WalletChange) -> None:
+        """After the event's transaction committed: memory follows the rows it wrote."""
+        if change.rows:
+            self._wallet.update(change.rows)
+            self._events.balances(self.balances_now())
 
     # -- the fill model -------------------------------------------------------------------------
     def _depth(self, view: MarketView, side: Side, limit: Decimal) -> list[tuple[BookLevel, Decimal]]:
@@ -347,7 +484,7 @@ class PaperEngine:
 
     # -- settlement -----------------------------------------------------------------------------
     async def _fill(self, resting: _Resting, price: Decimal, quantity: Decimal, *, is_maker: bool) -> None:
-        """Settle one fill in ONE transaction: fill row, order row, wallet rows, audit row."""
+        """One fill: a trade event whose transaction also moves the wallet by deltas."""
         order = resting.record
         base, quote = resting.base, resting.quote
         fee_pct = self.settings.maker_fee_pct if is_maker else self.settings.taker_fee_pct
@@ -355,56 +492,32 @@ class PaperEngine:
         notional = DecimalGateway.quantize(DecimalGateway.multiply(price, quantity),
                                            money_precision(quote))
         held_currency, held_before = self._reservation(order, resting.remaining)
-        filled = order.filled_quantity + quantity
-        remaining = order.quantity - filled
-        _, held_after = self._reservation(order, remaining)
-        base_row, quote_row = self._row(base), self._row(quote)
+        _, held_after = self._reservation(order, resting.remaining - quantity)
+        released = held_before - held_after
+        change = _WalletChange(self.now_ms())
         if order.side == "BUY":
             fee_currency = base
             fee = DecimalGateway.quantize(DecimalGateway.multiply(quantity, rate), money_precision(base))
-            quote_row = replace(quote_row, total=quote_row.total - notional,
-                                reserved=quote_row.reserved - (held_before - held_after))
-            base_row = replace(base_row, total=base_row.total + quantity - fee)
+            change.move(quote, total=-notional, reserved=-released)
+            change.move(base, total=quantity - fee)
         else:
             fee_currency = quote
             fee = DecimalGateway.quantize(DecimalGateway.multiply(notional, rate), money_precision(quote))
-            base_row = replace(base_row, total=base_row.total - quantity,
-                               reserved=base_row.reserved - (held_before - held_after))
-            quote_row = replace(quote_row, total=quote_row.total + notional - fee)
-        status = OrderState.FILLED if remaining <= 0 else OrderState.PARTIALLY_FILLED
-        now = epoch_ms(self._clock)
-        trade_id = f"DRYFILL-{uuid4().hex}"
-        details: dict[str, Any] = {
-            "trade_id": trade_id, "price": price, "quantity": quantity, "fee": fee,
-            "fee_currency": fee_currency, "maker": is_maker, "notional": notional,
-            "released": held_before - held_after, "released_currency": held_currency,
-        }
-        async with self.db.transaction() as tx:
-            await FillRepository.insert(
-                tx, order, trade_id=trade_id, price=price, quantity=quantity, fee=fee,
-                fee_currency=fee_currency, is_maker=is_maker, traded_at_ms=now,
-            )
-            await OrderRepository.update(tx, order.id, now, status=status, filled_quantity=filled,
-                                         fee_total=order.fee_total + fee)
-            await PaperWalletRepository.put(tx, base_row, now)
-            await PaperWalletRepository.put(tx, quote_row, now)
-            await AuditRepository.insert(
-                tx, now, "ORDER_FILL",
-                f"[DRY_RUN] {'maker' if is_maker else 'taker'} fill {order.side} {quantity}"
-                f" {order.pair} @ {price}", correlation_id=order.correlation_id,
-                execution_mode=MODE, details=details,
-            )
-            resting.record = await OrderRepository.get_in(tx, order.id)
-        self._wallet[base], self._wallet[quote] = base_row, quote_row
-        if status is OrderState.FILLED:
-            self._open.pop(order.correlation_id, None)
-        log.info("[DRY_RUN] %s %s fill %s @ %s (fee %s %s) -> %s", order.correlation_id,
-                 "maker" if is_maker else "taker", quantity, price, fee, fee_currency, status.value)
+            change.move(base, total=-quantity, reserved=-released)
+            change.move(quote, total=notional - fee)
+        trade = Trade(
+            order.correlation_id, f"DRYFILL-{uuid4().hex}", order.pair, order.side, price, quantity,
+            fee, fee_currency, is_maker, change.now, resting.venue_order_id,
+        )
+        await self._events.trade(trade, change)
+        resting.filled += quantity
+        self._commit(change)
+        if resting.remaining <= 0:
+            self._book.pop(order.correlation_id, None)
+        log.info("[DRY_RUN] %s %s fill %s @ %s (fee %s %s; %s %s released)", order.correlation_id,
+                 "maker" if is_maker else "taker", quantity, price, fee, fee_currency, released,
+                 held_currency)
 
     def _reservation(self, order: OrderRecord, remaining: Decimal) -> tuple[str, Decimal]:
         base, quote = split_pair(order.pair, self._pairs)
         return reservation(order.side, order.price, remaining, base, quote, self.settings.taker_fee_pct)
-
-    def _row(self, currency: str) -> WalletRow:
-        return self._wallet.get(currency) or WalletRow(currency, ZERO, ZERO)
-

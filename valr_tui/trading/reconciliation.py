@@ -11,20 +11,25 @@ The three views, per currency (total = available + reserved):
 Deviation between two figures = |a − b| / max(|a|, |b|) × 100. It is 0 when both are 0, and when
 |a − b| is dust (≤ ``DUST``, one satoshi-sized unit: rounding noise, not money). What is in flight
 (orders sent but not acknowledged, fills not yet seen) can explain up to its stated amount per
-currency; in LIVE, unless the caller says otherwise, that is what the stored orders allow: the
-unfilled rest of every open order and the filled-but-unstored part of orders finished in the last
-ten minutes, at their limit price plus the fee. A deviation above RECON_MISMATCH_PCT is re-checked
-at once with fresh views; confirmed, it raises LOCKDOWN (persisted by SafetyController; only an
-operator unlock clears it) and calls ``on_lockdown``. A run that cannot complete is a failure;
-RECON_MAX_FAILURES in a row raise NEUTRAL, which the next completed run clears. Every run writes
-one RECONCILIATION audit row.
+currency (``open_order_allowance``): an open order only what it has consumed of its own
+reservation, on the side it reserves (a BUY the quote currency it holds and the base it may have
+bought with it, a SELL the base and its proceeds), read from the exchange's reserved figures; an
+order of unknown outcome its whole value; the filled-but-unstored part of orders finished in the
+last ten minutes. A withdrawal is never explained by an order that rests untouched. The views are
+read while the venue holds still (``steady``: the paper venue), and every time compared with an
+exchange timestamp is on the venue's (server-aligned) clock. A deviation above
+RECON_MISMATCH_PCT is re-checked at once with fresh views; confirmed, it raises LOCKDOWN
+(persisted by SafetyController; only an operator unlock clears it) and calls ``on_lockdown``.
+A run that cannot complete is a failure; RECON_MAX_FAILURES in a row raise NEUTRAL, which the
+next completed run clears. Every run writes one RECONCILIATION audit row.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -33,6 +38,7 @@ from storage.audit import AuditRepository, Severity
 from storage.db import Database
 from storage.ledger import (
     FillEffects,
+    UnsettledOrder,
     exact,
     last_unlock_at,
     live_db_balances,
@@ -44,6 +50,7 @@ from storage.ledger import (
 )
 from valr_tui.config import Settings
 from valr_tui.errors import ReconciliationError, ValrTuiError
+from valr_tui.exchange.models import Balance
 from valr_tui.money import split_pair_symbol
 from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
@@ -60,6 +67,8 @@ EVENT_TYPE = "RECONCILIATION"
 VIEW_NAMES = ("database", "state", "exchange")  # the keys of ReconciliationReport.views
 # Orders finished this recently may still have fills on their way (LIVE order sync is periodic).
 UNSETTLED_WINDOW_S = 600
+# Open orders the venue has acknowledged: they hold a reservation on the exchange.
+_ACKNOWLEDGED = frozenset({"SUBMITTED", "OPEN", "PARTIALLY_FILLED", "CANCEL_REQUESTED"})
 # Which views are compared with which (all three pairs; the worst decides).
 _COMPARISONS = (("database", "exchange"), ("database", "state"), ("state", "exchange"))
 
@@ -108,6 +117,78 @@ def worst_deviation(views: Mapping[str, Mapping[str, Decimal]], in_flight: InFli
     return worst
 
 
+def _add_to(totals: dict[str, Decimal], currency: str, amount: Decimal) -> None:
+    if amount > 0:
+        totals[currency] = totals.get(currency, ZERO) + amount
+
+
+def allowance_from(
+    orders: Iterable[UnsettledOrder],
+    statuses: Mapping[str, str],
+    exchange: Iterable[Balance],
+    fee_pct: Decimal,
+) -> InFlight:
+    """The pure rule behind ``open_order_allowance``. ``orders`` are the orders that may have
+    traded without a stored fill (``unexplained`` quantity each); ``statuses`` their states.
+
+    - An acknowledged open order can explain only what it has consumed of its own reservation:
+      per currency, what our open orders should hold minus what the exchange says is reserved.
+      A BUY's consumption (quote) explains that much quote and the base it can have bought at
+      its limit; a SELL's (base) that much base and its proceeds. An order resting untouched
+      explains nothing, so money withdrawn beside it shows.
+    - An order of unknown outcome (not acknowledged) may have traded entirely: its whole value.
+    - A finished order whose fills are not all stored: the unstored part, both sides.
+    """
+    reserved_on_exchange = {b.currency: b.reserved for b in exchange}
+    expected: dict[str, Decimal] = {}
+    resting: list[tuple[UnsettledOrder, str, str]] = []
+    tolerance: dict[str, Decimal] = {}
+    involved: list[str] = []
+    with exact():
+        with_fee = 1 + fee_pct / HUNDRED
+        for order in orders:
+            base, quote = split_pair_symbol(order.pair)
+            status = statuses.get(order.correlation_id)
+            involved.append(order.correlation_id)
+            if status in _ACKNOWLEDGED:
+                held = quote if order.side == "BUY" else base
+                amount = (order.unexplained * order.price * with_fee if order.side == "BUY"
+                          else order.unexplained)
+                expected[held] = expected.get(held, ZERO) + amount
+                resting.append((order, base, quote))
+            else:  # unknown outcome, or finished with fills still to store
+                _add_to(tolerance, base, order.unexplained * with_fee)
+                _add_to(tolerance, quote, order.unexplained * order.price * with_fee)
+        consumed = {c: max(ZERO, amount - reserved_on_exchange.get(c, ZERO))
+                    for c, amount in expected.items()}
+        explained: dict[str, Decimal] = {}
+        for order, base, quote in resting:
+            if order.side == "BUY":
+                # this order's share of the quote consumed, at most its own reservation
+                share = min(consumed.get(quote, ZERO), order.unexplained * order.price * with_fee)
+                _add_to(explained, quote, share)
+                _add_to(tolerance, base, min(order.unexplained, share / order.price))
+            else:
+                share = min(consumed.get(base, ZERO), order.unexplained)
+                _add_to(explained, base, share)
+                _add_to(tolerance, quote, share * order.price * with_fee)
+        for currency, amount in explained.items():
+            _add_to(tolerance, currency, min(amount, consumed.get(currency, ZERO)))
+    return InFlight(tolerance, tuple(dict.fromkeys(involved)))
+
+
+async def open_order_allowance(
+    db: Database, execution_mode: str, exchange: Iterable[Balance], settings: Settings,
+    now_ms: int | None = None,
+) -> InFlight:
+    """What the stored orders can explain against this run's exchange fetch (see
+    ``allowance_from``)."""
+    since = (now_ms if now_ms is not None else epoch_ms(system_clock)) - UNSETTLED_WINDOW_S * 1000
+    orders = await unsettled_orders(db, execution_mode, since)
+    statuses = await open_orders(db, execution_mode)
+    fee_pct = max(settings.maker_fee_pct, settings.taker_fee_pct)
+    return allowance_from(orders, statuses, exchange, fee_pct)
+
 def _shown_pct(pct: Decimal) -> str:
     """A deviation as every message and the dashboard show it: 2 decimals (details keep 4)."""
     return DecimalGateway.to_wire(DecimalGateway.quantize(pct, Decimal("0.01")))
@@ -147,6 +228,9 @@ class ReconciliationEngine:
         exchange_open_orders: Callable[[], Awaitable[Collection[str]]] | None = None,
         timeout_s: float | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        steady: Callable[[], AbstractAsyncContextManager[None]] | None = None,
+        venue_clock: Callable[[], int] | None = None,
+        before_recheck: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -159,6 +243,11 @@ class ReconciliationEngine:
         # LIVE, optional: the customerOrderIds (= our correlation ids) VALR lists as open.
         self._exchange_open_orders = exchange_open_orders
         self._clock = clock
+        self._steady = steady or nullcontext
+        # The venue's (server-aligned) clock: baselines are stamped with it, fills carry it.
+        self._venue_clock = venue_clock or (lambda: epoch_ms(clock))
+        # Before a confirming re-read: let the order follower store fills that just landed.
+        self._before_recheck = before_recheck
         # A view that hangs is a failed run, not a stuck loop.
         self._timeout_s = timeout_s if timeout_s is not None else max(1.0, float(settings.recon_interval_s))
         self._sleep = sleep
@@ -194,6 +283,9 @@ class ReconciliationEngine:
             if worst.pct > self.settings.recon_mismatch_pct:
                 # Confirm before acting: a fill landing between two reads must not lock us down.
                 rechecked = True
+                if self._before_recheck is not None:
+                    async with asyncio.timeout(self._timeout_s):
+                        await self._before_recheck()
                 views, in_flight, fetched_at = await self._fetch()
                 worst = worst_deviation(views, in_flight)
             exchange_open = await self._fetch_exchange_open_orders()
@@ -263,17 +355,21 @@ class ReconciliationEngine:
 
     async def _fetch(self) -> tuple[dict[str, BalanceView], InFlight, int | None]:
         """All three views, fresh. ``fetched_at`` is set when a new LIVE baseline must be taken."""
-        async with asyncio.timeout(self._timeout_s):
-            in_flight = await self._in_flight() if self._in_flight is not None else InFlight()
+        async with asyncio.timeout(self._timeout_s), self._steady():
             exchange = dict(await self._exchange_view())
+            in_flight = await self._in_flight() if self._in_flight is not None else InFlight()
             state = dict(self._state_view())
             fetched_at: int | None = None
             if self.mode == "LIVE":
                 baseline = await load_baseline(self.db, "LIVE")
                 unlocked_at = await last_unlock_at(self.db)
-                if baseline is None or (unlocked_at is not None and unlocked_at > baseline.taken_at):
+                venue_now = self._venue_clock()
+                offset = venue_now - epoch_ms(self._clock)  # audit rows are on the local clock
+                if baseline is None or (
+                    unlocked_at is not None and unlocked_at + offset > baseline.taken_at
+                ):
                     # First run, or the operator accepted the exchange's figures by unlocking.
-                    fetched_at = epoch_ms(self._clock)
+                    fetched_at = venue_now
                     database: BalanceView = dict(exchange)
                 else:
                     if self._effects.traded_after != baseline.taken_at:  # a new baseline

@@ -16,7 +16,7 @@ from enum import StrEnum
 from storage.audit import AuditRepository, Severity
 from storage.db import Database
 from storage.safety_state import SafetyStateRepository
-from valr_tui.errors import TradingHaltedError, UnlockRefused, ValrTuiError
+from valr_tui.errors import SafetyStateConflict, TradingHaltedError, UnlockRefused, ValrTuiError
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
 
 log = logging.getLogger(__name__)
@@ -86,15 +86,19 @@ class SafetyController:
         self._conditions: dict[SafetyState, str] = {}
         self._changed_at = clock()
         self._listeners: list[Listener] = []
+        # The row as this process last read or wrote it: every write is a compare-and-set on it.
+        self._persisted = SafetyState.NORMAL
 
     @classmethod
     async def load(cls, db: Database, clock: Clock = system_clock) -> SafetyController:
         """Restore the persisted state: a LOCKDOWN before the restart is a LOCKDOWN after it."""
         ctl = cls(db, clock)
         row = await SafetyStateRepository(db).load()
-        if row is not None and row.state == SafetyState.LOCKDOWN:
-            ctl._conditions[SafetyState.LOCKDOWN] = row.reason
-            ctl._changed_at = row.changed_at / 1000
+        if row is not None:
+            ctl._persisted = SafetyState(row.state)
+            if row.state == SafetyState.LOCKDOWN:
+                ctl._conditions[SafetyState.LOCKDOWN] = row.reason
+                ctl._changed_at = row.changed_at / 1000
         return ctl
 
     # -- reading --------------------------------------------------------------------------------
@@ -205,24 +209,54 @@ class SafetyController:
         condition: SafetyState,
         extra: dict[str, str] | None = None,
     ) -> None:
-        after = self.state
         now = self._clock()
-        severity: Severity = "CRITICAL" if SafetyState.LOCKDOWN in (after, condition) else "WARNING"
-        if after is SafetyState.NORMAL:
-            severity = "INFO"
-        async with self.db.transaction() as tx:
-            await SafetyStateRepository.put(  # NORMAL keeps the reason it was left with: why
-                tx, after.value, self.reason or reason, correlation_id, int(now * 1000)
-            )
-            await AuditRepository.insert(
-                tx, int(now * 1000), event, f"{condition.label}: {reason}",
-                severity=severity, correlation_id=correlation_id,
-                state_before=before.value, state_after=after.value,
-                details={"condition": condition.value, **(extra or {})},
-            )
+        for _attempt in range(2):
+            if await self._write(before, reason, correlation_id, event, condition, extra, now):
+                break
+        else:
+            raise SafetyStateConflict("the safety state row keeps changing under this process")
+        after = self.state
         if after is not before:
             self._changed_at = now
             log.warning("safety state %s -> %s: %s", before.value, after.value, reason)
         status = self.status()
         for listener in list(self._listeners):
             listener(status)
+
+    async def _write(
+        self,
+        before: SafetyState,
+        reason: str,
+        correlation_id: str | None,
+        event: str,
+        condition: SafetyState,
+        extra: dict[str, str] | None,
+        now: float,
+    ) -> bool:
+        """Compare-and-set the row from the state this process last saw. If another writer
+        changed it meanwhile, nothing is written: a LOCKDOWN found there is adopted (only an
+        operator unlock ends it), and False asks the caller to write again on the new truth."""
+        after = self.state
+        severity: Severity = "CRITICAL" if SafetyState.LOCKDOWN in (after, condition) else "WARNING"
+        if after is SafetyState.NORMAL:
+            severity = "INFO"
+        async with self.db.transaction() as tx:
+            stored = await SafetyStateRepository.compare_and_set(  # NORMAL keeps its reason: why
+                tx, self._persisted.value, after.value, self.reason or reason, correlation_id,
+                int(now * 1000),
+            )
+            if stored is not None:
+                log.error("safety state row is %s, not the %s this process wrote: adopting it",
+                          stored.state, self._persisted.value)
+                self._persisted = SafetyState(stored.state)
+                if stored.state == SafetyState.LOCKDOWN and event != "UNLOCK":
+                    self._conditions[SafetyState.LOCKDOWN] = stored.reason
+                return False
+            await AuditRepository.insert(
+                tx, int(now * 1000), event, f"{condition.label}: {reason}",
+                severity=severity, correlation_id=correlation_id,
+                state_before=before.value, state_after=after.value,
+                details={"condition": condition.value, **(extra or {})},
+            )
+        self._persisted = after
+        return True

@@ -28,7 +28,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Select
 from textual.worker import Worker, WorkerState
 
-from storage.orders import FillRecord, OrderRecord
+from storage.orders import FillRecord, OrderRecord, OrderState
 from valr_tui.errors import ValrTuiError
 from valr_tui.logging_setup import crash_line, redact
 from valr_tui.money.decimal_gateway import DecimalGateway
@@ -557,11 +557,40 @@ class ValrApp(App[int]):
     async def _submit(self, request: OrderRequest) -> OrderResult:
         result = await self.engine.submit(request)
         kind = "simulated" if result.is_simulated else "LIVE"
-        self.notify(f"{result.order_id} ({kind}) {result.state.value}\ncorrelation {result.correlation_id}",
-                    title="Order accepted")
+        if result.state is OrderState.UNKNOWN:
+            self.notify(f"{result.message}\ncorrelation {result.correlation_id}",
+                        title="Order outcome UNKNOWN", severity="error")
+        else:
+            self.notify(f"{result.order_id} ({kind}) {result.state.value}\ncorrelation"
+                        f" {result.correlation_id}", title="Order accepted")
         self.main.query_one(OrderForm).clear_amounts()
         await self._load_orders_and_balances()
         return result
+
+    async def action_quit(self) -> None:
+        """ctrl+q: with LIVE orders still open on VALR, or orders of unknown outcome, ask first
+        (they keep trading, or stay unresolved, while the app is away)."""
+        if isinstance(self.screen, ConfirmScreen):
+            return
+        orders = await self.engine.orders(limit=500)
+        live_open = [o for o in orders if o.execution_mode == "LIVE" and o.state.is_open
+                     and o.state is not OrderState.UNKNOWN]
+        unknown = [o for o in orders if o.state is OrderState.UNKNOWN]
+        if not live_open and not unknown:
+            self.exit()
+            return
+        parts = []
+        if live_open:
+            parts.append(f"{len(live_open)} LIVE order(s) still open on VALR (they keep trading)")
+        if unknown:
+            parts.append(f"{len(unknown)} order(s) of UNKNOWN outcome (looked up at the next start)")
+        question = f"{' and '.join(parts)}. Quit anyway?"
+
+        def confirmed(answer: bool | None) -> None:
+            if answer:
+                self.exit()
+
+        self.push_screen(ConfirmScreen(question, danger=True), confirmed)
 
     # -- chart and pair picker -----------------------------------------------------------------
     def _show_chart(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
@@ -126,7 +127,7 @@ def fee_text(fills: list[FillRecord], fallback: Decimal) -> str:
 STATE_WIDTH = max(len(state.value) for state in OrderState)
 
 
-class OrdersTable(DataTable[str]):
+class OrdersTable(DataTable[str | Text]):
     """Orders of the current mode, keyed by correlation id; cells change in place. The full
     correlation id, VALR's order id, fees and the note of the selected row are in ``OrderDetail``."""
 
@@ -146,14 +147,17 @@ class OrdersTable(DataTable[str]):
         for key, label in self.COLUMNS:
             self.add_column(label, key=key, width=STATE_WIDTH if key == "state" else None)
 
-    def _cells(self, order: OrderRecord) -> dict[str, str]:
+    def _cells(self, order: OrderRecord) -> dict[str, str | Text]:
         fills = self.fills.get(order.correlation_id, [])
         avg = average_fill_price(fills)
+        # An order of unknown outcome is shown in red until a lookup resolves it.
+        state: str | Text = (Text(order.state.value, style="bold red")
+                             if order.state is OrderState.UNKNOWN else order.state.value)
         return {
             "time": clock_text(order.created_at),
             "pair": order.pair,
             "side": order.side,
-            "state": order.state.value,
+            "state": state,
             "price": zar(order.price, symbol=False),
             "qty": crypto(order.quantity),
             "filled": crypto(order.filled_quantity),
