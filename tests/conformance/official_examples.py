@@ -401,6 +401,39 @@ STATUS_2 = Example(
 }''',
 )
 
+# Public APIs / Price Buckets for a currency pair / Price Buckets for a currency pair
+# (the first two of the saved example's 300 buckets, verbatim; the rest repeat the shape)
+BUCKETS = Example(
+    'Public APIs / Price Buckets for a currency pair / Price Buckets for a currency pair',
+    'GET',
+    '{{apiBaseUrl}}/v1/public/:currencyPair/buckets?periodSeconds=60&startTime=1753102597&endTime=1753188997&skip=0&limit=300&includeEmpty=true',
+    200,
+    r'''[
+    {
+        "currencyPairSymbol": "BTCUSDC",
+        "bucketPeriodInSeconds": 60,
+        "startTime": "2025-07-22T12:56:00Z",
+        "open": "119350",
+        "high": "119350",
+        "low": "119350",
+        "close": "119350",
+        "volume": "0",
+        "quoteVolume": "0"
+    },
+    {
+        "currencyPairSymbol": "BTCUSDC",
+        "bucketPeriodInSeconds": 60,
+        "startTime": "2025-07-22T12:55:00Z",
+        "open": "119350",
+        "high": "119350",
+        "low": "119350",
+        "close": "119350",
+        "volume": "0",
+        "quoteVolume": "0"
+    }
+]''',
+)
+
 # Market Data / Order Book / Order Book
 MARKETDATA_ORDER_BOOK = Example(
     'Market Data / Order Book / Order Book',

@@ -5,32 +5,22 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.conformance import official_examples as O
 from valr_tui.exchange.buckets import Candle
 from valr_tui.simulator.server import SimulatorServer
 from valr_tui.trading.clock import ManualClock
 
 from .conftest import START
 
-OFFICIAL = Path(__file__).resolve().parents[3] / "shared" / "valr-official" / "postman-collection.json"
-
 
 def official_bucket_example() -> dict[str, object]:
-    """The first bucket of VALR's saved example response, verbatim."""
-    def walk(items: list[dict[str, object]]) -> list[dict[str, object]]:
-        found: list[dict[str, object]] = []
-        for item in items:
-            found += walk(item["item"]) if "item" in item else [item]  # type: ignore[arg-type]
-        return found
-
-    collection = json.loads(OFFICIAL.read_text())
-    (request,) = [i for i in walk(collection["item"]) if i["name"] == "Price Buckets for a currency pair"]
-    body = request["response"][0]["body"]  # type: ignore[index]
-    first: dict[str, object] = json.loads(body)[0]
+    """The first bucket of VALR's saved example response, verbatim (copied into the repository,
+    so a fresh clone needs nothing outside it)."""
+    first: dict[str, object] = json.loads(O.BUCKETS.body)[0]
     return first
 
 

@@ -876,6 +876,8 @@ class ValrApp(App[int]):
         self._redraw()
 
     def action_unlock(self) -> None:
+        if isinstance(self.screen, UnlockScreen):
+            return  # ctrl+u is a priority key: inside the open dialog it must not stack another
         if self.engine.safety_status().state is not SafetyState.LOCKDOWN:
             self.notify("Not in LOCKDOWN: nothing to unlock.")
             return

@@ -110,9 +110,8 @@ class UnlockScreen(ModalScreen[UnlockRequest | None]):
     async def _send(self, request: UnlockRequest) -> None:
         try:
             await self._attempt(request)
-        except ValrTuiError as exc:
-            hint = f" type {UNLOCK_PHRASE} exactly (capitals) to confirm"
-            self.query_one("#unlock-error", Static).update(f"[$error]{exc.code}[/]{hint}")
+        except ValrTuiError as exc:  # the engine's own words: what is missing, or why not
+            self.query_one("#unlock-error", Static).update(f"[$error]{exc.code}[/] {escape(exc.message)}")
             return
         self.dismiss(request)
 
