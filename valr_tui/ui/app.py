@@ -241,6 +241,9 @@ class ValrApp(App[int]):
         self.start_error: ValrTuiError | None = None
         self.crash_message: str | None = None  # the one coded line an unexpected error ends with
         self._shown_locked = False
+        # the state the last safety event carried (the spread line reads it on every form-pair
+        # redraw; the first redraw draws the safety state right after the markets)
+        self._shown_safety = SafetyState.NORMAL
         self._unsubscribe: Callable[[], None] | None = None
         self._depth_pair = engine.pairs[0] if engine.pairs else ""
         self._fills_cache: dict[str, tuple[Decimal, list[FillRecord]]] = {}
@@ -443,6 +446,7 @@ class ValrApp(App[int]):
         if status is None:
             status = self.engine.safety_status()
         self._ring_for_safety(status)
+        self._shown_safety = status.state
         main = self.main
         self._status.show_safety(status)
         main.query_one(SafetyBanner).show(status, UNLOCK_PHRASE)
@@ -632,8 +636,7 @@ class ValrApp(App[int]):
     def _show_form_pair(self) -> None:
         """The form pair's spread line, book and chart, from its newest view."""
         view = self._views.get(self._depth_pair)
-        self._spread.show([view] if view is not None else [], self._depth_pair,
-                          self.engine.safety_status().state)
+        self._spread.show([view] if view is not None else [], self._depth_pair, self._shown_safety)
         self._show_chart()
 
     def _show_chart(self) -> None:
