@@ -190,6 +190,37 @@ class BookLevel:
     order_count: int = 0
 
 
+# A book arrives whole in every frame, but from one frame to the next most levels are the same
+# text: each distinct level is parsed once (Decimal parsing of every level of every frame was the
+# stream's largest cost). Bounded: emptied when full, then refilled by the next frames.
+_LEVELS_SEEN: dict[tuple[str, str, type, object], BookLevel] = {}
+MAX_LEVELS_SEEN = 4096
+
+
+def _book_level(lv: Mapping[str, Any], what: str) -> BookLevel:
+    price, quantity, count = lv.get("price"), lv.get("quantity"), lv.get("orderCount")
+    # only the wire's own form is remembered (text amounts, an int/text/absent count), keyed by
+    # type too: 1, 1.0 and True are equal keys in Python but not the same field
+    if type(price) is not str or type(quantity) is not str or type(count) not in (int, str, type(None)):
+        return _parse_level(lv, what)
+    key = (price, quantity, type(count), count)
+    level = _LEVELS_SEEN.get(key)
+    if level is None:
+        level = _parse_level(lv, what)
+        if len(_LEVELS_SEEN) >= MAX_LEVELS_SEEN:
+            _LEVELS_SEEN.clear()
+        _LEVELS_SEEN[key] = level
+    return level
+
+
+def _parse_level(lv: Mapping[str, Any], what: str) -> BookLevel:
+    return BookLevel(
+        price=dec(lv, "price", what),
+        quantity=dec(lv, "quantity", what),
+        order_count=integer(lv, "orderCount", what, 0),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class OrderBook:
     pair: str
@@ -217,16 +248,10 @@ class OrderBook:
 
         def levels(key: str) -> tuple[BookLevel, ...]:
             out = []
+            what = f"orderbook {pair} level"
             for item in _list(d.get(key, []), f"orderbook {pair} {key}"):
-                lv = _obj(item, f"orderbook {pair} level")
-                what = f"orderbook {pair} level"
-                out.append(
-                    BookLevel(
-                        price=dec(lv, "price", what),
-                        quantity=dec(lv, "quantity", what),
-                        order_count=integer(lv, "orderCount", what, 0),
-                    )
-                )
+                lv = _obj(item, what)
+                out.append(_book_level(lv, what))
             return tuple(out)
 
         return cls(
