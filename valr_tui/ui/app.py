@@ -80,7 +80,7 @@ BURST_GATHER_S = 0.003
 # Under a flood, redraws (and the frames they cause) are spaced at least this far apart, so the
 # screen shows the newest state at a steady rate instead of falling behind; at ordinary rates
 # (a change every 100 ms) only the gather applies and a price takes the immediate frame.
-MAX_REDRAWS_PER_SECOND = 30
+MAX_REDRAWS_PER_SECOND = 60
 
 
 class DemoControls(Protocol):
