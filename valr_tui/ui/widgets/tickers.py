@@ -89,6 +89,7 @@ class TickerTable(ScrollView, can_focus=True):
         self._row_of = {pair: index for index, pair in enumerate(pairs)}
         self._widths: tuple[int, ...] = ()
         self._lines: dict[int, Strip] = {}  # built lines by table line (0 = header)
+        self._styles: dict[str, Style] = {}  # resolved component styles, until the next style update
         self._measure()
 
     def _blank(self, pair: str) -> dict[str, str]:
@@ -133,14 +134,23 @@ class TickerTable(ScrollView, can_focus=True):
         row = self._rows[pair]
         if row[column] == value:
             return
-        row[column] = value
-        if self._measure():  # a column changed width: every line moves
+        before, row[column] = row[column], value
+        if self._resized(column, before, value):  # a column changed width: every line moves
             self._lines.clear()
             self.refresh()
             return
         line = self._row_of[pair] + 1
         self._lines.pop(line, None)
         self.refresh(Region(0, line - self.scroll_offset.y, self.size.width, 1))
+
+    def _resized(self, column: str, before: str, after: str) -> bool:
+        """Measure again only when ``column`` can have changed width: its new text is wider than
+        the column, or the old text was the widest and the new one is narrower."""
+        width = self._widths[self._columns.index(column)] - 2 * CELL_PADDING
+        new, old = cell_len(after), cell_len(before)
+        if new > width or new < old == width:
+            return self._measure()
+        return False
 
     def _measure(self) -> bool:
         """Column widths (the widest text, header included, plus padding); True if they changed."""
@@ -157,6 +167,13 @@ class TickerTable(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._lines.clear()  # their segments hold the old colours
+        self._styles.clear()
+
+    def _style(self, part: str) -> Style:
+        style = self._styles.get(part)
+        if style is None:
+            style = self._styles[part] = self.get_component_styles(part).rich_style
+        return style
 
     def on_resize(self) -> None:
         self._lines.clear()  # the filler right of the last column follows the width
@@ -175,13 +192,13 @@ class TickerTable(ScrollView, can_focus=True):
     def _build_line(self, line: int) -> Strip:
         if line == 0:
             texts = [label for _, label in self.COLUMNS]
-            style = self.get_component_styles("datatable--header").rich_style
+            style = self._style("datatable--header")
         else:
             row = self._rows[self.pairs[line - 1]]
             texts = [row[key] for key in self._columns]
             index = line - 1  # zebra as DataTable: even rows striped, odd rows plain
             part = "datatable--odd-row" if index % 2 else "datatable--even-row"
-            style = self.get_component_styles(part).rich_style
+            style = self._style(part)
         pad = " " * CELL_PADDING
         text = "".join(
             pad + cell + " " * (width - 2 * CELL_PADDING - cell_len(cell)) + pad
