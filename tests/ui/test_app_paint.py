@@ -17,8 +17,8 @@ from textual.strip import Strip
 from tests.ui.fixtures import _candles, settle
 from tests.ui.pilot_helpers import SIZE, make_app
 from valr_tui.errors import MalformedResponseError
+from valr_tui.exchange import models
 from valr_tui.exchange.models import OrderBook
-from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.candles import CHART_PERIODS, CandleSeries
 from valr_tui.ui.widgets.chart import PriceChart
 from valr_tui.ui.widgets.tickers import TickerTable
@@ -118,13 +118,13 @@ def test_a_book_level_seen_before_is_not_parsed_again(monkeypatch: pytest.Monkey
     first = OrderBook.from_valr(raw, "BTCZAR")
     raw["Asks"][0] = {"price": "1200050.5", "quantity": "0.25", "orderCount": 2}  # one level moves
     parsed: list[object] = []
-    to_decimal = DecimalGateway.to_decimal
+    amount = models.level_amount
 
-    def counting(value: Any) -> Decimal:
-        parsed.append(value)
-        return to_decimal(value)
+    def counting(lv: Any, key: str, what: str) -> Decimal:
+        parsed.append(lv[key])
+        return amount(lv, key, what)
 
-    monkeypatch.setattr(DecimalGateway, "to_decimal", counting)
+    monkeypatch.setattr(models, "level_amount", counting)
     second = OrderBook.from_valr(raw, "BTCZAR")
     assert parsed == ["1200050.5", "0.25"]  # every level's price and size used to be parsed again
     assert second.asks[0].price == Decimal("1200050.5") and second.asks[0].order_count == 2

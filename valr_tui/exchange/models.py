@@ -6,6 +6,7 @@ Parsing is strict: a missing key, a wrong type or a non-decimal amount raises
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -13,7 +14,12 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from valr_tui.errors import DecimalError, MalformedResponseError
-from valr_tui.money.decimal_gateway import DecimalGateway
+from valr_tui.money.decimal_gateway import (
+    MAX_DECIMALS,
+    MAX_INTEGER_DIGITS,
+    MAX_SIGNIFICANT_DIGITS,
+    DecimalGateway,
+)
 from valr_tui.money.pairs import SIDES, Side
 
 HUNDRED = Decimal(100)
@@ -213,10 +219,24 @@ def _book_level(lv: Mapping[str, Any], what: str) -> BookLevel:
     return level
 
 
+# A book level's amount as VALR writes it: plain digits, a point, digits. Text of this shape that
+# is no longer than the significant-digit limit is within every money limit of the Decimal
+# Gateway, so ``Decimal(text)`` is exactly what ``to_decimal`` returns, at a fraction of the cost
+# (80 amounts a book frame); anything else takes the gateway's own path and its errors.
+_PLAIN_AMOUNT = re.compile(rf"[0-9]{{1,{MAX_INTEGER_DIGITS}}}(?:\.[0-9]{{1,{MAX_DECIMALS}}})?")
+
+
+def level_amount(lv: Mapping[str, Any], key: str, what: str) -> Decimal:
+    raw = lv.get(key)
+    if type(raw) is str and len(raw) <= MAX_SIGNIFICANT_DIGITS and _PLAIN_AMOUNT.fullmatch(raw):
+        return Decimal(raw)
+    return dec(lv, key, what)
+
+
 def _parse_level(lv: Mapping[str, Any], what: str) -> BookLevel:
     return BookLevel(
-        price=dec(lv, "price", what),
-        quantity=dec(lv, "quantity", what),
+        price=level_amount(lv, "price", what),
+        quantity=level_amount(lv, "quantity", what),
         order_count=integer(lv, "orderCount", what, 0),
     )
 
