@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
-from storage.audit import AuditEntry, AuditRepository
+from storage.audit import AuditEntry, AuditRepository, resolve_correlation_id
 from storage.db import Database
 from storage.orders import ExecutionModeName, FillRecord, FillRepository, OrderRecord
 from storage.snapshots import SnapshotRepository
@@ -412,8 +412,12 @@ class TradingEngine:
         return await self.venue.balances()
 
     async def audit(self, correlation_id: str | None = None, limit: int = 200) -> list[AuditEntry]:
+        """Audit rows, newest first; ``correlation_id`` may be a unique prefix of the full id
+        (VALR-ORD-009 when none starts with it, VALR-ORD-021 when several do)."""
         if self.db is None:
             return []
+        if correlation_id:
+            correlation_id = await resolve_correlation_id(self.db, correlation_id)
         return await AuditRepository(self.db).query(correlation_id=correlation_id, limit=limit)
 
     async def journal(self, limit: int = 200) -> list[JournalEntry]:
