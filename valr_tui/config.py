@@ -20,6 +20,7 @@ from decouple import RepositoryEmpty, RepositoryEnv
 from platformdirs import user_data_dir, user_log_dir
 
 from valr_tui.errors import ConfigError, UnknownSettingError
+from valr_tui.money import zar_rate_pairs
 from valr_tui.secrets import Secret
 
 ExecutionMode = Literal["DRY_RUN", "LIVE"]
@@ -79,6 +80,17 @@ class Settings:
     def is_live(self) -> bool:
         """LIVE only when both switches agree; anything else is DRY_RUN."""
         return self.execution_mode == "LIVE" and self.live_trading_confirmed
+
+    @property
+    def rate_pairs(self) -> tuple[str, ...]:
+        """The ZAR rate pairs MAX_ORDER_ZAR needs for PAIRS quoted in other currencies and PAIRS
+        lacks (BTCUSDC -> USDCZAR): market data follows them without their being watched."""
+        return zar_rate_pairs(self.pairs)
+
+    @property
+    def market_pairs(self) -> tuple[str, ...]:
+        """Every pair market data follows: PAIRS, then their ZAR rate pairs."""
+        return self.pairs + self.rate_pairs
 
     @property
     def essential_threshold(self) -> Decimal:

@@ -164,11 +164,12 @@ class TradingEngine:
         self.ready.set()
 
     async def wait_until_trading_ready(self, within_s: float = 10.0) -> None:
-        """Wait for pair metadata and a first price of every pair; EngineNotReady on timeout."""
+        """Wait for pair metadata and a first price of every pair (the ZAR rate pairs too: an
+        order on BTCUSDC needs USDCZAR); EngineNotReady on timeout."""
         priced = asyncio.Event()
 
         def check(_event: EngineEvent | None = None) -> None:
-            if all(self.market(pair).ticker for pair in self.settings.pairs):
+            if all(self.market(pair).ticker for pair in self.settings.market_pairs):
                 priced.set()
 
         unsubscribe = self.subscribe(check)
@@ -208,7 +209,7 @@ class TradingEngine:
             if self.settings.has_credentials
             else None
         )
-        return lambda: MarketStream(self.settings.ws_url, self.settings.pairs, signer=signer)
+        return lambda: MarketStream(self.settings.ws_url, self.settings.market_pairs, signer=signer)
 
     def _spawn(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
         async def supervised() -> None:
