@@ -389,9 +389,10 @@ def check_known_keys(env: Mapping[str, str], file_keys: Iterable[str], env_file:
         parts.append(f"{env_file}: " + ", ".join(_unknown_key_hint(key) for key in in_file))
     if in_env:
         parts.append("the environment: " + ", ".join(_unknown_key_hint(key) for key in in_env))
+    shared = ", or give valr-tui a .env of its own (--env-file)" if in_file else ""
     raise UnknownSettingError(
-        f"not a valr-tui setting, in {'; in '.join(parts)}. Correct or remove it, or give valr-tui"
-        " a .env of its own (--env-file); .env.example lists every key",
+        f"not a valr-tui setting, in {'; in '.join(parts)}. Correct or remove each{shared};"
+        " .env.example lists every key",
         keys=[*in_file, *in_env],
     )
 

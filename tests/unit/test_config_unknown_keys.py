@@ -59,6 +59,7 @@ def test_a_key_like_no_setting_says_so(tmp_path: Path) -> None:
 def test_unknown_valr_environment_variables_are_refused_and_other_variables_are_not(tmp_path: Path) -> None:
     text = str(refusal({"VALR_PAIR": "BTCUSDC", "VALR_API_KEY": "k"}, None))
     assert "the environment: VALR_PAIR (did you mean VALR_PAIRS?)" in text and "BTCUSDC" not in text
+    assert "--env-file" not in text  # no file is at fault
     # The environment is shared with every other program: only VALR_ names are ours, and the
     # benchmarks' own switches are not settings.
     shared = {"HOME": "/home/x", "MAX_ORDR_ZAR": "1", "VALR_BENCH_QUICK": "1", "VALR_BENCH_MINUTES": "2"}
