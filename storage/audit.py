@@ -140,21 +140,23 @@ class AuditRepository:
 
 # Every table a correlation id is written to; a prefix is looked up in all of them.
 _CORRELATION_TABLES = ("trading_orders", "order_fills", "institutional_audit")
-_PREFIX_END = "\U0010ffff"  # above every character: [prefix, prefix + this) is every id starting with it
+_GLOB_SPECIAL = frozenset("*?[")
 
 
 async def resolve_correlation_id(db: Database, text: str) -> str:
     """The full correlation id that ``text`` names: itself when stored, else the one stored id
     it is a prefix of (ids are shown shortened, as git shows hashes). ``OrderNotFoundError``
     when none starts with it, ``AmbiguousCorrelationIdError`` with the count when several do."""
-    # A range on the raw text uses each table's index and, unlike LIKE, gives % and _ no meaning.
+    # GLOB is case-sensitive like the ids, and SQLite runs a literal GLOB prefix on each table's
+    # index; its wildcards are escaped (each in brackets), and LIKE's % and _ mean nothing to it.
+    pattern = "".join(f"[{ch}]" if ch in _GLOB_SPECIAL else ch for ch in text) + "*"
     union = " UNION ".join(
-        f"SELECT correlation_id AS cid FROM {table} WHERE correlation_id >= ? AND correlation_id < ?"
+        f"SELECT correlation_id AS cid FROM {table} WHERE correlation_id GLOB ?"
         for table in _CORRELATION_TABLES
     )
     row = await db.fetchone(
         f"SELECT COUNT(*) AS n, MIN(cid) AS first, COALESCE(MAX(cid = ?), 0) AS exact FROM ({union})",
-        (text, *(text, text + _PREFIX_END) * len(_CORRELATION_TABLES)),
+        (text, *[pattern] * len(_CORRELATION_TABLES)),
     )
     count = 0 if row is None else int(row["n"])
     if row is not None and (row["exact"] or count == 1):

@@ -9,6 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from storage.audit import AuditRepository, resolve_correlation_id
 from storage.db import Database
@@ -24,7 +26,12 @@ from tests.trading.test_reconciliation import (
 )
 from valr_tui.cli import main
 from valr_tui.commands import audit_command, audit_story, journal_command, journal_lines
-from valr_tui.errors import AmbiguousCorrelationIdError, DatabaseMissingError, OrderNotFoundError
+from valr_tui.errors import (
+    AmbiguousCorrelationIdError,
+    DatabaseMissingError,
+    OrderNotFoundError,
+    ValrTuiError,
+)
 from valr_tui.trading.clock import ManualClock
 from valr_tui.trading.reconciliation import ReconciliationEngine
 from valr_tui.trading.safety import SafetyController
@@ -258,3 +265,41 @@ def test_a_reader_that_goes_away_is_not_a_traceback(tmp_path: Path) -> None:
     asyncio.run(build_story(tmp_path))
     assert journal_command(settings_for(tmp_path), True, ClosedPipe()) == 0
     assert audit_command(settings_for(tmp_path), "cid-story", ClosedPipe()) == 0
+
+
+ID_CHARS = "aB%_-*?[]\u00e9\U0010ffff"  # case, LIKE's and GLOB's wildcards, beyond ASCII
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    ids=st.lists(st.text(ID_CHARS, min_size=1, max_size=5), min_size=1, max_size=6, unique=True),
+    text=st.text(ID_CHARS, min_size=1, max_size=5),
+)
+def test_a_prefix_resolves_exactly_as_a_scan_of_the_stored_ids_would(ids: list[str], text: str) -> None:
+    """Against the real database: the id itself if stored, else the one id it starts, else the
+    coded refusal with the true count; wildcards, case and the highest code point change nothing."""
+
+    async def resolve() -> str | ValrTuiError:
+        db = await Database.open(":memory:")
+        try:
+            audit = AuditRepository(db)
+            for i, cid in enumerate(ids):  # spread over the tables a correlation id is written to
+                if i % 2:
+                    await add_order(db, cid, status="OPEN")
+                else:
+                    await audit.record(T0_MS, "NOTE", "seeded", correlation_id=cid)
+            try:
+                return await resolve_correlation_id(db, text)
+            except ValrTuiError as exc:
+                return exc
+        finally:
+            await db.close()
+
+    result = asyncio.run(resolve())
+    starting = [cid for cid in ids if cid.startswith(text)]
+    if text in ids or len(starting) == 1:
+        assert result == (text if text in ids else starting[0])
+    elif not starting:
+        assert isinstance(result, OrderNotFoundError)
+    else:
+        assert isinstance(result, AmbiguousCorrelationIdError) and result.details["count"] == len(starting)
