@@ -264,12 +264,14 @@ class OrderManager:
             status=OrderState.PENDING_SUBMIT,
             execution_mode=mode,
             note=request.note[:_NOTE_MAX_CHARS] if isinstance(request.note, str) else "",
+            post_only=checked.post_only,
+            time_in_force=checked.time_in_force or "GTC",
         )
         record = await self._store_new(order)
         self._in_flight.add(correlation_id)
         olog.info("sending %s %s %s @ %s", order.side, order.quantity, order.pair, order.price)
         try:
-            venue_order_id = await self.venue.place(record, post_only=request.post_only)
+            venue_order_id = await self.venue.place(record)
         except ValrTuiError as exc:
             if self._is_ambiguous(exc):
                 return await self._ambiguous(record, exc)
@@ -296,19 +298,21 @@ class OrderManager:
     def _request_fields(request: OrderRequest) -> dict[str, str]:
         return {
             name: safe_text(getattr(request, name), 60)
-            for name in ("pair", "side", "price", "quantity", "order_type", "post_only")
+            for name in ("pair", "side", "price", "quantity", "order_type", "post_only", "time_in_force")
         }
 
     async def _store_new(self, order: NewOrder) -> OrderRecord:
         """The PENDING_SUBMIT row and its audit row, committed before the request leaves."""
         now = epoch_ms(self._clock)
         fields = {"pair": order.pair, "side": order.side, "price": order.price,
-                  "quantity": order.quantity}
+                  "quantity": order.quantity, "time_in_force": order.time_in_force,
+                  "post_only": order.post_only}
         async with self.db.transaction() as tx:
             order_id = await OrderRepository.insert(tx, order, now)
             await AuditRepository.insert(
                 tx, now, "ORDER_PENDING_SUBMIT", f"{order.side} {order.quantity} {order.pair} @"
-                f" {order.price} passed validation; stored before sending to the {self.venue.label}"
+                f" {order.price} {order.time_in_force}{' post-only' if order.post_only else ''}"
+                " passed validation; stored before sending to the {self.venue.label}"
                 " (customerOrderId = correlation id)", correlation_id=order.correlation_id,
                 execution_mode=order.execution_mode, details=fields,
             )

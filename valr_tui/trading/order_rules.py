@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from storage.orders import TimeInForce, time_in_force
 from valr_tui.config import Settings
 from valr_tui.errors import (
     BelowMinimumError,
@@ -22,6 +23,7 @@ from valr_tui.errors import (
     InvalidPriceError,
     InvalidQuantityError,
     InvalidSideError,
+    InvalidTimeInForceError,
     MarketOrderRejected,
     OrderOutcomeUnknownError,
     OrderRejected,
@@ -65,6 +67,8 @@ class CheckedOrder:
     price: Decimal | None
     quantity: Decimal | None
     value: Decimal | None
+    time_in_force: TimeInForce | None = None
+    post_only: bool = False
 
 
 def parse_amount(raw: object, what: str, error: type[OrderRejected]) -> Decimal:
@@ -112,6 +116,9 @@ def check_order(
     if not isinstance(request.post_only, bool):  # "false" is truthy: never guess
         shown = type(request.post_only).__name__
         problems.append(InvalidPostOnlyError(f"post_only must be True or False, not a {shown}"))
+    tif, tif_problem = time_in_force_problem(request)
+    if tif_problem is not None:
+        problems.append(tif_problem)
     side_text = request.side.strip().upper() if isinstance(request.side, str) else ""
     side: Side | None = None
     if side_text in ("BUY", "SELL"):
@@ -158,7 +165,25 @@ def check_order(
             problems.append(problem)
     if pair is not None and side is not None and price is not None:
         problems.extend(band_problems(pair.symbol, side, price, market, settings))
-    return CheckedOrder(tuple(problems), pair, side, price, quantity, value)
+    return CheckedOrder(tuple(problems), pair, side, price, quantity, value, tif,
+                        request.post_only is True)
+
+
+def time_in_force_problem(request: OrderRequest) -> tuple[TimeInForce | None, ValrTuiError | None]:
+    """The request's time in force, or VALR-ORD-030. VALR's reference does not say what it does
+    with post-only together with IOC or FOK (only that post-only reprice orders must be GTC), so
+    the combination is refused here rather than guessed."""
+    raw = request.time_in_force
+    text = raw.strip().upper() if isinstance(raw, str) else ""
+    try:
+        tif = time_in_force(text)
+    except ValueError:
+        return None, InvalidTimeInForceError(
+            f"time in force {safe_text(raw, 10)!r} must be GTC, IOC or FOK")
+    if request.post_only is True and tif != "GTC":
+        return tif, InvalidTimeInForceError(
+            f"post-only with {tif} is refused: a post-only order rests as maker, so it must be GTC")
+    return tif, None
 
 
 def band_problems(

@@ -32,6 +32,7 @@ from valr_tui.exchange.models import Balance, BookLevel, Pair
 from valr_tui.money import Side, split_pair_symbol
 from valr_tui.money.decimal_gateway import CRYPTO_PRECISION, ZAR_PRECISION, DecimalGateway
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
+from valr_tui.trading.matching import Arrival, ArrivalPlan, plan_arrival, reaches
 from valr_tui.trading.venue import Lookup, OrderUpdate, Settle, Trade, VenueEvents
 from valr_tui.trading.views import MarketView
 
@@ -257,7 +258,7 @@ class PaperVenue:
             yield
 
     # -- orders ---------------------------------------------------------------------------------
-    async def place(self, order: OrderRecord, *, post_only: bool = False) -> str:
+    async def place(self, order: OrderRecord) -> str:
         """Accept the order for processing (VALR's 202): it is queued; ``poll`` processes it."""
         async with self._lock:
             currency, amount = self._reservation(order, order.quantity)
@@ -276,7 +277,10 @@ class PaperVenue:
 
     async def poll(self, order: OrderRecord) -> None:
         """Process an accepted order: reserve its funds and rest it (OPEN); if it crosses the
-        spread, fill as taker now. A resting order has no news until the market moves."""
+        spread, fill as taker now. Post-only and time in force decide as on VALR
+        (``matching.plan_arrival``): a post-only that would match and a FOK that cannot fill in
+        full fail untouched; an IOC's unfilled rest is cancelled. A resting order has no news
+        until the market moves."""
         async with self._lock:
             resting = self._book.get(order.correlation_id)
             if resting is None or resting.rested:
@@ -290,6 +294,15 @@ class PaperVenue:
                 ))
                 return
             view = self._view(order.pair)
+            plan, from_book = self._arrival(resting, view)
+            if plan.outcome is Arrival.FAILED:
+                del self._book[order.correlation_id]
+                await self._events.order_update(OrderUpdate(
+                    order.correlation_id, OrderState.FAILED, resting.venue_order_id,
+                    venue_status="Failed", reason=plan.reason,
+                ))
+                log.info("[DRY_RUN] %s failed on arrival: %s", order.correlation_id, plan.reason)
+                return
             resting.rested = True
             resting.last_seen = view.ticker.last if view is not None and view.ticker else None
             change = _WalletChange(self.now_ms()).move(currency, reserved=amount)
@@ -301,9 +314,31 @@ class PaperVenue:
             self._commit(change)
             log.info("[DRY_RUN] %s resting: %s %s %s @ %s", order.correlation_id, order.side,
                      order.quantity, order.pair, order.price)
-            if view is not None:
-                for price, quantity in self._taker_fills(resting, view):
-                    await self._fill(resting, price, quantity, is_maker=False)
+            for price, quantity in plan.fills:
+                if from_book:
+                    self._take(order.pair, price, quantity)
+                await self._fill(resting, price, quantity, is_maker=False)
+            if plan.outcome is Arrival.CANCELLED:
+                await self._close(resting, "IOC: the part that did not fill at once is cancelled")
+
+    def _arrival(self, resting: _Resting, view: MarketView | None) -> tuple[ArrivalPlan, bool]:
+        """The arrival plan against the visible book (with the depth already taken), or against
+        the ticker's touch when no depth is known (then the whole order at the touch). True when
+        the plan's fills come from the book."""
+        order = resting.record
+        levels: list[tuple[Decimal, Decimal]] = []
+        from_book = False
+        if view is not None:
+            if view.book is not None and (view.book.asks if order.side == "BUY" else view.book.bids):
+                levels = [(level.price, free) for level, free in self._depth(view, order.side, order.price)]
+                from_book = True
+            else:
+                touch = self._touch(view, order.side)
+                if touch is not None:
+                    levels = [(touch, resting.remaining)]
+        plan = plan_arrival(order.side, order.price, resting.remaining, levels,
+                            post_only=order.post_only, time_in_force=order.time_in_force)
+        return plan, from_book
 
     async def poll_all(self, orders: list[OrderRecord]) -> None:
         for order in orders:
@@ -318,18 +353,24 @@ class PaperVenue:
                 raise OrderNotFoundError(
                     f"no open paper order {order.correlation_id}", correlation_id=order.correlation_id
                 )
-            currency, amount = self._reservation(resting.record, resting.remaining)
-            change = _WalletChange(self.now_ms())
-            if resting.rested:
-                change.move(currency, reserved=-amount)
-            del self._book[order.correlation_id]
-            await self._events.order_update(OrderUpdate(
-                order.correlation_id, OrderState.CANCELLED, resting.venue_order_id,
-                filled_quantity=resting.filled, venue_status="Cancelled",
-                reason=f"{amount if resting.rested else ZERO} {currency} released",
-            ), change)
-            self._commit(change)
-            log.info("[DRY_RUN] %s cancelled", order.correlation_id)
+            await self._close(resting, "")
+
+    async def _close(self, resting: _Resting, why: str) -> None:
+        """Take an order off the book as CANCELLED, releasing what it holds (under the lock)."""
+        order = resting.record
+        currency, amount = self._reservation(order, resting.remaining)
+        change = _WalletChange(self.now_ms())
+        if resting.rested:
+            change.move(currency, reserved=-amount)
+        del self._book[order.correlation_id]
+        released = f"{amount if resting.rested else ZERO} {currency} released"
+        await self._events.order_update(OrderUpdate(
+            order.correlation_id, OrderState.CANCELLED, resting.venue_order_id,
+            filled_quantity=resting.filled, venue_status="Cancelled",
+            reason=f"{why}; {released}" if why else released,
+        ), change)
+        self._commit(change)
+        log.info("[DRY_RUN] %s cancelled%s", order.correlation_id, f" ({why})" if why else "")
 
     async def lookup(self, order: OrderRecord) -> Lookup:
         resting = self._book.get(order.correlation_id)
@@ -417,23 +458,6 @@ class PaperVenue:
         _, consumed = self._consumed[pair]
         consumed[price] = consumed.get(price, ZERO) + quantity
 
-    def _taker_fills(self, resting: _Resting, view: MarketView) -> list[tuple[Decimal, Decimal]]:
-        order = resting.record
-        fills: list[tuple[Decimal, Decimal]] = []
-        remaining = resting.remaining
-        if view.book is not None and (view.book.asks if order.side == "BUY" else view.book.bids):
-            for level, free in self._depth(view, order.side, order.price):
-                take = min(free, remaining)
-                if take > 0:
-                    self._take(view.pair, level.price, take)
-                    fills.append((level.price, take))
-                    remaining -= take
-            return fills
-        touch = self._touch(view, order.side)
-        if touch is not None and self._reaches(order.side, touch, order.price):
-            fills.append((touch, remaining))  # no depth known: the whole order at the touch
-        return fills
-
     def _maker_fills(self, resting: _Resting, view: MarketView) -> list[tuple[Decimal, Decimal]]:
         order = resting.record
         remaining = resting.remaining
@@ -448,7 +472,7 @@ class PaperVenue:
         ):
             return [(order.price, remaining)]  # a new trade went through our price
         touch = self._touch(view, order.side)
-        if touch is None or not self._reaches(order.side, touch, order.price):
+        if touch is None or not reaches(order.side, touch, order.price):
             return []
         if view.book is None:
             return [(order.price, remaining)]
@@ -477,10 +501,6 @@ class PaperVenue:
             return None
         price = view.ticker.ask if side == "BUY" else view.ticker.bid
         return price if price > 0 else None
-
-    @staticmethod
-    def _reaches(side: Side, touch: Decimal, limit: Decimal) -> bool:
-        return touch <= limit if side == "BUY" else touch >= limit
 
     # -- settlement -----------------------------------------------------------------------------
     async def _fill(self, resting: _Resting, price: Decimal, quantity: Decimal, *, is_maker: bool) -> None:

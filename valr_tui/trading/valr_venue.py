@@ -177,10 +177,10 @@ class ValrVenue:
         yield  # the exchange never holds still: in-flight allowances cover what moves
 
     # -- orders ---------------------------------------------------------------------------------
-    async def place(self, order: OrderRecord, *, post_only: bool = False) -> str:
+    async def place(self, order: OrderRecord) -> str:
         ack = await self.client.place_limit_order(
             order.pair, order.side, order.quantity, order.price, order.correlation_id,
-            post_only=post_only,
+            post_only=order.post_only, time_in_force=order.time_in_force,
         )
         self._spend(order)
         return ack.order_id

@@ -90,8 +90,9 @@ class Venue(Protocol):
     async def load(self) -> None:
         """Start-up: restore what the venue holds (the paper book), learn the server clock."""
 
-    async def place(self, order: OrderRecord, *, post_only: bool = False) -> str:
-        """Send the order; return the venue's order id once it is accepted for processing.
+    async def place(self, order: OrderRecord) -> str:
+        """Send the order (with its ``post_only`` and ``time_in_force``); return the venue's
+        order id once it is accepted for processing.
         Raises a coded error: ``details["order_state"] == "unknown"`` when the order may have
         reached the venue (ambiguous), otherwise it was not placed."""
 

@@ -57,6 +57,7 @@ class OrderRequest:
     order_type: str = "LIMIT"
     note: str = ""
     post_only: bool = False
+    time_in_force: str = "GTC"  # GTC, IOC or FOK (VALR's timeInForce)
 
 
 @dataclass(frozen=True, slots=True)
