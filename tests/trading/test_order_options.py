@@ -43,7 +43,10 @@ async def _close_dbs() -> AsyncIterator[None]:
     await close_dbs()
 
 
-def simulated(side: str, price: str, quantity: str, post_only: bool, tif: str) -> tuple[OrderState, Decimal, str]:
+Outcome = tuple[OrderState, Decimal, str]
+
+
+def simulated(side: str, price: str, quantity: str, post_only: bool, tif: str) -> Outcome:
     exchange = SimExchange("key", seed=1, clock=ManualClock(1_760_000_000.0))
     market = exchange.markets["BTCZAR"]
     market.asks = [Level(D(p), D(q), 1) for p, q in ASKS]
@@ -53,7 +56,7 @@ def simulated(side: str, price: str, quantity: str, post_only: bool, tif: str) -
     return SIM_STATE[order.status], order.original_quantity - order.remaining_quantity, order.failed_reason
 
 
-async def papered(side: str, price: str, quantity: str, post_only: bool, tif: str) -> tuple[OrderState, Decimal, str]:
+async def papered(side: str, price: str, quantity: str, post_only: bool, tif: str) -> Outcome:
     h = await build(settings(dry_run_wallet_btc=D("1")))
     h.market.views["BTCZAR"] = view("BTCZAR", BIDS[0][0], ASKS[0][0], "1000500", asks=ASKS, bids=BIDS)
     result = await h.manager.submit(OrderRequest("BTCZAR", side, price, quantity, post_only=post_only,

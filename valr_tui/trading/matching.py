@@ -18,6 +18,8 @@ from typing import Final
 TIME_IN_FORCE: Final = ("GTC", "IOC", "FOK")
 POST_ONLY_WOULD_MATCH: Final = "Post only cancelled as it would have matched"
 FOK_NOT_FILLED: Final = "Fill or kill could not be filled in full"
+MODIFY_WOULD_MATCH: Final = "Modify order would have matched and was cancelled"
+AMEND_MATCH_STRATEGY: Final = "RETAIN_ORIGINAL"  # an amend never turns a resting order into a taker
 ZERO: Final = Decimal(0)
 
 

@@ -101,11 +101,13 @@ def check_order(
     storage_fault: ValrTuiError | None = None,
     market_check: MarketCheck = check_market,
     unknown_outcome_pairs: Collection[str] = (),
+    already_filled: Decimal = Decimal(0),
 ) -> CheckedOrder:
     """Every problem with ``request``: type, post-only, side, pair, price, quantity, the pair's
     rules, the order limit (in ZAR), the market, the safety state (a ``storage_fault`` first, with
     its own code), an earlier order of unknown outcome on the pair (``unknown_outcome_pairs``),
-    then the funds (``None``: balances not known yet), then the price band."""
+    then the funds (``None``: balances not known yet), then the price band. An amend checks its
+    new total quantity; only the part not ``already_filled`` needs funds."""
     problems: list[ValrTuiError] = []
     order_type = request.order_type if isinstance(request.order_type, str) else ""
     if order_type.strip().upper() != "LIMIT":
@@ -160,7 +162,7 @@ def check_order(
             f" {pair.symbol} orders wait until it is resolved with the exchange", pair=pair.symbol,
         ))
     if pair is not None and side is not None and price is not None and quantity is not None:
-        problem = funds_problem(pair, side, price, quantity, settings, funds)
+        problem = funds_problem(pair, side, price, quantity - already_filled, settings, funds)
         if problem is not None:
             problems.append(problem)
     if pair is not None and side is not None and price is not None:

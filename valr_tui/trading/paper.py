@@ -15,7 +15,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_UP, Decimal
 from typing import Protocol
 from uuid import uuid4
@@ -27,12 +27,12 @@ from storage.db import Database
 from storage.orders import ExecutionModeName, OrderRecord, OrderRepository, OrderState
 from storage.paper_wallet import PaperWalletRepository, WalletRow
 from valr_tui.config import Settings
-from valr_tui.errors import InsufficientBalanceError, OrderNotFoundError
+from valr_tui.errors import AmendRefusedError, InsufficientBalanceError, OrderNotFoundError
 from valr_tui.exchange.models import Balance, BookLevel, Pair
 from valr_tui.money import Side, split_pair_symbol
 from valr_tui.money.decimal_gateway import CRYPTO_PRECISION, ZAR_PRECISION, DecimalGateway
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
-from valr_tui.trading.matching import Arrival, ArrivalPlan, plan_arrival, reaches
+from valr_tui.trading.matching import MODIFY_WOULD_MATCH, Arrival, plan_arrival, reaches
 from valr_tui.trading.venue import Lookup, OrderUpdate, Settle, Trade, VenueEvents
 from valr_tui.trading.views import MarketView
 
@@ -294,7 +294,10 @@ class PaperVenue:
                 ))
                 return
             view = self._view(order.pair)
-            plan, from_book = self._arrival(resting, view)
+            placed = resting.record
+            levels, from_book = self._opposite(placed, resting.remaining, view)
+            plan = plan_arrival(placed.side, placed.price, resting.remaining, levels,
+                                post_only=placed.post_only, time_in_force=placed.time_in_force)
             if plan.outcome is Arrival.FAILED:
                 del self._book[order.correlation_id]
                 await self._events.order_update(OrderUpdate(
@@ -321,24 +324,18 @@ class PaperVenue:
             if plan.outcome is Arrival.CANCELLED:
                 await self._close(resting, "IOC: the part that did not fill at once is cancelled")
 
-    def _arrival(self, resting: _Resting, view: MarketView | None) -> tuple[ArrivalPlan, bool]:
-        """The arrival plan against the visible book (with the depth already taken), or against
-        the ticker's touch when no depth is known (then the whole order at the touch). True when
-        the plan's fills come from the book."""
-        order = resting.record
-        levels: list[tuple[Decimal, Decimal]] = []
-        from_book = False
-        if view is not None:
-            if view.book is not None and (view.book.asks if order.side == "BUY" else view.book.bids):
-                levels = [(level.price, free) for level, free in self._depth(view, order.side, order.price)]
-                from_book = True
-            else:
-                touch = self._touch(view, order.side)
-                if touch is not None:
-                    levels = [(touch, resting.remaining)]
-        plan = plan_arrival(order.side, order.price, resting.remaining, levels,
-                            post_only=order.post_only, time_in_force=order.time_in_force)
-        return plan, from_book
+    def _opposite(
+        self, order: OrderRecord, remaining: Decimal, view: MarketView | None
+    ) -> tuple[list[tuple[Decimal, Decimal]], bool]:
+        """What ``order`` meets on arrival: the visible book's opposite levels (with the depth
+        already taken), or the ticker's touch for the whole order when no depth is known. True
+        when the levels come from the book."""
+        if view is None:
+            return [], False
+        if view.book is not None and (view.book.asks if order.side == "BUY" else view.book.bids):
+            return [(level.price, free) for level, free in self._depth(view, order.side, order.price)], True
+        touch = self._touch(view, order.side)
+        return ([(touch, remaining)] if touch is not None else []), False
 
     async def poll_all(self, orders: list[OrderRecord]) -> None:
         for order in orders:
@@ -372,12 +369,49 @@ class PaperVenue:
         self._commit(change)
         log.info("[DRY_RUN] %s cancelled%s", order.correlation_id, f" ({why})" if why else "")
 
+    async def amend(self, order: OrderRecord, price: Decimal, quantity: Decimal) -> None:
+        """Change a resting order's price and total quantity as VALR's modify does with
+        ``RETAIN_ORIGINAL``: refused if the new price would match at once, or if the wallet
+        cannot cover the larger reservation; otherwise the reservation moves by the difference
+        in the same transaction as the order's update."""
+        async with self._lock:
+            resting = self._book.get(order.correlation_id)
+            if resting is None or not resting.rested:
+                raise AmendRefusedError(
+                    f"order {order.correlation_id} is not resting on the paper book (filled or"
+                    " cancelled meanwhile): nothing to amend", correlation_id=order.correlation_id)
+            remaining = quantity - resting.filled
+            amended = replace(resting.record, price=price, quantity=quantity)
+            levels, _ = self._opposite(amended, remaining, self._view(order.pair))
+            plan = plan_arrival(amended.side, price, remaining, levels, post_only=True)
+            if plan.outcome is Arrival.FAILED:
+                raise AmendRefusedError(f"{MODIFY_WOULD_MATCH}: the new price reaches the other side",
+                                        correlation_id=order.correlation_id, reason=MODIFY_WOULD_MATCH)
+            currency, before = self._reservation(resting.record, resting.remaining)
+            _, after = self._reservation(amended, remaining)
+            if after - before > self.available(currency):
+                raise InsufficientBalanceError(
+                    f"Insufficient Balance: the amended order needs {after - before} {currency} more;"
+                    f" the paper wallet has {self.available(currency)} available",
+                    correlation_id=order.correlation_id, order_state="not_amended")
+            change = _WalletChange(self.now_ms()).move(currency, reserved=after - before)
+            resting.record = amended
+            state = OrderState.PARTIALLY_FILLED if resting.filled > 0 else OrderState.OPEN
+            await self._events.order_update(OrderUpdate(
+                order.correlation_id, state, resting.venue_order_id, filled_quantity=resting.filled,
+                venue_status="Order Modified", reason=f"{after - before} {currency} more reserved",
+                price=price, quantity=quantity,
+            ), change)
+            self._commit(change)
+            log.info("[DRY_RUN] %s amended: %s @ %s", order.correlation_id, quantity, price)
+
     async def lookup(self, order: OrderRecord) -> Lookup:
         resting = self._book.get(order.correlation_id)
         if resting is None:
             return Lookup(None, absent=order.state in (OrderState.PENDING_SUBMIT, OrderState.UNKNOWN))
         state = OrderState.PARTIALLY_FILLED if resting.filled > 0 else OrderState.OPEN
-        return Lookup(OrderUpdate(order.correlation_id, state, resting.venue_order_id, resting.filled))
+        return Lookup(OrderUpdate(order.correlation_id, state, resting.venue_order_id, resting.filled,
+                                  price=resting.record.price, quantity=resting.record.quantity))
 
     async def on_market(self, view: MarketView) -> int:
         """Fill resting orders of ``view.pair`` that the market traded through. Returns the count."""
