@@ -18,6 +18,7 @@ from valr_tui.simulator.exchange import SimExchange
 from valr_tui.simulator.market import Level
 from valr_tui.trading.clock import ManualClock
 from valr_tui.trading.matching import FOK_NOT_FILLED, POST_ONLY_WOULD_MATCH
+from valr_tui.trading.price_band import options_note
 from valr_tui.trading.views import OrderRequest
 
 D = Decimal
@@ -111,3 +112,20 @@ async def test_options_are_in_the_audit_story_and_ioc_rest_is_released() -> None
     assert any("IOC: the part that did not fill at once is cancelled" in e.message for e in story)
     assert h.paper is not None
     assert {b.currency: b.reserved for b in h.paper.balances_now()}["ZAR"] == 0
+
+
+@pytest.mark.parametrize(("side", "price", "quantity", "post_only", "tif", "note"), [
+    ("BUY", "1001000", "0.001", False, "FOK", "FOK: book has only 0.0005 at this price → fails"),
+    ("BUY", "1002000", "0.0008", False, "FOK", "FOK: fills 0.0008 in full now"),
+    ("BUY", "1001000", "0.001", False, "IOC", "IOC: fills 0.0005 now, rest cancelled"),
+    ("BUY", "999500", "0.001", False, "IOC", "IOC: nothing fills at this price → cancelled at once"),
+    ("SELL", "1000000", "0.0004", False, "IOC", "IOC: fills 0.0004 in full now"),
+    ("BUY", "1001000", "0.001", True, "GTC", "post-only: would cross → it fails (never placed as a taker)"),
+    ("SELL", "1000500", "0.001", True, "GTC", "post-only: rests as maker (fails if it would match)"),
+    ("BUY", "1001000", "0.001", False, "GTC", None),
+])
+def test_the_preview_says_what_the_options_mean_for_this_order(
+    side: str, price: str, quantity: str, post_only: bool, tif: str, note: str | None
+) -> None:
+    market = view("BTCZAR", BIDS[0][0], ASKS[0][0], "1000500", asks=ASKS, bids=BIDS)
+    assert options_note(side, D(price), D(quantity), market, post_only=post_only, time_in_force=tif) == note

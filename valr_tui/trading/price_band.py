@@ -84,7 +84,7 @@ def options_note(
     """What post-only or the time in force means for this order against the visible book (the
     preview's line): "IOC: fills 0.01 now, rest cancelled", "FOK: book has only 0.004 → fails".
     None for a plain GTC order (the taker line says what crosses)."""
-    if not post_only and time_in_force == "GTC":
+    if (not post_only and time_in_force == "GTC") or quantity <= 0:
         return None
     book = view.book
     opposite = () if book is None else book.asks if side == "BUY" else book.bids

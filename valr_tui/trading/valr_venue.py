@@ -226,6 +226,18 @@ class ValrVenue:
         found = await self.lookup(order)
         if found.update is not None:
             await self._events.order_update(found.update)
+        now = found.update
+        if now is None or now.state not in (OrderState.OPEN, OrderState.PARTIALLY_FILLED):
+            state = now.state.value if now is not None else "not found"
+            raise AmendRefusedError(f"order {order.correlation_id} is {state} on VALR: nothing was amended",
+                                    correlation_id=order.correlation_id)
+        if (now.price, now.quantity) != (price, quantity):
+            if self._available is not None:  # VALR did not take the difference
+                self._available[currency] = self._available.get(currency, Decimal(0)) + (after - before)
+            raise AmendRefusedError(
+                f"VALR did not apply the modify: the order is still {now.quantity} @ {now.price} (it"
+                " would have matched, the balance did not cover it, or VALR has not processed it yet;"
+                " a later status adopts it if it does)", correlation_id=order.correlation_id)
 
     async def lookup(self, order: OrderRecord) -> Lookup:
         """Active-order lookup, then the order history; absent only if neither knows it."""

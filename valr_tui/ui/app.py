@@ -553,9 +553,11 @@ class ValrApp(App[int]):
             amounts = self._typed_amounts(request)
             if amounts is not None:
                 price, quantity, view = amounts
-                taker = expected_taker_fill(request.side, price, quantity, view)
                 options = options_note(request.side, price, quantity, view, post_only=request.post_only,
                                        time_in_force=request.time_in_force)
+                # with post-only, IOC or FOK the options line says what fills; the taker line
+                # (which assumes the rest rests) would contradict it
+                taker = expected_taker_fill(request.side, price, quantity, view) if options is None else None
             form.show_preview(self.engine.preview(request), taker=taker, options=options)
 
     def _typed_amounts(self, request: OrderRequest) -> tuple[Decimal, Decimal, MarketView] | None:

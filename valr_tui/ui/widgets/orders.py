@@ -25,10 +25,10 @@ SIDES = ("BUY", "SELL")
 # The order options as one choice: (label, time in force, post-only). VALR refuses nothing here,
 # but post-only with IOC or FOK is not offered (the order rules refuse it: VALR-ORD-030).
 OPTIONS: tuple[tuple[str, str, bool], ...] = (
-    ("GTC (rests until filled)", "GTC", False),
-    ("GTC post-only (maker)", "GTC", True),
-    ("IOC (rest cancelled)", "IOC", False),
-    ("FOK (all or nothing)", "FOK", False),
+    ("GTC", "GTC", False),
+    ("GTC post-only", "GTC", True),
+    ("IOC", "IOC", False),
+    ("FOK", "FOK", False),
 )
 
 
