@@ -177,7 +177,7 @@ def launch(settings: Settings, *, demo: bool = False, fresh: bool = False) -> in
     if not demo:
         check_pairs_now(settings)
         return run_app(TradingEngine(settings))
-    served = demo_pairs(settings.pairs)
+    served = demo_pairs(settings.market_pairs)
     with EmbeddedSimulator(pairs=served) as sim, tempfile.TemporaryDirectory(prefix="valr-demo-") as scratch:
         if settings.is_live:
             # The simulator's account starts afresh every run: a kept LIVE baseline would not
