@@ -299,8 +299,8 @@ class OrderManager:
 
     async def amend(self, correlation_id: str, price: str | Decimal, quantity: str | Decimal) -> OrderRecord:
         """Change an open order's price and total quantity on its venue. Refused (coded, audited,
-        the order as it was) when the rules fail or the venue refuses; the applied change is
-        stored with its audit row when the venue reports it."""
+        the order as it was) when the rules fail or the venue refuses or does not apply it; the
+        applied change is stored with its ORDER_AMENDED audit row as the venue reports it."""
         record = await self._amendable(correlation_id)
         olog = self._log(correlation_id)
         checked, problems = self.amend_problems(record, price, quantity)
@@ -329,12 +329,8 @@ class OrderManager:
             await self._poll_quietly(record)
             self._notify()
             raise
-        after = await self.repo.get(correlation_id, self.execution_mode) or record
-        if (after.price, after.quantity) != (new_price, new_quantity) and after.state.is_open:
-            await self._audit_order(after, "ORDER_AMEND_UNCONFIRMED", "the amend was accepted; the"
-                                    " venue has not reported it applied yet (the next status says)")
-        self._notify()
-        return after
+        self._notify()  # the venue reported the new terms (ORDER_AMENDED) before returning
+        return await self.repo.get(correlation_id, self.execution_mode) or record
 
     # -- submitting -----------------------------------------------------------------------------
     async def submit(self, request: OrderRequest) -> OrderResult:
