@@ -132,3 +132,33 @@ async def test_amend_moves_price_and_quantity_and_the_books_keep_agreeing(tmp_pa
             assert await lockdowns(engine) == []
         finally:
             await engine.stop()
+
+
+async def test_a_modify_valr_does_not_apply_is_refused_and_leaves_the_order_and_funds_as_they_were(
+    tmp_path: Path,
+) -> None:
+    """The venue's own word (past the app's checks): VALR answers 202 but does not apply a modify
+    that would match (RETAIN_ORIGINAL); the amend is refused with its code, nothing moved."""
+    async with SimulatorServer(KEY, SECRET, seed=7, tick_interval=None) as sim:
+        engine = await engine_for(sim, tmp_path, "LIVE")
+        try:
+            ticker = engine.market("BTCZAR").ticker
+            assert ticker is not None
+            low = (ticker.bid * D("0.98")).quantize(D(1))
+            placed = await engine.submit(OrderRequest("BTCZAR", "BUY", str(low), "0.002"))
+            [record] = await engine.orders()
+            venue = engine.venue
+            assert venue is not None and record.state is OrderState.OPEN
+            await settle_orders(engine)
+            await asyncio.sleep(0.2)  # the placement's balance update has arrived on the socket
+            free_before = venue.available("ZAR")
+            crossing = sim.exchange.markets["BTCZAR"].asks[0].price
+            with pytest.raises(AmendRefusedError, match="did not apply"):
+                await venue.amend(record, crossing, D("0.002"))
+            on_sim = sim.exchange.order("BTCZAR", customer_order_id=placed.correlation_id)
+            assert (on_sim.price, on_sim.status) == (low, "Placed")
+            [after] = await engine.orders()
+            assert (after.price, after.quantity, after.state) == (low, D("0.002"), OrderState.OPEN)
+            assert venue.available("ZAR") == free_before
+        finally:
+            await engine.stop()
