@@ -31,6 +31,10 @@ from valr_tui.launcher import EmbeddedSimulator
 QUICK_ENV = "VALR_BENCH_QUICK"
 MINUTES_ENV = "VALR_BENCH_MINUTES"
 HEADLESS_SIZE = (160, 48)  # wide layout: both tickers, the spread pane and the form on screen
+# The 10-pair case of the budgets ("with 10 pairs in PAIRS the same budgets hold"): pairs the
+# simulator's catalogue serves, BTCZAR first (the benchmarks watch its price).
+TEN_PAIRS: tuple[str, ...] = ("BTCZAR", "ETHZAR", "XRPZAR", "SOLZAR", "USDTZAR", "USDCZAR", "BNBZAR",
+                              "AVAXZAR", "ADAZAR", "DOGEZAR")
 
 T = TypeVar("T")
 
@@ -119,8 +123,9 @@ class BenchSimulator(EmbeddedSimulator):
     ``SimulatorServer`` reachable (``server``) and the market tick configurable: ``None`` stops the
     random walk, so only the benchmark moves prices."""
 
-    def __init__(self, tick_interval: float | None = 0.5, seed: int | None = 7) -> None:
-        super().__init__(seed=seed)
+    def __init__(self, tick_interval: float | None = 0.5, seed: int | None = 7,
+                 pairs: tuple[str, ...] = ("BTCZAR", "ETHZAR")) -> None:
+        super().__init__(seed=seed, pairs=pairs)
         self.tick_interval = tick_interval
         self.server: Any = None
 
@@ -135,7 +140,7 @@ class BenchSimulator(EmbeddedSimulator):
             self._stop = asyncio.Event()
             self._loop = asyncio.get_running_loop()
             async with SimulatorServer(self.api_key, self.api_secret, seed=self._seed,
-                                       tick_interval=self.tick_interval) as sim:
+                                       tick_interval=self.tick_interval, pairs=self._pairs) as sim:
                 self.server = sim
                 self.base_url, self.ws_url = sim.base_url, sim.ws_url
                 self._ready.set()
@@ -160,11 +165,12 @@ class BenchSimulator(EmbeddedSimulator):
 
 class ProcessSimulator:
     """The simulator in its own process (``benchmarks/_sim_process.py``), random walk off unless
-    ``tick_interval`` is given, with the same connection attributes as ``EmbeddedSimulator``;
-    ``flood`` moves a price from there."""
+    ``tick_interval`` is given, serving ``pairs`` (default: the simulator's two), with the same
+    connection attributes as ``EmbeddedSimulator``; ``flood`` moves a price from there."""
 
-    def __init__(self, tick_interval: float | None = None) -> None:
+    def __init__(self, tick_interval: float | None = None, pairs: tuple[str, ...] | None = None) -> None:
         self.tick_interval = tick_interval
+        self.pairs = pairs
         self.api_key = secrets.token_hex(16)
         self.api_secret = secrets.token_hex(32)
         self.base_url = ""
@@ -174,7 +180,7 @@ class ProcessSimulator:
     def __enter__(self) -> ProcessSimulator:
         self._process = subprocess.Popen(
             [sys.executable, "-m", "benchmarks._sim_process", self.api_key, self.api_secret,
-             *([] if self.tick_interval is None else [str(self.tick_interval)])],
+             str(self.tick_interval or 0), *([",".join(self.pairs)] if self.pairs else [])],
             cwd=Path(__file__).resolve().parent.parent, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             text=True,
         )
@@ -215,10 +221,15 @@ class ProcessSimulator:
 
 
 @contextlib.contextmanager
-def demo_settings(sim: EmbeddedSimulator | ProcessSimulator) -> Iterator[Settings]:
-    """DRY_RUN settings pointed at ``sim`` with a throw-away database and log, as ``--demo``."""
+def demo_settings(
+    sim: EmbeddedSimulator | ProcessSimulator, pairs: tuple[str, ...] | None = None
+) -> Iterator[Settings]:
+    """DRY_RUN settings pointed at ``sim`` with a throw-away database and log, as ``--demo``;
+    ``pairs`` (e.g. ``TEN_PAIRS``, which ``sim`` must serve) instead of the default two."""
     with tempfile.TemporaryDirectory(prefix="valr-bench-") as folder:
         base = Settings(log_path=str(Path(folder) / "valr_tui.log"))
+        if pairs is not None:
+            base = base.with_overrides(pairs=pairs)
         # demo_settings only reads the connection attributes, which both kinds have
         yield EmbeddedSimulator.demo_settings(cast(EmbeddedSimulator, sim), base, folder)
 

@@ -1,7 +1,7 @@
 """The simulator in a process of its own, driven over stdin, for benchmarks that must not share
 the dashboard's interpreter (and GIL) with the exchange, as the real VALR does not.
 
-    python -m benchmarks._sim_process KEY SECRET [TICK_S]
+    python -m benchmarks._sim_process KEY SECRET [TICK_S [PAIR,PAIR,...]]
     -> {"base_url": ..., "ws_url": ...}            (one JSON line once listening)
     <- flood PAIR RATE COUNT FIRST                 (set_price(PAIR, BASE + i) for i in FIRST..,
                                                     RATE per second on an absolute schedule)
@@ -9,8 +9,9 @@ the dashboard's interpreter (and GIL) with the exchange, as the real VALR does n
                                                     CLOCK_MONOTONIC, shared with the parent)
     <- quit
 
-The random walk is off unless TICK_S is given (then the market ticks every TICK_S seconds, as
-``--demo`` does): without it only the benchmark moves prices.
+The random walk is off unless TICK_S is given and not 0 (then the market ticks every TICK_S
+seconds, as ``--demo`` does): without it only the benchmark moves prices. PAIR,... : the pairs
+served (default: the simulator's two).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import sys
 import time
 from decimal import Decimal
 
+from valr_tui.simulator.market import PAIR_CATALOGUE
 from valr_tui.simulator.server import SimulatorServer
 
 BASE_PRICE = 1_000_000
@@ -44,8 +46,8 @@ async def _flood(sim: SimulatorServer, pair: str, rate: float, count: int, first
     return sent
 
 
-async def _main(key: str, secret: str, tick_s: float | None) -> None:
-    async with SimulatorServer(key, secret, seed=7, tick_interval=tick_s) as sim:
+async def _main(key: str, secret: str, tick_s: float | None, pairs: tuple[str, ...]) -> None:
+    async with SimulatorServer(key, secret, seed=7, tick_interval=tick_s, pairs=pairs) as sim:
         print(json.dumps({"base_url": sim.base_url, "ws_url": sim.ws_url}), flush=True)
         loop = asyncio.get_running_loop()
         while True:
@@ -60,4 +62,6 @@ async def _main(key: str, secret: str, tick_s: float | None) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(_main(sys.argv[1], sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else None))
+    tick = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
+    asyncio.run(_main(sys.argv[1], sys.argv[2], tick or None,
+                      tuple(sys.argv[4].split(",")) if len(sys.argv) > 4 else tuple(PAIR_CATALOGUE)))

@@ -25,6 +25,9 @@ beside the figures.
 Budgets: mean CPU ≤ CPU_BUDGET_PCT with the simulator in the process (as ``valr-tui --demo`` runs)
 and ≤ CPU_BUDGET_OOP_PCT with it out of process.
 
+The same with ten pairs in PAIRS (the chart and the depth on screen): ``bench_app_session_ten_pairs``,
+its own PASS/FAIL, over TEN_PAIRS_SHARE of the minutes (at least one).
+
 Run: ``.venv/bin/python -m benchmarks --only app_session --minutes 10``.
 """
 
@@ -53,6 +56,7 @@ from benchmarks._common import (
 from benchmarks.bench_app_startup import OneLabelApp
 from valr_tui.launcher import SimulatorFaults
 from valr_tui.logging_setup import configure_logging
+from valr_tui.simulator.market import PAIR_CATALOGUE
 from valr_tui.trading.engine import TradingEngine
 from valr_tui.ui.app import ValrApp
 
@@ -61,11 +65,12 @@ MAX_WARMUP_S = 60.0
 CPU_BUDGET_PCT = 2.0
 CPU_BUDGET_OOP_PCT = 1.0
 OUT_OF_PROCESS_SHARE = 0.3
+TEN_PAIRS_SHARE = 0.3
 
 
-async def _dashboard_cpu(sim: ProcessSimulator, seconds: float) -> float:
+async def _dashboard_cpu(sim: ProcessSimulator, seconds: float, pairs: tuple[str, ...] | None) -> float:
     """Mean CPU of the dashboard against ``sim`` over ``seconds`` after its first prices."""
-    with demo_settings(sim) as settings:
+    with demo_settings(sim, pairs) as settings:
         configure_logging(settings.log_path)
         app = ValrApp(TradingEngine(settings))
         async with app.run_test(size=HEADLESS_SIZE) as pilot:
@@ -78,14 +83,14 @@ async def _dashboard_cpu(sim: ProcessSimulator, seconds: float) -> float:
     return share
 
 
-async def _out_of_process(minutes: float) -> dict[str, object]:
+async def _out_of_process(minutes: float, pairs: tuple[str, ...] | None) -> dict[str, object]:
     seconds = max(60.0, minutes * 60 * OUT_OF_PROCESS_SHARE)
     async with OneLabelApp().run_test(size=HEADLESS_SIZE):
         meter = CpuMeter()
         await asyncio.sleep(pick(15.0, 5.0))
         peer = meter.read()
-    with ProcessSimulator(tick_interval=0.5) as sim:
-        ours = await _dashboard_cpu(sim, seconds)
+    with ProcessSimulator(tick_interval=0.5, pairs=pairs) as sim:
+        ours = await _dashboard_cpu(sim, seconds, pairs)
     return {
         "oop_seconds": seconds,
         "oop_cpu_mean_pct": round(100 * ours, 2),
@@ -95,12 +100,13 @@ async def _out_of_process(minutes: float) -> dict[str, object]:
     }
 
 
-async def _session(minutes: float) -> dict[str, object]:
+async def _session(minutes: float, pairs: tuple[str, ...] | None) -> dict[str, object]:
     sample_s = pick(5.0, 2.0)
     duration_s = minutes * 60
     warmup_s = min(MAX_WARMUP_S, duration_s / 4)
     baseline_s = pick(15.0, 5.0)
-    with BenchSimulator(tick_interval=0.5) as sim, demo_settings(sim) as settings:
+    with (BenchSimulator(tick_interval=0.5, pairs=pairs or tuple(PAIR_CATALOGUE)) as sim,
+          demo_settings(sim, pairs) as settings):
         # Baselines for the CPU figure: the simulator alone, then a one-label Textual app idling.
         meter = CpuMeter()
         await asyncio.sleep(baseline_s)
@@ -135,6 +141,7 @@ async def _session(minutes: float) -> dict[str, object]:
         if len(after) >= 2 else 0.0
     return {
         "name": "demo_session_rss_cpu",
+        "pairs": len(settings.pairs),
         "minutes": minutes,
         "samples": len(samples),
         "sample_every_s": sample_s,
@@ -157,11 +164,12 @@ async def _session(minutes: float) -> dict[str, object]:
     }
 
 
-def run() -> dict[str, object]:
+def measure(minutes: float, pairs: tuple[str, ...] | None = None) -> dict[str, object]:
+    """Every figure and the budgets over ``minutes``, with ``pairs`` in PAIRS (default: the
+    simulator's two)."""
     before = load_average()
-    minutes = session_minutes()
-    result = asyncio.run(_session(minutes))
-    result.update(asyncio.run(_out_of_process(minutes)))
+    result = asyncio.run(_session(minutes, pairs))
+    result.update(asyncio.run(_out_of_process(minutes, pairs)))
     result.update(load_report(before))
     result["passed"] = bool(
         float(str(result["rss_growth_after_warmup_mib"])) <= GROWTH_TOLERANCE_MIB
@@ -170,6 +178,10 @@ def run() -> dict[str, object]:
         and float(str(result["oop_cpu_mean_pct"])) <= CPU_BUDGET_OOP_PCT
     )
     return result
+
+
+def run() -> dict[str, object]:
+    return measure(session_minutes())
 
 
 if __name__ == "__main__":

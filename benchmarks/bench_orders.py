@@ -24,7 +24,7 @@ from valr_tui.config import Settings
 from valr_tui.exchange.models import BookLevel, OrderBook, Pair, TickerData
 from valr_tui.trading.clock import system_clock
 from valr_tui.trading.order_manager import OrderManager
-from valr_tui.trading.paper import PaperEngine
+from valr_tui.trading.paper import PaperVenue
 from valr_tui.trading.safety import SafetyController
 from valr_tui.trading.views import MarketView, OrderRequest
 
@@ -56,9 +56,10 @@ async def _measure() -> dict[str, Any]:
                             dry_run_wallet_zar=D("100000000"))
         db = await Database.open(settings.db_path)
         try:
-            paper = PaperEngine(settings, db, system_clock)
-            manager = await OrderManager.create(settings, db, SafetyController(db), _FreshMarket(),
-                                                {"BTCZAR": BTCZAR}, None, paper)
+            market = _FreshMarket()
+            paper = PaperVenue(settings, db, system_clock, market=market, pairs={"BTCZAR": BTCZAR})
+            manager = await OrderManager.create(settings, db, SafetyController(db), market,
+                                                {"BTCZAR": BTCZAR}, paper)
             samples: list[float] = []
             for i in range(ORDERS):
                 # resting BUYs below the bid, at varied prices: no fill, pure submit-to-stored cost

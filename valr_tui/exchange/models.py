@@ -6,6 +6,7 @@ Parsing is strict: a missing key, a wrong type or a non-decimal amount raises
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -13,7 +14,12 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from valr_tui.errors import DecimalError, MalformedResponseError
-from valr_tui.money.decimal_gateway import DecimalGateway
+from valr_tui.money.decimal_gateway import (
+    MAX_DECIMALS,
+    MAX_INTEGER_DIGITS,
+    MAX_SIGNIFICANT_DIGITS,
+    DecimalGateway,
+)
 from valr_tui.money.pairs import SIDES, Side
 
 HUNDRED = Decimal(100)
@@ -190,6 +196,51 @@ class BookLevel:
     order_count: int = 0
 
 
+# A book arrives whole in every frame, but from one frame to the next most levels are the same
+# text: each distinct level is parsed once (Decimal parsing of every level of every frame was the
+# stream's largest cost). Bounded: emptied when full, then refilled by the next frames.
+_LEVELS_SEEN: dict[tuple[str, str, type, object], BookLevel] = {}
+MAX_LEVELS_SEEN = 4096
+
+
+def _book_level(lv: Mapping[str, Any], what: str) -> BookLevel:
+    price, quantity, count = lv.get("price"), lv.get("quantity"), lv.get("orderCount")
+    # only the wire's own form is remembered (text amounts, an int/text/absent count), keyed by
+    # type too: 1, 1.0 and True are equal keys in Python but not the same field
+    if type(price) is not str or type(quantity) is not str or type(count) not in (int, str, type(None)):
+        return _parse_level(lv, what)
+    key = (price, quantity, type(count), count)
+    level = _LEVELS_SEEN.get(key)
+    if level is None:
+        level = _parse_level(lv, what)
+        if len(_LEVELS_SEEN) >= MAX_LEVELS_SEEN:
+            _LEVELS_SEEN.clear()
+        _LEVELS_SEEN[key] = level
+    return level
+
+
+# A book level's amount as VALR writes it: plain digits, a point, digits. Text of this shape that
+# is no longer than the significant-digit limit is within every money limit of the Decimal
+# Gateway, so ``Decimal(text)`` is exactly what ``to_decimal`` returns, at a fraction of the cost
+# (80 amounts a book frame); anything else takes the gateway's own path and its errors.
+_PLAIN_AMOUNT = re.compile(rf"[0-9]{{1,{MAX_INTEGER_DIGITS}}}(?:\.[0-9]{{1,{MAX_DECIMALS}}})?")
+
+
+def level_amount(lv: Mapping[str, Any], key: str, what: str) -> Decimal:
+    raw = lv.get(key)
+    if type(raw) is str and len(raw) <= MAX_SIGNIFICANT_DIGITS and _PLAIN_AMOUNT.fullmatch(raw):
+        return Decimal(raw)
+    return dec(lv, key, what)
+
+
+def _parse_level(lv: Mapping[str, Any], what: str) -> BookLevel:
+    return BookLevel(
+        price=level_amount(lv, "price", what),
+        quantity=level_amount(lv, "quantity", what),
+        order_count=integer(lv, "orderCount", what, 0),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class OrderBook:
     pair: str
@@ -217,16 +268,10 @@ class OrderBook:
 
         def levels(key: str) -> tuple[BookLevel, ...]:
             out = []
+            what = f"orderbook {pair} level"
             for item in _list(d.get(key, []), f"orderbook {pair} {key}"):
-                lv = _obj(item, f"orderbook {pair} level")
-                what = f"orderbook {pair} level"
-                out.append(
-                    BookLevel(
-                        price=dec(lv, "price", what),
-                        quantity=dec(lv, "quantity", what),
-                        order_count=integer(lv, "orderCount", what, 0),
-                    )
-                )
+                lv = _obj(item, what)
+                out.append(_book_level(lv, what))
             return tuple(out)
 
         return cls(

@@ -256,7 +256,11 @@ class TradingEngine:
         assert self.market_data is not None and self.paper is not None
         async for _view in self.market_data.subscribe():
             fills = 0
-            for pair in self.settings.pairs:
+            # only pairs with paper orders can fill (building every pair's view for each update
+            # cost more than the update itself with ten pairs); the subscription keeps the newest
+            # view only, so each such pair is read fresh rather than trusting the one delivered
+            pairs = {order.pair for order in self.paper.open_orders()}
+            for pair in [p for p in self.settings.pairs if p in pairs]:
                 fills += await self.paper.on_market(self.market_data.market(pair))
             if fills:
                 await self._journal_after_fills()

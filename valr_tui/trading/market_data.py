@@ -52,11 +52,11 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from storage.snapshots import SnapshotRepository, SnapshotRow
 from valr_tui.config import Settings
@@ -67,6 +67,8 @@ from valr_tui.trading.clock import Clock, epoch_ms, system_clock
 from valr_tui.trading.market_rules import is_stale
 from valr_tui.trading.safety import SafetyController, SafetyState
 from valr_tui.trading.views import ConnectionState, MarketView
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -512,23 +514,23 @@ class MarketDataClient:
         self._trade_listeners.append(callback)
 
     def _notify_trade(self, trade: Trade) -> None:
-        for listener in list(self._trade_listeners):
-            try:
-                listener(trade)
-            except Exception:
-                self.stats.listener_errors += 1
-                log.exception("trade listener failed")
+        self._notify(self._trade_listeners, trade, "trade")
 
     def _publish(self, view: MarketView) -> None:
         for subscription in list(self._subscribers):
             if not subscription.push(view):
                 self.stats.subscriber_drops += 1
-        for listener in list(self._listeners):
+        self._notify(self._listeners, view, "market")
+
+    def _notify(self, listeners: Sequence[Callable[[T], object]], item: T, what: str) -> None:
+        """Call each listener with ``item``; one that fails is counted and logged, never raised
+        into the stream (the others still get the item)."""
+        for listener in list(listeners):
             try:
-                listener(view)
+                listener(item)
             except Exception:
                 self.stats.listener_errors += 1
-                log.exception("market listener failed")
+                log.exception("%s listener failed", what)
 
     def _view(self, pair: str, state: _PairState, now: float) -> MarketView:
         return MarketView(

@@ -78,10 +78,11 @@ EXIT_START_FAILED = 2
 # the immediate frame and the price the late one. Gathering the burst first puts them all in the
 # immediate frame.
 BURST_GATHER_S = 0.003
-# Under a flood, redraws (and the frames they cause) are spaced at least this far apart, so the
-# screen shows the newest state at a steady rate instead of falling behind; at ordinary rates
-# (a change every 100 ms) only the gather applies and a price takes the immediate frame.
-MAX_REDRAWS_PER_SECOND = 30
+# Under a flood, redraws are spaced at least one frame apart (Textual composites at most 60 frames
+# a second): a redraw between two frames would only be overwritten, and the next one draws the
+# newest state, so intermediate values are dropped instead of queued. At ordinary rates (a change
+# every 100 ms) only the gather applies and a price takes the immediate frame.
+MAX_REDRAWS_PER_SECOND = 60
 
 
 class DemoControls(Protocol):

@@ -5,7 +5,8 @@ Drawn by hand with box and half-block characters: each candle is one column (plu
 gap that carries fill marks), each text row holds two price steps (▀ ▄ █ for bodies, ╵ ╷ │ for
 wicks). Price-to-row arithmetic is Decimal, so what a row shows is exactly where the price lies;
 floats never see a price. The lines are built once per change of data or size and kept; drawing a
-frame only hands the kept lines out, so an idle chart costs nothing.
+frame only hands the kept lines out, so an idle chart costs nothing, and a change repaints only the
+lines whose content changed (a new trade: the header and the rows of the last candle).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -122,6 +123,10 @@ class PriceChart(Widget):
         self._shown: tuple[object, ...] = ()
         self._lines: list[Strip] = []
         self._styles: dict[str, Style] = {}
+        # kept between builds: each candle's cells at the current scale, and each plot row's strip
+        self._glyph_scale: tuple[Decimal, Decimal, int] | None = None
+        self._glyphs: dict[tuple[int, Candle], list[tuple[int, str, str]]] = {}
+        self._row_strips: dict[tuple[object, ...], Strip] = {}
 
     # -- feeding --------------------------------------------------------------------------------
     def show(
@@ -136,8 +141,10 @@ class PriceChart(Widget):
         """``problem``: why the last load failed (shown under the chart; the candles held stay)."""
         self._series, self._period, self._tick, self._loading = series, period, tick, loading
         self._problem = problem
-        self.border_title = f"{series.pair} · {period.label} candles"
-        self.border_subtitle = f"{problem[:70]} (retrying)" if problem else ""
+        title = f"{series.pair} · {period.label} candles"
+        subtitle = f"{problem[:70]} (retrying)" if problem else ""
+        if (title, subtitle) != (self.border_title, self.border_subtitle):  # setting repaints it all
+            self.border_title, self.border_subtitle = title, subtitle
         self._changed()
 
     def show_marks(self, orders: Sequence[OrderMark], fills: Sequence[FillMark]) -> None:
@@ -151,9 +158,18 @@ class PriceChart(Widget):
             self._loading, self._problem, self._tick, self._orders, self._fills, self.size,
         )
         if key != self._shown:  # a redraw of the app with nothing new for the chart costs nothing
+            resized = key[-1] != self._shown[-1] if self._shown else True
             self._shown = key
-            self._lines = self._build(self.size)
-            self.refresh()
+            before, self._lines = self._lines, self._build(self.size)
+            if resized or len(before) != len(self._lines):
+                self.refresh()
+                return
+            # a new trade moves the last candle and the header: repaint the lines that changed
+            # only (Textual then re-renders and composites those lines alone)
+            width = self.size.width
+            for y, (old, new) in enumerate(zip(before, self._lines, strict=True)):
+                if old != new:
+                    self.refresh(Region(0, y, width, 1))
 
     def on_resize(self) -> None:
         self._changed()
@@ -174,6 +190,7 @@ class PriceChart(Widget):
         """A theme change: forget the resolved styles and draw again with the new ones."""
         super().notify_style_update()
         self._styles = {}
+        self._row_strips = {}  # their segments hold the old styles
         self._shown = ()
         self._changed()
 
@@ -191,8 +208,9 @@ class PriceChart(Widget):
                 note = "no candles for this period yet"
             return [Strip([Segment(note.ljust(width)[:width], self._style("chart--note"))])]
         places = tick_places(self._tick, series.candles[-1].close)
-        # room for an open order's label ("B 1,200,000 ↓") beside the plain price labels
-        label_width = max(len(price_text(c.high, places)) for c in series.candles[-width:]) + 4
+        # room for an open order's label ("B 1,200,000 ↓") beside the plain price labels; prices
+        # are positive, so the highest high has the longest text
+        label_width = len(price_text(max(c.high for c in series.candles[-width:]), places)) + 4
         plot_width = width - label_width - AXIS_GAP
         plot_rows = height - 2  # one line of OHLC text on top, one of times below
         candles = series.candles[-max(1, plot_width // 2):]
@@ -204,19 +222,28 @@ class PriceChart(Widget):
         near = [o.price for o in self._orders if low - reach <= o.price <= high + reach]
         low, high = min([low, *near]), max([high, *near])
         scale = _Scale(low, high, plot_rows * 2)
+        glyphs_before, self._glyphs = self._glyphs, {}
+        if (scale.low, scale.high, scale.steps) != self._glyph_scale:  # every candle moves
+            self._glyph_scale, glyphs_before = (scale.low, scale.high, scale.steps), {}
         grid = [[(" ", "")] * plot_width for _ in range(plot_rows)]
         self._draw_orders(grid, scale)
         for index, candle in enumerate(candles):
-            self._draw_candle(grid, scale, index * 2, candle)
+            self._draw_candle(grid, scale, index * 2, candle, glyphs_before)
         self._draw_fills(grid, scale, candles)
         lines = [self._header(candles[-1], candles, places, width)]
         labels = self._price_labels(scale, plot_rows, places)
+        rows_before, self._row_strips = self._row_strips, {}
         for row in range(plot_rows):
-            segments = self._runs(grid[row])
-            label, label_style = labels.get(row, ("", "chart--axis"))
-            segments.append(Segment(" " * AXIS_GAP))
-            segments.append(Segment(label.ljust(label_width)[:label_width], self._style(label_style)))
-            lines.append(Strip(segments).simplify())
+            label = labels.get(row, ("", "chart--axis"))
+            key = (tuple(grid[row]), label, label_width)
+            strip = rows_before.get(key)  # a row the change did not touch is not built again
+            if strip is None:
+                segments = self._runs(grid[row])
+                segments.append(Segment(" " * AXIS_GAP))
+                segments.append(Segment(label[0].ljust(label_width)[:label_width], self._style(label[1])))
+                strip = Strip(segments).simplify()
+            self._row_strips[key] = strip
+            lines.append(strip)
         lines.append(self._time_axis(candles, width))
         return lines
 
@@ -253,9 +280,22 @@ class PriceChart(Widget):
             Segment(trend.ljust(rest)[:rest], self._style("chart--axis")),
         ]).crop(0, width)
 
-    def _draw_candle(self, grid: list[list[tuple[str, str]]], scale: _Scale, column: int, c: Candle) -> None:
+    def _draw_candle(
+        self, grid: list[list[tuple[str, str]]], scale: _Scale, column: int, c: Candle,
+        before: dict[tuple[int, Candle], list[tuple[int, str, str]]],
+    ) -> None:
         if column >= len(grid[0]):
             return
+        cells = before.get((column, c))  # drawn once per scale: a new trade redraws the last candle
+        if cells is None:
+            cells = self._candle_cells(scale, c)
+        self._glyphs[(column, c)] = cells
+        for row, glyph, style in cells:
+            grid[row][column] = (glyph, style)
+
+    @staticmethod
+    def _candle_cells(scale: _Scale, c: Candle) -> list[tuple[int, str, str]]:
+        cells: list[tuple[int, str, str]] = []
         style = "chart--up" if c.close >= c.open else "chart--down"
         wick_top, wick_bottom = scale.step_of(c.high), scale.step_of(c.low)
         body_top, body_bottom = scale.step_of(max(c.open, c.close)), scale.step_of(min(c.open, c.close))
@@ -277,7 +317,8 @@ class PriceChart(Widget):
                 glyph = "╵"
             else:
                 glyph = "╷"
-            grid[row][column] = (glyph, style)
+            cells.append((row, glyph, style))
+        return cells
 
     def _draw_orders(self, grid: list[list[tuple[str, str]]], scale: _Scale) -> None:
         for order in self._orders:

@@ -1,0 +1,140 @@
+"""What a change costs on screen: the lines Textual renders for it, not only what the widgets hold.
+
+A frame renders the lines of the regions marked dirty; these tests record the lines each widget
+is asked for in the frame after one change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.strip import Strip
+
+from tests.ui.fixtures import _candles, settle
+from tests.ui.pilot_helpers import SIZE, make_app
+from valr_tui.errors import MalformedResponseError
+from valr_tui.exchange import models
+from valr_tui.exchange.models import OrderBook
+from valr_tui.trading.candles import CHART_PERIODS, CandleSeries
+from valr_tui.ui.widgets.chart import PriceChart
+from valr_tui.ui.widgets.tickers import TickerTable
+
+
+def _record_lines(widget: Any) -> list[int]:
+    """Every ``render_line(y)`` the widget is asked for from now on."""
+    asked: list[int] = []
+    render_line = widget.render_line
+
+    def recording(y: int) -> Strip:
+        asked.append(y)
+        strip: Strip = render_line(y)
+        return strip
+
+    widget.render_line = recording
+    return asked
+
+
+async def test_a_price_change_repaints_its_ticker_row_only_and_no_layout() -> None:
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        tickers = app.main.query_one(TickerTable)
+        layouts: list[object] = []
+        relayout = app.screen._refresh_layout
+
+        def counting(*args: Any, **kwargs: Any) -> None:
+            layouts.append(args)
+            relayout(*args, **kwargs)
+
+        app.screen._refresh_layout = counting  # type: ignore[method-assign]
+        asked = _record_lines(tickers)
+        engine.set_book_top("ETHZAR", "45001", "45020")  # one pair's bid: one cell of row 2
+        await pilot.pause()
+        await pilot.pause()
+        assert tickers.get_cell("ETHZAR", "bid") == "45,001"
+        # line 0 is the header, 1 BTCZAR, 2 ETHZAR: a DataTable repainted every line of the table
+        # for any cell, and measured the column on idle with a layout of the whole screen
+        assert set(asked) == {2}
+        assert layouts == []
+
+
+async def test_all_ages_move_in_one_frame_and_repaint_their_rows_only() -> None:
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        tickers = app.main.query_one(TickerTable)
+        before = {pair: tickers.get_cell(pair, "age") for pair in ("BTCZAR", "ETHZAR")}
+        asked = _record_lines(tickers)
+        frames: list[float] = []
+        display = app._display
+
+        def counting(screen: Any, renderable: Any) -> None:
+            frames.append(0)
+            display(screen, renderable)
+
+        app._display = counting  # type: ignore[method-assign]
+        engine.now += 5  # both ages move on
+        app._tick()
+        await pilot.pause()
+        await pilot.pause()
+        assert all(tickers.get_cell(pair, "age") != age for pair, age in before.items())
+        assert sorted(asked) == [1, 2]
+        assert len(frames) == 1
+
+
+class _ChartApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield PriceChart(id="chart")
+
+
+async def test_a_trade_inside_the_chart_range_repaints_the_lines_it_changed_only() -> None:
+    app = _ChartApp()
+    async with app.run_test(size=(100, 16)) as pilot:
+        chart = app.query_one(PriceChart)
+        candles = _candles("BTCZAR", 60)
+        period = CHART_PERIODS[0]
+        chart.show(CandleSeries("BTCZAR", 60, candles, 1.0, 1), period, tick=Decimal(1))
+        await pilot.pause()
+        last = candles[-1]
+        # a trade at the last candle's own open: inside the range, the last candle and the header move
+        moved = dataclasses.replace(last, close=last.open)
+        asked = _record_lines(chart)
+        chart.show(CandleSeries("BTCZAR", 60, (*candles[:-1], moved), 1.0, 2), period, tick=Decimal(1))
+        await pilot.pause()
+        await pilot.pause()
+        assert 0 in asked  # the OHLC header line
+        assert 0 < len(set(asked)) < chart.size.height  # the chart used to repaint every line
+
+
+def test_a_book_level_seen_before_is_not_parsed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = {
+        "Asks": [{"price": str(1_200_100 + i), "quantity": "0.5", "orderCount": 1} for i in range(40)],
+        "Bids": [{"price": str(1_200_000 - i), "quantity": "0.5", "orderCount": 1} for i in range(40)],
+    }
+    first = OrderBook.from_valr(raw, "BTCZAR")
+    raw["Asks"][0] = {"price": "1200050.5", "quantity": "0.25", "orderCount": 2}  # one level moves
+    parsed: list[object] = []
+    amount = models.level_amount
+
+    def counting(lv: Any, key: str, what: str) -> Decimal:
+        parsed.append(lv[key])
+        return amount(lv, key, what)
+
+    monkeypatch.setattr(models, "level_amount", counting)
+    second = OrderBook.from_valr(raw, "BTCZAR")
+    assert parsed == ["1200050.5", "0.25"]  # every level's price and size used to be parsed again
+    assert second.asks[0].price == Decimal("1200050.5") and second.asks[0].order_count == 2
+    assert second.asks[1:] == first.asks[1:] and second.bids == first.bids
+
+
+def test_a_remembered_level_does_not_hide_a_malformed_one() -> None:
+    good = {"Asks": [{"price": "100", "quantity": "1", "orderCount": 1}], "Bids": []}
+    assert OrderBook.from_valr(good, "BTCZAR").asks[0].order_count == 1
+    # True == 1 as a dict key: a table keyed by value alone would hand back the level above
+    bad = {"Asks": [{"price": "100", "quantity": "1", "orderCount": True}], "Bids": []}
+    with pytest.raises(MalformedResponseError):
+        OrderBook.from_valr(bad, "BTCZAR")
