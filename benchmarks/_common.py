@@ -31,6 +31,10 @@ from valr_tui.launcher import EmbeddedSimulator
 QUICK_ENV = "VALR_BENCH_QUICK"
 MINUTES_ENV = "VALR_BENCH_MINUTES"
 HEADLESS_SIZE = (160, 48)  # wide layout: both tickers, the spread pane and the form on screen
+# The 10-pair case of the budgets ("with 10 pairs in PAIRS the same budgets hold"): pairs the
+# simulator's catalogue serves, BTCZAR first (the benchmarks watch its price).
+TEN_PAIRS: tuple[str, ...] = ("BTCZAR", "ETHZAR", "XRPZAR", "SOLZAR", "USDTZAR", "USDCZAR", "BNBZAR",
+                              "AVAXZAR", "ADAZAR", "DOGEZAR")
 
 T = TypeVar("T")
 
@@ -119,8 +123,9 @@ class BenchSimulator(EmbeddedSimulator):
     ``SimulatorServer`` reachable (``server``) and the market tick configurable: ``None`` stops the
     random walk, so only the benchmark moves prices."""
 
-    def __init__(self, tick_interval: float | None = 0.5, seed: int | None = 7) -> None:
-        super().__init__(seed=seed)
+    def __init__(self, tick_interval: float | None = 0.5, seed: int | None = 7,
+                 pairs: tuple[str, ...] = ("BTCZAR", "ETHZAR")) -> None:
+        super().__init__(seed=seed, pairs=pairs)
         self.tick_interval = tick_interval
         self.server: Any = None
 
@@ -135,7 +140,7 @@ class BenchSimulator(EmbeddedSimulator):
             self._stop = asyncio.Event()
             self._loop = asyncio.get_running_loop()
             async with SimulatorServer(self.api_key, self.api_secret, seed=self._seed,
-                                       tick_interval=self.tick_interval) as sim:
+                                       tick_interval=self.tick_interval, pairs=self._pairs) as sim:
                 self.server = sim
                 self.base_url, self.ws_url = sim.base_url, sim.ws_url
                 self._ready.set()
@@ -215,10 +220,15 @@ class ProcessSimulator:
 
 
 @contextlib.contextmanager
-def demo_settings(sim: EmbeddedSimulator | ProcessSimulator) -> Iterator[Settings]:
-    """DRY_RUN settings pointed at ``sim`` with a throw-away database and log, as ``--demo``."""
+def demo_settings(
+    sim: EmbeddedSimulator | ProcessSimulator, pairs: tuple[str, ...] | None = None
+) -> Iterator[Settings]:
+    """DRY_RUN settings pointed at ``sim`` with a throw-away database and log, as ``--demo``;
+    ``pairs`` (e.g. ``TEN_PAIRS``, which ``sim`` must serve) instead of the default two."""
     with tempfile.TemporaryDirectory(prefix="valr-bench-") as folder:
         base = Settings(log_path=str(Path(folder) / "valr_tui.log"))
+        if pairs is not None:
+            base = base.with_overrides(pairs=pairs)
         # demo_settings only reads the connection attributes, which both kinds have
         yield EmbeddedSimulator.demo_settings(cast(EmbeddedSimulator, sim), base, folder)
 
