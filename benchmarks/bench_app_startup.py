@@ -12,13 +12,16 @@ composited frame the same way (``benchmarks._common.hook_frames``). Breakdown:
   starts just before the engine (peer: the app) is constructed. Median of RUNS.
 - cold (``cold_*``): a fresh interpreter per run, timed from just before the ``python`` process is
   spawned (``perf_counter`` is CLOCK_MONOTONIC, shared by parent and child) to the first price
-  frame. Ours goes the way ``valr-tui --demo`` does: the settings from the environment, the
-  launcher's ``demo_session`` (the embedded simulator started while the dashboard is imported,
-  the pair check, the demo database, created afresh: a first demo) and the dashboard with its
-  fault switches. Both sides run with Python's bytecode cache, as an installed program does after
-  its first start (one unmeasured start each fills it; ``PYTHONDONTWRITEBYTECODE`` in the
-  benchmark's environment would otherwise make only our modules compile on every start, the
-  peer's Textual being precompiled by pip). Median of RUNS.
+  frame, by ``benchmarks/_cold_start.py``, which imports only what the program imports. Ours
+  goes the way ``valr-tui --demo`` does: the settings from the environment, the launcher's
+  ``demo_session`` (the embedded simulator started while the dashboard is imported, the pair
+  check, the demo database, created afresh: a first demo) and the dashboard with its fault
+  switches. ``cold_cpu_*``: the child's CPU seconds (all threads) at that frame, steadier than
+  the wall time on a shared machine (informational; the budget is on the wall time). Both
+  sides run with Python's bytecode cache, as an installed program does after its first start
+  (one unmeasured start each fills it; ``PYTHONDONTWRITEBYTECODE`` in the benchmark's
+  environment would otherwise make only our modules compile on every start, the peer's Textual
+  being precompiled by pip). Median of RUNS.
 
 Budgets: warm start-up to first prices < 1.5 s, and cold start-up ≤ COLD_BUDGET_RATIO × the
 peer's cold start (both medians of the same run). ratio = ours / peer. The same with ``TEN_PAIRS``
@@ -41,9 +44,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from textual.app import App, ComposeResult
-from textual.widgets import Label
+from textual.app import App
 
+from benchmarks._cold_start import one_label_app
 from benchmarks._common import (
     HEADLESS_SIZE,
     BenchSimulator,
@@ -56,8 +59,7 @@ from benchmarks._common import (
     ratio,
     ticker_text,
 )
-from valr_tui.config import load_settings
-from valr_tui.launcher import EmbeddedSimulator, SimulatorFaults, demo_session
+from valr_tui.launcher import EmbeddedSimulator, SimulatorFaults
 from valr_tui.logging_setup import configure_logging
 from valr_tui.trading.engine import TradingEngine
 from valr_tui.ui.app import ValrApp
@@ -66,13 +68,6 @@ BUDGET_S = 1.5
 COLD_BUDGET_RATIO = 1.3
 TIMEOUT_S = 30.0
 ROOT = Path(__file__).resolve().parent.parent
-
-
-class OneLabelApp(App[None]):
-    """The peer: the least a Textual app can show."""
-
-    def compose(self) -> ComposeResult:
-        yield Label("BTCZAR  R 1 000 000.00")
 
 
 async def _until_first_frame(
@@ -129,36 +124,25 @@ async def engine_only_once(sim: EmbeddedSimulator, pairs: tuple[str, ...] | None
 
 async def peer_once(started: float | None = None) -> tuple[float, float]:
     started = time.perf_counter() if started is None else started
-    return await _until_first_frame(OneLabelApp(), lambda app: True, started)
+    return await _until_first_frame(one_label_app(), lambda app: True, started)
 
 
-def _cold(side: str, pairs: tuple[str, ...]) -> float:
-    """One fresh interpreter: spawn, import, (ours: start the simulator), first frame. Its demo
-    database and log go to a throw-away home (XDG folders), its PAIRS to ``pairs``."""
+def _cold(side: str, pairs: tuple[str, ...]) -> tuple[float, float]:
+    """One fresh interpreter: spawn, import, (ours: start the simulator), first frame: seconds
+    and the child's CPU seconds until then (every thread; less sensitive to other processes on
+    the machine than the wall time). Its demo database and log go to a throw-away home (XDG
+    folders), its PAIRS to ``pairs``."""
     with tempfile.TemporaryDirectory(prefix="valr-bench-cold-") as home:
         env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
         env.update(XDG_DATA_HOME=str(Path(home) / "data"), XDG_STATE_HOME=str(Path(home) / "state"),
                    PAIRS=",".join(pairs))
         started = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-m", "benchmarks.bench_app_startup", "--child", side, repr(started)],
+            [sys.executable, "-m", "benchmarks._cold_start", side, repr(started)],
             cwd=ROOT, capture_output=True, text=True, timeout=60, check=True, env=env,
         )
-    return float(json.loads(done.stdout.strip().splitlines()[-1])["seconds"])
-
-
-async def _demo_once(started: float) -> float:
-    """``valr-tui --demo`` headless: ``cli.main`` reads the settings and calls ``launch``, which
-    runs ``demo_session`` and the dashboard (``run_app``) in it."""
-    settings = load_settings(env_file=Path(os.environ["XDG_STATE_HOME"]) / "no.env")
-    configure_logging(settings.log_path)
-    with demo_session(settings, fresh=True) as (engine, faults):
-        return (await _until_first_frame(ValrApp(engine, demo=faults), _shows_price, started))[1]
-
-
-def _child(side: str, started: float) -> None:
-    seconds = asyncio.run(_demo_once(started)) if side == "ours" else asyncio.run(peer_once(started))[1]
-    print(json.dumps({"seconds": seconds}))
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    return float(figures["seconds"]), float(figures["cpu_s"])
 
 
 def measure(pairs: tuple[str, ...]) -> dict[str, object]:
@@ -177,22 +161,22 @@ def measure(pairs: tuple[str, ...]) -> dict[str, object]:
             warm_ours_first_frame.append(first_frame)
             warm_peer.append(asyncio.run(peer_once())[1])
             engine_only.append(asyncio.run(engine_only_once(sim, pairs)))
-    cold_ours: list[float] = []
-    cold_peer: list[float] = []
     _cold("ours", pairs), _cold("peer", pairs)  # fill the bytecode cache (not measured)
-    for _ in range(runs):
-        cold_ours.append(_cold("ours", pairs))
-        cold_peer.append(_cold("peer", pairs))
+    cold = [(_cold("ours", pairs), _cold("peer", pairs)) for _ in range(runs)]
+    cold_ours, cold_peer = [ours[0] for ours, _ in cold], [peer[0] for _, peer in cold]
+    cold_cpu_ours, cold_cpu_peer = [ours[1] for ours, _ in cold], [peer[1] for _, peer in cold]
     result: dict[str, object] = {"name": "startup_to_first_prices_vs_one_label_app", "pairs": len(pairs),
                                  "runs": runs}
     for label, samples in (("warm_ours", warm_ours), ("warm_peer", warm_peer),
                            ("warm_ours_first_frame", warm_ours_first_frame),
                            ("warm_engine_only", engine_only),
-                           ("cold_ours", cold_ours), ("cold_peer", cold_peer)):
+                           ("cold_ours", cold_ours), ("cold_peer", cold_peer),
+                           ("cold_cpu_ours", cold_cpu_ours), ("cold_cpu_peer", cold_cpu_peer)):
         result[f"{label}_median_s"] = round(statistics.median(samples), 3)
         result[f"{label}_max_s"] = round(max(samples), 3)
     result["warm_ratio"] = ratio(statistics.median(warm_ours), statistics.median(warm_peer))
     result["cold_ratio"] = ratio(statistics.median(cold_ours), statistics.median(cold_peer))
+    result["cold_cpu_ratio"] = ratio(statistics.median(cold_cpu_ours), statistics.median(cold_cpu_peer))
     result["budget_s"] = BUDGET_S
     result["cold_budget_ratio"] = COLD_BUDGET_RATIO
     result.update(load_report(before))
@@ -206,8 +190,5 @@ def run() -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--child":
-        _child(sys.argv[2], float(sys.argv[3]))
-    else:
-        for key, value in run().items():
-            print(f"{key}: {value}")
+    for key, value in run().items():
+        print(f"{key}: {value}")
