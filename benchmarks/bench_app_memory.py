@@ -60,10 +60,13 @@ from valr_tui.ui.screens.pair_picker import PairPickerScreen
 
 BUDGET_MIB = 5.0
 WARMUP_SHARE = 0.1
+DEMO_TICK_S = 0.5
 TICKS = 7_200  # one hour at the demo's 0.5 s
-def _ticks_per_s() -> int:
-    """Fast enough to finish within the run, slow enough not to turn it into a flood benchmark."""
-    return pick(10, 50)
+def _ticks_per_s(pairs: int) -> float:
+    """Fast enough to finish within the run, slow enough not to turn it into a flood benchmark:
+    every tick moves every pair, so with more pairs it is slower (the same changes a second as
+    with two; at 50 ticks a second ten pairs flooded the dashboard until BTCZAR went stale)."""
+    return pick(10, 50) * 2 / max(pairs, 2)
 
 PAIR = "BTCZAR"
 
@@ -95,14 +98,15 @@ def _showing(app: App[Any], kind: type[Screen[Any]]) -> Callable[[], bool]:
     return lambda: isinstance(app.screen, kind)
 
 
-async def _ticks(sim: BenchSimulator, stop: asyncio.Event) -> int:
-    """Step the simulator's market TICKS times at TICKS_PER_S (its own loop does the work)."""
-    sent, rate = 0, _ticks_per_s()
+async def _ticks(sim: BenchSimulator, pairs: int, stop: asyncio.Event) -> int:
+    """Step the simulator's market TICKS times at ``_ticks_per_s`` (its own loop does the work),
+    then at the demo's pace until ``stop``, so the market keeps moving while the cycles last."""
+    sent, rate = 0, _ticks_per_s(pairs)
     started = time.perf_counter()
-    while sent < TICKS and not stop.is_set():
+    while not stop.is_set():
         sim.loop_call(sim.server.exchange.step)
         sent += 1
-        delay = started + sent / rate - time.perf_counter()
+        delay = started + sent / rate - time.perf_counter() if sent < TICKS else DEMO_TICK_S
         await asyncio.sleep(max(delay, 0))
     return sent
 
@@ -142,7 +146,7 @@ async def _ours(pairs: tuple[str, ...]) -> dict[str, float]:
 
             views = screens(app, unlock)
             stop = asyncio.Event()
-            ticker = asyncio.create_task(_ticks(sim, stop))
+            ticker = asyncio.create_task(_ticks(sim, len(pairs), stop))
             placed = 0
             rss_warm = 0.0
             warmup = max(1, round(cycles * WARMUP_SHARE))
@@ -162,8 +166,8 @@ async def _ours(pairs: tuple[str, ...]) -> dict[str, float]:
                     await engine.cancel(result.correlation_id)
                     placed += 1
             elapsed = time.perf_counter() - started
-            ticks = await ticker
             stop.set()
+            ticks = await ticker
             await pilot.pause()
             rss_end = _rss()
             still_live = "Last" in ticker_text(app, PAIR)
