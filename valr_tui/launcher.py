@@ -18,6 +18,7 @@ import httpx
 from platformdirs import user_data_dir
 
 from valr_tui.config import Settings
+from valr_tui.heap import start_up_heap
 from valr_tui.logging_setup import configure_logging
 from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.preflight import check_pairs_now
@@ -192,9 +193,10 @@ def demo_session(
     sim = EmbeddedSimulator(pairs=served)
     sim.start()  # its thread starts serving while the engine and the dashboard are imported
     try:
-        from valr_tui.trading.engine import TradingEngine
+        with start_up_heap():
+            from valr_tui.trading.engine import TradingEngine
 
-        import_dashboard()
+            import_dashboard()
         sim.wait_ready()
         with tempfile.TemporaryDirectory(prefix="valr-demo-") as scratch:
             if settings.is_live:
@@ -227,8 +229,9 @@ def launch(settings: Settings, *, demo: bool = False, fresh: bool = False) -> in
     (``fresh`` forgets the previous demo first)."""
     configure_logging(settings.log_path)
     if not demo:
-        from valr_tui.trading.engine import TradingEngine
-        from valr_tui.ui.app import run_app
+        with start_up_heap():
+            from valr_tui.trading.engine import TradingEngine
+            from valr_tui.ui.app import run_app
 
         check_pairs_now(settings)
         return run_app(TradingEngine(settings))
