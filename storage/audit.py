@@ -10,6 +10,7 @@ from typing import Any, Literal
 import aiosqlite
 
 from storage.db import Database
+from valr_tui.errors import AmbiguousCorrelationIdError, OrderNotFoundError
 from valr_tui.logging_setup import redact
 
 Severity = Literal["INFO", "WARNING", "CRITICAL"]
@@ -135,3 +136,35 @@ class AuditRepository:
             (correlation_id, correlation_id),
         )
         return [AuditEntry.from_row(r) for r in rows]
+
+
+# Every table a correlation id is written to; a prefix is looked up in all of them.
+_CORRELATION_TABLES = ("trading_orders", "order_fills", "institutional_audit")
+_GLOB_SPECIAL = frozenset("*?[")
+
+
+async def resolve_correlation_id(db: Database, text: str) -> str:
+    """The full correlation id that ``text`` names: itself when stored, else the one stored id
+    it is a prefix of (ids are shown shortened, as git shows hashes). ``OrderNotFoundError``
+    when none starts with it, ``AmbiguousCorrelationIdError`` with the count when several do."""
+    # GLOB is case-sensitive like the ids, and SQLite runs a literal GLOB prefix on each table's
+    # index; its wildcards are escaped (each in brackets), and LIKE's % and _ mean nothing to it.
+    pattern = "".join(f"[{ch}]" if ch in _GLOB_SPECIAL else ch for ch in text) + "*"
+    union = " UNION ".join(
+        f"SELECT correlation_id AS cid FROM {table} WHERE correlation_id GLOB ?"
+        for table in _CORRELATION_TABLES
+    )
+    row = await db.fetchone(
+        f"SELECT COUNT(*) AS n, MIN(cid) AS first, COALESCE(MAX(cid = ?), 0) AS exact FROM ({union})",
+        (text, *[pattern] * len(_CORRELATION_TABLES)),
+    )
+    count = 0 if row is None else int(row["n"])
+    if row is not None and (row["exact"] or count == 1):
+        return text if row["exact"] else str(row["first"])
+    if count == 0:
+        raise OrderNotFoundError(
+            f"no order, audit row or fill has a correlation id starting with {text!r}", correlation_id=text
+        )
+    raise AmbiguousCorrelationIdError(
+        f"{count} correlation ids start with {text!r}: give more of it", count=count, correlation_id=text
+    )

@@ -1,6 +1,6 @@
 """The database's view of balances, for reconciliation, in plain SQL.
 
-- fills (``order_fills``) and the balance effect they imply;
+- fills (``order_fills``, read as ``storage.orders.FillRecord``) and the balance effect they imply;
 - DRY_RUN = paper_wallet_funding + the effect of every DRY_RUN fill;
   LIVE = the recorded baseline (``reconciliation_baseline``, migration 007) + LIVE fills since;
 - the orders that are open or may have traded without their fills stored yet.
@@ -26,6 +26,7 @@ from decimal import (
 import aiosqlite
 
 from storage.db import Database, from_text, to_text
+from storage.orders import FillRecord, fill_from_row
 from valr_tui.money import split_pair_symbol
 from valr_tui.money.decimal_gateway import DecimalGateway
 
@@ -59,49 +60,6 @@ def fill_value(price: Decimal, quantity: Decimal, quote: str) -> Decimal:
     return DecimalGateway.quantize(DecimalGateway.multiply(price, quantity), money_precision(quote))
 
 
-@dataclass(frozen=True, slots=True)
-class Fill:
-    """One ``order_fills`` row, with the note of the order it belongs to."""
-
-    id: int
-    execution_mode: str
-    trade_id: str
-    pair: str
-    side: str
-    price: Decimal
-    quantity: Decimal
-    fee: Decimal
-    fee_currency: str
-    correlation_id: str
-    traded_at: int
-    order_note: str = ""
-
-    def fee_in_quote(self) -> Decimal:
-        """The fee valued in the pair's quote currency (ZAR for ZAR pairs): a fee charged in the
-        base currency is valued at this fill's price; an unnamed currency is taken as quote."""
-        base, _quote = split_pair_symbol(self.pair)
-        if self.fee_currency.upper() == base:
-            return DecimalGateway.multiply(self.fee, self.price)
-        return self.fee
-
-
-def _fill_from_row(row: aiosqlite.Row) -> Fill:
-    return Fill(
-        id=row["id"],
-        execution_mode=row["execution_mode"],
-        trade_id=row["trade_id"],
-        pair=row["pair"],
-        side=row["side"],
-        price=from_text(row["price"]),
-        quantity=from_text(row["quantity"]),
-        fee=from_text(row["fee"]),
-        fee_currency=row["fee_currency"] or "",
-        correlation_id=row["correlation_id"],
-        traded_at=row["traded_at"],
-        order_note=row["note"] or "",
-    )
-
-
 async def load_fills(
     db: Database,
     execution_mode: str | None = None,
@@ -110,7 +68,7 @@ async def load_fills(
     correlation_id: str | None = None,
     after_id: int = 0,
     order_by_id: bool = False,
-) -> list[Fill]:
+) -> list[FillRecord]:
     """Fills in trading order (traded_at, then id) or in storage order (id), optionally one mode,
     one order (by correlation id), only those traded after a time, only those stored after a row."""
     where: list[str] = []
@@ -132,14 +90,14 @@ async def load_fills(
         + (" WHERE " + " AND ".join(where) if where else "")
         + (" ORDER BY f.id" if order_by_id else " ORDER BY f.traded_at, f.id")
     )
-    return [_fill_from_row(r) for r in await db.fetchall(sql, params)]
+    return [fill_from_row(r) for r in await db.fetchall(sql, params)]
 
 
 def _add(totals: dict[str, Decimal], currency: str, amount: Decimal) -> None:
     totals[currency] = totals.get(currency, Decimal(0)) + amount
 
 
-def apply_fills(start: Mapping[str, Decimal], fills: Iterable[Fill]) -> dict[str, Decimal]:
+def apply_fills(start: Mapping[str, Decimal], fills: Iterable[FillRecord]) -> dict[str, Decimal]:
     """Balances after ``fills``: BUY +base −quote value, SELL the mirror, minus each fee in its
     currency (an unnamed fee currency is the quote)."""
     totals = dict(start)
@@ -149,7 +107,7 @@ def apply_fills(start: Mapping[str, Decimal], fills: Iterable[Fill]) -> dict[str
     return totals
 
 
-def _apply_fill(totals: dict[str, Decimal], fill: Fill) -> None:
+def _apply_fill(totals: dict[str, Decimal], fill: FillRecord) -> None:
     base, quote = split_pair_symbol(fill.pair)
     value = fill_value(fill.price, fill.quantity, quote)
     sign = 1 if fill.side == "BUY" else -1

@@ -15,7 +15,8 @@ from typing import Any, Literal
 import aiosqlite
 
 from storage.db import Database, from_text, to_text
-from valr_tui.money import Side
+from valr_tui.money import Side, split_pair_symbol
+from valr_tui.money.decimal_gateway import DecimalGateway
 
 ExecutionModeName = Literal["DRY_RUN", "LIVE"]
 
@@ -262,7 +263,9 @@ class OrderRepository:
 
 @dataclass(frozen=True, slots=True)
 class FillRecord:
-    """One stored fill (the chart marks them at their prices)."""
+    """One ``order_fills`` row, for every reader: the orders screen and the chart, the ledger's
+    balance effects, the trade journal. ``order_note`` is the note of its order where the read
+    joined it (the ledger's), else empty."""
 
     id: int
     order_id: int
@@ -277,6 +280,35 @@ class FillRecord:
     fee_currency: str
     is_maker: bool
     traded_at: int
+    order_note: str = ""
+
+    def fee_in_quote(self) -> Decimal:
+        """The fee valued in the pair's quote currency (ZAR for ZAR pairs): a fee charged in the
+        base currency is valued at this fill's price; an unnamed currency is taken as quote."""
+        base, _quote = split_pair_symbol(self.pair)
+        if self.fee_currency.upper() == base:
+            return DecimalGateway.multiply(self.fee, self.price)
+        return self.fee
+
+
+def fill_from_row(row: aiosqlite.Row) -> FillRecord:
+    """The one mapper of an ``order_fills`` row (with its order's ``note`` when selected)."""
+    return FillRecord(
+        id=row["id"],
+        order_id=row["order_id"],
+        correlation_id=row["correlation_id"],
+        execution_mode=row["execution_mode"],
+        trade_id=row["trade_id"],
+        pair=row["pair"],
+        side=row["side"],
+        price=from_text(row["price"]),
+        quantity=from_text(row["quantity"]),
+        fee=from_text(row["fee"]),
+        fee_currency=row["fee_currency"] or "",
+        is_maker=bool(row["is_maker"]),
+        traded_at=row["traded_at"],
+        order_note=(row["note"] or "") if "note" in row.keys() else "",  # noqa: SIM118 - a Row
+    )
 
 
 class FillRepository:
@@ -348,21 +380,4 @@ class FillRepository:
 
 
 def _fills(rows: Iterable[aiosqlite.Row]) -> list[FillRecord]:
-    return [
-        FillRecord(
-            id=r["id"],
-            order_id=r["order_id"],
-            correlation_id=r["correlation_id"],
-            execution_mode=r["execution_mode"],
-            trade_id=r["trade_id"],
-            pair=r["pair"],
-            side=r["side"],
-            price=from_text(r["price"]),
-            quantity=from_text(r["quantity"]),
-            fee=from_text(r["fee"]),
-            fee_currency=r["fee_currency"],
-            is_maker=bool(r["is_maker"]),
-            traded_at=r["traded_at"],
-        )
-        for r in rows
-    ]
+    return [fill_from_row(r) for r in rows]

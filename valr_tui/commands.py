@@ -5,6 +5,9 @@ audit row carrying its correlation id (validation, submission, acknowledgements,
 its fills, the reconciliation runs that named it, and the journal entry it is part of.
 ``journal`` lists closed trades with PnL and outcome, and the totals per execution mode; ``--csv``
 exports the same rows with exact Decimal strings.
+
+Reports go to stdout and nothing else does: a failure is a coded error, which the command line
+prints as one line on stderr (exit 2), so ``journal --csv > file`` never holds an error text.
 """
 
 from __future__ import annotations
@@ -20,20 +23,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TextIO, TypeVar
 
-from storage.audit import AuditRepository
+from storage.audit import AuditRepository, resolve_correlation_id
 from storage.db import Database
 from storage.journal import list_outcomes, outcomes_for_correlation
 from storage.ledger import load_fills
 from storage.orders import OrderRepository
 from valr_tui.config import Settings
-from valr_tui.errors import ValrTuiError
+from valr_tui.errors import DatabaseMissingError, OrderNotFoundError
 from valr_tui.money import split_pair_symbol
 from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.trade_journal import entry_from_row, iso_ms, journal_totals
 from valr_tui.trading.views import JournalEntry
 
 EXIT_OK = 0
-EXIT_NOT_FOUND = 1
 MAX_CORRELATION_ID = 100
 T = TypeVar("T")
 
@@ -166,13 +168,12 @@ def _csv_lines(entries: list[JournalEntry]) -> list[str]:
     return buffer.getvalue().splitlines()
 
 
-def _with_db(settings: Settings, out: TextIO, work: Callable[[Database], Awaitable[T]]) -> T | None:
-    """Open the configured database (never create one), run ``work``, close. None on failure,
-    after one clear line on ``out``."""
+def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Open the configured database (never create one), run ``work``, close. Failures are coded
+    errors (a missing file is VALR-DB-013) for the command line's one line on stderr."""
     path = settings.db_path
     if path != ":memory:" and not Path(path).is_file():
-        print(f"valr-tui: no database at {path} (set VALR_DB_PATH or run the app first)", file=out)
-        return None
+        raise DatabaseMissingError(f"no database at {path} (set VALR_DB_PATH or run the app first)")
 
     async def run() -> T:
         db = await Database.open(path, exclusive=False)  # a reader beside a running app
@@ -181,35 +182,31 @@ def _with_db(settings: Settings, out: TextIO, work: Callable[[Database], Awaitab
         finally:
             await db.close()
 
-    try:
-        return asyncio.run(run())
-    except ValrTuiError as exc:
-        print(f"valr-tui: {exc}", file=out)
-        return None
+    return asyncio.run(run())
 
 
 def audit_command(settings: Settings, correlation_id: str, out: TextIO) -> int:
-    """Print one order's story; exit 1 with a clear message when the id is unknown."""
-    cid = correlation_id.strip()
-    if not cid or len(cid) > MAX_CORRELATION_ID:
-        print("valr-tui: give the correlation id shown on the order (up to 100 characters)", file=out)
-        return EXIT_NOT_FOUND
-    lines = _with_db(settings, out, lambda db: audit_story(db, cid))
-    if lines is None:
-        return EXIT_NOT_FOUND
-    if not lines:
-        print(f"valr-tui: no order, audit row or journal entry has correlation id {cid!r}", file=out)
-        return EXIT_NOT_FOUND
+    """Print one order's story on ``out``. The id may be a unique prefix of the full one; an
+    unknown or ambiguous id raises its coded error (the command line prints it on stderr)."""
+    text = correlation_id.strip()
+    if not text or len(text) > MAX_CORRELATION_ID:
+        raise OrderNotFoundError(
+            f"give the correlation id shown on the order, or its start (up to {MAX_CORRELATION_ID}"
+            " characters)"
+        )
+
+    async def story(db: Database) -> tuple[str, list[str]]:
+        cid = await resolve_correlation_id(db, text)
+        return cid, await audit_story(db, cid)
+
+    cid, lines = _with_db(settings, story)
     _print_lines([f"Story of {cid}:", *lines], out)
     return EXIT_OK
 
 
 def journal_command(settings: Settings, csv: bool, out: TextIO) -> int:
     """Print every closed trade (paper and LIVE, marked) with totals, or export CSV."""
-    lines = _with_db(settings, out, lambda db: journal_lines(db, csv=csv))
-    if lines is None:
-        return EXIT_NOT_FOUND
-    _print_lines(lines, out)
+    _print_lines(_with_db(settings, lambda db: journal_lines(db, csv=csv)), out)
     return EXIT_OK
 
 

@@ -1,13 +1,15 @@
 """Settings: read once, environment first then ``.env``, into a frozen object.
 
 Every key is documented in ``.env.example``. A malformed value stops start-up with one line that
-names the key and the expected form (``ConfigError``, code VALR-CFG-001).
+names the key and the expected form (``ConfigError``, code VALR-CFG-001); so does a key that is not
+a setting (a typo), with the nearest known name (VALR-CFG-011).
 """
 
 from __future__ import annotations
 
+import difflib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
@@ -17,7 +19,8 @@ from urllib.parse import urlsplit
 from decouple import RepositoryEmpty, RepositoryEnv
 from platformdirs import user_data_dir, user_log_dir
 
-from valr_tui.errors import ConfigError
+from valr_tui.errors import ConfigError, UnknownSettingError
+from valr_tui.money import zar_rate_pairs
 from valr_tui.secrets import Secret
 
 ExecutionMode = Literal["DRY_RUN", "LIVE"]
@@ -77,6 +80,17 @@ class Settings:
     def is_live(self) -> bool:
         """LIVE only when both switches agree; anything else is DRY_RUN."""
         return self.execution_mode == "LIVE" and self.live_trading_confirmed
+
+    @property
+    def rate_pairs(self) -> tuple[str, ...]:
+        """The ZAR rate pairs MAX_ORDER_ZAR needs for PAIRS quoted in other currencies and PAIRS
+        lacks (BTCUSDC -> USDCZAR): market data follows them without their being watched."""
+        return zar_rate_pairs(self.pairs)
+
+    @property
+    def market_pairs(self) -> tuple[str, ...]:
+        """Every pair market data follows: PAIRS, then their ZAR rate pairs."""
+        return self.pairs + self.rate_pairs
 
     @property
     def essential_threshold(self) -> Decimal:
@@ -334,6 +348,54 @@ def _shown(value: object) -> str:
 
 SETTING_KEYS: tuple[str, ...] = tuple(_KEYS)
 
+# Environment variables are shared with everything else on the machine: only the VALR_ prefix is
+# ours, less the benchmarks' own switches (VALR_BENCH_QUICK, VALR_BENCH_MINUTES).
+_OWN_PREFIX = "VALR_"
+_FOREIGN_PREFIXES = ("VALR_BENCH_",)
+# Words that are values, not keys, yet get typed as keys: DRY_RUN=true means EXECUTION_MODE.
+_VALUE_WORDS = {"DRY_RUN": "EXECUTION_MODE", "LIVE": "EXECUTION_MODE"}
+_SHOWN_KEY_CHARS = 40
+
+
+def _unknown_key_hint(key: str) -> str:
+    """``KEY (did you mean NEAREST?)``: the nearest known name by difflib, if any is near."""
+    shown = key if len(key) <= _SHOWN_KEY_CHARS else key[: _SHOWN_KEY_CHARS - 3] + "..."
+    shown = shown.encode("ascii", "backslashreplace").decode()
+    words = [*SETTING_KEYS, *_VALUE_WORDS]
+    near = difflib.get_close_matches(key.strip().upper().removeprefix("EXPORT "), words, n=1, cutoff=0.6)
+    if not near:
+        return f"{shown} (no setting is named like it)"
+    nearest = near[0]
+    if nearest in _VALUE_WORDS:
+        return f"{shown} (did you mean {_VALUE_WORDS[nearest]}=DRY_RUN or =LIVE?)"
+    return f"{shown} (did you mean {nearest}?)"
+
+
+def check_known_keys(env: Mapping[str, str], file_keys: Iterable[str], env_file: str | Path | None) -> None:
+    """``UnknownSettingError`` (VALR-CFG-011) naming every key of ``env_file`` that is not a
+    setting, and every VALR_ environment variable that is not one, each with the nearest known
+    name: a typo (``MAX_ORDER_ZAR_=100``) would otherwise leave the default limit in force without
+    a word, so start-up is refused instead. Values are never shown (a typo'd key may hold a secret)."""
+    known = set(SETTING_KEYS)
+    in_file = [key for key in file_keys if key not in known]
+    in_env = sorted(
+        key for key in env
+        if key.startswith(_OWN_PREFIX) and key not in known and not key.startswith(_FOREIGN_PREFIXES)
+    )
+    if not in_file and not in_env:
+        return
+    parts = []
+    if in_file:
+        parts.append(f"{env_file}: " + ", ".join(_unknown_key_hint(key) for key in in_file))
+    if in_env:
+        parts.append("the environment: " + ", ".join(_unknown_key_hint(key) for key in in_env))
+    shared = ", or give valr-tui a .env of its own (--env-file)" if in_file else ""
+    raise UnknownSettingError(
+        f"not a valr-tui setting, in {'; in '.join(parts)}. Correct or remove each{shared};"
+        " .env.example lists every key",
+        keys=[*in_file, *in_env],
+    )
+
 
 def load_settings(
     environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
@@ -342,6 +404,7 @@ def load_settings(
     env = dict(os.environ if environ is None else environ)
     repo: RepositoryEnv | RepositoryEmpty
     repo = RepositoryEnv(str(env_file)) if env_file and Path(env_file).is_file() else RepositoryEmpty()
+    check_known_keys(env, repo.data if isinstance(repo, RepositoryEnv) else (), env_file)
     # decouple's RepositoryEnv parses the .env syntax; the lookup below gives the environment
     # precedence, as decouple's Config does, but over an injectable mapping so tests are hermetic.
     def lookup(key: str) -> str | None:

@@ -34,6 +34,11 @@ class UnlistedPairError(ConfigError):
     meaning = "PAIRS names a pair VALR does not list, or lists as inactive"
 
 
+class UnknownSettingError(ConfigError):
+    code = "VALR-CFG-011"
+    meaning = "A key in .env (or a VALR_ environment variable) is not a valr-tui setting"
+
+
 class MissingCredentialsError(ValrTuiError):
     code = "VALR-SEC-001"
     meaning = "VALR_API_KEY and VALR_API_SECRET must both be set for authenticated calls"
@@ -111,6 +116,11 @@ class InvalidPostOnlyError(OrderRejected):
 class OrderNotFoundError(ValrTuiError):
     code = "VALR-ORD-009"
     meaning = "No such order"
+
+
+class AmbiguousCorrelationIdError(ValrTuiError):
+    code = "VALR-ORD-021"
+    meaning = "The correlation id prefix fits more than one order: give more of it"
 
 
 class OrderOutcomeUnknownError(OrderRejected):
@@ -243,6 +253,11 @@ class DatabaseInUseError(StorageError):
 class SchemaTooNewError(StorageError):
     code = "VALR-DB-011"
     meaning = "The database was written by a newer version of valr-tui (schema newer than this app knows)"
+
+
+class DatabaseMissingError(StorageError):
+    code = "VALR-DB-013"
+    meaning = "No database at the configured path: set VALR_DB_PATH or run the app first"
 
 
 class SafetyStateConflict(StorageError):

@@ -189,7 +189,7 @@ def demo_session(
     """What ``--demo`` runs the dashboard with: the engine, pointed at an embedded simulator and
     the demo database (``fresh`` forgets the previous demo first), and the simulator's fault
     switches. A bad PAIRS ends here with its one coded line, before any screen."""
-    served = demo_pairs(settings.pairs)
+    served = demo_pairs(settings.market_pairs)
     sim = EmbeddedSimulator(pairs=served)
     sim.start()  # its thread starts serving while the engine and the dashboard are imported
     try:

@@ -7,7 +7,7 @@ import asyncio
 import logging
 
 from valr_tui.config import Settings
-from valr_tui.errors import ValrTuiError
+from valr_tui.errors import UnlistedPairError, ValrTuiError
 from valr_tui.exchange.valr_client import VALRClient
 from valr_tui.trading.market_rules import watched_pairs
 
@@ -18,8 +18,9 @@ PREFLIGHT_TIMEOUT_S = 3.0
 
 async def check_pairs(settings: Settings, timeout_s: float = PREFLIGHT_TIMEOUT_S) -> None:
     """``UnlistedPairError`` (VALR-CFG-010) when VALR does not list a configured pair or lists it
-    as inactive. A VALR that does not answer in time is left to the engine, which retries and
-    shows the outage: an offline start must still open the dashboard."""
+    as inactive, or a ZAR rate pair the configured ones need (BTCUSDC -> USDCZAR). A VALR that
+    does not answer in time is left to the engine, which retries and shows the outage: an
+    offline start must still open the dashboard."""
     client = VALRClient(settings.base_url, timeout=timeout_s, max_retries=0)
     try:
         listed = await asyncio.wait_for(client.get_pairs(), timeout_s)
@@ -29,6 +30,13 @@ async def check_pairs(settings: Settings, timeout_s: float = PREFLIGHT_TIMEOUT_S
     finally:
         await client.aclose()
     watched_pairs(settings.pairs, listed)
+    try:
+        watched_pairs(settings.rate_pairs, listed)
+    except UnlistedPairError as exc:  # not typed by the user: say why it is wanted
+        raise UnlistedPairError(
+            f"{exc.message}: the ZAR rate MAX_ORDER_ZAR needs for the pairs quoted in other currencies",
+            **exc.details,
+        ) from None
 
 
 def check_pairs_now(settings: Settings) -> None:

@@ -39,6 +39,8 @@ def config_command(
     out.write(f"# valr-tui settings: environment first, then {env_text}, then defaults\n")
     mode = "LIVE" if settings.is_live else "DRY_RUN"
     out.write(f"# effective execution mode: {mode}\n")
+    if settings.rate_pairs:
+        out.write(f"# also followed, as ZAR rates for MAX_ORDER_ZAR: {','.join(settings.rate_pairs)}\n")
     for key, value, source in rows:
         out.write(f"{key:<{width}}  {value:<{value_width}}  {source}\n")
     out.write("\n# data paths\n")

@@ -8,7 +8,11 @@ import io
 from decimal import Decimal
 from pathlib import Path
 
-from storage.audit import AuditRepository
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from storage.audit import AuditRepository, resolve_correlation_id
 from storage.db import Database
 from tests.trading.test_reconciliation import (
     T0_MS,
@@ -20,7 +24,14 @@ from tests.trading.test_reconciliation import (
     settings_for,
     trade,
 )
+from valr_tui.cli import main
 from valr_tui.commands import audit_command, audit_story, journal_command, journal_lines
+from valr_tui.errors import (
+    AmbiguousCorrelationIdError,
+    DatabaseMissingError,
+    OrderNotFoundError,
+    ValrTuiError,
+)
 from valr_tui.trading.clock import ManualClock
 from valr_tui.trading.reconciliation import ReconciliationEngine
 from valr_tui.trading.safety import SafetyController
@@ -90,22 +101,107 @@ def test_audit_command_prints_the_story_and_exits_0(tmp_path: Path) -> None:
     assert text.count("\n") == 8
 
 
-def test_audit_command_unknown_id_is_a_clear_message_and_exit_1(tmp_path: Path) -> None:
+def run_cli(capsys: pytest.CaptureFixture[str], tmp_path: Path, *argv: str) -> tuple[int, str, str]:
+    """The command line as a scripter runs it: exit status, stdout, stderr."""
+    code = main(["--env-file", str(tmp_path / "none.env"), *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def db_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    path = tmp_path / "valr.db"
+    monkeypatch.setenv("VALR_DB_PATH", str(path))
+    return path
+
+
+def test_an_unknown_id_is_one_coded_line_on_stderr_and_nothing_on_stdout(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db_env: Path
+) -> None:
     asyncio.run(build_story(tmp_path))
-    out = io.StringIO()
-    assert audit_command(settings_for(tmp_path), "no-such-id", out) == 1
-    assert "no order, audit row or journal entry has correlation id 'no-such-id'" in out.getvalue()
-    out = io.StringIO()
-    assert audit_command(settings_for(tmp_path), "   ", out) == 1
-    assert "correlation id" in out.getvalue()
+    code, out, err = run_cli(capsys, tmp_path, "audit", "no-such-id")
+    assert (code, out) == (2, "")
+    assert err == ("valr-tui: [VALR-ORD-009] no order, audit row or fill has a correlation id"
+                   " starting with 'no-such-id'\n")
+    code, out, err = run_cli(capsys, tmp_path, "audit", "   ")
+    assert (code, out) == (2, "") and err.startswith("valr-tui: [VALR-ORD-009] give the correlation id")
+
+
+def test_a_missing_database_never_lands_in_the_csv(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db_env: Path
+) -> None:
+    code, out, err = run_cli(capsys, tmp_path, "journal", "--csv")
+    assert (code, out) == (2, "")
+    assert err == f"valr-tui: [VALR-DB-013] no database at {db_env} (set VALR_DB_PATH or run the app first)\n"
+    code, out, err = run_cli(capsys, tmp_path, "audit", "cid-story")
+    assert (code, out) == (2, "") and err.startswith("valr-tui: [VALR-DB-013]")
+    assert not db_env.exists()  # never created
+
+
+def test_a_broken_database_is_one_coded_line_on_stderr(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db_env: Path
+) -> None:
+    db_env.write_bytes(b"this is not an SQLite file" * 100)
+    code, out, err = run_cli(capsys, tmp_path, "journal", "--csv")
+    assert (code, out) == (2, "")
+    assert err.startswith("valr-tui: [VALR-DB-") and err.count("\n") == 1
+
+
+def test_the_journal_csv_on_stdout_is_data_only(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db_env: Path
+) -> None:
+    asyncio.run(build_story(tmp_path))
+    code, out, err = run_cli(capsys, tmp_path, "journal", "--csv")
+    assert (code, err) == (0, "")
+    rows = list(csv.DictReader(out.splitlines()))
+    assert len(rows) == 1 and rows[0]["correlation_ids"] == "cid-story;cid-close"
+
+
+def test_audit_accepts_a_unique_prefix_of_the_correlation_id(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db_env: Path
+) -> None:
+    asyncio.run(build_story(tmp_path))
+    code, out, err = run_cli(capsys, tmp_path, "audit", "cid-st")
+    assert (code, err) == (0, "")
+    assert out.startswith("Story of cid-story:\n") and out.count("\n") == 8
+    code, out, err = run_cli(capsys, tmp_path, "audit", "cid-c")  # only in fills and the journal
+    assert code == 0 and out.startswith("Story of cid-close:\n")
+
+
+def test_an_ambiguous_prefix_is_a_coded_error_with_the_count(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db_env: Path
+) -> None:
+    asyncio.run(build_story(tmp_path))
+    code, out, err = run_cli(capsys, tmp_path, "audit", "cid-")  # cid-story, cid-other, cid-close
+    assert (code, out) == (2, "")
+    assert err == "valr-tui: [VALR-ORD-021] 3 correlation ids start with 'cid-': give more of it\n"
+
+
+async def test_a_full_id_wins_over_the_longer_ids_it_is_a_prefix_of(tmp_path: Path) -> None:
+    await build_story(tmp_path)
+    db = await Database.open(tmp_path / "valr.db")
+    try:
+        await AuditRepository(db).record(T0_MS, "NOTE", "longer id", correlation_id="cid-story-2")
+        assert await resolve_correlation_id(db, "cid-story") == "cid-story"
+        assert await resolve_correlation_id(db, "cid-story-") == "cid-story-2"
+        for wildcard in ("cid_story", "cid%", "%", "_"):  # LIKE's wildcards mean nothing here
+            with pytest.raises(OrderNotFoundError):
+                await resolve_correlation_id(db, wildcard)
+        with pytest.raises(AmbiguousCorrelationIdError) as raised:
+            await resolve_correlation_id(db, "c")
+        assert raised.value.details["count"] == 4
+    finally:
+        await db.close()
 
 
 def test_commands_never_create_a_database(tmp_path: Path) -> None:
     settings = settings_for(tmp_path / "nowhere")
     out = io.StringIO()
-    assert audit_command(settings, "cid", out) == 1
-    assert journal_command(settings, False, out) == 1
-    assert "no database at" in out.getvalue()
+    with pytest.raises(DatabaseMissingError):
+        audit_command(settings, "cid", out)
+    with pytest.raises(DatabaseMissingError):
+        journal_command(settings, False, out)
+    assert out.getvalue() == ""
     assert not (tmp_path / "nowhere").exists()
 
 
@@ -169,3 +265,41 @@ def test_a_reader_that_goes_away_is_not_a_traceback(tmp_path: Path) -> None:
     asyncio.run(build_story(tmp_path))
     assert journal_command(settings_for(tmp_path), True, ClosedPipe()) == 0
     assert audit_command(settings_for(tmp_path), "cid-story", ClosedPipe()) == 0
+
+
+ID_CHARS = "aB%_-*?[]\u00e9\U0010ffff"  # case, LIKE's and GLOB's wildcards, beyond ASCII
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    ids=st.lists(st.text(ID_CHARS, min_size=1, max_size=5), min_size=1, max_size=6, unique=True),
+    text=st.text(ID_CHARS, min_size=1, max_size=5),
+)
+def test_a_prefix_resolves_exactly_as_a_scan_of_the_stored_ids_would(ids: list[str], text: str) -> None:
+    """Against the real database: the id itself if stored, else the one id it starts, else the
+    coded refusal with the true count; wildcards, case and the highest code point change nothing."""
+
+    async def resolve() -> str | ValrTuiError:
+        db = await Database.open(":memory:")
+        try:
+            audit = AuditRepository(db)
+            for i, cid in enumerate(ids):  # spread over the tables a correlation id is written to
+                if i % 2:
+                    await add_order(db, cid, status="OPEN")
+                else:
+                    await audit.record(T0_MS, "NOTE", "seeded", correlation_id=cid)
+            try:
+                return await resolve_correlation_id(db, text)
+            except ValrTuiError as exc:
+                return exc
+        finally:
+            await db.close()
+
+    result = asyncio.run(resolve())
+    starting = [cid for cid in ids if cid.startswith(text)]
+    if text in ids or len(starting) == 1:
+        assert result == (text if text in ids else starting[0])
+    elif not starting:
+        assert isinstance(result, OrderNotFoundError)
+    else:
+        assert isinstance(result, AmbiguousCorrelationIdError) and result.details["count"] == len(starting)

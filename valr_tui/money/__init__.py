@@ -5,6 +5,17 @@ helpers name a trade without needing the exchange client.
 """
 
 from valr_tui.money.decimal_gateway import DecimalGateway, dumps, loads
-from valr_tui.money.pairs import KNOWN_QUOTES, SIDES, Side, split_pair_symbol
+from valr_tui.money.pairs import (
+    KNOWN_QUOTES,
+    SIDES,
+    ZAR,
+    Side,
+    split_pair_symbol,
+    zar_rate_pair,
+    zar_rate_pairs,
+)
 
-__all__ = ["KNOWN_QUOTES", "SIDES", "DecimalGateway", "Side", "dumps", "loads", "split_pair_symbol"]
+__all__ = [
+    "KNOWN_QUOTES", "SIDES", "ZAR", "DecimalGateway", "Side", "dumps", "loads", "split_pair_symbol",
+    "zar_rate_pair", "zar_rate_pairs",
+]

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from storage.ledger import Fill, apply_fills
+from storage.ledger import apply_fills
+from storage.orders import FillRecord
 from valr_tui.exchange.models import Balance
 from valr_tui.trading.venue import Trade
 
@@ -23,9 +24,12 @@ class AccountBook:
         self.loaded = True
 
     def apply_trade(self, trade: Trade, execution_mode: str) -> None:
-        fill = Fill(0, execution_mode, trade.trade_id, trade.pair, trade.side, trade.price,
-                    trade.quantity, trade.fee, trade.fee_currency, trade.correlation_id,
-                    trade.traded_at_ms)
+        fill = FillRecord(  # not stored yet: no row id, no order id
+            id=0, order_id=0, correlation_id=trade.correlation_id, execution_mode=execution_mode,
+            trade_id=trade.trade_id, pair=trade.pair, side=trade.side, price=trade.price,
+            quantity=trade.quantity, fee=trade.fee, fee_currency=trade.fee_currency,
+            is_maker=trade.is_maker, traded_at=trade.traded_at_ms,
+        )
         self._totals = apply_fills(self._totals, [fill])
 
     def totals(self) -> dict[str, Decimal]:

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from storage.audit import AuditEntry, AuditRepository
+from storage.audit import AuditEntry, AuditRepository, resolve_correlation_id
 from storage.db import Database
 from storage.orders import ExecutionModeName, FillRecord, FillRepository, OrderRecord
 from storage.snapshots import SnapshotRepository
@@ -171,11 +171,12 @@ class TradingEngine:
         self.ready.set()
 
     async def wait_until_trading_ready(self, within_s: float = 10.0) -> None:
-        """Wait for pair metadata and a first price of every pair; EngineNotReady on timeout."""
+        """Wait for pair metadata and a first price of every pair (the ZAR rate pairs too: an
+        order on BTCUSDC needs USDCZAR); EngineNotReady on timeout."""
         priced = asyncio.Event()
 
         def check(_event: EngineEvent | None = None) -> None:
-            if all(self.market(pair).ticker for pair in self.settings.pairs):
+            if all(self.market(pair).ticker for pair in self.settings.market_pairs):
                 priced.set()
 
         unsubscribe = self.subscribe(check)
@@ -215,7 +216,7 @@ class TradingEngine:
             if self.settings.has_credentials
             else None
         )
-        return lambda: MarketStream(self.settings.ws_url, self.settings.pairs, signer=signer)
+        return lambda: MarketStream(self.settings.ws_url, self.settings.market_pairs, signer=signer)
 
     def _spawn(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
         async def supervised() -> None:
@@ -419,8 +420,12 @@ class TradingEngine:
         return await self.venue.balances()
 
     async def audit(self, correlation_id: str | None = None, limit: int = 200) -> list[AuditEntry]:
+        """Audit rows, newest first; ``correlation_id`` may be a unique prefix of the full id
+        (VALR-ORD-009 when none starts with it, VALR-ORD-021 when several do)."""
         if self.db is None:
             return []
+        if correlation_id:
+            correlation_id = await resolve_correlation_id(self.db, correlation_id)
         return await AuditRepository(self.db).query(correlation_id=correlation_id, limit=limit)
 
     async def journal(self, limit: int = 200) -> list[JournalEntry]:

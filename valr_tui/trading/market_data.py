@@ -239,7 +239,7 @@ class MarketDataClient:
         self._stream_factory = stream_factory
         self._tick_s = tick_s  # how often the loops look at the clock (real seconds)
         self._policy = snapshot_policy or SnapshotPolicy()
-        self.pairs: tuple[str, ...] = tuple(settings.pairs)
+        self.pairs: tuple[str, ...] = settings.market_pairs  # PAIRS and their ZAR rate pairs
         self._state = {pair: _PairState(history_len) for pair in self.pairs}
         self._started_at = clock()
         self._stream: MarketStreamLike | None = None

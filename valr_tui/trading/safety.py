@@ -76,6 +76,18 @@ def trading_refusal(status: SafetyStatus, storage_fault: ValrTuiError | None) ->
 Listener = Callable[[SafetyStatus], None]
 
 
+@dataclass(frozen=True, slots=True)
+class _Transition:
+    """One change of the conditions, as it is persisted and audited."""
+
+    before: SafetyState  # the state shown before the change
+    condition: SafetyState  # the condition entered or left
+    event: str  # the audit event: SAFETY_ENTER, SAFETY_LEAVE or UNLOCK
+    reason: str
+    correlation_id: str | None = None
+    extra: dict[str, str] | None = None  # more audit details (the unlock's operator and why)
+
+
 class SafetyController:
     """Owns the conditions; writes ``safety_state`` and an audit row on every transition."""
 
@@ -148,7 +160,7 @@ class SafetyController:
             return
         before = self.state
         self._conditions[state] = reason
-        await self._persist(before, reason, correlation_id, "SAFETY_ENTER", state)
+        await self._persist(_Transition(before, state, "SAFETY_ENTER", reason, correlation_id))
 
     async def clear_condition(
         self, state: SafetyState, reason: str, correlation_id: str | None = None
@@ -161,7 +173,7 @@ class SafetyController:
         before = self.state
         cause = self._conditions.pop(state)
         try:
-            await self._persist(before, reason, correlation_id, "SAFETY_LEAVE", state)
+            await self._persist(_Transition(before, state, "SAFETY_LEAVE", reason, correlation_id))
         except BaseException:
             self._conditions[state] = cause  # fail closed: not persisted, so still active
             raise
@@ -192,71 +204,54 @@ class SafetyController:
         before = self.state
         cause = self._conditions.pop(SafetyState.LOCKDOWN)
         try:
-            await self._persist(
-                before, f"unlocked by {operator}: {reason}", None, "UNLOCK",
-                SafetyState.LOCKDOWN, extra={"operator": operator, "why": reason},
-            )
+            await self._persist(_Transition(
+                before, SafetyState.LOCKDOWN, "UNLOCK", f"unlocked by {operator}: {reason}",
+                extra={"operator": operator, "why": reason},
+            ))
         except BaseException:
             self._conditions[SafetyState.LOCKDOWN] = cause  # fail closed: still locked on disk
             raise
 
-    async def _persist(
-        self,
-        before: SafetyState,
-        reason: str,
-        correlation_id: str | None,
-        event: str,
-        condition: SafetyState,
-        extra: dict[str, str] | None = None,
-    ) -> None:
+    async def _persist(self, change: _Transition) -> None:
         now = self._clock()
         for _attempt in range(2):
-            if await self._write(before, reason, correlation_id, event, condition, extra, now):
+            if await self._write(change, now):
                 break
         else:
             raise SafetyStateConflict("the safety state row keeps changing under this process")
         after = self.state
-        if after is not before:
+        if after is not change.before:
             self._changed_at = now
-            log.warning("safety state %s -> %s: %s", before.value, after.value, reason)
+            log.warning("safety state %s -> %s: %s", change.before.value, after.value, change.reason)
         status = self.status()
         for listener in list(self._listeners):
             listener(status)
 
-    async def _write(
-        self,
-        before: SafetyState,
-        reason: str,
-        correlation_id: str | None,
-        event: str,
-        condition: SafetyState,
-        extra: dict[str, str] | None,
-        now: float,
-    ) -> bool:
+    async def _write(self, change: _Transition, now: float) -> bool:
         """Compare-and-set the row from the state this process last saw. If another writer
         changed it meanwhile, nothing is written: a LOCKDOWN found there is adopted (only an
         operator unlock ends it), and False asks the caller to write again on the new truth."""
         after = self.state
-        severity: Severity = "CRITICAL" if SafetyState.LOCKDOWN in (after, condition) else "WARNING"
+        severity: Severity = "CRITICAL" if SafetyState.LOCKDOWN in (after, change.condition) else "WARNING"
         if after is SafetyState.NORMAL:
             severity = "INFO"
         async with self.db.transaction() as tx:
             stored = await SafetyStateRepository.compare_and_set(  # NORMAL keeps its reason: why
-                tx, self._persisted.value, after.value, self.reason or reason, correlation_id,
+                tx, self._persisted.value, after.value, self.reason or change.reason, change.correlation_id,
                 int(now * 1000),
             )
             if stored is not None:
                 log.error("safety state row is %s, not the %s this process wrote: adopting it",
                           stored.state, self._persisted.value)
                 self._persisted = SafetyState(stored.state)
-                if stored.state == SafetyState.LOCKDOWN and event != "UNLOCK":
+                if stored.state == SafetyState.LOCKDOWN and change.event != "UNLOCK":
                     self._conditions[SafetyState.LOCKDOWN] = stored.reason
                 return False
             await AuditRepository.insert(
-                tx, int(now * 1000), event, f"{condition.label}: {reason}",
-                severity=severity, correlation_id=correlation_id,
-                state_before=before.value, state_after=after.value,
-                details={"condition": condition.value, **(extra or {})},
+                tx, int(now * 1000), change.event, f"{change.condition.label}: {change.reason}",
+                severity=severity, correlation_id=change.correlation_id,
+                state_before=change.before.value, state_after=after.value,
+                details={"condition": change.condition.value, **(change.extra or {})},
             )
         self._persisted = after
         return True

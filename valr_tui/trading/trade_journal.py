@@ -30,8 +30,8 @@ from typing import Literal
 
 from storage.db import Database
 from storage.journal import OutcomeRow, insert_prediction_outcome, list_outcomes, recorded_position_keys
-from storage.ledger import Fill, exact, fill_value, load_fills
-from storage.orders import ExecutionModeName
+from storage.ledger import exact, fill_value, load_fills
+from storage.orders import ExecutionModeName, FillRecord
 from storage.rag import upsert_rag_document_in
 from valr_tui.config import Settings
 from valr_tui.money import split_pair_symbol
@@ -60,7 +60,7 @@ def classify(pnl: Decimal, tolerance: Decimal) -> Outcome:
 class _Leg:
     """One fill's part in a position (a flipping fill has a leg in two positions)."""
 
-    fill: Fill
+    fill: FillRecord
     quantity: Decimal
     fee_zar: Decimal
     opening: bool
@@ -79,11 +79,11 @@ class Position:
     legs: list[_Leg] = field(default_factory=list)
 
     @property
-    def first_fill(self) -> Fill:
+    def first_fill(self) -> FillRecord:
         return self.legs[0].fill
 
     @property
-    def last_fill(self) -> Fill:
+    def last_fill(self) -> FillRecord:
         return self.legs[-1].fill
 
     @property
@@ -133,7 +133,7 @@ class Position:
         self.legs.append(leg)
 
 
-def held_change(fill: Fill) -> Decimal:
+def held_change(fill: FillRecord) -> Decimal:
     """How much base currency the fill moves: a fee charged in the base currency comes out of
     the coins (a BUY of 0.01 BTC with a 0.00001 BTC fee leaves 0.00999 BTC to sell)."""
     base, _quote = split_pair_symbol(fill.pair)
@@ -150,7 +150,7 @@ class PositionBook:
         self.current: dict[tuple[str, str], Position] = {}
         self.last_fill_id = 0
 
-    def feed(self, fills: Iterable[Fill]) -> list[Position]:
+    def feed(self, fills: Iterable[FillRecord]) -> list[Position]:
         """Apply fills; return the positions they closed, in closing order."""
         closed: list[Position] = []
         with exact():
@@ -159,7 +159,7 @@ class PositionBook:
                 self._apply(fill, closed)
         return closed
 
-    def _apply(self, fill: Fill, closed: list[Position]) -> None:
+    def _apply(self, fill: FillRecord, closed: list[Position]) -> None:
         coins = held_change(fill)
         if coins <= 0:
             return

@@ -2,8 +2,8 @@
 
 An order's value is price x quantity in the pair's *quote* currency: 4,990 on BTCUSDC is 4,990 USDC
 (about R 90,000), not R 4,990. A non-ZAR value is converted through the live mid price of the quote
-currency's ZAR pair (USDC -> USDCZAR), which must be one of the configured pairs and fresh; without
-such a rate the order is refused (VALR-MKT-003) rather than guessed.
+currency's ZAR pair (USDC -> USDCZAR), which market data follows by itself (``Settings.rate_pairs``)
+and which must be fresh; without such a rate the order is refused (VALR-MKT-003) rather than guessed.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from decimal import Decimal
 
 from valr_tui.config import Settings
 from valr_tui.errors import NoZarRateError, OrderLimitExceeded, ValrTuiError
+from valr_tui.money import ZAR, zar_rate_pair
 from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.views import MarketView
 
-ZAR = "ZAR"
 _TWO = Decimal(2)
 
 
@@ -30,10 +30,10 @@ def order_value_zar(
     """``value`` (in ``quote_currency``) in ZAR, or ``NoZarRateError`` if no fresh rate is known."""
     if quote_currency == ZAR:
         return value
-    rate_pair = f"{quote_currency}{ZAR}"
+    rate_pair = zar_rate_pair(quote_currency)
     refusal = NoZarRateError(
         f"{DecimalGateway.to_wire(value)} {quote_currency} cannot be checked against MAX_ORDER_ZAR:"
-        f" no fresh {rate_pair} price (add {rate_pair} to PAIRS)",
+        f" no fresh {rate_pair} price",
         rate_pair=rate_pair,
     )
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -11,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker
 
+from valr_tui.errors import ValrTuiError
 from valr_tui.trading.views import TradingEngineAPI
 from valr_tui.ui.format import clock_text
 from valr_tui.ui.leaks import Footer
@@ -29,8 +31,8 @@ class AuditScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("[b]Audit[/b]  institutional_audit, newest first", id="audit-title")
-        yield Input(self.correlation_id, placeholder="filter by correlation id (enter; empty shows all)",
-                    id="cid-filter")
+        yield Input(self.correlation_id, id="cid-filter",
+                    placeholder="filter by correlation id or its start (enter; empty shows all)")
         audit: DataTable[str] = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         audit.border_title = "Events"
         yield audit
@@ -58,9 +60,16 @@ class AuditScreen(Screen[None]):
 
     async def _load(self) -> None:
         cid = self.query_one("#cid-filter", Input).value.strip() or None
-        entries = await self.engine.audit(cid)
         audit = self.query_one("#audit-table", DataTable)
         recon = self.query_one("#recon-table", DataTable)
+        title = self.query_one("#audit-title", Static)
+        try:
+            entries = await self.engine.audit(cid)  # a unique start of the id is enough
+        except ValrTuiError as exc:  # unknown or ambiguous id: say so where the rows would be
+            audit.clear()
+            recon.clear()
+            title.update(Text.assemble(("Audit", "bold"), f"  {exc.code}: {exc.message}  (esc: back)"))
+            return
         audit.clear()
         recon.clear()
         for e in entries:
@@ -73,6 +82,7 @@ class AuditScreen(Screen[None]):
                     f"{e.details.get('max_deviation_pct', '?')}%", str(e.details.get("worst_currency", "")),
                     e.correlation_id or "—", e.message, key=str(e.id),
                 )
-        where = f" for {cid}" if cid else ""
-        self.query_one("#audit-title", Static).update(
-            f"[b]Audit[/b]  {len(entries)} events{where}, newest first  (esc: back)")
+        full = entries[0].correlation_id if cid and entries else cid  # what a prefix resolved to
+        where = f" for {full}" if full else ""
+        title.update(Text.assemble(
+            ("Audit", "bold"), f"  {len(entries)} events{where}, newest first  (esc: back)"))
