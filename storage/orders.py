@@ -19,6 +19,7 @@ from valr_tui.money import Side, split_pair_symbol
 from valr_tui.money.decimal_gateway import DecimalGateway
 
 ExecutionModeName = Literal["DRY_RUN", "LIVE"]
+TimeInForce = Literal["GTC", "IOC", "FOK"]
 
 
 class OrderState(StrEnum):
@@ -81,6 +82,13 @@ class OrderRecord:
     absent_checks: int = 0  # not-found lookups answered while UNKNOWN
     venue_filled_quantity: Decimal = Decimal(0)  # as the venue last reported it
     last_checked_at: int | None = None  # the last look-up of an UNKNOWN order (epoch ms)
+    post_only: bool = False  # maker only: fails rather than match on arrival
+    time_in_force: TimeInForce = "GTC"  # GTC rests; IOC cancels the unfilled rest; FOK all or nothing
+
+    @property
+    def options(self) -> str:
+        """The options as the orders table and the audit story show them: "GTC", "IOC post-only"."""
+        return f"{self.time_in_force} post-only" if self.post_only else self.time_in_force
 
     @property
     def fills_pending(self) -> bool:
@@ -99,7 +107,7 @@ class OrderRecord:
 
 _UPDATABLE = frozenset(
     {"status", "filled_quantity", "fee_total", "error_code", "valr_order_id", "valr_response", "note",
-     "absent_checks", "last_checked_at", "venue_filled_quantity"}
+     "absent_checks", "last_checked_at", "venue_filled_quantity", "price", "quantity"}
 )
 
 
@@ -124,7 +132,19 @@ def record_from_row(row: aiosqlite.Row) -> OrderRecord:
         absent_checks=row["absent_checks"],
         venue_filled_quantity=from_text(row["venue_filled_quantity"]),
         last_checked_at=row["last_checked_at"],
+        post_only=bool(row["post_only"]),
+        time_in_force=time_in_force(row["time_in_force"]),
     )
+
+
+def time_in_force(text: str) -> TimeInForce:
+    """A stored or typed time in force; anything else is refused, never guessed."""
+    if text not in _TIME_IN_FORCE:
+        raise ValueError(f"time in force {str(text)[:10]!r} is not GTC, IOC or FOK")
+    return _TIME_IN_FORCE[text]
+
+
+_TIME_IN_FORCE: dict[str, TimeInForce] = {"GTC": "GTC", "IOC": "IOC", "FOK": "FOK"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +158,8 @@ class NewOrder:
     execution_mode: ExecutionModeName
     note: str = ""
     valr_order_id: str | None = None  # DRY_<hex> in DRY_RUN, set on ack in LIVE
+    post_only: bool = False
+    time_in_force: TimeInForce = "GTC"
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +182,8 @@ class OrderRepository:
         cursor = await tx.execute(
             "INSERT INTO trading_orders (correlation_id, customer_order_id, pair, side, order_type,"
             " price, quantity, status, note, created_at, updated_at, is_simulated, execution_mode,"
-            " valr_order_id) VALUES (?, ?, ?, ?, 'LIMIT', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " valr_order_id, post_only, time_in_force)"
+            " VALUES (?, ?, ?, ?, 'LIMIT', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 order.correlation_id,
                 order.correlation_id,
@@ -175,6 +198,8 @@ class OrderRepository:
                 1 if order.execution_mode == "DRY_RUN" else 0,
                 order.execution_mode,
                 order.valr_order_id,
+                1 if order.post_only else 0,
+                order.time_in_force,
             ),
         )
         return int(cursor.lastrowid or 0)

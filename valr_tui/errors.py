@@ -128,6 +128,16 @@ class OrderOutcomeUnknownError(OrderRejected):
     meaning = "An earlier order on this pair has an unknown outcome: new orders wait until it is resolved"
 
 
+class InvalidTimeInForceError(OrderRejected):
+    code = "VALR-ORD-030"
+    meaning = "Time in force must be GTC, IOC or FOK; a post-only order must be GTC"
+
+
+class AmendRefusedError(OrderRejected):
+    code = "VALR-ORD-031"
+    meaning = "The order cannot be amended: it is finished, unchanged, or the venue refused the modify"
+
+
 class SpreadTooWideError(OrderRejected):
     code = "VALR-MKT-001"
     meaning = "Spread exceeds MAX_SPREAD_PCT"

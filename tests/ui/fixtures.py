@@ -17,13 +17,19 @@ from enum import StrEnum
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Select
 from textual.worker import WorkerCancelled
 
 from storage.audit import AuditEntry
 from storage.orders import ExecutionModeName, FillRecord, OrderRecord, OrderState
 from valr_tui.config import Settings
-from valr_tui.errors import OrderNotFoundError, UnknownPairError, UnlockRefused, ValrTuiError
+from valr_tui.errors import (
+    AmendRefusedError,
+    OrderNotFoundError,
+    UnknownPairError,
+    UnlockRefused,
+    ValrTuiError,
+)
 from valr_tui.exchange.buckets import Candle
 from valr_tui.exchange.models import Balance, BookLevel, OrderBook, Pair, TickerData, Trade
 from valr_tui.exchange.rate_limiter import BucketSnapshot
@@ -45,6 +51,7 @@ from valr_tui.trading.views import (
     Outcome,
     ReconciliationReport,
 )
+from valr_tui.ui.widgets.orders import OPTIONS
 
 _SEED_BALANCES = (
     Balance("BTC", Decimal("0.00350000"), Decimal(0), Decimal("0.00350000")),
@@ -429,6 +436,31 @@ class FakeEngine:
                 return cancelled
         raise OrderNotFoundError(f"no order {correlation_id[:60]!r}")
 
+    def amend_problems(self, record: OrderRecord, price: str, quantity: str) -> list[ValrTuiError]:
+        """The form's rules on the new terms (the real engine adds the held amount and the
+        amend's own checks; tests of those run against it)."""
+        request = OrderRequest(record.pair, record.side, price, quantity, post_only=record.post_only,
+                               time_in_force=record.time_in_force)
+        problems = list(self.preview(request).problems)
+        if not problems and (str(record.price), str(record.quantity)) == (price.strip(), quantity.strip()):
+            problems.append(AmendRefusedError("nothing to change: same price and quantity"))
+        return problems
+
+    async def amend(self, correlation_id: str, price: str, quantity: str) -> OrderRecord:
+        for index, order in enumerate(self.orders_list):
+            if order.correlation_id == correlation_id:
+                problems = self.amend_problems(order, price, quantity)
+                if problems:
+                    raise problems[0]
+                amended = replace(order, price=DecimalGateway.to_decimal(price.strip()),
+                                  quantity=DecimalGateway.to_decimal(quantity.strip()), updated_at=_ms(0))
+                self.orders_list[index] = amended
+                self._add_audit("ORDER_AMENDED", f"amended to {quantity} @ {price}",
+                                correlation_id=correlation_id)
+                self.emit("orders")
+                return amended
+        raise OrderNotFoundError(f"no order {correlation_id[:60]!r}")
+
     async def orders(self, limit: int = 100) -> list[OrderRecord]:
         return sorted(self.orders_list, key=lambda o: o.created_at, reverse=True)[:limit]
 
@@ -542,6 +574,25 @@ async def type_taker_order(pilot: Pilot[Any]) -> None:
     await pilot.press(*"1250150", "tab", *"0.003")
 
 
+async def type_fok_order(pilot: Pilot[Any]) -> None:
+    """A BTCZAR FOK BUY at the ask for more than the book offers there: the preview says it fails."""
+    await settle(pilot)
+    pilot.app.screen.query_one("#options", Select).value = next(
+        i for i, (_label, tif, _post) in enumerate(OPTIONS) if tif == "FOK")
+    pilot.app.screen.query_one("#price", Input).focus()
+    await pilot.press(*"1250150", "tab", *"0.5")
+    await settle(pilot)
+
+
+async def open_amend(pilot: Pilot[Any]) -> None:
+    """ctrl+o, ctrl+a on the open BTC buy, its quantity changed to 0.003: the amend dialog."""
+    await settle(pilot)
+    await pilot.press("ctrl+o", "ctrl+a")
+    await settle(pilot)
+    pilot.app.screen.query_one("#amend-quantity", Input).value = "0.003"
+    await settle(pilot)
+
+
 async def pick_eth(pilot: Pilot[Any]) -> None:
     """ctrl+t, then "eth" typed: the picker narrowed to ETHZAR."""
     await settle(pilot)
@@ -625,6 +676,10 @@ PICTURES: tuple[Picture, ...] = (
     Picture("order_rejected_120x36", Scenario.NORMAL, (120, 36), type_rejected_order),
     Picture("order_rejected_80x24", Scenario.NORMAL, (80, 24), type_rejected_order),
     Picture("order_taker_120x36", Scenario.NORMAL, (120, 36), type_taker_order),
+    Picture("order_fok_120x36", Scenario.NORMAL, (120, 36), type_fok_order),
+    Picture("order_fok_80x24", Scenario.NORMAL, (80, 24), type_fok_order),
+    Picture("amend_120x36", Scenario.NORMAL, (120, 36), open_amend),
+    Picture("amend_80x24", Scenario.NORMAL, (80, 24), open_amend),
     Picture("audit_120x36", Scenario.NORMAL, (120, 36), open_audit),
     Picture("journal_120x36", Scenario.NORMAL, (120, 36), open_journal),
     Picture("journal_80x24", Scenario.NORMAL, (80, 24), open_journal),

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Label
 from textual.widgets._data_table import ColumnKey
+from textual.widgets._footer import FooterKey
 
 from tests.ui.fixtures import Scenario, settle
 from tests.ui.pilot_helpers import SIZE, fill_order, make_app, text_of
 from valr_tui.trading.views import OrderState
 from valr_tui.ui.screens.modals import HelpScreen
+from valr_tui.ui.widgets.footer import RankedFooter
 from valr_tui.ui.widgets.orders import OrderForm, OrdersTable
 
 NARROW = (80, 24)
@@ -47,10 +50,13 @@ async def test_enter_in_a_text_field_moves_on_and_never_submits() -> None:
         await settle(pilot)
         await fill_order(pilot, "1250000", "0.001")
         app.screen.query_one("#price", Input).focus()
-        for expected in ("quantity", "note", "submit"):
+        for expected in ("quantity", "note", "options"):
             await pilot.press("enter")
             await settle(pilot)
             assert app.focused is not None and app.focused.id == expected
+        await pilot.press("tab")  # the options are a Select: enter would open it
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "submit"
         assert engine.submitted == []
         await pilot.press("enter")  # Enter on the Submit button itself is an explicit submit
         await settle(pilot)
@@ -99,19 +105,37 @@ async def test_the_orders_table_shows_the_average_fill_price_and_fees() -> None:
         assert str(table.get_cell(open_order.correlation_id, "avg")).strip() == "—"
 
 
-async def test_the_first_frame_at_80x24_shows_the_form_whole_and_the_rand_balance() -> None:
+async def test_the_first_frame_at_80x24_shows_the_market_from_the_top_and_ctrl_e_the_form() -> None:
     app, _engine = make_app()
     async with app.run_test(size=NARROW) as pilot:
         await settle(pilot)
         body = app.screen.query_one("#body", VerticalScroll)
         top = body.content_region.y
+        assert body.scroll_y == 0  # not scrolled down to the form
+        assert app.screen.query_one("#tickers").region.y == top
+        assert not isinstance(app.focused, Input)  # typing never goes into a field out of view
         for pane in app.screen.query(".pane"):
             region = pane.region
             if region.height and region.bottom > top:
                 assert region.y >= top, f"{pane.id} is cut at the top of the first frame"
+        assert "ZAR R 97,600.00" in text_of(app, "#balances")
+        await pilot.press("ctrl+e")
+        await settle(pilot)
         form = app.screen.query_one(OrderForm)
         assert form.region.y == top  # the form from its title row
-        assert "ZAR R 97,600.00" in text_of(app, "#balances")
+        assert app.focused is app.screen.query_one("#price", Input)
+
+
+@pytest.mark.parametrize("size", [SIZE, NARROW])
+async def test_the_footer_shows_the_essential_keys_first_at_120_and_80_columns(size: tuple[int, int]) -> None:
+    app, _engine = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(RankedFooter)
+        visible = [key for key in footer.query(FooterKey)
+                   if key.region.width and key.region.right <= footer.region.right]
+        shown = {key.action for key in visible}
+        assert {"help", "submit_order", "cancel_order", "amend_order", "quit"} <= shown, shown
 
 
 async def test_the_focused_field_is_marked_without_colour() -> None:
@@ -166,7 +190,7 @@ async def test_help_and_palette_use_human_names_for_the_demo_faults() -> None:
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        help_text = str(app.screen.query_one("#help-dialog Static").render())
+        help_text = " ".join(str(w.render()) for w in app.screen.query("#help-dialog Static"))
         assert "429 rate-limit storm" in help_text and "Exchange outage" in help_text
         assert "rate_limit_storm" not in help_text and "question_mark" not in help_text
         await pilot.press("escape")

@@ -39,7 +39,7 @@ async def test_journal_shows_totals_and_help_lists_every_action() -> None:
         assert "WIN 1" in totals and "LOSS 1" in totals and "BREAKEVEN 1" in totals
         await pilot.press("escape", "f1")
         await pilot.pause()
-        text = str(app.screen.query_one("#help-dialog Static", Static).render())
+        text = " ".join(str(w.render()) for w in app.screen.query("#help-dialog Static"))
         for label in ("Submit", "Cancel order", "Audit", "Journal", "Reconcile", "Unlock"):
             assert label in text
 

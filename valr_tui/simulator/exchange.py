@@ -35,13 +35,13 @@ from valr_tui.simulator.market import (
     scale,
 )
 from valr_tui.trading.clock import Clock, system_clock
+from valr_tui.trading.matching import TIME_IN_FORCE, Arrival, plan_arrival
 
 AMOUNT_PRECISION: Final = Decimal("0.00000001")
 DEFAULT_BALANCES: Final = {"ZAR": Decimal("1000000"), "BTC": Decimal("1"), "ETH": Decimal("10")}
 DEFAULT_FEE_RATE: Final = Decimal("0.001")
 OPEN_STATUSES: Final = ("Placed", "Partially Filled", "Order Modified")
 CUSTOMER_ORDER_ID: Final = re.compile(r"^[0-9a-zA-Z-]{0,50}$")
-TIME_IN_FORCE: Final = ("GTC", "IOC", "FOK")
 INSUFFICIENT_BALANCE: Final = "Insufficient Balance"
 CURRENCY_DECIMALS: Final = {"ZAR": 2}
 CURRENCY_NAMES: Final = {"ZAR": "Rand", "BTC": "Bitcoin", "ETH": "Ethereum"}
@@ -691,19 +691,22 @@ class SimExchange:
     def _process(self, order: SimOrder, info: PairInfo) -> None:
         currency, needed = self._reservation(order, info)
         market = self.markets[info.symbol]
-        crossing = market.liquidity(order.side, order.price)
+        opposite = market.asks if order.side == "BUY" else market.bids
+        plan = plan_arrival(
+            order.side, order.price, order.remaining_quantity,
+            [(level.price, level.quantity) for level in opposite],
+            post_only=order.post_only, time_in_force=order.time_in_force,
+        )
         if needed > self._balances[currency].available:
             self._finish(order, "Failed", INSUFFICIENT_BALANCE)
-        elif order.post_only and crossing > 0:
-            self._finish(order, "Failed", "Post only cancelled as it would have matched")
-        elif order.time_in_force == "FOK" and crossing < order.original_quantity:
-            self._finish(order, "Failed", "Fill or kill could not be filled in full")
+        elif plan.outcome is Arrival.FAILED:
+            self._finish(order, "Failed", plan.reason)
         else:
             self._move(currency, available=-needed, reserved=needed)
             self._emit_status(order)
-            for fill in market.take(order.side, order.price, order.remaining_quantity):
+            for fill in market.take(order.side, order.price, plan.filled):
                 self._apply_fill(order, fill.price, fill.quantity, self.taker_fee, maker=False)
-            if order.remaining_quantity > 0 and order.time_in_force == "IOC":
+            if plan.outcome is Arrival.CANCELLED:
                 self._release(order)
                 self._finish(order, "Cancelled")
             else:

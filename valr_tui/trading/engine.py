@@ -382,6 +382,17 @@ class TradingEngine:
     async def cancel(self, correlation_id: str) -> OrderRecord:
         return await self._manager().cancel(correlation_id)
 
+    def amend_problems(self, record: OrderRecord, price: str, quantity: str) -> list[ValrTuiError]:
+        """What would refuse amending ``record`` (the amend dialog's live check)."""
+        if self.order_manager is None:
+            return [EngineNotReady("the engine is still starting")]
+        with money_context():
+            return self.order_manager.amend_problems(record, price, quantity)[1]
+
+    async def amend(self, correlation_id: str, price: str, quantity: str) -> OrderRecord:
+        with money_context():
+            return await self._manager().amend(correlation_id, price, quantity)
+
     async def orders(self, limit: int = 100) -> list[OrderRecord]:
         if self.order_manager is None:
             return []

@@ -35,6 +35,7 @@ from storage.orders import (
 )
 from valr_tui.config import Settings
 from valr_tui.errors import (
+    AmendRefusedError,
     ConfigError,
     ExchangeUnavailableError,
     LiveTradingNotConfirmedError,
@@ -49,7 +50,9 @@ from valr_tui.money.decimal_gateway import dumps, safe_text
 from valr_tui.trading.book import AccountBook
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
 from valr_tui.trading.market_rules import check_market
+from valr_tui.trading.matching import MODIFY_WOULD_MATCH, Arrival, plan_arrival
 from valr_tui.trading.order_rules import CheckedOrder, Funds, MarketCheck, check_order
+from valr_tui.trading.paper import reservation, split_pair
 from valr_tui.trading.safety import SafetyController
 from valr_tui.trading.venue import OrderUpdate, Settle, Trade, Venue
 from valr_tui.trading.views import MarketView, OrderPreview, OrderRequest, OrderResult
@@ -221,20 +224,113 @@ class OrderManager:
         checked = self._check(request)
         return OrderPreview(checked.value, tuple(checked.problems))
 
-    def _check(self, request: OrderRequest) -> CheckedOrder:
+    def _check(self, request: OrderRequest, amending: OrderRecord | None = None) -> CheckedOrder:
         return check_order(
             request, pairs=self.pairs, settings=self.settings, market=self.market.market,
-            clock=self._clock, safety=self.safety.status(), funds=self._funds(),
+            clock=self._clock, safety=self.safety.status(), funds=self._funds(amending),
             storage_fault=self.db.fault, market_check=self._market_check,
             unknown_outcome_pairs=frozenset(self._unknown_pairs),
+            already_filled=amending.filled_quantity if amending is not None else Decimal(0),
         )
 
-    def _funds(self) -> Funds | None:
-        """What the venue says is free (VALR: the last known balances; None before the first)."""
+    def _funds(self, amending: OrderRecord | None = None) -> Funds | None:
+        """What the venue says is free (VALR: the last known balances; None before the first).
+        An order being amended also has what it holds itself: only the difference is new."""
         venue = self.venue
         if not venue.funds_known():
             return None
-        return Funds(venue.label, lambda currency: venue.available(currency) or Decimal(0))
+        held_currency, held = "", Decimal(0)
+        if amending is not None:
+            base, quote = split_pair(amending.pair, self.pairs)
+            held_currency, held = reservation(
+                amending.side, amending.price, amending.quantity - amending.filled_quantity, base,
+                quote, self.settings.taker_fee_pct)
+
+        def available(currency: str) -> Decimal:
+            free = venue.available(currency) or Decimal(0)
+            return free + held if currency == held_currency else free
+
+        return Funds(venue.label, available)
+
+    # -- amending -------------------------------------------------------------------------------
+    async def _amendable(self, correlation_id: str) -> OrderRecord:
+        mode = self.execution_mode
+        record = await self.repo.get(correlation_id, mode) if isinstance(correlation_id, str) else None
+        if record is None:
+            raise OrderNotFoundError(f"no {mode} order {str(correlation_id)[:60]!r}")
+        if record.state not in _RESTING:
+            raise AmendRefusedError(
+                f"order {correlation_id} is {record.state.value}: only an open order can be amended",
+                correlation_id=correlation_id, state=record.state.value)
+        return record
+
+    def amend_problems(
+        self, record: OrderRecord, price: str | Decimal, quantity: str | Decimal
+    ) -> tuple[CheckedOrder, list[ValrTuiError]]:
+        """Every problem with amending ``record`` to ``price`` and total ``quantity``: the rules
+        of a new order (price band, tick, minimums, the balance for the difference), then the
+        amend's own (more than already filled, something changes, no match at once). No I/O."""
+        request = OrderRequest(record.pair, record.side, price, quantity, post_only=record.post_only,
+                               time_in_force=record.time_in_force)
+        checked = self._check(request, amending=record)
+        problems = list(checked.problems)
+        new_price, new_quantity = checked.price, checked.quantity
+        if new_price is None or new_quantity is None:
+            return checked, problems
+        if new_quantity <= record.filled_quantity:
+            problems.append(AmendRefusedError(
+                f"quantity {new_quantity} is not more than the {record.filled_quantity} already filled"))
+        elif new_price == record.price and new_quantity == record.quantity:
+            problems.append(AmendRefusedError("nothing to change: same price and quantity"))
+        else:
+            try:
+                view = self.market.market(record.pair)
+            except (ValrTuiError, LookupError):
+                view = None
+            if view is not None and view.book is not None:
+                levels = view.book.asks if record.side == "BUY" else view.book.bids
+                plan = plan_arrival(record.side, new_price, new_quantity - record.filled_quantity,
+                                    [(level.price, level.quantity) for level in levels], post_only=True)
+                if plan.outcome is Arrival.FAILED:
+                    problems.append(AmendRefusedError(
+                        f"{MODIFY_WOULD_MATCH}: {record.side} at {new_price} reaches the other side; an"
+                        " amend keeps the order a maker (cancel it and place a new order to take)"))
+        return checked, problems
+
+    async def amend(self, correlation_id: str, price: str | Decimal, quantity: str | Decimal) -> OrderRecord:
+        """Change an open order's price and total quantity on its venue. Refused (coded, audited,
+        the order as it was) when the rules fail or the venue refuses or does not apply it; the
+        applied change is stored with its ORDER_AMENDED audit row as the venue reports it."""
+        record = await self._amendable(correlation_id)
+        olog = self._log(correlation_id)
+        checked, problems = self.amend_problems(record, price, quantity)
+        if problems:
+            first = problems[0]
+            await self._audit_order(record, "ORDER_AMEND_REFUSED", f"{first.code}: {first.message}",
+                                    severity="WARNING", details={"code": first.code,
+                                                                 "codes": [p.code for p in problems]})
+            olog.warning("amend refused %s: %s", first.code, first.message)
+            raise first
+        assert checked.price is not None and checked.quantity is not None
+        new_price, new_quantity = checked.price, checked.quantity
+        record = await self._audit_order(
+            record, "ORDER_AMEND_REQUESTED", f"asking the {self.venue.label} to amend: price"
+            f" {record.price} → {new_price}, quantity {record.quantity} → {new_quantity}",
+            details={"price_before": record.price, "quantity_before": record.quantity,
+                     "price": new_price, "quantity": new_quantity},
+        )
+        try:
+            await self.venue.amend(record, new_price, new_quantity)
+        except ValrTuiError as exc:
+            await self._audit_order(record, "ORDER_AMEND_FAILED", f"the {self.venue.label} refused the"
+                                    f" amend: [{exc.code}] {exc.message}", severity="WARNING",
+                                    details={"code": exc.code})
+            olog.warning("amend failed: %s", exc)
+            await self._poll_quietly(record)
+            self._notify()
+            raise
+        self._notify()  # the venue reported the new terms (ORDER_AMENDED) before returning
+        return await self.repo.get(correlation_id, self.execution_mode) or record
 
     # -- submitting -----------------------------------------------------------------------------
     async def submit(self, request: OrderRequest) -> OrderResult:
@@ -264,12 +360,14 @@ class OrderManager:
             status=OrderState.PENDING_SUBMIT,
             execution_mode=mode,
             note=request.note[:_NOTE_MAX_CHARS] if isinstance(request.note, str) else "",
+            post_only=checked.post_only,
+            time_in_force=checked.time_in_force or "GTC",
         )
         record = await self._store_new(order)
         self._in_flight.add(correlation_id)
         olog.info("sending %s %s %s @ %s", order.side, order.quantity, order.pair, order.price)
         try:
-            venue_order_id = await self.venue.place(record, post_only=request.post_only)
+            venue_order_id = await self.venue.place(record)
         except ValrTuiError as exc:
             if self._is_ambiguous(exc):
                 return await self._ambiguous(record, exc)
@@ -296,19 +394,21 @@ class OrderManager:
     def _request_fields(request: OrderRequest) -> dict[str, str]:
         return {
             name: safe_text(getattr(request, name), 60)
-            for name in ("pair", "side", "price", "quantity", "order_type", "post_only")
+            for name in ("pair", "side", "price", "quantity", "order_type", "post_only", "time_in_force")
         }
 
     async def _store_new(self, order: NewOrder) -> OrderRecord:
         """The PENDING_SUBMIT row and its audit row, committed before the request leaves."""
         now = epoch_ms(self._clock)
         fields = {"pair": order.pair, "side": order.side, "price": order.price,
-                  "quantity": order.quantity}
+                  "quantity": order.quantity, "time_in_force": order.time_in_force,
+                  "post_only": order.post_only}
         async with self.db.transaction() as tx:
             order_id = await OrderRepository.insert(tx, order, now)
             await AuditRepository.insert(
                 tx, now, "ORDER_PENDING_SUBMIT", f"{order.side} {order.quantity} {order.pair} @"
-                f" {order.price} passed validation; stored before sending to the {self.venue.label}"
+                f" {order.price} {order.time_in_force}{' post-only' if order.post_only else ''}"
+                f" passed validation; stored before sending to the {self.venue.label}"
                 " (customerOrderId = correlation id)", correlation_id=order.correlation_id,
                 execution_mode=order.execution_mode, details=fields,
             )
@@ -493,10 +593,12 @@ class OrderManager:
             return
         new_state = self._next_state(record, update.state, update.filled_quantity)
         reported = max(record.venue_filled_quantity, update.filled_quantity or Decimal(0))
-        if new_state is record.state and reported == record.venue_filled_quantity and settle is None:
+        amended = self._amended_terms(record, update)
+        if (new_state is record.state and reported == record.venue_filled_quantity and settle is None
+                and not amended):
             return
         # filled_quantity stays what the stored fills add up to; the venue's figure is kept apart
-        changes: dict[str, Any] = {"status": new_state, "venue_filled_quantity": reported}
+        changes: dict[str, Any] = {"status": new_state, "venue_filled_quantity": reported, **amended}
         if update.venue_order_id and not record.valr_order_id:
             changes["valr_order_id"] = update.venue_order_id
         if record.state is OrderState.UNKNOWN:
@@ -506,6 +608,10 @@ class OrderManager:
         else:
             event = _STATE_EVENT.get(new_state, "ORDER_STATUS")
             message = f"{self.venue.label}: {update.venue_status or new_state.value}"
+        if amended:
+            event = "ORDER_AMENDED"
+            message += (f"; amended: price {record.price} → {amended.get('price', record.price)},"
+                        f" quantity {record.quantity} → {amended.get('quantity', record.quantity)}")
         if update.reason:
             message += f" ({update.reason})"
         await self._audit_order(
@@ -518,6 +624,16 @@ class OrderManager:
         if OrderState.UNKNOWN in (record.state, new_state):
             self._refresh_unknown(record.pair, await self._pair_has_unknown(record.pair))
         self._notify()
+
+    @staticmethod
+    def _amended_terms(record: OrderRecord, update: OrderUpdate) -> dict[str, Decimal]:
+        """The price and total quantity the venue now holds for a live order, where they differ
+        from the row (an amend applied). A finished order's terms are history: never rewritten."""
+        if record.state.is_final:
+            return {}
+        terms = {"price": update.price, "quantity": update.quantity}
+        return {name: value for name, value in terms.items()
+                if value is not None and value > 0 and value != getattr(record, name)}
 
     @staticmethod
     def _next_state(record: OrderRecord, reported: OrderState, filled: Decimal | None) -> OrderState:

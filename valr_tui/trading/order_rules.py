@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from storage.orders import TimeInForce, time_in_force
 from valr_tui.config import Settings
 from valr_tui.errors import (
     BelowMinimumError,
@@ -22,6 +23,7 @@ from valr_tui.errors import (
     InvalidPriceError,
     InvalidQuantityError,
     InvalidSideError,
+    InvalidTimeInForceError,
     MarketOrderRejected,
     OrderOutcomeUnknownError,
     OrderRejected,
@@ -65,6 +67,8 @@ class CheckedOrder:
     price: Decimal | None
     quantity: Decimal | None
     value: Decimal | None
+    time_in_force: TimeInForce | None = None
+    post_only: bool = False
 
 
 def parse_amount(raw: object, what: str, error: type[OrderRejected]) -> Decimal:
@@ -97,11 +101,13 @@ def check_order(
     storage_fault: ValrTuiError | None = None,
     market_check: MarketCheck = check_market,
     unknown_outcome_pairs: Collection[str] = (),
+    already_filled: Decimal = Decimal(0),
 ) -> CheckedOrder:
     """Every problem with ``request``: type, post-only, side, pair, price, quantity, the pair's
     rules, the order limit (in ZAR), the market, the safety state (a ``storage_fault`` first, with
     its own code), an earlier order of unknown outcome on the pair (``unknown_outcome_pairs``),
-    then the funds (``None``: balances not known yet), then the price band."""
+    then the funds (``None``: balances not known yet), then the price band. An amend checks its
+    new total quantity; only the part not ``already_filled`` needs funds."""
     problems: list[ValrTuiError] = []
     order_type = request.order_type if isinstance(request.order_type, str) else ""
     if order_type.strip().upper() != "LIMIT":
@@ -112,6 +118,9 @@ def check_order(
     if not isinstance(request.post_only, bool):  # "false" is truthy: never guess
         shown = type(request.post_only).__name__
         problems.append(InvalidPostOnlyError(f"post_only must be True or False, not a {shown}"))
+    tif, tif_problem = time_in_force_problem(request)
+    if tif_problem is not None:
+        problems.append(tif_problem)
     side_text = request.side.strip().upper() if isinstance(request.side, str) else ""
     side: Side | None = None
     if side_text in ("BUY", "SELL"):
@@ -153,12 +162,30 @@ def check_order(
             f" {pair.symbol} orders wait until it is resolved with the exchange", pair=pair.symbol,
         ))
     if pair is not None and side is not None and price is not None and quantity is not None:
-        problem = funds_problem(pair, side, price, quantity, settings, funds)
+        problem = funds_problem(pair, side, price, quantity - already_filled, settings, funds)
         if problem is not None:
             problems.append(problem)
     if pair is not None and side is not None and price is not None:
         problems.extend(band_problems(pair.symbol, side, price, market, settings))
-    return CheckedOrder(tuple(problems), pair, side, price, quantity, value)
+    return CheckedOrder(tuple(problems), pair, side, price, quantity, value, tif,
+                        request.post_only is True)
+
+
+def time_in_force_problem(request: OrderRequest) -> tuple[TimeInForce | None, ValrTuiError | None]:
+    """The request's time in force, or VALR-ORD-030. VALR's reference does not say what it does
+    with post-only together with IOC or FOK (only that post-only reprice orders must be GTC), so
+    the combination is refused here rather than guessed."""
+    raw = request.time_in_force
+    text = raw.strip().upper() if isinstance(raw, str) else ""
+    try:
+        tif = time_in_force(text)
+    except ValueError:
+        return None, InvalidTimeInForceError(
+            f"time in force {safe_text(raw, 10)!r} must be GTC, IOC or FOK")
+    if request.post_only is True and tif != "GTC":
+        return tif, InvalidTimeInForceError(
+            f"post-only with {tif} is refused: a post-only order rests as maker, so it must be GTC")
+    return tif, None
 
 
 def band_problems(

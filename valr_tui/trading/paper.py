@@ -15,7 +15,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_UP, Decimal
 from typing import Protocol
 from uuid import uuid4
@@ -27,11 +27,12 @@ from storage.db import Database
 from storage.orders import ExecutionModeName, OrderRecord, OrderRepository, OrderState
 from storage.paper_wallet import PaperWalletRepository, WalletRow
 from valr_tui.config import Settings
-from valr_tui.errors import InsufficientBalanceError, OrderNotFoundError
+from valr_tui.errors import AmendRefusedError, InsufficientBalanceError, OrderNotFoundError
 from valr_tui.exchange.models import Balance, BookLevel, Pair
 from valr_tui.money import Side, split_pair_symbol
 from valr_tui.money.decimal_gateway import CRYPTO_PRECISION, ZAR_PRECISION, DecimalGateway
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
+from valr_tui.trading.matching import MODIFY_WOULD_MATCH, Arrival, plan_arrival, reaches
 from valr_tui.trading.venue import Lookup, OrderUpdate, Settle, Trade, VenueEvents
 from valr_tui.trading.views import MarketView
 
@@ -257,7 +258,7 @@ class PaperVenue:
             yield
 
     # -- orders ---------------------------------------------------------------------------------
-    async def place(self, order: OrderRecord, *, post_only: bool = False) -> str:
+    async def place(self, order: OrderRecord) -> str:
         """Accept the order for processing (VALR's 202): it is queued; ``poll`` processes it."""
         async with self._lock:
             currency, amount = self._reservation(order, order.quantity)
@@ -276,7 +277,10 @@ class PaperVenue:
 
     async def poll(self, order: OrderRecord) -> None:
         """Process an accepted order: reserve its funds and rest it (OPEN); if it crosses the
-        spread, fill as taker now. A resting order has no news until the market moves."""
+        spread, fill as taker now. Post-only and time in force decide as on VALR
+        (``matching.plan_arrival``): a post-only that would match and a FOK that cannot fill in
+        full fail untouched; an IOC's unfilled rest is cancelled. A resting order has no news
+        until the market moves."""
         async with self._lock:
             resting = self._book.get(order.correlation_id)
             if resting is None or resting.rested:
@@ -290,6 +294,18 @@ class PaperVenue:
                 ))
                 return
             view = self._view(order.pair)
+            placed = resting.record
+            levels, from_book = self._opposite(placed, resting.remaining, view)
+            plan = plan_arrival(placed.side, placed.price, resting.remaining, levels,
+                                post_only=placed.post_only, time_in_force=placed.time_in_force)
+            if plan.outcome is Arrival.FAILED:
+                del self._book[order.correlation_id]
+                await self._events.order_update(OrderUpdate(
+                    order.correlation_id, OrderState.FAILED, resting.venue_order_id,
+                    venue_status="Failed", reason=plan.reason,
+                ))
+                log.info("[DRY_RUN] %s failed on arrival: %s", order.correlation_id, plan.reason)
+                return
             resting.rested = True
             resting.last_seen = view.ticker.last if view is not None and view.ticker else None
             change = _WalletChange(self.now_ms()).move(currency, reserved=amount)
@@ -301,9 +317,25 @@ class PaperVenue:
             self._commit(change)
             log.info("[DRY_RUN] %s resting: %s %s %s @ %s", order.correlation_id, order.side,
                      order.quantity, order.pair, order.price)
-            if view is not None:
-                for price, quantity in self._taker_fills(resting, view):
-                    await self._fill(resting, price, quantity, is_maker=False)
+            for price, quantity in plan.fills:
+                if from_book:
+                    self._take(order.pair, price, quantity)
+                await self._fill(resting, price, quantity, is_maker=False)
+            if plan.outcome is Arrival.CANCELLED:
+                await self._close(resting, "IOC: the part that did not fill at once is cancelled")
+
+    def _opposite(
+        self, order: OrderRecord, remaining: Decimal, view: MarketView | None
+    ) -> tuple[list[tuple[Decimal, Decimal]], bool]:
+        """What ``order`` meets on arrival: the visible book's opposite levels (with the depth
+        already taken), or the ticker's touch for the whole order when no depth is known. True
+        when the levels come from the book."""
+        if view is None:
+            return [], False
+        if view.book is not None and (view.book.asks if order.side == "BUY" else view.book.bids):
+            return [(level.price, free) for level, free in self._depth(view, order.side, order.price)], True
+        touch = self._touch(view, order.side)
+        return ([(touch, remaining)] if touch is not None else []), False
 
     async def poll_all(self, orders: list[OrderRecord]) -> None:
         for order in orders:
@@ -318,25 +350,68 @@ class PaperVenue:
                 raise OrderNotFoundError(
                     f"no open paper order {order.correlation_id}", correlation_id=order.correlation_id
                 )
-            currency, amount = self._reservation(resting.record, resting.remaining)
-            change = _WalletChange(self.now_ms())
-            if resting.rested:
-                change.move(currency, reserved=-amount)
-            del self._book[order.correlation_id]
+            await self._close(resting, "")
+
+    async def _close(self, resting: _Resting, why: str) -> None:
+        """Take an order off the book as CANCELLED, releasing what it holds (under the lock)."""
+        order = resting.record
+        currency, amount = self._reservation(order, resting.remaining)
+        change = _WalletChange(self.now_ms())
+        if resting.rested:
+            change.move(currency, reserved=-amount)
+        del self._book[order.correlation_id]
+        released = f"{amount if resting.rested else ZERO} {currency} released"
+        await self._events.order_update(OrderUpdate(
+            order.correlation_id, OrderState.CANCELLED, resting.venue_order_id,
+            filled_quantity=resting.filled, venue_status="Cancelled",
+            reason=f"{why}; {released}" if why else released,
+        ), change)
+        self._commit(change)
+        log.info("[DRY_RUN] %s cancelled%s", order.correlation_id, f" ({why})" if why else "")
+
+    async def amend(self, order: OrderRecord, price: Decimal, quantity: Decimal) -> None:
+        """Change a resting order's price and total quantity as VALR's modify does with
+        ``RETAIN_ORIGINAL``: refused if the new price would match at once, or if the wallet
+        cannot cover the larger reservation; otherwise the reservation moves by the difference
+        in the same transaction as the order's update."""
+        async with self._lock:
+            resting = self._book.get(order.correlation_id)
+            if resting is None or not resting.rested:
+                raise AmendRefusedError(
+                    f"order {order.correlation_id} is not resting on the paper book (filled or"
+                    " cancelled meanwhile): nothing to amend", correlation_id=order.correlation_id)
+            remaining = quantity - resting.filled
+            amended = replace(resting.record, price=price, quantity=quantity)
+            levels, _ = self._opposite(amended, remaining, self._view(order.pair))
+            plan = plan_arrival(amended.side, price, remaining, levels, post_only=True)
+            if plan.outcome is Arrival.FAILED:
+                raise AmendRefusedError(f"{MODIFY_WOULD_MATCH}: the new price reaches the other side",
+                                        correlation_id=order.correlation_id, reason=MODIFY_WOULD_MATCH)
+            currency, before = self._reservation(resting.record, resting.remaining)
+            _, after = self._reservation(amended, remaining)
+            if after - before > self.available(currency):
+                raise InsufficientBalanceError(
+                    f"Insufficient Balance: the amended order needs {after - before} {currency} more;"
+                    f" the paper wallet has {self.available(currency)} available",
+                    correlation_id=order.correlation_id, order_state="not_amended")
+            change = _WalletChange(self.now_ms()).move(currency, reserved=after - before)
+            resting.record = amended
+            state = OrderState.PARTIALLY_FILLED if resting.filled > 0 else OrderState.OPEN
             await self._events.order_update(OrderUpdate(
-                order.correlation_id, OrderState.CANCELLED, resting.venue_order_id,
-                filled_quantity=resting.filled, venue_status="Cancelled",
-                reason=f"{amount if resting.rested else ZERO} {currency} released",
+                order.correlation_id, state, resting.venue_order_id, filled_quantity=resting.filled,
+                venue_status="Order Modified", reason=f"{after - before} {currency} more reserved",
+                price=price, quantity=quantity,
             ), change)
             self._commit(change)
-            log.info("[DRY_RUN] %s cancelled", order.correlation_id)
+            log.info("[DRY_RUN] %s amended: %s @ %s", order.correlation_id, quantity, price)
 
     async def lookup(self, order: OrderRecord) -> Lookup:
         resting = self._book.get(order.correlation_id)
         if resting is None:
             return Lookup(None, absent=order.state in (OrderState.PENDING_SUBMIT, OrderState.UNKNOWN))
         state = OrderState.PARTIALLY_FILLED if resting.filled > 0 else OrderState.OPEN
-        return Lookup(OrderUpdate(order.correlation_id, state, resting.venue_order_id, resting.filled))
+        return Lookup(OrderUpdate(order.correlation_id, state, resting.venue_order_id, resting.filled,
+                                  price=resting.record.price, quantity=resting.record.quantity))
 
     async def on_market(self, view: MarketView) -> int:
         """Fill resting orders of ``view.pair`` that the market traded through. Returns the count."""
@@ -417,23 +492,6 @@ class PaperVenue:
         _, consumed = self._consumed[pair]
         consumed[price] = consumed.get(price, ZERO) + quantity
 
-    def _taker_fills(self, resting: _Resting, view: MarketView) -> list[tuple[Decimal, Decimal]]:
-        order = resting.record
-        fills: list[tuple[Decimal, Decimal]] = []
-        remaining = resting.remaining
-        if view.book is not None and (view.book.asks if order.side == "BUY" else view.book.bids):
-            for level, free in self._depth(view, order.side, order.price):
-                take = min(free, remaining)
-                if take > 0:
-                    self._take(view.pair, level.price, take)
-                    fills.append((level.price, take))
-                    remaining -= take
-            return fills
-        touch = self._touch(view, order.side)
-        if touch is not None and self._reaches(order.side, touch, order.price):
-            fills.append((touch, remaining))  # no depth known: the whole order at the touch
-        return fills
-
     def _maker_fills(self, resting: _Resting, view: MarketView) -> list[tuple[Decimal, Decimal]]:
         order = resting.record
         remaining = resting.remaining
@@ -448,7 +506,7 @@ class PaperVenue:
         ):
             return [(order.price, remaining)]  # a new trade went through our price
         touch = self._touch(view, order.side)
-        if touch is None or not self._reaches(order.side, touch, order.price):
+        if touch is None or not reaches(order.side, touch, order.price):
             return []
         if view.book is None:
             return [(order.price, remaining)]
@@ -477,10 +535,6 @@ class PaperVenue:
             return None
         price = view.ticker.ask if side == "BUY" else view.ticker.bid
         return price if price > 0 else None
-
-    @staticmethod
-    def _reaches(side: Side, touch: Decimal, limit: Decimal) -> bool:
-        return touch <= limit if side == "BUY" else touch >= limit
 
     # -- settlement -----------------------------------------------------------------------------
     async def _fill(self, resting: _Resting, price: Decimal, quantity: Decimal, *, is_maker: bool) -> None:

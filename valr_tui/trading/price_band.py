@@ -13,6 +13,7 @@ from decimal import Decimal
 from valr_tui.errors import PriceBandError
 from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.market_rules import top_of_book
+from valr_tui.trading.matching import Arrival, plan_arrival
 from valr_tui.trading.views import MarketView
 
 HUNDRED = Decimal(100)
@@ -75,3 +76,31 @@ def expected_taker_fill(side: str, price: Decimal, quantity: Decimal, view: Mark
     if filled <= 0:
         return None
     return TakerFill(filled, DecimalGateway.divide(value, filled), touched, left)
+
+
+def options_note(
+    side: str, price: Decimal, quantity: Decimal, view: MarketView, *, post_only: bool, time_in_force: str
+) -> str | None:
+    """What post-only or the time in force means for this order against the visible book (the
+    preview's line): "IOC: fills 0.01 now, rest cancelled", "FOK: book has only 0.004 → fails".
+    None for a plain GTC order (the taker line says what crosses)."""
+    if (not post_only and time_in_force == "GTC") or quantity <= 0:
+        return None
+    book = view.book
+    opposite = () if book is None else book.asks if side == "BUY" else book.bids
+    levels = [(level.price, level.quantity) for level in opposite]
+    plan = plan_arrival(side, price, quantity, levels, post_only=post_only, time_in_force=time_in_force)
+    reachable = plan_arrival(side, price, quantity, levels).filled
+    shown = DecimalGateway.to_wire(reachable)
+    if post_only:
+        return ("post-only: would cross → it fails (never placed as a taker)"
+                if plan.outcome is Arrival.FAILED else "post-only: rests as maker (fails if it would match)")
+    if time_in_force == "FOK":
+        if plan.outcome is Arrival.FAILED:
+            return f"FOK: book has only {shown} at this price → fails"
+        return f"FOK: fills {DecimalGateway.to_wire(quantity)} in full now"
+    if plan.outcome is Arrival.FILLED:
+        return f"IOC: fills {shown} in full now"
+    if reachable == 0:
+        return "IOC: nothing fills at this price → cancelled at once"
+    return f"IOC: fills {shown} now, rest cancelled"

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from storage.orders import ExecutionModeName, OrderRecord, OrderState
 from valr_tui.config import Settings
-from valr_tui.errors import OrderNotFoundError, ValrTuiError
+from valr_tui.errors import AmendRefusedError, OrderNotFoundError, ValrTuiError
 from valr_tui.exchange.account_stream import (
     AccountEvent,
     AccountTradeEvent,
@@ -36,6 +36,7 @@ from valr_tui.exchange.models import (
 )
 from valr_tui.money import Side
 from valr_tui.trading.clock import Clock, epoch_ms, system_clock
+from valr_tui.trading.matching import AMEND_MATCH_STRATEGY
 from valr_tui.trading.paper import reservation, split_pair
 from valr_tui.trading.venue import Lookup, OrderUpdate, Trade, VenueEvents
 
@@ -68,6 +69,12 @@ class VenueClient(Protocol):
         self, pair: str, *, order_id: str | None = None, customer_order_id: str | None = None
     ) -> None: ...
 
+    async def modify_order(
+        self, pair: str, order_id: str, *, new_price: Decimal | None = None,
+        new_remaining_quantity: Decimal | None = None, new_total_quantity: Decimal | None = None,
+        match_strategy: str = "RETAIN_ORIGINAL", customer_order_id: str | None = None,
+    ) -> str: ...
+
     async def get_order(
         self, pair: str, *, order_id: str | None = None, customer_order_id: str | None = None
     ) -> OrderStatus: ...
@@ -94,7 +101,8 @@ def update_from_status(correlation_id: str, status: OrderStatus) -> OrderUpdate:
         log.warning("order %s: VALR status %r is not one VALR documents", status.order_id, status.status)
         reason = f"VALR status {status.status!r} is not documented"
     return OrderUpdate(correlation_id, state, status.order_id, status.filled_quantity,
-                       venue_status=status.status, reason=reason)
+                       venue_status=status.status, reason=reason, price=status.price,
+                       quantity=status.original_quantity)
 
 
 def iso_to_epoch_ms(text: str, default: int) -> int:
@@ -177,10 +185,10 @@ class ValrVenue:
         yield  # the exchange never holds still: in-flight allowances cover what moves
 
     # -- orders ---------------------------------------------------------------------------------
-    async def place(self, order: OrderRecord, *, post_only: bool = False) -> str:
+    async def place(self, order: OrderRecord) -> str:
         ack = await self.client.place_limit_order(
             order.pair, order.side, order.quantity, order.price, order.correlation_id,
-            post_only=post_only,
+            post_only=order.post_only, time_in_force=order.time_in_force,
         )
         self._spend(order)
         return ack.order_id
@@ -196,6 +204,40 @@ class ValrVenue:
 
     async def cancel(self, order: OrderRecord) -> None:
         await self.client.cancel_order(order.pair, customer_order_id=order.correlation_id)
+
+    async def amend(self, order: OrderRecord, price: Decimal, quantity: Decimal) -> None:
+        """"Modify Order V1" with ``RETAIN_ORIGINAL`` and the new total quantity. VALR answers 202
+        and applies it asynchronously: the order is looked up at once (its price and quantity
+        say whether it was applied) and the account socket's "Order Modified" status says so too."""
+        if not order.valr_order_id:
+            raise AmendRefusedError(f"order {order.correlation_id} has no VALR order id yet: try again"
+                                    " once VALR has acknowledged it", correlation_id=order.correlation_id)
+        await self.client.modify_order(
+            order.pair, order.valr_order_id, new_price=price, new_total_quantity=quantity,
+            match_strategy=AMEND_MATCH_STRATEGY, customer_order_id=order.correlation_id,
+        )
+        base, quote = split_pair(order.pair, self._pairs)
+        filled = order.filled_quantity
+        currency, before = reservation(order.side, order.price, order.quantity - filled, base, quote,
+                                       self.settings.taker_fee_pct)
+        _, after = reservation(order.side, price, quantity - filled, base, quote, self.settings.taker_fee_pct)
+        if self._available is not None:  # held back until the next balance read says otherwise
+            self._available[currency] = self._available.get(currency, Decimal(0)) - (after - before)
+        found = await self.lookup(order)
+        if found.update is not None:
+            await self._events.order_update(found.update)
+        now = found.update
+        if now is None or now.state not in (OrderState.OPEN, OrderState.PARTIALLY_FILLED):
+            state = now.state.value if now is not None else "not found"
+            raise AmendRefusedError(f"order {order.correlation_id} is {state} on VALR: nothing was amended",
+                                    correlation_id=order.correlation_id)
+        if (now.price, now.quantity) != (price, quantity):
+            if self._available is not None:  # VALR did not take the difference
+                self._available[currency] = self._available.get(currency, Decimal(0)) + (after - before)
+            raise AmendRefusedError(
+                f"VALR did not apply the modify: the order is still {now.quantity} @ {now.price} (it"
+                " would have matched, the balance did not cover it, or VALR has not processed it yet;"
+                " a later status adopts it if it does)", correlation_id=order.correlation_id)
 
     async def lookup(self, order: OrderRecord) -> Lookup:
         """Active-order lookup, then the order history; absent only if neither knows it."""

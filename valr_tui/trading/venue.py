@@ -35,6 +35,8 @@ class OrderUpdate:
     filled_quantity: Decimal | None = None  # as the venue reports it
     venue_status: str = ""  # the venue's own word, for the audit row
     reason: str = ""
+    price: Decimal | None = None  # the order's price and total quantity as the venue holds them
+    quantity: Decimal | None = None  # (they change when an amend is applied)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,13 +92,20 @@ class Venue(Protocol):
     async def load(self) -> None:
         """Start-up: restore what the venue holds (the paper book), learn the server clock."""
 
-    async def place(self, order: OrderRecord, *, post_only: bool = False) -> str:
-        """Send the order; return the venue's order id once it is accepted for processing.
+    async def place(self, order: OrderRecord) -> str:
+        """Send the order (with its ``post_only`` and ``time_in_force``); return the venue's
+        order id once it is accepted for processing.
         Raises a coded error: ``details["order_state"] == "unknown"`` when the order may have
         reached the venue (ambiguous), otherwise it was not placed."""
 
     async def cancel(self, order: OrderRecord) -> None:
         """Ask the venue to cancel (accepted ≠ cancelled: the final word comes as an update)."""
+
+    async def amend(self, order: OrderRecord, price: Decimal, quantity: Decimal) -> None:
+        """Ask the venue to change a resting order's price and total quantity, keeping it a maker
+        (VALR's modify with ``RETAIN_ORIGINAL``). The change arrives as an update carrying the new
+        price and quantity; a refusal raises ``AmendRefusedError`` with the venue's reason and
+        leaves the order as it was."""
 
     async def poll(self, order: OrderRecord) -> None:
         """Ask for news about one non-final order: report its status and trades as events."""

@@ -57,6 +57,7 @@ class OrderRequest:
     order_type: str = "LIMIT"
     note: str = ""
     post_only: bool = False
+    time_in_force: str = "GTC"  # GTC, IOC or FOK (VALR's timeInForce)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +167,10 @@ class TradingEngineAPI(Protocol):
     async def submit(self, request: OrderRequest) -> OrderResult: ...
 
     async def cancel(self, correlation_id: str) -> OrderRecord: ...
+
+    def amend_problems(self, record: OrderRecord, price: str, quantity: str) -> list[ValrTuiError]: ...
+
+    async def amend(self, correlation_id: str, price: str, quantity: str) -> OrderRecord: ...
 
     async def orders(self, limit: int = 100) -> list[OrderRecord]: ...
 

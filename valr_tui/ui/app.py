@@ -38,7 +38,7 @@ from valr_tui.errors import ValrTuiError
 from valr_tui.logging_setup import crash_line, redact
 from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.candles import CHART_PERIODS, MAX_CANDLES, period_named
-from valr_tui.trading.price_band import TakerFill, expected_taker_fill
+from valr_tui.trading.price_band import expected_taker_fill, options_note
 from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState, SafetyStatus
 from valr_tui.trading.views import (
     EngineEvent,
@@ -50,16 +50,17 @@ from valr_tui.trading.views import (
 )
 from valr_tui.ui.alerts import AlertBook, desktop_notifier
 from valr_tui.ui.format import crypto, pct, zar
-from valr_tui.ui.leaks import Footer, drop_stale_table_caches, release_styles_caches
+from valr_tui.ui.leaks import drop_stale_table_caches, release_styles_caches
 from valr_tui.ui.screens.alerts import AlertsScreen
 from valr_tui.ui.screens.audit import AuditScreen
 from valr_tui.ui.screens.balances import BalancesScreen
 from valr_tui.ui.screens.book import QUANTITY_PRESETS, BookScreen
 from valr_tui.ui.screens.journal import JournalScreen
-from valr_tui.ui.screens.modals import ConfirmScreen, HelpScreen, UnlockRequest, UnlockScreen
+from valr_tui.ui.screens.modals import AmendScreen, ConfirmScreen, HelpScreen, UnlockRequest, UnlockScreen
 from valr_tui.ui.screens.orders import OrdersScreen
 from valr_tui.ui.screens.pair_picker import PairPickerScreen
 from valr_tui.ui.widgets.chart import FillMark, OrderMark, PriceChart, price_text, tick_places
+from valr_tui.ui.widgets.footer import RankedFooter
 from valr_tui.ui.widgets.market import SpreadPane
 from valr_tui.ui.widgets.orders import OrderDetail, OrderForm, OrdersTable, preset_quantity
 from valr_tui.ui.widgets.status import BucketGauge, SafetyBanner, StatusBar
@@ -110,29 +111,36 @@ ACTIONS: tuple[Action, ...] = (
            "submit_order", priority=True),
     Action("ctrl+x", "cancel_order", "Cancel order", "cancel the order selected in the table", "cancel_order",
            priority=True),
-    Action("f2", "show_audit", "Audit", "audit log, correlation filter, reconciliation", "show_audit"),
-    Action("f3", "show_journal", "Journal", "closed trades with PnL", "show_journal"),
-    Action("ctrl+d", "show_book", "Book", "depth ladder (40 levels), trades tape; copy a price or a quantity"
-           " preset into the form", "show_book", priority=True),
-    Action("ctrl+l", "show_orders", "All orders", "open and done orders apart, fills, cancel-all for a pair,"
-           " audit story", "show_orders", priority=True),
-    Action("ctrl+b", "show_alerts", "Alerts", "set a price or % move alert for the form's pair; the log",
-           "show_alerts", priority=True),
-    Action("f4", "show_balances", "Balances", "total, available, reserved and the portfolio value in ZAR",
-           "show_balances"),
-    Action("ctrl+r", "reconcile", "Reconcile", "run a reconciliation now", "reconcile", priority=True),
+    Action("ctrl+a", "amend_order", "Amend", "change the price or quantity of the open order selected in the"
+           " table (same checks as a new order)", "amend_order", priority=True),
+    Action("ctrl+q", "quit", "Quit", "leave the app (asks first while LIVE orders are open on VALR)", "quit",
+           priority=True),
     Action("ctrl+u", "unlock", "Unlock", "leave LOCKDOWN (operator, reason, typed UNLOCK)", "unlock",
            priority=True),
+    Action("ctrl+l", "show_orders", "All orders", "open and done orders apart, fills, cancel-all for a pair,"
+           " audit story", "show_orders", priority=True),
+    Action("ctrl+d", "show_book", "Book", "depth ladder (40 levels), trades tape; copy a price or a quantity"
+           " preset into the form", "show_book", priority=True),
+    Action("ctrl+t", "pick_pair", "Pair", "choose the form's pair: type to search the watched pairs",
+           "pick_pair", priority=True),
+    Action("ctrl+r", "reconcile", "Reconcile", "run a reconciliation now", "reconcile", priority=True),
+    Action("f2", "show_audit", "Audit", "audit log, correlation filter, reconciliation", "show_audit"),
+    Action("f3", "show_journal", "Journal", "closed trades with PnL", "show_journal"),
+    Action("f4", "show_balances", "Balances", "total, available, reserved and the portfolio value in ZAR",
+           "show_balances"),
+    Action("ctrl+b", "show_alerts", "Alerts", "set a price or % move alert for the form's pair; the log",
+           "show_alerts", priority=True),
     Action("ctrl+o", "focus_orders", "Orders", "move focus to the orders table", "focus_orders"),
     Action("ctrl+e", "focus_form", "Form", "move focus to the order form (also from a text field)",
            "focus_form", priority=True),
-    Action("ctrl+t", "pick_pair", "Pair", "choose the form's pair: type to search the watched pairs",
-           "pick_pair", priority=True),
     Action("ctrl+g", "cycle_chart_period", "Chart period", "the chart's candles: 1m, 5m, 15m, 1h, 1d, 1m…",
            "chart_period", priority=True),
 )
-MAIN_SCREEN_ACTIONS = frozenset({"submit_order", "cancel_order", "focus_orders", "focus_form", "show_book",
-                                 "pick_pair", "cycle_chart_period", "chart_period"})
+WIDE_FROM = 100  # columns: from here the form sits beside the market panes, below it they stack
+# The footer shows the essential keys first (ACTIONS is in that order), the demo's faults last.
+FOOTER_ORDER: tuple[str, ...] = (*(a.action for a in ACTIONS), "inject_fault")
+MAIN_SCREEN_ACTIONS = frozenset({"submit_order", "cancel_order", "amend_order", "focus_orders", "focus_form",
+                                 "show_book", "pick_pair", "cycle_chart_period", "chart_period"})
 # Function keys for the simulator's faults, in DemoControls.kinds order (demo mode only).
 # The simulator's faults: kind, key, footer label, the name help and the palette show. Kinds the
 # DemoControls lacks stay hidden.
@@ -202,7 +210,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="orders-pane", classes="pane"):
                 yield OrdersTable(id="orders")
                 yield OrderDetail(id="order-detail")
-        yield Footer()
+        yield RankedFooter(FOOTER_ORDER)
 
     def on_mount(self) -> None:
         live = self.engine.execution_mode == "LIVE"
@@ -216,7 +224,7 @@ class ValrApp(App[int]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "valr-tui"
     ENABLE_COMMAND_PALETTE = True
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (declared by App)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE_FROM, "-wide")]  # noqa: RUF012 (declared by App)
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(a.key, a.action, a.label, show=a.show, id=a.id, priority=a.priority) for a in ACTIONS),
         *(Binding(key, f"inject_fault('{kind}')", label, id=f"demo_{kind}")
@@ -310,8 +318,10 @@ class ValrApp(App[int]):
         self._pending_markets = {pair: self.engine.market(pair) for pair in self.engine.pairs}
         self._pending.update(("market", "orders", "safety", "balances", "bucket"))
         self._redraw()
-        # after the first layout, so a narrow (scrolling) screen brings the form into view
-        self.call_after_refresh(self.action_focus_form)
+        # Wide: the form is in view, so it takes the focus (after the first layout). Narrow (the
+        # body scrolls): the first frame shows the market from the top; ctrl+e brings the form.
+        if self.size.width >= WIDE_FROM:
+            self.call_after_refresh(self.action_focus_form)
         # on the screen, not the app: the timer dies with the widgets it updates
         self.main.set_interval(1 / REFRESH_PER_SECOND, self._tick)
 
@@ -544,16 +554,25 @@ class ValrApp(App[int]):
             form.show_empty()
         else:
             request = form.request()
-            form.show_preview(self.engine.preview(request), taker=self._taker_fill(request))
+            taker = options = None
+            amounts = self._typed_amounts(request)
+            if amounts is not None:
+                price, quantity, view = amounts
+                options = options_note(request.side, price, quantity, view, post_only=request.post_only,
+                                       time_in_force=request.time_in_force)
+                # with post-only, IOC or FOK the options line says what fills; the taker line
+                # (which assumes the rest rests) would contradict it
+                taker = expected_taker_fill(request.side, price, quantity, view) if options is None else None
+            form.show_preview(self.engine.preview(request), taker=taker, options=options)
 
-    def _taker_fill(self, request: OrderRequest) -> TakerFill | None:
-        """What a price across the spread takes from the book at once (the preview shows it)."""
+    def _typed_amounts(self, request: OrderRequest) -> tuple[Decimal, Decimal, MarketView] | None:
+        """The form's price and quantity as numbers with its pair's market, for the preview's
+        lines about the book (what crosses, what the options mean); None until both are numbers."""
         price, quantity = str(request.price), str(request.quantity)
         if not (_is_number(price) and _is_number(quantity)) or request.pair not in self.engine.pairs:
             return None
-        view = self.engine.market(request.pair)
-        return expected_taker_fill(request.side, DecimalGateway.to_decimal(price.strip()),
-                                   DecimalGateway.to_decimal(quantity.strip()), view)
+        return (DecimalGateway.to_decimal(price.strip()), DecimalGateway.to_decimal(quantity.strip()),
+                self.engine.market(request.pair))
 
     @on(Button.Pressed, "#submit")
     def _submit_pressed(self) -> None:
@@ -724,6 +743,30 @@ class ValrApp(App[int]):
             return
         self._ask_cancel(order)
 
+    def action_amend_order(self) -> None:
+        if self.screen is not self.main:
+            return
+        order = self.main.query_one(OrdersTable).selected_order()
+        if order is None:
+            self.notify("No order selected: ctrl+o focuses the orders table.", severity="warning")
+            return
+        self._ask_amend(order)
+
+    def _ask_amend(self, order: OrderRecord) -> None:
+        cid = order.correlation_id
+        if order.state not in (OrderState.OPEN, OrderState.PARTIALLY_FILLED):
+            self.notify(f"{cid} is {order.state.value}: only an open order can be amended.",
+                        severity="warning")
+            return
+
+        def amended(record: OrderRecord | None) -> None:
+            if record is not None:
+                self.notify(f"{cid}: {record.side} {crypto(record.quantity)} {record.pair} @"
+                            f" {zar(record.price)} ({record.state.value})", title="Order amended")
+
+        self.push_screen(AmendScreen(order, partial(self.engine.amend_problems, order),
+                                     partial(self.engine.amend, cid)), amended)
+
     def _ask_cancel(self, order: OrderRecord) -> None:
         cid = order.correlation_id
         if not order.state.is_open:
@@ -791,7 +834,8 @@ class ValrApp(App[int]):
     def action_show_orders(self) -> None:
         if not isinstance(self.screen, OrdersScreen):
             self.push_screen(OrdersScreen(
-                self.engine, self._fills_of, self._ask_cancel, self._ask_cancel_pair, self._show_story))
+                self.engine, self._fills_of, self._ask_cancel, self._ask_cancel_pair, self._show_story,
+                self._ask_amend))
 
     def action_focus_orders(self) -> None:
         if self.screen is self.main:
@@ -810,7 +854,6 @@ class ValrApp(App[int]):
         if self.demo is not None:
             rows += [(key, name, "demo: the simulator misbehaves for a while")
                      for kind, key, _label, name in DEMO_FAULTS if kind in self.demo.kinds]
-        rows.append(("ctrl+q", "Quit", "leave the app"))
         self.push_screen(HelpScreen(rows))
 
     def action_show_audit(self) -> None:
@@ -924,6 +967,8 @@ class ValrApp(App[int]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for a in ACTIONS:
+            if a.action == "quit":
+                continue  # Textual's own "Quit" entry runs the same action
             yield SystemCommand(a.label, f"{a.help} ({key_text(a.key)})", self._palette_callback(a.action))
         for key, share in QUANTITY_PRESETS.items():
             yield SystemCommand(f"Quantity {share}% of available", f"size the form's order (book: {key})",

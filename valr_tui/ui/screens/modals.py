@@ -1,4 +1,4 @@
-"""Modals: yes/no confirmation, the operator unlock of LOCKDOWN, and the key help."""
+"""Modals: yes/no confirmation, the operator unlock of LOCKDOWN, amending an order, the key help."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from storage.orders import OrderRecord
 from valr_tui.errors import ValrTuiError
+from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.safety import UNLOCK_PHRASE
 
 
@@ -116,6 +118,99 @@ class UnlockScreen(ModalScreen[UnlockRequest | None]):
         self.dismiss(request)
 
 
+class AmendScreen(ModalScreen[OrderRecord | None]):
+    """Amend an open order's price and total quantity, prefilled with its own. ``problems`` is the
+    engine's live check (the same rules as a new order); ``attempt`` sends it. Stays open with the
+    coded reason on a refusal (the order is then as it was); dismisses with the amended order."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="amend_cancel")]
+
+    def __init__(
+        self,
+        order: OrderRecord,
+        problems: Callable[[str, str], list[ValrTuiError]],
+        attempt: Callable[[str, str], Awaitable[OrderRecord]],
+    ) -> None:
+        super().__init__()
+        self.order = order
+        self._problems = problems
+        self._attempt = attempt
+
+    def compose(self) -> ComposeResult:
+        order = self.order
+        filled = (f", {DecimalGateway.to_wire(order.filled_quantity)} filled"
+                  if order.filled_quantity > 0 else "")
+        with Vertical(id="amend-dialog", classes="dialog"):
+            yield Static(
+                f"[b]Amend {escape(order.correlation_id)}[/b]\n{order.side} {order.pair}"
+                f" {escape(order.options)}{filled}. The order stays a maker: a price that would"
+                " match at once is refused.", id="amend-title",
+            )
+            yield Label("Price")
+            yield Input(DecimalGateway.to_wire(order.price), id="amend-price", max_length=40)
+            yield Label("Total quantity")
+            yield Input(DecimalGateway.to_wire(order.quantity), id="amend-quantity", max_length=40)
+            yield Static(id="amend-problems")
+            with Horizontal(classes="buttons"):
+                yield Button("Amend (enter)", id="amend", variant="warning", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#amend-price", Input).focus()
+        self._check()
+
+    def _typed(self) -> tuple[str, str]:
+        return self.query_one("#amend-price", Input).value, self.query_one("#amend-quantity", Input).value
+
+    @on(Input.Changed)
+    def _check(self) -> None:
+        problems = self._problems(*self._typed())
+        text = "\n".join(f"[$error]✘ {p.code}[/] {escape(p.message)}" for p in problems)
+        self.query_one("#amend-problems", Static).update(text or "[$success]✔ ready to amend[/]")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self._send()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "amend":
+            self._send()
+        else:
+            self.dismiss(None)
+
+    def _send(self) -> None:
+        self.run_worker(self._amend(*self._typed()), exclusive=True)
+
+    async def _amend(self, price: str, quantity: str) -> None:
+        try:
+            amended = await self._attempt(price, quantity)
+        except ValrTuiError as exc:
+            self.query_one("#amend-problems", Static).update(
+                f"[$error]✘ {exc.code}[/] {escape(exc.message)} (the order is as it was)")
+            return
+        self.dismiss(amended)
+
+
+HELP_NOTES = (
+    "[b]Order form[/b]  tab / shift+tab move between fields; enter on a Select opens it; enter in"
+    " price, quantity or note moves to the next field (never submits); the preview under the form"
+    " lists every problem with its code and what the options mean for this order; ctrl+s or enter on"
+    " Submit sends the order (LIVE asks first). The focused field's label is ▸ reversed.",
+    "[b]Options[/b]  GTC rests until filled or cancelled; post-only (PO) fails rather than match at"
+    " once; IOC fills what it can at once and cancels the rest; FOK fills in full at once or fails.",
+    "[b]Orders[/b]  focus the table (ctrl+o): ctrl+x cancels the selected order (asks first), ctrl+a"
+    " amends its price or quantity (same checks as a new order; a price that would match at once is"
+    " refused), enter shows its audit story. ctrl+l: all orders, s story, c cancel, a amend, A cancel"
+    " a pair.",
+    "[b]Book[/b] (ctrl+d)  up/down pick a level; b best bid, a best ask, enter the level's price into"
+    " the form; 1 / 2 / 3 size the order at 25 / 50 / 100% of what is available.",
+)
+
+
 class HelpScreen(ModalScreen[None]):
     """Every key the app knows, from the same table the footer and palette use."""
 
@@ -128,22 +223,15 @@ class HelpScreen(ModalScreen[None]):
         self.rows = rows
 
     def compose(self) -> ComposeResult:
-        lines = ["[b]Keys[/b]   (ctrl+p opens the command palette with every action)", ""]
-        lines += [f"  [b]{escape(key):<16}[/b] {escape(text)} — {escape(help_)}"
-                  for key, text, help_ in self.rows]
-        lines += [
-            "",
-            "[b]Order form[/b]  tab / shift+tab move between fields; enter on a Select opens it;",
-            "enter in price, quantity or note moves to the next field (never submits);",
-            "the preview under the form lists every problem with its code; ctrl+s or enter on",
-            "Submit sends the order (LIVE asks first). The focused field's label is ▸ reversed.",
-            "[b]Orders[/b]  focus the table and ctrl+x cancels the selected order (asks first);",
-            "enter shows its audit story. ctrl+l: all orders, s story, c cancel, A cancel a pair.",
-            "[b]Book[/b] (ctrl+d)  up/down pick a level; b best bid, a best ask, enter the level's",
-            "price into the form; 1 / 2 / 3 size the order at 25 / 50 / 100% of what is available.",
-        ]
         with VerticalScroll(id="help-dialog", classes="dialog"):
-            yield Static("\n".join(lines))
+            yield Static("[b]Keys[/b]   (ctrl+p opens the command palette with every action)")
+            # a grid, so a long explanation wraps inside its own column at 80 columns
+            with Grid(id="help-keys"):
+                for key, text, help_ in self.rows:
+                    yield Static(f"[b]{escape(key)}[/b]", classes="help-key")
+                    yield Static(escape(text), classes="help-name")
+                    yield Static(escape(help_), classes="help-text")
+            yield Static("\n\n".join(HELP_NOTES), id="help-notes")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -25,6 +25,7 @@ class OrdersScreen(Screen[None]):
         Binding("tab", "switch_table", "Open / done", id="orders_switch", show=False),
         Binding("s", "story", "Audit story", id="orders_story"),
         Binding("c", "cancel_selected", "Cancel", id="orders_cancel"),
+        Binding("a", "amend_selected", "Amend", id="orders_amend"),
         Binding("A", "cancel_pair", "Cancel all (pair)", id="orders_cancel_pair"),
     ]
 
@@ -35,6 +36,7 @@ class OrdersScreen(Screen[None]):
         cancel: Callable[[OrderRecord], None],
         cancel_pair: Callable[[str], None],
         story: Callable[[str], None],
+        amend: Callable[[OrderRecord], None],
     ) -> None:
         super().__init__(id="orders-screen")
         self.engine = engine
@@ -42,12 +44,13 @@ class OrdersScreen(Screen[None]):
         self._cancel = cancel
         self._cancel_pair = cancel_pair
         self._story = story
+        self._amend = amend
         self.fills: dict[str, list[FillRecord]] = {}
 
     def compose(self) -> ComposeResult:
         where = "LIVE on VALR" if self.engine.execution_mode == "LIVE" else "DRY_RUN paper"
-        yield Static(f"[b]Orders[/b]  {where}   s story · c cancel · A cancel every open order of the"
-                     " selected order's pair · tab open/done  (esc: back)", id="orders-title")
+        yield Static(f"[b]Orders[/b]  {where}   s story · c cancel · a amend · A cancel every open order"
+                     " of the selected order's pair · tab open/done  (esc: back)", id="orders-title")
         open_table = OrdersTable(id="open-orders", classes="pane")
         open_table.border_title = "Open"
         yield open_table
@@ -110,6 +113,11 @@ class OrdersScreen(Screen[None]):
         order = self.selected()
         if order is not None:
             self._cancel(order)
+
+    def action_amend_selected(self) -> None:
+        order = self.selected()
+        if order is not None:
+            self._amend(order)
 
     def action_cancel_pair(self) -> None:
         order = self.selected()

@@ -22,6 +22,14 @@ from valr_tui.ui.format import clock_text, crypto, money, zar
 from valr_tui.ui.widgets.text import LiveText
 
 SIDES = ("BUY", "SELL")
+# The order options as one choice: (label, time in force, post-only). VALR refuses nothing here,
+# but post-only with IOC or FOK is not offered (the order rules refuse it: VALR-ORD-030).
+OPTIONS: tuple[tuple[str, str, bool], ...] = (
+    ("GTC", "GTC", False),
+    ("GTC post-only", "GTC", True),
+    ("IOC", "IOC", False),
+    ("FOK", "FOK", False),
+)
 
 
 def _steady(field: Input) -> Input:
@@ -53,6 +61,9 @@ class OrderForm(Vertical):
             yield _steady(Input(placeholder="e.g. 0.001", id="quantity", compact=True))
             yield Label(" Note", id="label-note")
             yield _steady(Input(placeholder="optional", id="note", max_length=200, compact=True))
+            yield Label(" Options", id="label-options")
+            yield Select([(label, index) for index, (label, _tif, _post) in enumerate(OPTIONS)], value=0,
+                         allow_blank=False, id="options", compact=True)
         yield self._preview
         yield Button("Submit (ctrl+s)", id="submit", variant="primary", compact=True)
 
@@ -70,12 +81,16 @@ class OrderForm(Vertical):
             label.set_class(focused, "-focused")
 
     def request(self) -> OrderRequest:
+        choice = self.query_one("#options", Select).value
+        _label, time_in_force, post_only = OPTIONS[choice if isinstance(choice, int) else 0]
         return OrderRequest(
             pair=str(self.query_one("#pair", Select).value),
             side=str(self.query_one("#side", Select).value),
             price=self.query_one("#price", Input).value,
             quantity=self.query_one("#quantity", Input).value,
             note=self.query_one("#note", Input).value,
+            post_only=post_only,
+            time_in_force=time_in_force,
         )
 
     def has_amounts(self) -> bool:
@@ -85,10 +100,14 @@ class OrderForm(Vertical):
         self._preview.show_text("Type a price and quantity to see the order value and any problems.")
         self._preview.set_classes("")
 
-    def show_preview(self, preview: OrderPreview, *, taker: TakerFill | None = None) -> None:
+    def show_preview(
+        self, preview: OrderPreview, *, taker: TakerFill | None = None, options: str | None = None
+    ) -> None:
         widget = self._preview
         value = zar(preview.value_zar) if preview.value_zar is not None else "—"
         lines = [f"Value [b]{value}[/b]"]
+        if options is not None:
+            lines.append(f"[b]{escape(options)}[/b]")
         if taker is not None:
             plural = "s" if taker.levels != 1 else ""
             lines.append(
@@ -143,6 +162,7 @@ class OrdersTable(DataTable[str | Text]):
     COLUMNS = (
         ("time", "Time (UTC)"), ("pair", "Pair"), ("side", "Side"), ("state", "State"),
         ("price", "Price"), ("qty", "Qty"), ("filled", "Filled"), ("avg", "Avg fill"), ("fee", "Fees"),
+        ("options", "TIF"),
     )
 
     def __init__(self, **kwargs: Any) -> None:
@@ -172,6 +192,7 @@ class OrdersTable(DataTable[str | Text]):
             "filled": crypto(order.filled_quantity),
             "avg": "—" if avg is None else zar(avg, symbol=False),
             "fee": fee_text(fills, order.fee_total),
+            "options": f"{order.time_in_force} PO" if order.post_only else order.time_in_force,
         }
 
     def show(self, orders: list[OrderRecord], fills: dict[str, list[FillRecord]] | None = None) -> None:
@@ -215,7 +236,7 @@ class OrderDetail(LiveText):
             return
         where = "paper" if order.is_simulated else "LIVE"
         parts = [f"[b]{order.correlation_id}[/b]", f"{where} id {order.valr_order_id or '—'}",
-                 f"{len(fills)} fill{'s' if len(fills) != 1 else ''}"]
+                 order.options, f"{len(fills)} fill{'s' if len(fills) != 1 else ''}"]
         if order.note:
             parts.append(f"note {escape(order.note)}")
         self.show_text("  ·  ".join(parts))

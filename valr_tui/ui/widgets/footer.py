@@ -1,0 +1,46 @@
+"""The footer with the trader's essential keys first.
+
+Textual's footer lists the active bindings in the order the focus chain yields them, so at 120
+columns quit, unlock and half the rest fell off the right edge (and which ones depended on what had
+focus). This one shows the screen's own keys first, then the app's keys in ``order`` (quit, submit,
+cancel, amend, help, unlock before the rest), compactly; what still does not fit is in the help
+screen (f1) and the command palette (ctrl+p).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets._footer import FooterKey
+
+from valr_tui.ui.leaks import Footer
+
+
+class RankedFooter(Footer):
+    def __init__(self, order: Sequence[str], *, id: str | None = None) -> None:
+        super().__init__(id=id, compact=True)
+        self._rank = {action: index for index, action in enumerate(order)}
+
+    def _ranked(self) -> list[tuple[Binding, bool, str]]:
+        """One entry per action (its first key), the screen's own actions first, then ``order``."""
+        seen: set[str] = set()
+        shown: list[tuple[Binding, bool, str]] = []
+        for _namespace, binding, enabled, tooltip in self.screen.active_bindings.values():
+            if binding.show and binding.action not in seen:
+                seen.add(binding.action)
+                shown.append((binding, enabled, tooltip))
+        local = -1  # a screen's own keys (not the app's) keep their place, ahead of the app's
+        return sorted(shown, key=lambda entry: self._rank.get(entry[0].action.split("(")[0], local))
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        ranked = self._ranked()
+        self.styles.grid_size_columns = len(ranked)
+        for binding, enabled, tooltip in ranked:
+            yield FooterKey(
+                binding.key, self.app.get_key_display(binding), binding.description, binding.action,
+                disabled=not enabled, tooltip=tooltip,
+            ).data_bind(compact=Footer.compact)
