@@ -181,10 +181,6 @@ class EngineChanged(Message):
 class MainScreen(Screen[None]):
     """Everything at once: status, alerts, tickers, spread, bucket, order form, orders."""
 
-    # The form's price field, where _main_ready puts the focus anyway: Textual's default (the
-    # first focusable widget, the scrolling body) restyled the whole body once more on start-up.
-    AUTO_FOCUS = "#price"
-
     def __init__(self, engine: TradingEngineAPI, on_ready: Callable[[], None]) -> None:
         super().__init__(id="main")
         self.engine = engine
