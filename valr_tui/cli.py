@@ -87,8 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from valr_tui.commands import journal_command
 
             return journal_command(settings, args.csv, sys.stdout)
-        from valr_tui.launcher import launch
+        from valr_tui.heap import start_up_heap
 
+        with start_up_heap():
+            from valr_tui.launcher import launch
         return launch(settings, demo=args.demo, fresh=args.fresh)
     except ValrTuiError as exc:
         print(f"valr-tui: {crash_line(exc)}", file=sys.stderr)

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import httpx
 from platformdirs import user_data_dir
 
 from valr_tui.config import Settings
+from valr_tui.heap import start_up_heap
 from valr_tui.logging_setup import configure_logging
 from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.preflight import check_pairs_now
 from valr_tui.secrets import Secret
+
+if TYPE_CHECKING:
+    from valr_tui.trading.engine import TradingEngine
 
 # What each demo key injects: the simulator faults (kind, parameters) it starts together. Durations
 # are long enough to watch the safety state enter and leave (SAFE-IDLE needs > SAFE_IDLE_AFTER_S
@@ -86,10 +93,18 @@ class EmbeddedSimulator:
             self._error = exc
             self._ready.set()
 
-    def __enter__(self) -> EmbeddedSimulator:
+    def start(self) -> None:
+        """Start the simulator's thread and return at once; ``wait_ready`` waits for its port.
+        The launcher imports the dashboard meanwhile, so the two start-ups overlap."""
         self._thread.start()
+
+    def wait_ready(self) -> None:
         if not self._ready.wait(timeout=15) or self._error is not None:
             raise RuntimeError(f"the embedded simulator did not start: {self._error!r}")
+
+    def __enter__(self) -> EmbeddedSimulator:
+        self.start()
+        self.wait_ready()
         return self
 
     def __exit__(
@@ -167,31 +182,60 @@ def demo_pairs(pairs: tuple[str, ...]) -> tuple[str, ...]:
     return servable(pairs) or ("BTCZAR", "ETHZAR")
 
 
+@contextlib.contextmanager
+def demo_session(
+    settings: Settings, *, fresh: bool = False
+) -> Iterator[tuple[TradingEngine, SimulatorFaults]]:
+    """What ``--demo`` runs the dashboard with: the engine, pointed at an embedded simulator and
+    the demo database (``fresh`` forgets the previous demo first), and the simulator's fault
+    switches. A bad PAIRS ends here with its one coded line, before any screen."""
+    served = demo_pairs(settings.market_pairs)
+    sim = EmbeddedSimulator(pairs=served)
+    sim.start()  # its thread starts serving while the engine and the dashboard are imported
+    try:
+        with start_up_heap():
+            from valr_tui.trading.engine import TradingEngine
+
+            import_dashboard()
+        sim.wait_ready()
+        with tempfile.TemporaryDirectory(prefix="valr-demo-") as scratch:
+            if settings.is_live:
+                # The simulator's account starts afresh every run: a kept LIVE baseline would not
+                # match it and lock the demo down, so a LIVE demo keeps nothing.
+                db_path = str(Path(scratch) / "valr_tui_demo_live.db")
+            else:
+                db_path = demo_db_path()
+                if fresh:
+                    start_fresh(db_path)
+                Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+            demo_settings = simulator_settings(
+                settings, sim.base_url, sim.ws_url, sim.api_key, sim.api_secret, db_path=db_path
+            )
+            check_pairs_now(demo_settings)  # a bad PAIRS ends here with its one line, nothing else
+            if not settings.is_live:
+                print(f"valr-tui demo: data in {db_path} (--fresh starts over)", file=sys.stderr)
+            yield TradingEngine(demo_settings), SimulatorFaults(sim.base_url, demo_settings)
+    finally:
+        sim.__exit__(None, None, None)
+
+
+def import_dashboard() -> None:
+    """Import the dashboard's modules (Textual, the screens): the longest part of a cold start."""
+    import valr_tui.ui.app  # noqa: F401
+
+
 def launch(settings: Settings, *, demo: bool = False, fresh: bool = False) -> int:
     """Run the dashboard; with ``demo`` against an embedded simulator and the demo database
     (``fresh`` forgets the previous demo first)."""
-    from valr_tui.trading.engine import TradingEngine
-    from valr_tui.ui.app import run_app
-
     configure_logging(settings.log_path)
     if not demo:
+        with start_up_heap():
+            from valr_tui.trading.engine import TradingEngine
+            from valr_tui.ui.app import run_app
+
         check_pairs_now(settings)
         return run_app(TradingEngine(settings))
-    served = demo_pairs(settings.market_pairs)
-    with EmbeddedSimulator(pairs=served) as sim, tempfile.TemporaryDirectory(prefix="valr-demo-") as scratch:
-        if settings.is_live:
-            # The simulator's account starts afresh every run: a kept LIVE baseline would not
-            # match it and lock the demo down, so a LIVE demo keeps nothing.
-            db_path = str(Path(scratch) / "valr_tui_demo_live.db")
-        else:
-            db_path = demo_db_path()
-            if fresh:
-                start_fresh(db_path)
-            Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-        demo_settings = simulator_settings(
-            settings, sim.base_url, sim.ws_url, sim.api_key, sim.api_secret, db_path=db_path
-        )
-        check_pairs_now(demo_settings)  # a bad PAIRS ends here with its one line, nothing else
-        if not settings.is_live:
-            print(f"valr-tui demo: data in {db_path} (--fresh starts over)", file=sys.stderr)
-        return run_app(TradingEngine(demo_settings), demo=SimulatorFaults(sim.base_url, demo_settings))
+    with demo_session(settings, fresh=fresh) as (engine, faults):
+        from valr_tui.ui.app import run_app
+
+        return run_app(engine, demo=faults)

@@ -91,3 +91,17 @@ def test_a_sell_preset_is_a_share_of_the_base_currency_rounded_down() -> None:
     fee = Decimal("0.1")
     assert preset_quantity("SELL", Decimal(25), Decimal(45000), pair, balances, fee) == Decimal("0.0075")
     assert preset_quantity("BUY", Decimal(0), Decimal(45000), pair, balances, fee) == 0
+
+
+async def test_a_market_redraw_while_the_book_screen_mounts_waits_for_its_columns() -> None:
+    """The dashboard redraws the book screen on every market event as soon as it is the current
+    screen, which it is from ``push_screen`` on, before its tables exist or have columns."""
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.action_show_book()
+        screen = app.screen
+        assert isinstance(screen, BookScreen)
+        screen.show(engine.market("BTCZAR"))  # raised NoMatches / "more values than columns"
+        await settle(pilot)
+        assert screen.query_one("#ladder", DataTable).row_count == 2 * BOOK_LEVELS

@@ -1,8 +1,9 @@
 """Opening and closing views keeps nothing: the widgets of a closed view can be collected.
 
-Two Textual 8.2.8 leaks made every audit/journal round trip keep memory for good (see
-``valr_tui/ui/leaks.py``): removed widgets' ``StylesCache`` objects held by an ``lru_cache``, and
-the main footer's rebuilt keys held by the footer's watcher list.
+Textual 8.2.8 leaks made every round trip through the views keep memory (see
+``valr_tui/ui/leaks.py``): removed widgets' ``StylesCache`` objects held by an ``lru_cache``, the
+main footer's rebuilt keys held by the footer's watcher list, and DataTable render caches keeping
+every past generation of their cells.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import gc
 
 from textual._styles_cache import StylesCache
+from textual.coordinate import Coordinate
 from textual.widgets._footer import FooterKey
 
 from tests.ui.fixtures import settle
@@ -17,8 +19,10 @@ from tests.ui.pilot_helpers import SIZE, make_app
 from valr_tui.ui.app import ValrApp
 from valr_tui.ui.screens.audit import AuditScreen
 from valr_tui.ui.screens.journal import JournalScreen
+from valr_tui.ui.widgets.orders import OrdersTable
 
 ROUND_TRIPS = 6
+CHANGES = 30
 
 
 def _orphans(app: ValrApp) -> tuple[int, int]:
@@ -52,3 +56,22 @@ async def test_audit_and_journal_round_trips_leave_no_widgets_behind() -> None:
     # each round trip used to keep ~40 style caches and a footer's worth of keys (~12)
     assert styles_after - styles_before < 10
     assert keys_after - keys_before < 5
+
+
+async def test_a_data_table_keeps_no_rendered_lines_of_past_updates() -> None:
+    """Textual's DataTable keys its render caches on an update counter that every cell change
+    bumps; without the remedy each change left a generation of rendered cells behind (up to
+    10,000 of them): the dashboard's orders table, the book's ladder and the trades tape change
+    on every order event or tick."""
+    app, _ = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(OrdersTable)
+        table.add_row(*("" for _ in table.columns), key="probe")
+        await pilot.pause()
+        cells = (table.row_count + 1) * len(table.columns)  # + the header row
+        for change in range(CHANGES):
+            table.update_cell_at(Coordinate(table.get_row_index("probe"), 0), f"{1_000_000 + change:,}")
+            await pilot.pause()  # drawn: every visible cell rendered at the new generation
+        assert len(table._cell_render_cache) <= cells
+        assert len(table._line_cache) <= table.row_count + 1  # + the header

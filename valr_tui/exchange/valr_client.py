@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import logging
 import math
 import random
 import re
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -181,6 +183,20 @@ def _expect_object(payload: Any, what: str) -> Mapping[str, Any]:
     return payload
 
 
+@functools.cache
+def _verified_tls() -> ssl.SSLContext:
+    """One certificate-checking TLS context for the process: loading the CA bundle takes ~40 ms,
+    and httpx would load it again for every client."""
+    return httpx.create_ssl_context()
+
+
+def _tls_for(base_url: str) -> ssl.SSLContext | bool:
+    """The verified context for https; none for a plain-http base (the simulator on loopback),
+    whose client never makes a TLS connection (every URL is built on the base, redirects are not
+    followed), so it need not load certificates."""
+    return _verified_tls() if not base_url.startswith("http://") else False
+
+
 class VALRClient:
     """Async VALR REST client. Use as ``async with VALRClient(...) as client:``."""
 
@@ -209,7 +225,8 @@ class VALRClient:
         self._sleep = sleep
         self._clock = clock
         self._rng = random.Random()
-        self._http = httpx.AsyncClient(timeout=timeout, transport=transport, follow_redirects=False)
+        self._http = httpx.AsyncClient(timeout=timeout, transport=transport, follow_redirects=False,
+                                       verify=_tls_for(self._base_url))
         self._deadline_s = max(timeout, deadline_s)
         self._max_body_bytes = max(1, max_body_bytes)
         self.last_rate_limited_at: float | None = None

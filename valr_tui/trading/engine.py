@@ -14,6 +14,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from storage.audit import AuditEntry, AuditRepository, resolve_correlation_id
 from storage.db import Database
@@ -21,7 +22,6 @@ from storage.orders import ExecutionModeName, FillRecord, FillRepository, OrderR
 from storage.snapshots import SnapshotRepository
 from valr_tui.config import Settings
 from valr_tui.errors import EngineNotReady, UnlistedPairError, ValrTuiError
-from valr_tui.exchange.account_stream import AccountStream
 from valr_tui.exchange.hmac_signer import VALRSigner
 from valr_tui.exchange.models import Balance, Pair
 from valr_tui.exchange.rate_limiter import BucketSnapshot
@@ -37,7 +37,6 @@ from valr_tui.trading.paper import PaperVenue
 from valr_tui.trading.reconciliation import InFlight, ReconciliationEngine, open_order_allowance
 from valr_tui.trading.safety import SafetyController, SafetyState, SafetyStatus
 from valr_tui.trading.trade_journal import TradeJournal
-from valr_tui.trading.valr_venue import SETTLE_S, ValrVenue
 from valr_tui.trading.venue import Venue
 from valr_tui.trading.views import (
     ConnectionState,
@@ -51,6 +50,9 @@ from valr_tui.trading.views import (
     OrderResult,
     ReconciliationReport,
 )
+
+if TYPE_CHECKING:
+    from valr_tui.exchange.account_stream import AccountStream
 
 log = logging.getLogger(__name__)
 
@@ -110,10 +112,13 @@ class TradingEngine:
                 stream_factory=self._stream_factory() if self._use_stream else None,
             )
             # The one place that knows which venue orders go to; the order manager does not.
-            paper = None
+            paper = live = None
             venue: Venue
             if settings.is_live:
-                venue = ValrVenue(self.client, settings, self._clock, pairs=self._pairs_meta,
+                # imported here: a DRY_RUN start (and every demo) never needs VALR's venue
+                from valr_tui.trading.valr_venue import SETTLE_S, ValrVenue
+
+                venue = live = ValrVenue(self.client, settings, self._clock, pairs=self._pairs_meta,
                                   settle_s=self._order_settle_s or SETTLE_S)
             else:
                 venue = paper = PaperVenue(settings, db, self._clock, market=market_data)
@@ -153,13 +158,15 @@ class TradingEngine:
             self._spawn("fills", self._process_market_for_fills)
         self._spawn("reconciliation", self.reconciliation.run)
         self._spawn("orders", self._follow_orders)
-        if isinstance(venue, ValrVenue) and self._use_stream and settings.has_credentials:
+        if live is not None and self._use_stream and settings.has_credentials:
+            from valr_tui.exchange.account_stream import AccountStream
+
             # VALR's account events as they happen; polling goes on beside them (the fallback).
             account = AccountStream(
                 settings.ws_url, signer=VALRSigner(settings.api_key, settings.api_secret)
             )
             self._account_stream = account
-            self._spawn("account-stream", lambda: venue.follow_account(account.events()))
+            self._spawn("account-stream", lambda: live.follow_account(account.events()))
         self._spawn("storage-check", lambda: db.watch(safety.storage_changed))
         self.ready.set()
 

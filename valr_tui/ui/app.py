@@ -50,7 +50,7 @@ from valr_tui.trading.views import (
 )
 from valr_tui.ui.alerts import AlertBook, desktop_notifier
 from valr_tui.ui.format import crypto, pct, zar
-from valr_tui.ui.leaks import release_styles_caches
+from valr_tui.ui.leaks import drop_stale_table_caches, release_styles_caches
 from valr_tui.ui.screens.alerts import AlertsScreen
 from valr_tui.ui.screens.audit import AuditScreen
 from valr_tui.ui.screens.balances import BalancesScreen
@@ -236,6 +236,7 @@ class ValrApp(App[int]):
         demo: DemoControls | None = None,
     ) -> None:
         release_styles_caches()
+        drop_stale_table_caches()
         super().__init__()
         self.engine = engine
         self.clock = clock

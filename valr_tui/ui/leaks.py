@@ -11,6 +11,14 @@ Opening and closing the audit and journal views 80 times kept ~50 MiB for good:
   does (Textual issue #6666). The footer is rebuilt whenever the bindings change (every screen
   switch), so every switch kept another footer's worth of keys. ``Footer`` below drops the watchers
   of removed keys after each rebuild.
+- ``DataTable`` keys its render caches (cells up to 10,000 entries, rows and lines up to 1,000
+  each) on an update counter that every change of a cell, a row or the size bumps, so each
+  change leaves the previous generation's rendered lines in the caches, never to be read again,
+  until the caches are full: the ticker table (a DataTable until it got its own line renderer),
+  changed on every tick, grew ~1 MiB per round trip through the views this way; the orders
+  table, the book's ladder and the trades tape still are DataTables.
+  ``drop_stale_table_caches`` empties those caches when the counter moves: only entries that
+  can no longer be hit are dropped.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from typing import Any
 from rich.style import Style
 from textual._styles_cache import StylesCache
 from textual.color import Color
+from textual.widgets import DataTable
 from textual.widgets import Footer as TextualFooter
 
 _WATCHERS = "__watchers"  # where Textual's reactive keeps the watchers of an object
@@ -43,6 +52,34 @@ def release_styles_caches() -> None:
 
     get_inner_outer._by_colour = True  # type: ignore[attr-defined]
     StylesCache.get_inner_outer = get_inner_outer  # type: ignore[method-assign,assignment]
+
+
+# DataTable's caches whose keys carry its ``_update_count`` (Textual 8.2.8 ``_data_table.py``)
+_GENERATION_CACHES = ("_row_render_cache", "_cell_render_cache", "_row_renderable_cache", "_line_cache")
+_COUNTER = "_update_count"
+
+
+def drop_stale_table_caches() -> None:
+    """Make every ``DataTable`` drop its per-generation render caches when its update counter
+    changes (idempotent; see the module docstring)."""
+    if isinstance(DataTable.__dict__.get(_COUNTER), property):
+        return
+
+    def read(table: DataTable[Any]) -> int:
+        count: int = table.__dict__[_COUNTER]
+        return count
+
+    def write(table: DataTable[Any], count: int) -> None:
+        state = table.__dict__
+        moved = state.get(_COUNTER, count) != count
+        state[_COUNTER] = count
+        if moved:
+            for name in _GENERATION_CACHES:
+                cache = state.get(name)
+                if cache is not None:
+                    cache.clear()
+
+    setattr(DataTable, _COUNTER, property(read, write))  # a data descriptor: it sees every "+= 1"
 
 
 class Footer(TextualFooter):

@@ -116,6 +116,8 @@ class BookScreen(Screen[None]):
         self.show(self.engine.market(self.pair), await self.engine.orders())
 
     def show(self, view: MarketView, own_orders: list[OrderRecord] | None = None) -> None:
+        if not self.is_mounted:
+            return  # a market redraw while the screen mounts: its columns come in on_mount, then _load
         if own_orders is not None:
             self._own = own_orders_at(own_orders, self.pair)
         self._view = view
