@@ -29,11 +29,12 @@ def pct(value: Decimal, *, signed: bool = False) -> str:
 
 
 def age(seconds: float | None) -> str:
-    """'1.5 s', '95 s', '4 m 10 s'; '—' when never updated."""
+    """'2 s', '95 s', '4 m 10 s'; 'never' when never updated.
+
+    Whole seconds: freshness a trader acts on (STALE is flagged on its own), and a text that
+    changes once a second at most, so ages alone never cost more than one frame a second."""
     if seconds is None:
         return "never"
-    if seconds < 10:
-        return f"{seconds:.1f} s"
     if seconds < 120:
         return f"{seconds:.0f} s"
     minutes, rest = divmod(int(seconds), 60)
