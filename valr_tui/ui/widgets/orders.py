@@ -6,15 +6,17 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from rich.text import Text
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.markup import escape
 from textual.widgets import Button, DataTable, Input, Label, Select
 
 from storage.orders import FillRecord, OrderRecord, OrderState
+from valr_tui.errors import UnknownPairError
 from valr_tui.exchange.models import Balance, Pair
 from valr_tui.money.decimal_gateway import DecimalGateway
+from valr_tui.money.pairs import split_pair_symbol
 from valr_tui.trading.paper import reservation
 from valr_tui.trading.price_band import TakerFill
 from valr_tui.trading.views import OrderPreview, OrderRequest
@@ -39,6 +41,14 @@ def _steady(field: Input) -> Input:
     return field
 
 
+def price_label(pair: str) -> str:
+    """'Price ZAR' for BTCZAR, 'Price USDC' for BTCUSDC; plain 'Price' for a quote it cannot tell."""
+    try:
+        return f"Price {split_pair_symbol(pair)[1]}"
+    except UnknownPairError:
+        return "Price"
+
+
 class OrderForm(Vertical):
     """Pair, side, price, quantity and note; the preview underneath lists every coded problem."""
 
@@ -55,7 +65,7 @@ class OrderForm(Vertical):
                          id="pair", compact=True)
             yield Label(" Side", id="label-side")
             yield Select([(s, s) for s in SIDES], value="BUY", allow_blank=False, id="side", compact=True)
-            yield Label(" Price ZAR", id="label-price")
+            yield Label(f" {price_label(self.pairs[0])}", id="label-price")
             yield _steady(Input(placeholder="e.g. 1200000", id="price", compact=True))
             yield Label(" Quantity", id="label-quantity")
             yield _steady(Input(placeholder="e.g. 0.001", id="quantity", compact=True))
@@ -66,6 +76,14 @@ class OrderForm(Vertical):
                          allow_blank=False, id="options", compact=True)
         yield self._preview
         yield Button("Submit (ctrl+s)", id="submit", variant="primary", compact=True)
+
+    @on(Select.Changed, "#pair")
+    def _pair_changed(self, event: Select.Changed) -> None:
+        """The price is typed in the pair's quote currency (USDC for BTCUSDC), so its label says which."""
+        if event.value != Select.NULL:
+            label = self.query_one("#label-price", Label)
+            marker = "▸" if label.has_class("-focused") else " "
+            label.update(f"{marker}{price_label(str(event.value))}")
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self._mark_label(event.widget.id, focused=True)
