@@ -53,7 +53,7 @@ from benchmarks._common import (
     ticker_text,
     wait_for,
 )
-from benchmarks.bench_app_startup import OneLabelApp
+from benchmarks._cold_start import one_label_app
 from valr_tui.launcher import SimulatorFaults
 from valr_tui.logging_setup import configure_logging
 from valr_tui.simulator.market import PAIR_CATALOGUE
@@ -85,7 +85,7 @@ async def _dashboard_cpu(sim: ProcessSimulator, seconds: float, pairs: tuple[str
 
 async def _out_of_process(minutes: float, pairs: tuple[str, ...] | None) -> dict[str, object]:
     seconds = max(60.0, minutes * 60 * OUT_OF_PROCESS_SHARE)
-    async with OneLabelApp().run_test(size=HEADLESS_SIZE):
+    async with one_label_app().run_test(size=HEADLESS_SIZE):
         meter = CpuMeter()
         await asyncio.sleep(pick(15.0, 5.0))
         peer = meter.read()
@@ -111,10 +111,10 @@ async def _session(minutes: float, pairs: tuple[str, ...] | None) -> dict[str, o
         meter = CpuMeter()
         await asyncio.sleep(baseline_s)
         simulator_only = meter.read()
-        async with OneLabelApp().run_test(size=HEADLESS_SIZE):
+        async with one_label_app().run_test(size=HEADLESS_SIZE):
             meter.start()
             await asyncio.sleep(baseline_s)
-            one_label_app = meter.read()
+            label_app_cpu = meter.read()
         configure_logging(settings.log_path)
         engine = TradingEngine(settings)
         app = ValrApp(engine, demo=SimulatorFaults(sim.base_url, settings))
@@ -156,8 +156,8 @@ async def _session(minutes: float, pairs: tuple[str, ...] | None) -> dict[str, o
         "cpu_mean_pct": round(100 * statistics.fmean(cpu), 2),
         "cpu_max_pct": round(100 * max(cpu), 2),
         "cpu_simulator_only_pct": round(100 * simulator_only, 2),
-        "cpu_one_label_app_plus_simulator_pct": round(100 * one_label_app, 2),
-        "cpu_ratio_vs_one_label_app": ratio(statistics.fmean(cpu), one_label_app),
+        "cpu_one_label_app_plus_simulator_pct": round(100 * label_app_cpu, 2),
+        "cpu_ratio_vs_one_label_app": ratio(statistics.fmean(cpu), label_app_cpu),
         "cpu_budget_pct": CPU_BUDGET_PCT,
         "prices_on_screen_at_end": still_live,
         "includes": "app + engine + simulator thread, one process",
