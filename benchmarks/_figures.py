@@ -67,8 +67,9 @@ ROWS: tuple[tuple[str, str, str, str, str, str], ...] = (
      "ours_key_under_flood_p50_ms", "peer_key_under_flood_p50_ms", "key_under_flood_p50_ratio", "ms"),
     ("bench_app_latency", "key press → screen while 100 updates/s flood, p99",
      "ours_key_under_flood_p99_ms", "peer_key_under_flood_p99_ms", "key_under_flood_p99_ratio", "ms"),
-    ("bench_app_memory", "RSS growth after warm-up: 500 open/close cycles of every screen and modal, "
-     "1,000 orders, an hour of ticks (budget ≤ 5 MiB); peer: a label app opening as many screens",
+    ("bench_app_memory", "RSS growth after warm-up: open/close cycles of every screen and modal, orders, an "
+     "hour of ticks (500 cycles, 1,000 orders; `--quick`: 50, 100; budget ≤ 5 MiB); peer: a label app "
+     "opening as many screens",
      "ours_rss_growth_mib", "peer_rss_growth_mib", "growth_ratio", "MiB"),
     ("bench_app_memory", "… RSS after warm-up → at the end", "ours_rss_after_warmup_mib",
      "", "", "MiB"),

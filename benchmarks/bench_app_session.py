@@ -37,6 +37,7 @@ import asyncio
 import statistics
 import time
 
+from benchmarks._cold_start import one_label_app
 from benchmarks._common import (
     HEADLESS_SIZE,
     BenchSimulator,
@@ -53,7 +54,6 @@ from benchmarks._common import (
     ticker_text,
     wait_for,
 )
-from benchmarks._cold_start import one_label_app
 from valr_tui.launcher import SimulatorFaults
 from valr_tui.logging_setup import configure_logging
 from valr_tui.simulator.market import PAIR_CATALOGUE
