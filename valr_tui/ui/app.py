@@ -732,22 +732,21 @@ class ValrApp(App[int]):
 
     # -- orders --------------------------------------------------------------------------------
     def action_cancel_order(self) -> None:
-        if self.screen is not self.main:
-            return
-        order = self.main.query_one(OrdersTable).selected_order()
-        if order is None:
-            self.notify("No order selected: ctrl+o focuses the orders table.", severity="warning")
-            return
-        self._ask_cancel(order)
+        if (order := self._selected_main_order()) is not None:
+            self._ask_cancel(order)
 
     def action_amend_order(self) -> None:
+        if (order := self._selected_main_order()) is not None:
+            self._ask_amend(order)
+
+    def _selected_main_order(self) -> OrderRecord | None:
+        """The dashboard's selected order, or None (with a hint when nothing is selected)."""
         if self.screen is not self.main:
-            return
+            return None
         order = self.main.query_one(OrdersTable).selected_order()
         if order is None:
             self.notify("No order selected: ctrl+o focuses the orders table.", severity="warning")
-            return
-        self._ask_amend(order)
+        return order
 
     def _ask_amend(self, order: OrderRecord) -> None:
         cid = order.correlation_id
