@@ -23,7 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -186,6 +186,7 @@ class MainScreen(Screen[None]):
         super().__init__(id="main")
         self.engine = engine
         self._on_ready = on_ready
+        self._resumed = False
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -215,6 +216,14 @@ class MainScreen(Screen[None]):
         pane.border_title = "Orders — LIVE on VALR" if live else "Orders — DRY_RUN paper"
         pane.set_class(live, "-live")
         self._on_ready()  # the widgets exist only now; the App's own on_mount runs before this
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Runs before ``Screen``'s own handler. The first resume follows the mount, whose
+        styles are fresh; Textual would match every widget's styles again (~40 ms of a cold
+        start). Later resumes (back from another screen) restyle as Textual does."""
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
 
 class ValrApp(App[int]):
