@@ -7,8 +7,7 @@ embedded simulator's thread, imports the engine and the dashboard meanwhile, che
 builds the engine on the demo database), then the dashboard, headless, until a frame shows a
 price; the peer, Textual and a one-label app until its first frame. Prints one JSON line: the
 seconds from ``STARTED`` (the parent's ``perf_counter`` just before the spawn; CLOCK_MONOTONIC,
-shared by both processes) and the CPU seconds at that frame of this process (every thread) and
-of its child processes (ours: the demo's simulator runs in one).
+shared by both processes) and this process's CPU seconds (every thread) at that frame.
 """
 
 from __future__ import annotations
@@ -22,23 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 SIZE = (160, 48)  # benchmarks._common.HEADLESS_SIZE, not imported: it imports the dashboard
-
-
-def cpu_with_children() -> float:
-    """CPU seconds of this process and of its live children (from ``/proc``): the demo's
-    simulator process works for the start-up too, so it counts."""
-    children = 0
-    me = str(os.getpid())
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # gone meanwhile
-            continue
-        if fields[1] == me:  # ppid; utime and stime follow at 11 and 12
-            children += int(fields[11]) + int(fields[12])
-    return time.process_time() + children / CLOCK_TICKS
 
 
 async def _until_painted(app: Any, shown: Callable[[], bool], started: float) -> tuple[float, float]:
@@ -49,7 +32,7 @@ async def _until_painted(app: Any, shown: Callable[[], bool], started: float) ->
     def displayed(screen: Any, renderable: Any) -> None:  # as _common.hook_frames
         display(screen, renderable)
         if not painted.done() and shown():
-            painted.set_result((time.perf_counter() - started, cpu_with_children()))
+            painted.set_result((time.perf_counter() - started, time.process_time()))
 
     app._display = displayed
     async with app.run_test(size=SIZE):

@@ -14,10 +14,9 @@ composited frame the same way (``benchmarks._common.hook_frames``). Breakdown:
   spawned (``perf_counter`` is CLOCK_MONOTONIC, shared by parent and child) to the first price
   frame, by ``benchmarks/_cold_start.py``, which imports only what the program imports. Ours
   goes the way ``valr-tui --demo`` does: the settings from the environment, the launcher's
-  ``demo_session`` (the demo's simulator process started while the dashboard is imported, the
-  pair check, the demo database, created afresh: a first demo) and the dashboard with its fault
-  switches. ``cold_cpu_*``: the child's CPU seconds (all threads, and its own children's: the
-  simulator process) at that frame, steadier than
+  ``demo_session`` (the embedded simulator started while the dashboard is imported, the pair
+  check, the demo database, created afresh: a first demo) and the dashboard with its fault
+  switches. ``cold_cpu_*``: the child's CPU seconds (all threads) at that frame, steadier than
   the wall time on a shared machine (informational; the budget is on the wall time). Both
   sides run with Python's bytecode cache, as an installed program does after its first start
   (one unmeasured start each fills it; ``PYTHONDONTWRITEBYTECODE`` in the benchmark's
@@ -130,9 +129,9 @@ async def peer_once(started: float | None = None) -> tuple[float, float]:
 
 def _cold(side: str, pairs: tuple[str, ...]) -> tuple[float, float]:
     """One fresh interpreter: spawn, import, (ours: start the simulator), first frame: seconds
-    and the child's CPU seconds until then (every thread, and its own children: ours starts the
-    simulator's process; less sensitive to other processes on the machine than the wall time).
-    Its demo database and log go to a throw-away home (XDG folders), its PAIRS to ``pairs``."""
+    and the child's CPU seconds until then (every thread; less sensitive to other processes on
+    the machine than the wall time). Its demo database and log go to a throw-away home (XDG
+    folders), its PAIRS to ``pairs``."""
     with tempfile.TemporaryDirectory(prefix="valr-bench-cold-") as home:
         env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
         env.update(XDG_DATA_HOME=str(Path(home) / "data"), XDG_STATE_HOME=str(Path(home) / "state"),

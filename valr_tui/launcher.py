@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import secrets
-import subprocess
 import sys
 import tempfile
 import threading
@@ -122,74 +120,6 @@ class EmbeddedSimulator:
         )
 
 
-class SimulatorProcess:
-    """What ``--demo`` runs: the simulator in a process of its own (``valr_tui.demo_simulator``),
-    so its imports, its start and its market loop run on another core, not behind the
-    dashboard's GIL (the thread of ``EmbeddedSimulator`` took ~0.1 s of every cold start's
-    imports and start-up from the dashboard). Same interface as ``EmbeddedSimulator``; it never
-    outlives the dashboard: it stops at the end of its stdin, which the kernel closes when the
-    dashboard ends in any way, and it has a session of its own, so the terminal's signals
-    (Ctrl-C before the dashboard takes the keys) reach the dashboard only."""
-
-    def __init__(self, log_path: str, seed: int | None = None,
-                 pairs: tuple[str, ...] = ("BTCZAR", "ETHZAR")) -> None:
-        """``pairs``: the configured pairs; it serves those it knows (``demo_simulator.served``)."""
-        self.api_key = secrets.token_hex(16)
-        self.api_secret = secrets.token_hex(32)
-        self._request = {"api_key": self.api_key, "api_secret": self.api_secret, "seed": seed,
-                         "pairs": list(pairs), "log_path": log_path}
-        self._process: subprocess.Popen[bytes] | None = None
-        self.base_url = ""
-        self.ws_url = ""
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
-
-    def start(self) -> None:
-        """Start the process and return at once; ``wait_ready`` waits for its port."""
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "valr_tui.demo_simulator"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        assert self._process.stdin is not None
-        self._process.stdin.write(json.dumps(self._request).encode() + b"\n")
-        self._process.stdin.flush()
-
-    def wait_ready(self) -> None:
-        process = self._process
-        assert process is not None and process.stdout is not None
-        line = process.stdout.readline()  # its first line: the URLs, or why it could not start
-        try:
-            answer = json.loads(line)
-            self.base_url, self.ws_url = answer["base_url"], answer["ws_url"]
-        except (ValueError, KeyError, TypeError):
-            self.__exit__(None, None, None)
-            reason = line.decode(errors="replace").strip() or "it ended without a word"
-            raise RuntimeError(f"the demo simulator did not start: {reason}") from None
-
-    def __enter__(self) -> SimulatorProcess:
-        self.start()
-        self.wait_ready()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        process, self._process = self._process, None
-        if process is None:
-            return
-        assert process.stdin is not None and process.stdout is not None
-        process.stdin.close()  # its signal to stop
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stdout.close()
-
-
 def simulator_settings(
     settings: Settings, base_url: str, ws_url: str, api_key: str, api_secret: str, *, db_path: str | Path
 ) -> Settings:
@@ -218,7 +148,7 @@ class SimulatorFaults:
         bodies = DEMO_FAULTS[kind]
         if kind == "balance_drift" and not self._settings.is_live:
             return await self._drift_paper_wallet(DecimalGateway.to_decimal(bodies[0]["delta"]))
-        import httpx  # imported by the engine long before a key is pressed
+        import httpx  # imported with the engine, long before a key is pressed
 
         # ws_drop before outage: the stream goes first, so no tick slips in between the two
         async with httpx.AsyncClient(base_url=self._base_url, timeout=5) as http:
@@ -244,13 +174,12 @@ class SimulatorFaults:
         return f"moved {moved} out of the paper wallet behind the app's back"
 
 
-def simulator_log_path(log_path: str) -> str:
-    """The demo simulator's log: beside the dashboard's (``valr-tui.log`` ->
-    ``valr-tui-simulator.log``), as two processes cannot share one rotating file."""
-    if not log_path:
-        return ""
-    path = Path(log_path)
-    return str(path.with_name(f"{path.stem}-simulator{path.suffix}"))
+def demo_pairs(pairs: tuple[str, ...]) -> tuple[str, ...]:
+    """What the embedded simulator serves: every configured pair it knows. One it does not know
+    is left out, so the pair check names it as VALR would (BTCZAR,ETHZAR if none is known)."""
+    from valr_tui.simulator.catalogue import servable
+
+    return servable(pairs) or ("BTCZAR", "ETHZAR")
 
 
 @contextlib.contextmanager
@@ -260,8 +189,11 @@ def demo_session(
     """What ``--demo`` runs the dashboard with: the engine, pointed at an embedded simulator and
     the demo database (``fresh`` forgets the previous demo first), and the simulator's fault
     switches. A bad PAIRS ends here with its one coded line, before any screen."""
-    sim = SimulatorProcess(simulator_log_path(settings.log_path), pairs=settings.market_pairs)
-    sim.start()  # it starts serving while the engine and the dashboard are imported
+    served = demo_pairs(settings.market_pairs)
+    sim = EmbeddedSimulator(pairs=served)
+    # its thread starts serving while the engine and the dashboard are imported (the launcher
+    # imports httpx and the pair check only after this line, so the thread starts sooner)
+    sim.start()
     try:
         with start_up_heap():
             from valr_tui.preflight import check_pairs_now
