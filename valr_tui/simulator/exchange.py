@@ -315,7 +315,7 @@ class SimExchange:
         self._listeners: list[Callable[[SimEvent], None]] = []
         self._sequence_id = FIRST_SEQUENCE_ID
         for market in self.markets.values():
-            market.rebuild_book(market.spread_pct, self._stamp())
+            market.move_book(market.spread_pct, self._stamp())
 
     def __repr__(self) -> str:
         return f"SimExchange(seed={self.seed!r}, pairs={self.pairs!r})"
@@ -416,8 +416,8 @@ class SimExchange:
 
     # --- the market moving -----------------------------------------------------------------------
     def step(self, n: int = 1) -> None:
-        """Advance the market ``n`` ticks: walk, fresh maker book, a few public trades, and any
-        resting account order the new book crosses gets (partially) filled as maker."""
+        """Advance the market ``n`` ticks: walk, move the maker book with the mid, a few public
+        trades, and any resting account order the book now crosses gets (partially) filled as maker."""
         for _ in range(n):
             self.active_faults()  # prune expired faults (a blown-out spread ends here)
             for market in self.markets.values():
@@ -436,7 +436,7 @@ class SimExchange:
                 self._publish_market(market)
 
     def _refresh(self, market: PairMarket) -> None:
-        market.rebuild_book(self._spread_pct(market.info.symbol), self._stamp())
+        market.move_book(self._spread_pct(market.info.symbol), self._stamp())
 
     def _spread_pct(self, pair: str) -> Decimal:
         for fault in self.active_faults_raw():
@@ -448,7 +448,7 @@ class SimExchange:
 
     def set_price(self, pair: str, price: Decimal) -> None:
         """Move the market to ``price`` (rounded to the tick): a trade prints there, the book is
-        rebuilt around it and resting orders it crosses fill."""
+        moved around it and resting orders it crosses fill."""
         market = self.market(pair)
         price = DecimalGateway.validate_decimal(price)
         if price <= 0:
