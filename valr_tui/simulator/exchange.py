@@ -47,6 +47,7 @@ CURRENCY_DECIMALS: Final = {"ZAR": 2}
 CURRENCY_NAMES: Final = {"ZAR": "Rand", "BTC": "Bitcoin", "ETH": "Ethereum"}
 REFERENCE_CURRENCY: Final = "ZAR"
 MODIFY_MATCH_STRATEGIES: Final = ("RETAIN_ORIGINAL", "CANCEL_ORIGINAL", "REPRICE")
+MAX_LEVELS_RENDERED: Final = 4096  # book levels kept rendered for the wire (emptied when full)
 FAULT_EVENT: Final = "_SIM_FAULT"  # tells the server a fault started; never sent to WS clients
 
 
@@ -314,6 +315,7 @@ class SimExchange:
         self._faults: list[Fault] = []
         self._listeners: list[Callable[[SimEvent], None]] = []
         self._sequence_id = FIRST_SEQUENCE_ID
+        self._levels_rendered: dict[tuple[str, str, Decimal, Decimal, int], dict[str, Any]] = {}
         for market in self.markets.values():
             market.move_book(market.spread_pct, self._stamp())
 
@@ -374,16 +376,7 @@ class SimExchange:
 
         def render(levels: dict[Decimal, Level], side: str, descending: bool) -> list[dict[str, Any]]:
             ordered = sorted(levels.values(), key=lambda level: level.price, reverse=descending)[:40]
-            return [
-                {
-                    "side": side,
-                    "quantity": DecimalGateway.to_wire(level.quantity),
-                    "price": DecimalGateway.to_wire(level.price),
-                    "currencyPair": market.info.symbol,
-                    "orderCount": level.order_count,
-                }
-                for level in ordered
-            ]
+            return [self._level_wire(market.info.symbol, side, level) for level in ordered]
 
         return {
             "Asks": render(asks, "sell", descending=False),
@@ -391,6 +384,23 @@ class SimExchange:
             "LastChange": market.last_change,
             "SequenceNumber": market.sequence_number,
         }
+
+    def _level_wire(self, pair: str, side: str, level: Level) -> dict[str, Any]:
+        """One book level as VALR writes it. Most levels are the same from one book to the next,
+        so each distinct one is rendered once (bounded); the dicts are shared, never modified."""
+        key = (pair, side, level.price, level.quantity, level.order_count)
+        wire = self._levels_rendered.get(key)
+        if wire is None:
+            if len(self._levels_rendered) >= MAX_LEVELS_RENDERED:
+                self._levels_rendered.clear()
+            wire = self._levels_rendered[key] = {
+                "side": side,
+                "quantity": DecimalGateway.to_wire(level.quantity),
+                "price": DecimalGateway.to_wire(level.price),
+                "currencyPair": pair,
+                "orderCount": level.order_count,
+            }
+        return wire
 
     def public_trades(self, pair: str, limit: int = 100) -> list[dict[str, Any]]:
         return [trade.to_wire() for trade in list(self.market(pair).trades)[:limit]]
