@@ -295,7 +295,7 @@ class ValrSocket(Generic[U]):
                 await inbox.put(await socket.recv())
         except ConnectionClosedOK:
             pass
-        except (OSError, WebSocketException, TimeoutError) as exc:
+        except Exception as exc:  # raised in the parser's task, which handles it as it always did
             ending = exc
         await inbox.put(ending)
 
