@@ -14,14 +14,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-import httpx
 from platformdirs import user_data_dir
 
 from valr_tui.config import Settings
 from valr_tui.heap import start_up_heap
 from valr_tui.logging_setup import configure_logging
 from valr_tui.money.decimal_gateway import DecimalGateway
-from valr_tui.preflight import check_pairs_now
 from valr_tui.secrets import Secret
 
 if TYPE_CHECKING:
@@ -150,6 +148,8 @@ class SimulatorFaults:
         bodies = DEMO_FAULTS[kind]
         if kind == "balance_drift" and not self._settings.is_live:
             return await self._drift_paper_wallet(DecimalGateway.to_decimal(bodies[0]["delta"]))
+        import httpx  # imported with the engine, long before a key is pressed
+
         # ws_drop before outage: the stream goes first, so no tick slips in between the two
         async with httpx.AsyncClient(base_url=self._base_url, timeout=5) as http:
             for body in sorted(bodies, key=lambda b: b["kind"] != "ws_drop"):
@@ -191,9 +191,12 @@ def demo_session(
     switches. A bad PAIRS ends here with its one coded line, before any screen."""
     served = demo_pairs(settings.market_pairs)
     sim = EmbeddedSimulator(pairs=served)
-    sim.start()  # its thread starts serving while the engine and the dashboard are imported
+    # its thread starts serving while the engine and the dashboard are imported (the launcher
+    # imports httpx and the pair check only after this line, so the thread starts sooner)
+    sim.start()
     try:
         with start_up_heap():
+            from valr_tui.preflight import check_pairs_now
             from valr_tui.trading.engine import TradingEngine
 
             import_dashboard()
@@ -230,6 +233,7 @@ def launch(settings: Settings, *, demo: bool = False, fresh: bool = False) -> in
     configure_logging(settings.log_path)
     if not demo:
         with start_up_heap():
+            from valr_tui.preflight import check_pairs_now
             from valr_tui.trading.engine import TradingEngine
             from valr_tui.ui.app import run_app
 
