@@ -50,6 +50,7 @@ from valr_tui.trading.views import (
 )
 from valr_tui.ui.alerts import AlertBook, desktop_notifier
 from valr_tui.ui.format import crypto, pct, zar
+from valr_tui.ui.frames import RegionCompositor
 from valr_tui.ui.leaks import drop_stale_table_caches, release_styles_caches
 from valr_tui.ui.screens.alerts import AlertsScreen
 from valr_tui.ui.screens.audit import AuditScreen
@@ -184,6 +185,7 @@ class MainScreen(Screen[None]):
 
     def __init__(self, engine: TradingEngineAPI, on_ready: Callable[[], None]) -> None:
         super().__init__(id="main")
+        self._compositor = RegionCompositor()  # a frame renders only the widgets under a change
         self.engine = engine
         self._on_ready = on_ready
 
