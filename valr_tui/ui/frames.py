@@ -12,27 +12,32 @@ same order, from fewer renders.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from textual._compositor import ChopsUpdate, Compositor
 from textual.geometry import Region
+from textual.strip import Strip
 
 
 class RegionCompositor(Compositor):
+    def __init__(self) -> None:
+        super().__init__()
+        self._changed: list[Region] | None = None  # the regions of the partial frame being rendered
+
     def render_partial_update(self) -> ChopsUpdate | None:
-        changed = list(self._dirty_regions)
-        visible = self.visible_widgets
-        if not changed:
-            return super().render_partial_update()
-        under_change = {
-            widget: (region, clip) for widget, (region, clip) in visible.items()
-            if _overlaps(region.intersection(clip), changed)
-        }
-        self._visible_widgets = under_change
+        self._changed = list(self._dirty_regions)
         try:
             return super().render_partial_update()
         finally:
-            if self._visible_widgets is under_change:  # a reflow meanwhile drops the map itself
-                self._visible_widgets = visible
+            self._changed = None
 
-
-def _overlaps(region: Region, areas: list[Region]) -> bool:
-    return any(region.overlaps(area) for area in areas)
+    def _get_renders(self, crop: Region | None = None) -> Iterable[tuple[Region, Region, list[Strip]]]:
+        changed = self._changed
+        if not changed or crop is None:  # a full frame: every widget, as Textual does
+            yield from super()._get_renders(crop)
+            return
+        for widget, (region, clip) in self.visible_widgets.items():  # front to back, as Textual
+            shown = region.intersection(clip)
+            if any(shown.overlaps(area) for area in changed):
+                x, y, width, height = shown
+                yield region, clip, widget.render_lines(Region(x - region.x, y - region.y, width, height))
