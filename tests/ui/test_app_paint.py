@@ -192,3 +192,32 @@ def _asked_by(app: Any, render: Any) -> tuple[set[str], Any]:
     finally:
         for widget in originals:
             del widget.render_lines
+
+
+async def test_a_wider_column_that_still_fits_repaints_the_table_without_a_layout() -> None:
+    """A bid gaining a digit widens its column: every row moves, so the whole table repaints,
+    but its size and scroll bars stay; asking for a layout reflowed the whole screen (~45 ms
+    under a flood, a frame and a key press waited)."""
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        tickers = app.main.query_one(TickerTable)
+        layouts: list[object] = []
+        relayout = app.screen._refresh_layout
+
+        def counting(*args: Any, **kwargs: Any) -> None:
+            layouts.append(args)
+            relayout(*args, **kwargs)
+
+        app.screen._refresh_layout = counting  # type: ignore[method-assign]
+        asked = _record_lines(tickers)
+        width_before = tickers.virtual_size.width
+        engine.set_book_top("BTCZAR", "11249901", "11250100")  # 1,249,900 -> 11,249,901: wider
+        await pilot.pause()
+        await pilot.pause()
+        assert tickers.get_cell("BTCZAR", "bid") == "11,249,901"
+        assert tickers.virtual_size.width > width_before
+        assert {0, 1, 2} <= set(asked)  # header and both rows at the new widths
+        assert layouts == []
+        line = "".join(segment.text for segment in tickers.render_line(1))
+        assert "11,249,901" in line
