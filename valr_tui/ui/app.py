@@ -51,7 +51,7 @@ from valr_tui.trading.views import (
 )
 from valr_tui.ui.alerts import AlertBook, desktop_notifier
 from valr_tui.ui.format import crypto, pct, zar
-from valr_tui.ui.frames import RegionCompositor
+from valr_tui.ui.frames import FrameClock, RegionCompositor
 from valr_tui.ui.leaks import drop_stale_table_caches, release_styles_caches
 from valr_tui.ui.screens.alerts import AlertsScreen
 from valr_tui.ui.screens.audit import AuditScreen
@@ -182,6 +182,7 @@ class MainScreen(Screen[None]):
     def __init__(self, engine: TradingEngineAPI, on_ready: Callable[[], None]) -> None:
         super().__init__(id="main")
         self._compositor = RegionCompositor()  # a frame renders only the widgets under a change
+        self._frames = FrameClock(self._on_timer_update, self._frame_failed)  # a frame once one may be
         self.engine = engine
         self._on_ready = on_ready
 
@@ -206,6 +207,16 @@ class MainScreen(Screen[None]):
                 yield OrdersTable(id="orders")
                 yield OrderDetail(id="order-detail")
         yield RankedFooter(FOOTER_ORDER)
+
+    @property
+    def _update_timer(self) -> FrameClock:  # type: ignore[override]  # what Textual pauses and resumes
+        return self._frames
+
+    def _frame_failed(self, error: Exception) -> None:
+        self.app._handle_exception(error)
+
+    def on_unmount(self) -> None:
+        self._frames.stop()
 
     def on_mount(self) -> None:
         live = self.engine.execution_mode == "LIVE"
