@@ -128,9 +128,9 @@ def _busy_wait(seconds: float) -> None:
 
 
 async def test_an_error_in_a_gathered_redraw_ends_the_app_with_one_coded_line() -> None:
-    """The redraw runs from a loop timer, outside Textual's message handling: an error there still
-    goes through the app's crash handling (one coded line, no crash report) instead of being
-    lost in asyncio's log while the screen stops updating."""
+    """The gathered redraw is timed by a loop timer: an error in it still goes through the app's
+    crash handling (one coded line, no crash report) instead of being lost in asyncio's log while
+    the screen stops updating."""
     app, engine = make_app()
 
     def broken() -> None:
@@ -184,3 +184,15 @@ async def test_balances_show_total_available_reserved_and_the_portfolio_in_zar()
             await pilot.press("escape")
             await pilot.pause()
             assert app.screen is app.main
+
+
+async def test_a_redraw_still_pending_when_the_app_closes_is_dropped() -> None:
+    """An event just before the dashboard closes: its redraw falls due while the screen's widgets
+    are being removed, and must not run on them (it raised NoMatches and crashed the exit)."""
+    for _ in range(5):
+        app, engine = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app._last_redraw = time.monotonic()  # just drawn: the next redraw waits a frame
+            engine.emit("market")
+        assert app.crash_message is None

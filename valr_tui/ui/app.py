@@ -256,6 +256,7 @@ class ValrApp(App[int]):
         self._pending_safety: SafetyStatus | None = None
         self._redraw_at: asyncio.TimerHandle | None = None  # the gathered redraw, once an event came
         self._burst_began = 0.0
+        self._redraw_posted = False  # the gathered redraw is in the app's message queue
         self._last_redraw = 0.0
         self._main_mounted = False
         self.start_error: ValrTuiError | None = None
@@ -352,8 +353,12 @@ class ValrApp(App[int]):
         if event.safety is not None:
             self._pending_safety = event.safety
         self._pending.add(event.kind)
-        # A loop timer, not a Textual one (each of those is a task) nor a message: one redraw in
-        # flight, moved on by every event of the burst; later events ride along.
+        if self._redraw_posted:
+            return  # the redraw is queued: it reads the pending state when it runs
+        # A loop timer moved on by every event of the burst (a Textual timer is a task each); when
+        # it fires the redraw goes through the app's message queue, so it ends with the app (a
+        # redraw run while the screen was being torn down found its widgets gone) and a key
+        # already queued is handled first.
         now = time.monotonic()  # the loop's clock
         if self._redraw_at is None:
             self._burst_began = now
@@ -361,15 +366,17 @@ class ValrApp(App[int]):
             self._redraw_at.cancel()
         after_frame = self._last_redraw + 1 / MAX_REDRAWS_PER_SECOND - now
         wait = max(min(BURST_QUIET_S, self._burst_began + BURST_GATHER_S - now), after_frame, 0.0)
-        self._redraw_at = asyncio.get_running_loop().call_later(wait, self._gathered_redraw)
+        self._redraw_at = asyncio.get_running_loop().call_later(wait, self._post_redraw)
+
+    def _post_redraw(self) -> None:
+        self._redraw_at = None
+        self._redraw_posted = True
+        self.call_next(self._gathered_redraw)
 
     def _gathered_redraw(self) -> None:
-        self._redraw_at = None  # events from here on queue the next redraw
+        self._redraw_posted = False  # events from here on queue the next redraw
         self._last_redraw = time.monotonic()
-        try:
-            self._redraw()
-        except Exception as error:  # as in a Textual timer: the app's own crash handling
-            self._handle_exception(error)
+        self._redraw()
 
     @property
     def _cannot_draw(self) -> bool:
