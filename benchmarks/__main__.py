@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from benchmarks._figures import verdicts
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "latest.json"
 
@@ -78,6 +80,10 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
         print(f"{status(result):5}  {bench}")
         if "traceback" in result:
             print(result["traceback"], file=sys.stderr)
+    budgets = verdicts(results)
+    if budgets:
+        print("\nbudgets:")
+        print("\n".join(budgets))
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
