@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import types
 from pathlib import Path
 
@@ -99,3 +100,32 @@ def test_figures_renders_the_budget_verdicts_of_a_results_file(tmp_path: Path) -
     text = render([path])
     assert "| ten pairs: RSS growth after warm-up" in text and "| 7.0 MiB | 0.1 MiB | 70.0 | A |" in text
     assert "- FAIL     bench_app_memory_ten_pairs  ours_rss_growth_mib 7.0 ≤ 5.0" in text
+
+
+def test_modules_of_a_concurrent_group_run_at_the_same_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each member waits for the other at a barrier: run one after the other, they would time out."""
+    from multiprocessing.pool import ThreadPool
+
+    met = threading.Barrier(2, timeout=5)
+
+    def member() -> dict[str, object]:
+        met.wait()
+        return {"passed": True}
+
+    for name in ("bench_mem_a", "bench_mem_b"):
+        _fake(name, monkeypatch, tmp_path, member)
+        sys.modules[f"benchmarks.{name}"].CONCURRENT_GROUP = "memory"  # type: ignore[attr-defined]
+    _fake("bench_alone", monkeypatch, tmp_path, lambda: {"passed": True})
+    monkeypatch.setattr(runner, "_pool", ThreadPool)  # the same API, without spawning
+
+    results = runner.run_all(["bench_alone", "bench_mem_a", "bench_mem_b"])
+    assert list(results) == ["bench_alone", "bench_mem_a", "bench_mem_b"]
+    assert all(result.get("passed") is True for result in results.values()), results
+
+
+def test_the_two_memory_modules_share_a_concurrent_group() -> None:
+    assert runner.concurrent_group("bench_app_memory") == "memory"
+    assert runner.concurrent_group("bench_app_memory_ten_pairs") == "memory"
+    assert runner.concurrent_group("bench_app_latency") is None
