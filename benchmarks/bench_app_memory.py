@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
@@ -75,6 +76,7 @@ WARMUP_SHARE = 0.1
 DEMO_TICK_S = 0.5
 TICKS = 7_200  # one hour at the demo's 0.5 s
 VIEW_TIMEOUT_S = 30.0
+PROGRESS_EVERY = 25
 def _ticks_per_s(pairs: int) -> float:
     """Fast enough to finish within the run, slow enough not to turn it into a flood benchmark:
     every tick moves every pair, so with more pairs it is slower (the same changes a second as
@@ -235,6 +237,10 @@ async def _ours(pairs: tuple[str, ...]) -> dict[str, float]:
             for cycle in range(cycles):
                 if cycle == warmup:
                     rss_warm = _rss()
+                if cycle % PROGRESS_EVERY == 0:  # a full run lasts tens of minutes: say how far
+                    print(f"bench_app_memory ({len(pairs)} pairs): cycle {cycle}/{cycles},"
+                          f" {market.sent} ticks, {placed} orders, RSS {_rss():.1f} MiB,"
+                          f" {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
                 resting = await _select_resting(app, engine)  # the amend dialog's order
                 for kind, open_it in views:
                     await _open_close(app, pilot, frames, kind, open_it)
