@@ -53,6 +53,7 @@ from benchmarks._common import (
     ticker_text,
     wait_for,
 )
+from storage.orders import OrderState
 from valr_tui.errors import OrderNotFoundError
 from valr_tui.logging_setup import configure_logging
 from valr_tui.trading.engine import TradingEngine
@@ -201,16 +202,38 @@ async def _cancel(engine: TradingEngine, correlation_id: str) -> None:
         await engine.cancel(correlation_id)
 
 
-async def _select_resting(app: ValrApp, engine: TradingEngine) -> str:
-    """Place an order that rests and select it in the dashboard's orders table (as ctrl+o and
-    the arrows would), so ctrl+a's action amends it; its correlation id."""
-    table = app.main.query_one(OrdersTable)
-    while True:
-        cid = await _place(engine)
-        await wait_for(lambda: cid in table.records, VIEW_TIMEOUT_S)  # noqa: B023 (awaited here)
-        if table.records[cid].state.is_open:
-            table.move_cursor(row=table.get_row_index(cid))
-            return cid
+class _Resting:
+    """The order the amend dialog edits: placed at the start of a cycle, cancelled at its end;
+    ``placed`` counts the orders placed for it (another when the market filled the last)."""
+
+    AMENDABLE = (OrderState.OPEN, OrderState.PARTIALLY_FILLED)  # what the dashboard amends
+
+    def __init__(self, app: ValrApp, engine: TradingEngine) -> None:
+        self.app, self.engine = app, engine
+        self.correlation_id = ""
+        self.placed = 0
+
+    async def place(self) -> None:
+        self.correlation_id = await _place(self.engine)
+        self.placed += 1
+
+    async def open_amend(self) -> None:
+        """Select the order in the dashboard's orders table once it rests there (as ctrl+o and
+        the arrows would), then ctrl+a's action."""
+        table = self.app.main.query_one(OrdersTable)
+        while True:
+            cid = self.correlation_id
+            await wait_for(lambda: cid in table.records and (table.records[cid].state in self.AMENDABLE  # noqa: B023
+                                                             or table.records[cid].state.is_final),  # noqa: B023
+                           VIEW_TIMEOUT_S)
+            if table.records[cid].state in self.AMENDABLE:
+                break
+            await self.place()  # the market came to it
+        table.move_cursor(row=table.get_row_index(cid))
+        self.app.action_amend_order()
+
+    async def cancel(self) -> None:
+        await _cancel(self.engine, self.correlation_id)
 
 
 async def _ours(pairs: tuple[str, ...]) -> dict[str, float]:
@@ -227,7 +250,8 @@ async def _ours(pairs: tuple[str, ...]) -> dict[str, float]:
             async def unlock(_request: object) -> None:
                 return None
 
-            views = screens(app, unlock, app.action_amend_order)
+            resting = _Resting(app, engine)
+            views = screens(app, unlock, resting.open_amend)
             market = _Market(sim, len(pairs))
             ticker = asyncio.create_task(market.run())
             placed = 0
@@ -239,16 +263,15 @@ async def _ours(pairs: tuple[str, ...]) -> dict[str, float]:
                     rss_warm = _rss()
                 if cycle % PROGRESS_EVERY == 0:  # a full run lasts tens of minutes: say how far
                     print(f"bench_app_memory ({len(pairs)} pairs): cycle {cycle}/{cycles},"
-                          f" {market.sent} ticks, {placed} orders, RSS {_rss():.1f} MiB,"
+                          f" {market.sent} ticks, {placed + resting.placed} orders, RSS {_rss():.1f} MiB,"
                           f" {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
-                resting = await _select_resting(app, engine)  # the amend dialog's order
+                await resting.place()
                 for kind, open_it in views:
                     await _open_close(app, pilot, frames, kind, open_it)
                 app.action_cycle_chart_period()  # ctrl+g: another period's candles
-                await _cancel(engine, resting)
-                placed += 1
+                await resting.cancel()
                 for _ in range(orders_per_cycle - 1):
-                    if placed >= orders:
+                    if placed + resting.placed >= orders:
                         break
                     await _cancel(engine, await _place(engine))
                     placed += 1
@@ -264,7 +287,7 @@ async def _ours(pairs: tuple[str, ...]) -> dict[str, float]:
             await quiesce(app, pilot)
     return {
         "ours_pairs": len(pairs), "ours_cycles": cycles, "ours_screens_per_cycle": len(views),
-        "ours_orders": placed,
+        "ours_orders": placed + resting.placed,
         "ours_ticks": ticks, "ours_cycles_s": round(cycles_s, 1), "ours_run_s": round(elapsed, 1),
         "ours_rss_after_warmup_mib": round(rss_warm, 1), "ours_rss_end_mib": round(rss_end, 1),
         "ours_rss_growth_mib": round(rss_end - rss_warm, 2),
