@@ -188,9 +188,11 @@ class Database:
         conn: aiosqlite.Connection | None = None
         lock: InstanceLock | None = None
         try:
-            if path != ":memory:":
+            # A URI (the read-only opener) names an existing file and writes nothing: no folder,
+            # no lock (its text is not a path: mkdir would create "file:/..." under the cwd).
+            if path != ":memory:" and not path.startswith("file:"):
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-                if exclusive and not path.startswith("file:"):  # a URI (read-only opener) writes nothing
+                if exclusive:
                     lock = InstanceLock.acquire(path)
             conn = await aiosqlite.connect(path, isolation_level=None)
             conn.row_factory = aiosqlite.Row

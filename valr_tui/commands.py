@@ -23,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TextIO, TypeVar
 
-from storage.audit import AuditRepository, resolve_correlation_id
+from storage.audit import AuditEntry, AuditRepository, resolve_correlation_id
 from storage.db import Database
 from storage.journal import list_outcomes, outcomes_for_correlation
 from storage.ledger import load_fills
@@ -65,28 +65,47 @@ def _wire(value: Decimal) -> str:
     return DecimalGateway.to_wire(value)
 
 
+def _price(value: Decimal, quote: str) -> str:
+    return DecimalGateway.format_price(value, quote)
+
+
+def _terms_requested(price: Decimal, quantity: Decimal, rows: list[AuditEntry]) -> tuple[Decimal, Decimal]:
+    """The price and quantity first asked for: the terms before the first amend request, if any."""
+    for row in rows:
+        if row.event_type == "ORDER_AMEND_REQUESTED" and "price_before" in row.details:
+            return (DecimalGateway.to_decimal(row.details["price_before"]),
+                    DecimalGateway.to_decimal(row.details["quantity_before"]))
+    return price, quantity
+
+
 async def audit_story(db: Database, correlation_id: str) -> list[str]:
     """Every line of one order's story, in time order. Empty when the id is unknown."""
     events: list[_Event] = []
     stored = await OrderRepository(db).find(correlation_id)
+    audit = AuditRepository(db)
+    audit_rows = await audit.for_correlation(correlation_id)
     if stored is not None:
         order = stored.record
-        price, quantity = order.price, order.quantity
+        _, quote = split_pair_symbol(order.pair)
+        # The request as it was made: an amend changed the row, its first request kept the terms before.
+        price, quantity = _terms_requested(order.price, order.quantity, audit_rows)
         note = f' note: "{order.note}"' if order.note else ""
         events.append(_Event(
             order.created_at, 0, order.id, "REQUEST",
-            f"{order.side} {_wire(quantity)} {order.pair} LIMIT @ {_zar(price)}"
-            f" (value {_zar(DecimalGateway.multiply(price, quantity))}) [{order.execution_mode}]{note}",
+            f"{order.side} {_wire(quantity)} {order.pair} LIMIT @ {_price(price, quote)}"
+            f" (value {_price(DecimalGateway.multiply(price, quantity), quote)})"
+            f" [{order.execution_mode}]{note}",
         ))
         valr_id = f", VALR id {order.valr_order_id}" if order.valr_order_id else ""
         error = f", error {stored.error_code}" if stored.error_code else ""
+        amended = f" (amended to {_wire(order.quantity)} @ {_price(order.price, quote)})" \
+            if (price, quantity) != (order.price, order.quantity) else ""
         events.append(_Event(
             order.updated_at, 5, order.id, "ORDER STATUS",
             f"{order.state.value}: filled {_wire(order.filled_quantity)} of"
-            f" {_wire(quantity)}{valr_id}{error}",
+            f" {_wire(order.quantity)}{amended}{valr_id}{error}",
         ))
-    audit = AuditRepository(db)
-    for row in await audit.for_correlation(correlation_id):
+    for row in audit_rows:
         events.append(_Event(
             row.occurred_at, 1, row.id, row.event_type, f"[{row.severity}] {row.message}"
         ))
@@ -94,11 +113,11 @@ async def audit_story(db: Database, correlation_id: str) -> list[str]:
         _, quote = split_pair_symbol(fill.pair)
         fee = f"{_wire(fill.fee)} {fill.fee_currency or quote}"
         if fill.fee and fill.fee_currency.upper() not in ("", quote):
-            fee += f" ({_zar(fill.fee_in_quote())})"
+            fee += f" ({_price(fill.fee_in_quote(), quote)})"
         events.append(_Event(
             fill.traded_at, 2, fill.id, "FILL",
-            f"{fill.side} {_wire(fill.quantity)} @ {_zar(fill.price)} ="
-            f" {_zar(DecimalGateway.multiply(fill.price, fill.quantity))}, fee {fee}"
+            f"{fill.side} {_wire(fill.quantity)} @ {_price(fill.price, quote)} ="
+            f" {_price(DecimalGateway.multiply(fill.price, fill.quantity), quote)}, fee {fee}"
             f" [{fill.execution_mode} trade {fill.trade_id}]",
         ))
     # Reconciliation runs name the open orders they saw in details.correlation_ids.

@@ -63,11 +63,15 @@ async def test_full_database_refuses_orders_with_its_code_and_recovers(tmp_path:
     assert await db.integrity_check() == "ok"
 
 
-async def test_read_only_database_is_coded(tmp_path: Path) -> None:
+async def test_read_only_database_is_coded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = await open_db(str(tmp_path / "ro.db"))
     await db.close()
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
     ro = await Database.open(f"file:{tmp_path / 'ro.db'}?mode=ro")
     try:
+        assert list(cwd.iterdir()) == []  # a URI is not a path: no "file:/..." folder in the cwd
         with pytest.raises(StorageReadOnlyError) as info:
             await ro.execute("UPDATE safety_state SET reason = 'x' WHERE id = 1")
         assert info.value.code == "VALR-DB-003"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -90,6 +91,31 @@ async def test_audit_story_tells_the_whole_story_in_time_order(tmp_path: Path) -
     assert "FILLED: filled 0.01 of 0.01" in lines[5]
     assert "LONG 0.00999 BTCZAR closed" in lines[6] and "WIN" in lines[6]
     assert 'thesis: "buy the dip"' in lines[6]
+
+
+async def test_an_amended_order_story_requests_the_first_terms_in_the_pair_quote(tmp_path: Path) -> None:
+    """The REQUEST line is what was asked for, not the row as an amend left it; a USDC pair's prices
+    are in USDC, never "R"."""
+    db = await Database.open(tmp_path / "valr.db")
+    audit = AuditRepository(db)
+    order_id = await add_order(db, "cid-usdc", pair="BTCUSDC", price="60000.5", quantity="0.002",
+                               status="OPEN")
+    await audit.record(T0_MS + 5, "ORDER_AMEND_REQUESTED", "asking to amend", correlation_id="cid-usdc",
+                       details={"price_before": D("60000.5"), "quantity_before": D("0.002"),
+                                "price": D("61000"), "quantity": D("0.003")})
+    await db.execute("UPDATE trading_orders SET price = '61000', quantity = '0.003' WHERE id = ?",
+                     (order_id,))
+    await add_fill(db, order_id, "cid-usdc", pair="BTCUSDC", price="61000", quantity="0.001",
+                   at=T0_MS + 9)
+    lines = await audit_story(db, "cid-usdc")
+    await db.close()
+    request = next(line for line in lines if "REQUEST" in line.split()[2])
+    assert "BUY 0.002 BTCUSDC LIMIT @ 60,000.50 USDC (value 120.001 USDC)" in request
+    status = next(line for line in lines if line.split()[2] == "ORDER")
+    assert "filled 0 of 0.003 (amended to 0.003 @ 61,000.00 USDC)" in status
+    fill = next(line for line in lines if line.split()[2] == "FILL")
+    assert "@ 61,000.00 USDC = 61.00 USDC" in fill
+    assert not re.search(r"\bR \d", "\n".join(lines))  # no rand sign on a USDC amount
 
 
 def test_audit_command_prints_the_story_and_exits_0(tmp_path: Path) -> None:

@@ -36,6 +36,15 @@ def test_an_alert_is_a_price_either_side_of_the_last_or_a_move() -> None:
     assert book.active == []  # each rings once
 
 
+def test_an_alert_on_a_usdc_pair_speaks_usdc_with_every_digit() -> None:
+    last = Decimal("61000.5")
+    assert parse_alert("62000.25", "BTCUSDC", last, 1).describe() == "BTCUSDC above 62,000.25 USDC"
+    assert parse_alert("2%", "BTCUSDC", last, 2).describe() == "BTCUSDC moves 2.00% from 61,000.50 USDC"
+    assert parse_alert("2.3456", "DOGEZAR", Decimal(3), 3).describe() == "DOGEZAR below R 2.3456"
+    with pytest.raises(AlertError, match=r"^\[VALR-ALR-001\] 61,000.50 USDC is the last price already$"):
+        parse_alert("61000.5", "BTCUSDC", last, 4)
+
+
 def test_the_desktop_escape_carries_no_control_characters() -> None:
     text = osc_notification("valr-tui FILL", "BUY\x1b]0;evil\x07 0.001")
     assert text.startswith("\x1b]9;") and text.count("\x07") == 2 and "evil\x07" not in text

@@ -32,6 +32,16 @@ async def type_keys(pilot: Pilot[int], text: str) -> None:
         await pilot.press(key)
 
 
+async def drift_into_lockdown(pilot: Pilot[int], sim: SimulatorServer, engine: TradingEngine) -> None:
+    """A LIVE baseline by ctrl+r, then R 50,000 moved behind the app's back and ctrl+r again."""
+    await until(pilot, lambda: engine.reconciliation is not None, "the engine")
+    await pilot.press("ctrl+r")  # the first LIVE run records the baseline
+    await until(pilot, lambda: engine.reconciliation is not None
+                and engine.reconciliation.last_report is not None, "the baseline")
+    sim.exchange.adjust_balance("ZAR", Decimal("-50000"))  # funds moved behind our back
+    await pilot.press("ctrl+r")
+
+
 async def test_a_dry_run_order_typed_on_the_keyboard_reaches_the_table_and_the_database(
     tmp_path: Path,
 ) -> None:
@@ -72,12 +82,7 @@ async def test_a_balance_drift_on_the_exchange_locks_the_dashboard_and_the_unloc
                                             live_trading_confirmed=True))
         app = ValrApp(engine)
         async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: engine.reconciliation is not None, "the engine")
-            await pilot.press("ctrl+r")  # the first LIVE run records the baseline
-            await until(pilot, lambda: engine.reconciliation is not None
-                        and engine.reconciliation.last_report is not None, "the baseline")
-            sim.exchange.adjust_balance("ZAR", Decimal("-50000"))  # funds moved behind our back
-            await pilot.press("ctrl+r")
+            await drift_into_lockdown(pilot, sim, engine)
             banner = app.screen.query_one(SafetyBanner)
             await until(pilot, lambda: banner.display and banner.has_class("-lockdown"), "the banner")
             assert "ZAR" in str(banner.render())

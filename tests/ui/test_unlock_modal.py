@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 from tests.integration.test_engine_e2e import KEY, SECRET, settings_for
 from tests.ui.pilot_helpers import text_of
-from tests.ui.test_app_real_engine import SIZE, type_keys, until
+from tests.ui.test_app_real_engine import SIZE, drift_into_lockdown, type_keys, until
 from valr_tui.simulator.server import SimulatorServer
 from valr_tui.trading.engine import TradingEngine
 from valr_tui.trading.safety import UNLOCK_PHRASE, SafetyState
@@ -23,12 +22,7 @@ async def test_ctrl_u_in_the_open_dialog_stacks_no_second_one_and_a_refusal_name
                                             live_trading_confirmed=True))
         app = ValrApp(engine)
         async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: engine.reconciliation is not None, "the engine")
-            await pilot.press("ctrl+r")  # the first LIVE run records the baseline
-            await until(pilot, lambda: engine.reconciliation is not None
-                        and engine.reconciliation.last_report is not None, "the baseline")
-            sim.exchange.adjust_balance("ZAR", Decimal("-50000"))
-            await pilot.press("ctrl+r")
+            await drift_into_lockdown(pilot, sim, engine)
             await until(pilot, lambda: engine.safety_status().state is SafetyState.LOCKDOWN, "LOCKDOWN")
 
             await pilot.press("ctrl+u")

@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterator
 from decimal import ROUND_CEILING, Decimal, getcontext
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from valr_tui.errors import DecimalError
 from valr_tui.money.decimal_gateway import (
@@ -129,6 +131,26 @@ def test_format_zar(raw: str, expected: str) -> None:
 )
 def test_format_crypto(raw: str, expected: str) -> None:
     assert G.format_crypto(Decimal(raw)) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "quote", "places", "expected"),
+    [("1500000", "ZAR", None, "R 1,500,000.00"), ("2.3456", "ZAR", None, "R 2.3456"),
+     ("98500.5", "USDC", None, "98,500.50 USDC"), ("1500000", "ZAR", 0, "R 1,500,000"),
+     ("0.00000123", "ZAR", 2, "R 0.00000123"), ("1500000.00000000", "ZAR", 0, "R 1,500,000"),
+     ("-0", "USDT", None, "0.00 USDT"), ("12.5", "BTC", 8, "12.50000000 BTC")],
+)
+def test_format_price_keeps_every_digit_in_the_quote_currency(
+    raw: str, quote: str, places: int | None, expected: str
+) -> None:
+    assert G.format_price(Decimal(raw), quote, places) == expected
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, min_value=-10**12, max_value=10**12, places=8),
+       st.sampled_from(["ZAR", "USDC"]), st.none() | st.integers(0, 8))
+def test_format_price_never_rounds(value: Decimal, quote: str, places: int | None) -> None:
+    text = G.format_price(value, quote, places).removeprefix("R ").removesuffix(" USDC")
+    assert Decimal(text.replace(",", "")) == value
 
 
 @pytest.mark.parametrize("bad", [Decimal("NaN"), Decimal("Infinity"), 1.0, "1"])

@@ -14,7 +14,7 @@ from typing import Literal
 from valr_tui.config import DesktopNotify
 from valr_tui.errors import AlertError, ValrTuiError
 from valr_tui.money.decimal_gateway import DecimalGateway
-from valr_tui.ui.format import pct, zar
+from valr_tui.ui.format import pct, quoted_price
 
 AlertKind = Literal["above", "below", "move"]
 LOG_LEN = 200
@@ -30,8 +30,8 @@ class PriceAlert:
 
     def describe(self) -> str:
         if self.kind == "move":
-            return f"{self.pair} moves {pct(self.level)} from {zar(self.reference)}"
-        return f"{self.pair} {self.kind} {zar(self.level)}"
+            return f"{self.pair} moves {pct(self.level)} from {quoted_price(self.reference, self.pair)}"
+        return f"{self.pair} {self.kind} {quoted_price(self.level, self.pair)}"
 
     def hit(self, last: Decimal) -> bool:
         if self.kind == "above":
@@ -62,7 +62,7 @@ def parse_alert(text: str, pair: str, last: Decimal, alert_id: int) -> PriceAler
     if is_move:
         return PriceAlert(alert_id, pair, "move", value, last)
     if value == last:
-        raise AlertError(f"{zar(value)} is the last price already")
+        raise AlertError(f"{quoted_price(value, pair)} is the last price already")
     return PriceAlert(alert_id, pair, "above" if value > last else "below", value, last)
 
 

@@ -49,7 +49,7 @@ from valr_tui.trading.views import (
     TradingEngineAPI,
 )
 from valr_tui.ui.alerts import AlertBook, desktop_notifier
-from valr_tui.ui.format import crypto, pct, zar
+from valr_tui.ui.format import crypto, pct, quoted_price, zar
 from valr_tui.ui.leaks import drop_stale_table_caches, release_styles_caches
 from valr_tui.ui.screens.alerts import AlertsScreen
 from valr_tui.ui.screens.audit import AuditScreen
@@ -423,7 +423,8 @@ class ValrApp(App[int]):
         for view in views:
             if view.ticker is not None and view.ticker.last > 0 and not view.stale:
                 for alert in self.alerts.check(view.pair, view.ticker.last):
-                    self.ring("PRICE", f"{alert.describe()}: last {zar(view.ticker.last)}")
+                    last = quoted_price(view.ticker.last, view.pair)
+                    self.ring("PRICE", f"{alert.describe()}: last {last}")
 
     def _ring_for_safety(self, status: SafetyStatus) -> None:
         # a LOCKDOWN carried over from the last run rings too: the trader must see it
@@ -441,7 +442,8 @@ class ValrApp(App[int]):
             before = seen.get(order.correlation_id, Decimal(0))
             if order.filled_quantity > before:
                 self.ring("FILL", f"{order.side} {crypto(order.filled_quantity - before)} {order.pair}"
-                          f" @ {zar(order.price)} ({order.state.value}) {order.correlation_id}",
+                          f" @ {quoted_price(order.price, order.pair)} ({order.state.value})"
+                          f" {order.correlation_id}",
                           severity="information")
 
     def action_show_alerts(self) -> None:
@@ -758,7 +760,8 @@ class ValrApp(App[int]):
         def amended(record: OrderRecord | None) -> None:
             if record is not None:
                 self.notify(f"{cid}: {record.side} {crypto(record.quantity)} {record.pair} @"
-                            f" {zar(record.price)} ({record.state.value})", title="Order amended")
+                            f" {quoted_price(record.price, record.pair)} ({record.state.value})",
+                            title="Order amended")
 
         self.push_screen(AmendScreen(order, partial(self.engine.amend_problems, order),
                                      partial(self.engine.amend, cid)), amended)
@@ -769,7 +772,7 @@ class ValrApp(App[int]):
             self.notify(f"{cid} is {order.state.value}: there is nothing to cancel.", severity="warning")
             return
         question = (f"Cancel order {cid} ({order.state.value}): {order.side} {crypto(order.quantity)}"
-                    f" {order.pair} @ {zar(order.price)}?")
+                    f" {order.pair} @ {quoted_price(order.price, order.pair)}?")
 
         def confirmed(answer: bool | None) -> None:
             if answer:
@@ -895,7 +898,8 @@ class ValrApp(App[int]):
         self._back_to_form()
         self.main.query_one("#quantity", Input).value = DecimalGateway.to_wire(quantity)
         spend = meta.quote_currency if side == "BUY" else meta.base_currency
-        self.notify(f"{pct}% of the available {spend} at {zar(price)}:"
+        at = DecimalGateway.format_price(price, meta.quote_currency)
+        self.notify(f"{pct}% of the available {spend} at {at}:"
                     f" {crypto(quantity)} {meta.base_currency}", title="Quantity preset")
 
     def action_show_balances(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 
+from valr_tui.money import split_pair_symbol
 from valr_tui.money.decimal_gateway import DecimalGateway
 
 PCT = Decimal("0.01")
@@ -21,6 +22,11 @@ def crypto(value: Decimal) -> str:
 def money(value: Decimal, currency: str) -> str:
     """An amount with its currency, as the trader reads it: "R 98,500.00", "0.00150000 BTC"."""
     return DecimalGateway.format_money(value, currency)
+
+
+def quoted_price(value: Decimal, pair: str) -> str:
+    """A price of ``pair`` in its quote currency, every digit: "R 1,500,000.00", "61,000.50 USDC"."""
+    return DecimalGateway.format_price(value, split_pair_symbol(pair)[1])
 
 
 def pct(value: Decimal, *, signed: bool = False) -> str:
