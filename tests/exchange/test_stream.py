@@ -308,8 +308,113 @@ async def test_every_frame_is_decoded_once(monkeypatch: pytest.MonkeyPatch) -> N
 
     monkeypatch.setattr(stream_module, "loads", counting_loads)
     stream = MarketStream("ws://127.0.0.1:1", ["BTCZAR"])
-    assert stream._take(json.dumps({"type": "PONG"})) is None
+    updates = list(stream._batch_updates([json.dumps({"type": "PONG"}),
+                                          envelope("AGGREGATED_ORDERBOOK_UPDATE", BOOK)]))
     assert stream.pongs_received == 1
-    update = stream._take(envelope("AGGREGATED_ORDERBOOK_UPDATE", BOOK))
-    assert isinstance(update, OrderBook)
+    assert [type(update) for update in updates] == [OrderBook]
     assert len(decoded) == 2  # every frame was decoded twice: once to ask "PONG?", once to parse
+
+
+# --- superseded state frames -----------------------------------------------------------------------
+def book_frame(sequence: int, pair: str = "BTCZAR", best_ask: str = "1234568") -> str:
+    asks = [{**BOOK["Asks"][0], "price": best_ask}, *BOOK["Asks"][1:]]
+    return envelope("AGGREGATED_ORDERBOOK_UPDATE", {**BOOK, "Asks": asks, "SequenceNumber": sequence}, pair)
+
+
+def summary_frame(bid: str, pair: str = "BTCZAR") -> str:
+    return envelope("MARKET_SUMMARY_UPDATE", {**SUMMARY, "currencyPair": pair, "bidPrice": bid}, pair)
+
+
+def trade_frame(trade_id: str, pair: str = "BTCZAR") -> str:
+    return envelope("NEW_TRADE", {**TRADE, "id": trade_id, "currencyPair": pair}, pair)
+
+
+def describe(update: StreamUpdate) -> tuple[str, str, object]:
+    if isinstance(update, OrderBook):
+        return ("book", update.pair, update.sequence)
+    if isinstance(update, TickerData):
+        return ("summary", update.pair, update.bid)
+    return ("trade", update.pair, update.trade_id)
+
+
+async def test_a_state_frame_with_a_newer_one_of_its_pair_waiting_is_not_parsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    books_parsed: list[object] = []
+    real_from_valr = OrderBook.from_valr
+
+    def counting(raw: object, pair: str) -> OrderBook:
+        books_parsed.append(raw)
+        return real_from_valr(raw, pair)
+
+    monkeypatch.setattr(OrderBook, "from_valr", counting)
+    stream = MarketStream("ws://127.0.0.1:1", ["BTCZAR", "ETHZAR"])
+    frames = [book_frame(1), trade_frame("t-1"), summary_frame("100"), book_frame(2),
+              book_frame(7, "ETHZAR"), trade_frame("t-2"), summary_frame("101"), book_frame(3),
+              trade_frame("t-3", "ETHZAR")]
+    updates = [describe(update) for update in stream._batch_updates(frames)]
+    # the newest book and summary of each pair, every trade, in the order they arrived
+    assert updates == [("trade", "BTCZAR", "t-1"), ("book", "ETHZAR", 7), ("trade", "BTCZAR", "t-2"),
+                       ("summary", "BTCZAR", Decimal("101")), ("book", "BTCZAR", 3),
+                       ("trade", "ETHZAR", "t-3")]
+    assert len(books_parsed) == 2 and stream.superseded == 3
+
+
+async def test_models_are_built_one_per_update_taken() -> None:
+    stream = MarketStream("ws://127.0.0.1:1", ["BTCZAR", "ETHZAR"])
+    parsed: list[object] = []
+    real = stream._parse
+
+    def counting(message: Any) -> Any:
+        parsed.append(message)
+        return real(message)
+
+    stream._parse = counting  # type: ignore[method-assign]
+    updates = stream._batch_updates([book_frame(1), book_frame(2, "ETHZAR"), trade_frame("t-1")])
+    assert describe(next(updates)) == ("book", "BTCZAR", 1)
+    assert len(parsed) == 1  # the rest waits until the consumer asks (the loop runs in between)
+    assert [describe(update) for update in updates] == [("book", "ETHZAR", 2), ("trade", "BTCZAR", "t-1")]
+
+
+async def test_a_malformed_newest_state_frame_gives_way_to_the_newest_good_one() -> None:
+    stream = MarketStream("ws://127.0.0.1:1", ["BTCZAR"])
+    broken = envelope("AGGREGATED_ORDERBOOK_UPDATE", {"Asks": "nope"})
+    frames = [book_frame(1), book_frame(2), trade_frame("t"), broken]
+    updates = [describe(update) for update in stream._batch_updates(frames)]
+    assert updates == [("trade", "BTCZAR", "t"), ("book", "BTCZAR", 2)]
+
+
+async def burst_then_hold(ws: ServerConnection, _n: int) -> None:
+    """60 changes of BTCZAR (book, summary, trade each) written in one go, then a marker trade."""
+    for n in range(60):
+        await ws.send(book_frame(n + 1, best_ask=str(1_234_568 + n)))
+        await ws.send(summary_frame(str(1_000 + n)))
+        await ws.send(trade_frame(f"t-{n}"))
+    await ws.send(trade_frame("last", "ETHZAR"))
+    await ws.wait_closed()
+
+
+async def consume_slowly(stream: MarketStream) -> list[StreamUpdate]:
+    """Every update up to the marker trade, busy for a while after the first one."""
+    seen: list[StreamUpdate] = []
+    async for update in stream.updates():
+        if not seen:
+            await asyncio.sleep(0.3)  # busy elsewhere: the burst piles up on the socket
+        seen.append(update)
+        if describe(update) == ("trade", "ETHZAR", "last"):
+            break
+    return seen
+
+
+async def test_a_burst_read_by_a_slow_consumer_keeps_every_trade_and_the_newest_state() -> None:
+    async for fake in running(FakeValr(burst_then_hold)):
+        stream = MarketStream(fake.url, ["BTCZAR", "ETHZAR"])
+        seen = await asyncio.wait_for(consume_slowly(stream), 5)
+        await stream.close()
+    trades = [update.trade_id for update in seen if isinstance(update, Trade)]
+    assert trades == [f"t-{n}" for n in range(60)] + ["last"]  # never dropped, in order
+    books = [update for update in seen if isinstance(update, OrderBook)]
+    assert books[-1].sequence == 60 and books[-1].best_ask == Decimal(1_234_627)
+    assert [book.sequence for book in books] == sorted({book.sequence for book in books})
+    assert [update.bid for update in seen if isinstance(update, TickerData)][-1] == Decimal(1_059)
+    assert stream.superseded > 0 and len(books) < 30  # most of the piled-up books were not parsed

@@ -62,6 +62,22 @@ async def test_views_before_and_after_data(db: Database) -> None:
     assert rig.client.market("ETHZAR").ticker is None  # pairs are independent
 
 
+async def test_a_book_update_hands_out_the_same_history_and_tape_it_did_not_change(db: Database) -> None:
+    rig = await make_rig(db)
+    rig.client.apply_update(ticker("BTCZAR", last="1000500"))
+    rig.client.apply_update(trade("BTCZAR", "1000700"))
+    before = rig.client.market("BTCZAR")
+    rig.client.apply_update(book("BTCZAR"))
+    after = rig.client.market("BTCZAR")
+    # built once per change, not copied for every update (120 prices and 50 trades a view)
+    assert after.history is before.history and after.trades is before.trades
+    rig.client.apply_update(trade("BTCZAR", "1000800"))
+    moved = rig.client.market("BTCZAR")
+    assert moved.history == (Decimal("1000500"), Decimal("1000700"), Decimal("1000800"))
+    assert [t.price for t in moved.trades] == [Decimal("1000800"), Decimal("1000700")]
+    assert before.history == (Decimal("1000500"), Decimal("1000700"))  # a view handed out stays as it was
+
+
 async def test_unknown_pair_is_a_coded_error_and_foreign_updates_are_ignored(db: Database) -> None:
     rig = await make_rig(db)
     with pytest.raises(UnknownPairError):

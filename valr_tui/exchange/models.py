@@ -199,17 +199,34 @@ class BookLevel:
 # A book arrives whole in every frame, but from one frame to the next most levels are the same
 # text: each distinct level is parsed once (Decimal parsing of every level of every frame was the
 # stream's largest cost). Bounded: emptied when full, then refilled by the next frames.
-_LEVELS_SEEN: dict[tuple[str, str, type, object], BookLevel] = {}
+_LEVELS_SEEN: dict[tuple[object, object, object], BookLevel] = {}
 MAX_LEVELS_SEEN = 4096
+# the order counts a remembered level may have been read from: 1, 1.0 and True are equal keys in
+# Python but not the same field, so a hit counts only for one of these types
+_COUNT_TYPES = (int, str, type(None))
+
+
+def _book_levels(items: list[Any], what: str) -> tuple[BookLevel, ...]:
+    """A side's levels: those seen before straight from the table (the loop is the hot path of
+    every book frame), the others through ``_book_level``."""
+    seen, levels = _LEVELS_SEEN, []
+    for item in items:
+        if type(item) is dict:
+            count = item.get("orderCount")
+            level = seen.get((item.get("price"), item.get("quantity"), count))
+            if level is not None and type(count) in _COUNT_TYPES:
+                levels.append(level)
+                continue
+        levels.append(_book_level(_obj(item, what), what))
+    return tuple(levels)
 
 
 def _book_level(lv: Mapping[str, Any], what: str) -> BookLevel:
     price, quantity, count = lv.get("price"), lv.get("quantity"), lv.get("orderCount")
-    # only the wire's own form is remembered (text amounts, an int/text/absent count), keyed by
-    # type too: 1, 1.0 and True are equal keys in Python but not the same field
-    if type(price) is not str or type(quantity) is not str or type(count) not in (int, str, type(None)):
+    # only the wire's own form is remembered (text amounts, an int/text/absent count)
+    if type(price) is not str or type(quantity) is not str or type(count) not in _COUNT_TYPES:
         return _parse_level(lv, what)
-    key = (price, quantity, type(count), count)
+    key = (price, quantity, count)
     level = _LEVELS_SEEN.get(key)
     if level is None:
         level = _parse_level(lv, what)
@@ -267,12 +284,7 @@ class OrderBook:
         d = _obj(raw, f"orderbook {pair}")
 
         def levels(key: str) -> tuple[BookLevel, ...]:
-            out = []
-            what = f"orderbook {pair} level"
-            for item in _list(d.get(key, []), f"orderbook {pair} {key}"):
-                lv = _obj(item, what)
-                out.append(_book_level(lv, what))
-            return tuple(out)
+            return _book_levels(_list(d.get(key, []), f"orderbook {pair} {key}"), f"orderbook {pair} level")
 
         return cls(
             pair=pair,

@@ -47,6 +47,7 @@ CURRENCY_DECIMALS: Final = {"ZAR": 2}
 CURRENCY_NAMES: Final = {"ZAR": "Rand", "BTC": "Bitcoin", "ETH": "Ethereum"}
 REFERENCE_CURRENCY: Final = "ZAR"
 MODIFY_MATCH_STRATEGIES: Final = ("RETAIN_ORIGINAL", "CANCEL_ORIGINAL", "REPRICE")
+MAX_LEVELS_RENDERED: Final = 4096  # book levels kept rendered for the wire (emptied when full)
 FAULT_EVENT: Final = "_SIM_FAULT"  # tells the server a fault started; never sent to WS clients
 
 
@@ -314,8 +315,9 @@ class SimExchange:
         self._faults: list[Fault] = []
         self._listeners: list[Callable[[SimEvent], None]] = []
         self._sequence_id = FIRST_SEQUENCE_ID
+        self._levels_rendered: dict[tuple[str, str, Decimal, Decimal, int], dict[str, Any]] = {}
         for market in self.markets.values():
-            market.rebuild_book(market.spread_pct, self._stamp())
+            market.move_book(market.spread_pct, self._stamp())
 
     def __repr__(self) -> str:
         return f"SimExchange(seed={self.seed!r}, pairs={self.pairs!r})"
@@ -374,16 +376,7 @@ class SimExchange:
 
         def render(levels: dict[Decimal, Level], side: str, descending: bool) -> list[dict[str, Any]]:
             ordered = sorted(levels.values(), key=lambda level: level.price, reverse=descending)[:40]
-            return [
-                {
-                    "side": side,
-                    "quantity": DecimalGateway.to_wire(level.quantity),
-                    "price": DecimalGateway.to_wire(level.price),
-                    "currencyPair": market.info.symbol,
-                    "orderCount": level.order_count,
-                }
-                for level in ordered
-            ]
+            return [self._level_wire(market.info.symbol, side, level) for level in ordered]
 
         return {
             "Asks": render(asks, "sell", descending=False),
@@ -391,6 +384,23 @@ class SimExchange:
             "LastChange": market.last_change,
             "SequenceNumber": market.sequence_number,
         }
+
+    def _level_wire(self, pair: str, side: str, level: Level) -> dict[str, Any]:
+        """One book level as VALR writes it. Most levels are the same from one book to the next,
+        so each distinct one is rendered once (bounded); the dicts are shared, never modified."""
+        key = (pair, side, level.price, level.quantity, level.order_count)
+        wire = self._levels_rendered.get(key)
+        if wire is None:
+            if len(self._levels_rendered) >= MAX_LEVELS_RENDERED:
+                self._levels_rendered.clear()
+            wire = self._levels_rendered[key] = {
+                "side": side,
+                "quantity": DecimalGateway.to_wire(level.quantity),
+                "price": DecimalGateway.to_wire(level.price),
+                "currencyPair": pair,
+                "orderCount": level.order_count,
+            }
+        return wire
 
     def public_trades(self, pair: str, limit: int = 100) -> list[dict[str, Any]]:
         return [trade.to_wire() for trade in list(self.market(pair).trades)[:limit]]
@@ -416,8 +426,8 @@ class SimExchange:
 
     # --- the market moving -----------------------------------------------------------------------
     def step(self, n: int = 1) -> None:
-        """Advance the market ``n`` ticks: walk, fresh maker book, a few public trades, and any
-        resting account order the new book crosses gets (partially) filled as maker."""
+        """Advance the market ``n`` ticks: walk, move the maker book with the mid, a few public
+        trades, and any resting account order the book now crosses gets (partially) filled as maker."""
         for _ in range(n):
             self.active_faults()  # prune expired faults (a blown-out spread ends here)
             for market in self.markets.values():
@@ -436,7 +446,7 @@ class SimExchange:
                 self._publish_market(market)
 
     def _refresh(self, market: PairMarket) -> None:
-        market.rebuild_book(self._spread_pct(market.info.symbol), self._stamp())
+        market.move_book(self._spread_pct(market.info.symbol), self._stamp())
 
     def _spread_pct(self, pair: str) -> Decimal:
         for fault in self.active_faults_raw():
@@ -448,7 +458,7 @@ class SimExchange:
 
     def set_price(self, pair: str, price: Decimal) -> None:
         """Move the market to ``price`` (rounded to the tick): a trade prints there, the book is
-        rebuilt around it and resting orders it crosses fill."""
+        moved around it and resting orders it crosses fill."""
         market = self.market(pair)
         price = DecimalGateway.validate_decimal(price)
         if price <= 0:

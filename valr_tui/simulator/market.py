@@ -10,12 +10,14 @@ import random
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from typing import Any, Final
 
 from valr_tui.money.decimal_gateway import DecimalGateway
 
 BOOK_LEVELS: Final = 40  # VALR's aggregated book shows 40 levels a side
+GRID_BPS: Final = 2  # maker levels sit one every ~2 bps of the price
+MAX_RESIZED_PER_TICK: Final = 3  # resting levels a side whose size changes in one tick (0..3)
 MAX_TRADES: Final = 100
 ONE: Final = Decimal(1)
 HUNDRED: Final = Decimal(100)
@@ -116,6 +118,11 @@ def scale(value: Decimal, factor: Decimal) -> Decimal:
     return DecimalGateway.multiply(value, factor)
 
 
+def _to_grid(price: Decimal, step: Decimal, rounding: str) -> Decimal:
+    """``price`` rounded to a multiple of ``step`` in the direction of ``rounding``."""
+    return DecimalGateway.divide(price, step).to_integral_value(rounding=rounding) * step
+
+
 @dataclass
 class PairMarket:
     """The synthetic market of one pair."""
@@ -124,6 +131,7 @@ class PairMarket:
     rng: random.Random
     mid: Decimal = Decimal(0)
     spread_pct: Decimal = Decimal("0.1")  # normal spread, percent of mid
+    grid_step: Decimal = Decimal(0)  # the maker levels' spacing (set by ``move_book``)
     asks: list[Level] = field(default_factory=list)  # maker liquidity, ascending
     bids: list[Level] = field(default_factory=list)  # maker liquidity, descending
     trades: deque[PublicTrade] = field(default_factory=lambda: deque(maxlen=MAX_TRADES))
@@ -150,18 +158,45 @@ class PairMarket:
             moved = round_to_tick(scale(self.mid, ONE - bps * BPS), self.info.tick_size)
         self.mid = moved
 
-    def rebuild_book(self, spread_pct: Decimal, stamp: str) -> None:
-        """Fresh maker levels around the mid: ``spread_pct`` wide, one level every 2 bps."""
+    def move_book(self, spread_pct: Decimal, stamp: str) -> None:
+        """Move the maker book with the mid as a real book moves: levels sit at fixed prices on a
+        grid (one every ~2 bps), the first at least ``spread_pct``/2 from the mid on each side.
+        Levels the mid has moved onto, or that fall beyond the 40 shown, go; grid prices in the
+        window without a level (new ones, or one taken out by fills) get a fresh maker level; a
+        few resting levels change size. A tick therefore changes a few levels, not all of them
+        (a spread blow-out or a price jump moves the window past every old level)."""
         tick = self.info.tick_size
+        step = self._grid_step()
         half = max(round_to_tick(scale(self.mid, spread_pct / HUNDRED / 2), tick), tick)
-        step = max(round_to_tick(scale(self.mid, 2 * BPS), tick), tick)
-        self.asks = [self._level(self.mid + half + i * step) for i in range(BOOK_LEVELS)]
-        self.bids = [self._level(self.mid - half - i * step) for i in range(BOOK_LEVELS)]
-        self.bids = [level for level in self.bids if level.price > 0]
+        first_ask = _to_grid(self.mid + half, step, ROUND_CEILING)
+        first_bid = _to_grid(self.mid - half, step, ROUND_FLOOR)
+        self.asks = self._keep(self.asks, [first_ask + i * step for i in range(BOOK_LEVELS)])
+        self.bids = self._keep(
+            self.bids, [price for price in (first_bid - i * step for i in range(BOOK_LEVELS)) if price > 0]
+        )
         self.touch(stamp)
 
+    def _grid_step(self) -> Decimal:
+        """The level spacing: ~2 bps of the mid in whole ticks, kept while the mid stays within a
+        factor of two of where it was chosen (so levels keep their prices); chosen again after."""
+        wanted = max(round_to_tick(scale(self.mid, GRID_BPS * BPS), self.info.tick_size), self.info.tick_size)
+        if not (self.grid_step > 0 and wanted <= 2 * self.grid_step and self.grid_step <= 2 * wanted):
+            self.grid_step = wanted
+        return self.grid_step
+
+    def _keep(self, levels: list[Level], prices: list[Decimal]) -> list[Level]:
+        resting = {level.price: level for level in levels}
+        kept = [resting.get(price) or self._level(price) for price in prices]
+        for _ in range(self.rng.randint(0, MAX_RESIZED_PER_TICK) if kept else 0):
+            level = kept[self.rng.randrange(len(kept))]
+            level.quantity, level.order_count = self._size()
+        return kept
+
     def _level(self, price: Decimal) -> Level:
-        return Level(price, self.info.lot * self.rng.randint(1, 200), self.rng.randint(1, 6))
+        return Level(price, *self._size())
+
+    def _size(self) -> tuple[Decimal, int]:
+        return self.info.lot * self.rng.randint(1, 200), self.rng.randint(1, 6)
 
     def touch(self, stamp: str) -> None:
         self.sequence_number += 1

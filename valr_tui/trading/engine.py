@@ -261,16 +261,29 @@ class TradingEngine:
     async def _process_market_for_fills(self) -> None:
         """Feed every market update to the paper venue; journal closed positions after fills."""
         assert self.market_data is not None and self.paper is not None
-        async for _view in self.market_data.subscribe():
-            fills = 0
-            # only pairs with paper orders can fill (building every pair's view for each update
-            # cost more than the update itself with ten pairs); the subscription keeps the newest
-            # view only, so each such pair is read fresh rather than trusting the one delivered
-            pairs = {order.pair for order in self.paper.open_orders()}
-            for pair in [p for p in self.settings.pairs if p in pairs]:
-                fills += await self.paper.on_market(self.market_data.market(pair))
-            if fills:
-                await self._journal_after_fills()
+        paper = self.paper
+        moved = asyncio.Event()
+
+        def on_market(view: MarketView) -> None:
+            # only a pair with paper orders can fill: no wake-up of this loop for the others
+            if any(order.pair == view.pair for order in paper.open_orders()):
+                moved.set()
+
+        remove = self.market_data.add_listener(on_market)
+        try:
+            while True:
+                await moved.wait()
+                moved.clear()
+                fills = 0
+                # changes that came while this ran are coalesced: each pair with paper orders
+                # is read fresh rather than trusting the view that woke the loop
+                pairs = {order.pair for order in paper.open_orders()}
+                for pair in [p for p in self.settings.pairs if p in pairs]:
+                    fills += await paper.on_market(self.market_data.market(pair))
+                if fills:
+                    await self._journal_after_fills()
+        finally:
+            remove()
 
     async def _journal_after_fills(self) -> None:
         assert self.recorder is not None

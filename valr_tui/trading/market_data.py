@@ -153,15 +153,39 @@ TAPE_LEN = 50  # public trades kept per pair for the market-trades tape
 
 
 class _PairState:
-    __slots__ = ("book", "history", "ticker", "trades", "updated_at", "was_stale")
+    __slots__ = ("_history", "_history_view", "_trades", "_trades_view", "book", "ticker",
+                 "updated_at", "was_stale")
 
     def __init__(self, history_len: int) -> None:
         self.ticker: TickerData | None = None
         self.book: OrderBook | None = None
         self.updated_at: float | None = None
-        self.history: deque[Decimal] = deque(maxlen=history_len)
-        self.trades: deque[Trade] = deque(maxlen=TAPE_LEN)  # newest first
+        self._history: deque[Decimal] = deque(maxlen=history_len)
+        self._trades: deque[Trade] = deque(maxlen=TAPE_LEN)  # newest first
+        # the tuples views hand out, built once per change: most updates (books) change neither
+        self._history_view: tuple[Decimal, ...] | None = ()
+        self._trades_view: tuple[Trade, ...] | None = ()
         self.was_stale = True
+
+    def add_price(self, price: Decimal) -> None:
+        self._history.append(price)
+        self._history_view = None
+
+    def add_trade(self, trade: Trade) -> None:
+        self._trades.appendleft(trade)
+        self._trades_view = None
+
+    @property
+    def history(self) -> tuple[Decimal, ...]:
+        if self._history_view is None:
+            self._history_view = tuple(self._history)
+        return self._history_view
+
+    @property
+    def trades(self) -> tuple[Trade, ...]:
+        if self._trades_view is None:
+            self._trades_view = tuple(self._trades)
+        return self._trades_view
 
 
 class MarketSubscription:
@@ -296,7 +320,7 @@ class MarketDataClient:
             else:
                 state.updated_at = now
                 if update.last > 0:
-                    state.history.append(update.last)
+                    state.add_price(update.last)
         elif isinstance(update, OrderBook):
             state.book = update
             if update.crossed:
@@ -304,8 +328,8 @@ class MarketDataClient:
             else:
                 state.updated_at = now
         else:
-            state.history.append(update.price)
-            state.trades.appendleft(update)
+            state.add_price(update.price)
+            state.add_trade(update)
             self._notify_trade(update)
         self.stats.updates_applied += 1
         view = self._view(update.pair, state, now)
@@ -539,8 +563,8 @@ class MarketDataClient:
             book=state.book,
             updated_at=state.updated_at,
             stale=is_stale(state.updated_at, now, self._settings),
-            history=tuple(state.history),
-            trades=tuple(state.trades),
+            history=state.history,
+            trades=state.trades,
         )
 
     # -- the loops ------------------------------------------------------------------------------
