@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import multiprocessing
 import os
 import platform
 import sys
@@ -21,6 +22,8 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from benchmarks._figures import verdicts
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "latest.json"
@@ -47,6 +50,49 @@ def run_one(name: str) -> dict[str, Any]:
         outcome = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
     outcome["elapsed_s"] = round(time.perf_counter() - started, 3)
     return outcome
+
+
+def _pool(processes: int) -> Any:
+    return multiprocessing.get_context("spawn").Pool(processes)
+
+
+def _run_one_by_reference() -> Any:
+    """``run_one`` as ``benchmarks.__main__.run_one``: run as ``python -m benchmarks`` this module
+    is ``__main__``, which a spawned process does not import again, so it could not find it."""
+    return importlib.import_module(f"{__package__ or 'benchmarks'}.__main__").run_one
+
+
+def concurrent_group(name: str) -> str | None:
+    """The module's ``CONCURRENT_GROUP``: modules of one group run at the same time, each in a
+    process of its own (figures that do not depend on having the machine to themselves, such as
+    a process's memory growth); None (the rest) run one after the other, alone."""
+    module = importlib.import_module(f"{__package__ or 'benchmarks'}.{name}")
+    group = getattr(module, "CONCURRENT_GROUP", None)
+    return group if isinstance(group, str) else None
+
+
+def run_all(names: list[str]) -> dict[str, dict[str, Any]]:
+    """Every module in ``names``: those of a concurrent group together, when the group's first
+    member's turn comes (a fresh process each, so none sees the others' heap); the rest in turn."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        try:
+            group = concurrent_group(name)
+        except Exception:  # reported by run_one, in turn
+            group = None
+        if group is not None:
+            groups.setdefault(group, []).append(name)
+    results: dict[str, dict[str, Any]] = {}
+    for name in names:
+        if name in results:
+            continue
+        members = next((m for m in groups.values() if name in m), [name])
+        if len(members) == 1:
+            results[name] = run_one(name)
+            continue
+        with _pool(len(members)) as pool:
+            results.update(zip(members, pool.map(_run_one_by_reference(), members), strict=True))
+    return {name: results[name] for name in names}
 
 
 def status(result: dict[str, Any]) -> str:
@@ -78,6 +124,10 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
         print(f"{status(result):5}  {bench}")
         if "traceback" in result:
             print(result["traceback"], file=sys.stderr)
+    budgets = verdicts(results)
+    if budgets:
+        print("\nbudgets:")
+        print("\n".join(budgets))
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -110,7 +160,7 @@ def main(argv: list[str]) -> int:
     if not names:
         print(f"no bench_*.py module in {HERE} matches {filters}", file=sys.stderr)
         return 2
-    results = {name: run_one(name) for name in names}
+    results = run_all(names)
     print_table(results)
     output: Path = args.output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)

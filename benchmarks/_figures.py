@@ -95,14 +95,50 @@ ROWS: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("bench_orders", "… p99", "p99_ms", "", "", "ms"),
 )
 
+# Every budget of the performance issue: (benchmark, figure, limit), each figure ≤ the limit the
+# module reports beside it (the modules own the numbers; this only reads them). The ten-pair
+# modules hold the same budgets.
+BUDGETS: tuple[tuple[str, str, str], ...] = (
+    ("bench_app_latency", "10hz_p50_ratio", "budget_ratio"),
+    ("bench_app_latency", "10hz_p99_ratio", "budget_ratio"),
+    ("bench_app_latency", "100hz_p50_ratio", "budget_ratio"),
+    ("bench_app_latency", "100hz_p99_ratio", "budget_ratio"),
+    ("bench_app_latency", "key_under_flood_p99_ratio", "budget_ratio"),
+    ("bench_app_startup", "cold_ratio", "cold_budget_ratio"),
+    ("bench_app_startup", "warm_ours_median_s", "budget_s"),
+    ("bench_app_session", "cpu_mean_pct", "cpu_budget_pct"),
+    ("bench_app_session", "oop_cpu_mean_pct", "oop_cpu_budget_pct"),
+    ("bench_app_session", "rss_growth_after_warmup_mib", "rss_growth_tolerance_mib"),
+    ("bench_app_memory", "ours_rss_growth_mib", "budget_growth_mib"),
+)
+BUDGETS += tuple((f"{bench}_ten_pairs", figure, limit) for bench, figure, limit in BUDGETS)
+
+
 # The ten-pair modules report the same keys as their base modules: their rows are the base's
-# compared rows (those with a peer), labelled as the ten-pair case.
+# compared rows (those with a peer) and budgeted rows, labelled as the ten-pair case.
 TEN_PAIR_MODULES = ("bench_app_startup", "bench_app_latency", "bench_app_session", "bench_app_memory")
+_BUDGETED = {(bench, figure) for bench, figure, _limit in BUDGETS}
 ROWS += tuple(
     (f"{bench}_ten_pairs", f"ten pairs: {label}", ours, peer, ratio, unit)
     for bench, label, ours, peer, ratio, unit in ROWS
-    if bench in TEN_PAIR_MODULES and peer
+    if bench in TEN_PAIR_MODULES and (peer or (bench, ours) in _BUDGETED)
 )
+
+
+def verdicts(results: dict[str, dict[str, Any]]) -> list[str]:
+    """One line per budget of the benchmarks in ``results``: PASS/FAIL, the figure and its limit
+    ("MISSING" when the module ran but did not report the figure: an error, or a renamed key)."""
+    lines = []
+    for bench, figure, limit in BUDGETS:
+        result = results.get(bench)
+        if result is None:
+            continue
+        if figure not in result or limit not in result:
+            lines.append(f"MISSING  {bench}  {figure}")
+            continue
+        verdict = "PASS" if float(result[figure]) <= float(result[limit]) else "FAIL"
+        lines.append(f"{verdict:7}  {bench}  {figure} {result[figure]} ≤ {result[limit]}")
+    return lines
 
 
 def _cell(result: dict[str, Any], key: str, unit: str) -> str:
@@ -140,6 +176,8 @@ def render(paths: list[Path]) -> str:
             load = (f" (load average {result['load_1m_start']} → {result['load_1m_end']})"
                     if "load_1m_start" in result else "")
             lines.append(f"- `{bench}`: {'PASS' if result['passed'] else 'FAIL'}{load}")
+    lines.append("")
+    lines.extend(f"- {line}" for line in verdicts(results))
     return "\n".join(lines)
 
 

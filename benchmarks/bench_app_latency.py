@@ -3,7 +3,7 @@
 Ours: ``ValrApp`` + ``TradingEngine`` (DRY_RUN) against the simulator with its random walk off,
 headless. The simulator moves BTCZAR with ``SimExchange.set_price`` on its own loop at RATES
 updates/s, every price new; the whole path runs: simulator -> /ws/trade -> MarketStream -> engine
--> ``EngineChanged`` -> ``TickerTable`` -> frame. A sample ends at the first composited frame whose
+-> ``ValrApp._redraw`` -> ``TickerTable`` -> frame. A sample ends at the first composited frame whose
 ticker shows that price or a later one (the dashboard coalesces: a frame shows the newest price,
 and every older one still pending is then superseded on screen). ``*_shown_pct`` is the share of
 changes that reached the screen (or were superseded there) before the flood ended + SETTLE_S.

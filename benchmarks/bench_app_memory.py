@@ -1,13 +1,16 @@
 """Memory of the dashboard under ordinary use, fast-forwarded: does anything stay behind?
 
 Ours: ``ValrApp`` + ``TradingEngine`` (DRY_RUN) against the embedded simulator, headless. One run
-does CYCLES open/close cycles of every screen and modal (``SCREENS``: help, audit, journal, book,
-all orders, alerts, balances, pair picker, confirm, unlock, command palette, each opened by the
-app's own action where it has one) and a step of the chart period, ORDERS paper orders (each
-placed, then cancelled), and an hour of market ticks (7,200 at the demo's 0.5 s, fed 20 times
-faster: simulated time) spread over the run. RSS (``/proc/self/status``, after ``gc.collect()``)
-is read after the warm-up (the first WARMUP_SHARE of the cycles: caches fill, lazily built
-objects appear) and at the end.
+does CYCLES open/close cycles of every screen and modal (``screens``: help, audit, journal, book,
+all orders, alerts, balances, pair picker, confirm, unlock, amend, command palette, each opened by
+the app's own action where it has one; the amend dialog on an order that rests in the orders
+table, selected there) and a step of the chart period, ORDERS paper orders (each placed, then
+cancelled), and an hour of market ticks (7,200 at the demo's 0.5 s, fed faster: simulated time)
+while the cycles run; the run ends when both are done. Each open waits until the view is
+mounted, its loads have finished and a frame shows it, each close until the screen below is
+drawn again (``_drawn``: conditions, no fixed sleep). RSS (``/proc/self/status``, after
+``gc.collect()``) is read after the warm-up (the first WARMUP_SHARE of the cycles: caches fill,
+lazily built objects appear) and at the end.
 
 Peer: a one-label Textual app opening and closing a one-label screen as many times: Textual's
 own growth for the same number of screens.
@@ -23,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
@@ -30,13 +34,16 @@ from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.command import CommandPalette
+from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Label
+from textual.worker import Worker
 
 from benchmarks._common import (
     HEADLESS_SIZE,
     BenchSimulator,
     demo_settings,
+    hook_frames,
     load_average,
     load_report,
     pick,
@@ -46,6 +53,7 @@ from benchmarks._common import (
     ticker_text,
     wait_for,
 )
+from storage.orders import OrderState
 from valr_tui.errors import OrderNotFoundError
 from valr_tui.logging_setup import configure_logging
 from valr_tui.trading.engine import TradingEngine
@@ -56,19 +64,25 @@ from valr_tui.ui.screens.audit import AuditScreen
 from valr_tui.ui.screens.balances import BalancesScreen
 from valr_tui.ui.screens.book import BookScreen
 from valr_tui.ui.screens.journal import JournalScreen
-from valr_tui.ui.screens.modals import ConfirmScreen, HelpScreen, UnlockScreen
+from valr_tui.ui.screens.modals import AmendScreen, ConfirmScreen, HelpScreen, UnlockScreen
 from valr_tui.ui.screens.orders import OrdersScreen
 from valr_tui.ui.screens.pair_picker import PairPickerScreen
+from valr_tui.ui.widgets.orders import OrdersTable
 
 BUDGET_MIB = 5.0
+# A process's own memory growth does not need the machine to itself: the runner runs the two
+# memory modules at the same time, each in its own process (benchmarks/__main__.py).
+CONCURRENT_GROUP = "memory"
 WARMUP_SHARE = 0.1
 DEMO_TICK_S = 0.5
 TICKS = 7_200  # one hour at the demo's 0.5 s
+VIEW_TIMEOUT_S = 30.0
+PROGRESS_EVERY = 25
 def _ticks_per_s(pairs: int) -> float:
     """Fast enough to finish within the run, slow enough not to turn it into a flood benchmark:
     every tick moves every pair, so with more pairs it is slower (the same changes a second as
     with two; at 50 ticks a second ten pairs flooded the dashboard until BTCZAR went stale)."""
-    return pick(10, 50) * 2 / max(pairs, 2)
+    return pick(20, 50) * 2 / max(pairs, 2)
 
 PAIR = "BTCZAR"
 
@@ -86,38 +100,80 @@ def _rss() -> float:
     return rss_mib()
 
 
-async def _open_close(app: App[Any], opened: Callable[[], bool], open_it: Callable[[], object],
-                      pause: Callable[[], Awaitable[None]]) -> None:
+class _Frames:
+    """Counts the frames the app composites and remembers which screen the last one showed."""
+
+    def __init__(self, app: App[Any]) -> None:
+        self.count = 0
+        self.last: Screen[Any] | None = None
+
+        def on_frame(_at: float) -> None:
+            self.count += 1
+            self.last = app.screen
+
+        hook_frames(app, on_frame)
+
+
+def _to_draw(screen: Screen[Any]) -> bool:
+    """The screen has a layout, a scroll or a repaint waiting for its next frame."""
+    return bool(screen._dirty_widgets or screen._layout_required or screen._scroll_required
+                or screen._repaint_required)
+
+
+async def _drawn(app: App[Any], pilot: Pilot[Any], frames: _Frames, workers_before: set[Worker[Any]]) -> None:
+    """Until the current screen is mounted, every worker started since ``workers_before`` (its
+    loads) has finished, every widget has handled what it was sent, and a frame has shown it
+    with nothing left to draw: a condition, never a fixed sleep (``pilot.pause()`` waits for the
+    process to idle for 20 ms, which the fed ticks rarely allow: up to a second each)."""
+    screen = app.screen
+    await wait_for(lambda: screen.is_mounted
+                   and all(w.is_finished for w in app.workers if w not in workers_before), VIEW_TIMEOUT_S)
+    await pilot._wait_for_screen(VIEW_TIMEOUT_S)
+    if frames.last is not screen or _to_draw(screen):
+        seen = frames.count
+        await wait_for(lambda: frames.count > seen and frames.last is screen, VIEW_TIMEOUT_S)
+
+
+async def _open_close(app: App[Any], pilot: Pilot[Any], frames: _Frames, kind: type[Screen[Any]],
+                      open_it: Callable[[], object]) -> None:
+    """Open a view the way the app does, wait until it is mounted, loaded and drawn, close it and
+    wait until the screen below is drawn again."""
+    before = set(app.workers)
     result = open_it()
     if asyncio.iscoroutine(result):
         await result
-    await wait_for(opened, timeout_s=10)
-    await pause()  # mounted, loaded and drawn
+    await _drawn(app, pilot, frames, before)
+    if not isinstance(app.screen, kind):
+        raise RuntimeError(f"{kind.__name__} did not open: {type(app.screen).__name__} is on top")
+    before = set(app.workers)
     await app.pop_screen()
+    await _drawn(app, pilot, frames, before)
 
 
-def _showing(app: App[Any], kind: type[Screen[Any]]) -> Callable[[], bool]:
-    return lambda: isinstance(app.screen, kind)
+class _Market:
+    """Steps the simulator's market (its own loop does the work): TICKS times at
+    ``_ticks_per_s``, then at the demo's pace until stopped, so the market keeps moving while
+    the run lasts; ``sent`` counts the ticks."""
+
+    def __init__(self, sim: BenchSimulator, pairs: int) -> None:
+        self.sim, self.rate, self.sent = sim, _ticks_per_s(pairs), 0
+        self.stop = asyncio.Event()
+
+    async def run(self) -> None:
+        started = time.perf_counter()
+        while not self.stop.is_set():
+            self.sim.loop_call(self.sim.server.exchange.step)
+            self.sent += 1
+            ahead = started + self.sent / self.rate - time.perf_counter()
+            delay = ahead if self.sent < TICKS else DEMO_TICK_S
+            await asyncio.sleep(max(delay, 0))
 
 
-async def _ticks(sim: BenchSimulator, pairs: int, stop: asyncio.Event) -> int:
-    """Step the simulator's market TICKS times at ``_ticks_per_s`` (its own loop does the work),
-    then at the demo's pace until ``stop``, so the market keeps moving while the cycles last."""
-    sent, rate = 0, _ticks_per_s(pairs)
-    started = time.perf_counter()
-    while not stop.is_set():
-        sim.loop_call(sim.server.exchange.step)
-        sent += 1
-        delay = started + sent / rate - time.perf_counter() if sent < TICKS else DEMO_TICK_S
-        await asyncio.sleep(max(delay, 0))
-    return sent
-
-
-def screens(app: ValrApp, unlock: Callable[[object], Awaitable[None]]
+def screens(app: ValrApp, unlock: Callable[[object], Awaitable[None]], amend: Callable[[], object]
             ) -> list[tuple[type[Screen[Any]], Callable[[], object]]]:
     """Every screen and modal of the dashboard and how to open it: the key's action where the
     app has one (ValrApp.BINDINGS), else what the app pushes (a confirmation, the unlock dialog
-    outside LOCKDOWN)."""
+    outside LOCKDOWN); ``amend`` opens the amend dialog on a resting order."""
     return [
         (HelpScreen, app.action_help),
         (AuditScreen, app.action_show_audit),
@@ -129,8 +185,55 @@ def screens(app: ValrApp, unlock: Callable[[object], Awaitable[None]]
         (PairPickerScreen, app.action_pick_pair),
         (ConfirmScreen, lambda: app.push_screen(ConfirmScreen("Cancel order?"))),
         (UnlockScreen, lambda: app.push_screen(UnlockScreen(unlock))),
+        (AmendScreen, amend),
         (CommandPalette, app.action_command_palette),
     ]
+
+
+async def _place(engine: TradingEngine) -> str:
+    """A paper BUY 3 % under the bid (inside the price band): it rests. Its correlation id."""
+    bid = engine.market(PAIR).ticker.bid  # type: ignore[union-attr]
+    price = str((bid * Decimal("0.97")).quantize(Decimal(1)))
+    return (await engine.submit(OrderRequest(PAIR, "BUY", price, "0.0001"))).correlation_id
+
+
+async def _cancel(engine: TradingEngine, correlation_id: str) -> None:
+    with contextlib.suppress(OrderNotFoundError):  # the market came to it: filled
+        await engine.cancel(correlation_id)
+
+
+class _Resting:
+    """The order the amend dialog edits: placed at the start of a cycle, cancelled at its end;
+    ``placed`` counts the orders placed for it (another when the market filled the last)."""
+
+    AMENDABLE = (OrderState.OPEN, OrderState.PARTIALLY_FILLED)  # what the dashboard amends
+
+    def __init__(self, app: ValrApp, engine: TradingEngine) -> None:
+        self.app, self.engine = app, engine
+        self.correlation_id = ""
+        self.placed = 0
+
+    async def place(self) -> None:
+        self.correlation_id = await _place(self.engine)
+        self.placed += 1
+
+    async def open_amend(self) -> None:
+        """Select the order in the dashboard's orders table once it rests there (as ctrl+o and
+        the arrows would), then ctrl+a's action."""
+        table = self.app.main.query_one(OrdersTable)
+        while True:
+            cid = self.correlation_id
+            await wait_for(lambda: cid in table.records and (table.records[cid].state in self.AMENDABLE  # noqa: B023
+                                                             or table.records[cid].state.is_final),  # noqa: B023
+                           VIEW_TIMEOUT_S)
+            if table.records[cid].state in self.AMENDABLE:
+                break
+            await self.place()  # the market came to it
+        table.move_cursor(row=table.get_row_index(cid))
+        self.app.action_amend_order()
+
+    async def cancel(self) -> None:
+        await _cancel(self.engine, self.correlation_id)
 
 
 async def _ours(pairs: tuple[str, ...]) -> dict[str, float]:
@@ -141,14 +244,16 @@ async def _ours(pairs: tuple[str, ...]) -> dict[str, float]:
         engine = TradingEngine(settings)
         app = ValrApp(engine)
         async with app.run_test(size=HEADLESS_SIZE) as pilot:
+            frames = _Frames(app)
             await wait_for(lambda: "Last" in ticker_text(app, PAIR), timeout_s=30)
 
             async def unlock(_request: object) -> None:
                 return None
 
-            views = screens(app, unlock)
-            stop = asyncio.Event()
-            ticker = asyncio.create_task(_ticks(sim, len(pairs), stop))
+            resting = _Resting(app, engine)
+            views = screens(app, unlock, resting.open_amend)
+            market = _Market(sim, len(pairs))
+            ticker = asyncio.create_task(market.run())
             placed = 0
             rss_warm = 0.0
             warmup = max(1, round(cycles * WARMUP_SHARE))
@@ -156,29 +261,34 @@ async def _ours(pairs: tuple[str, ...]) -> dict[str, float]:
             for cycle in range(cycles):
                 if cycle == warmup:
                     rss_warm = _rss()
+                if cycle % PROGRESS_EVERY == 0:  # a full run lasts tens of minutes: say how far
+                    print(f"bench_app_memory ({len(pairs)} pairs): cycle {cycle}/{cycles},"
+                          f" {market.sent} ticks, {placed + resting.placed} orders, RSS {_rss():.1f} MiB,"
+                          f" {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+                await resting.place()
                 for kind, open_it in views:
-                    await _open_close(app, _showing(app, kind), open_it, pilot.pause)
+                    await _open_close(app, pilot, frames, kind, open_it)
                 app.action_cycle_chart_period()  # ctrl+g: another period's candles
-                for _ in range(orders_per_cycle):
-                    if placed >= orders:
+                await resting.cancel()
+                for _ in range(orders_per_cycle - 1):
+                    if placed + resting.placed >= orders:
                         break
-                    bid = engine.market(PAIR).ticker.bid  # type: ignore[union-attr]
-                    price = str((bid * Decimal("0.97")).quantize(Decimal(1)))  # inside the price band
-                    result = await engine.submit(OrderRequest(PAIR, "BUY", price, "0.0001"))
-                    with contextlib.suppress(OrderNotFoundError):  # the market came to it: filled
-                        await engine.cancel(result.correlation_id)
+                    await _cancel(engine, await _place(engine))
                     placed += 1
+            cycles_s = time.perf_counter() - started
+            await wait_for(lambda: market.sent >= TICKS, timeout_s=TICKS, poll_s=0.1)  # the whole hour
             elapsed = time.perf_counter() - started
-            stop.set()
-            ticks = await ticker
+            market.stop.set()
+            await ticker
+            ticks = market.sent
             await pilot.pause()
             rss_end = _rss()
             still_live = "Last" in ticker_text(app, PAIR)
             await quiesce(app, pilot)
     return {
         "ours_pairs": len(pairs), "ours_cycles": cycles, "ours_screens_per_cycle": len(views),
-        "ours_orders": placed,
-        "ours_ticks": ticks, "ours_run_s": round(elapsed, 1),
+        "ours_orders": placed + resting.placed,
+        "ours_ticks": ticks, "ours_cycles_s": round(cycles_s, 1), "ours_run_s": round(elapsed, 1),
         "ours_rss_after_warmup_mib": round(rss_warm, 1), "ours_rss_end_mib": round(rss_end, 1),
         "ours_rss_growth_mib": round(rss_end - rss_warm, 2),
         "ours_prices_on_screen_at_end": still_live,
@@ -200,11 +310,11 @@ async def _peer(screens: int) -> dict[str, float]:
     async with app.run_test(size=HEADLESS_SIZE) as pilot:
         warmup = max(1, round(screens * WARMUP_SHARE))
         rss_warm = 0.0
+        frames = _Frames(app)
         for n in range(screens):
             if n == warmup:
                 rss_warm = _rss()
-            await _open_close(app, _showing(app, _LabelScreen),
-                              lambda: app.push_screen(_LabelScreen()), pilot.pause)
+            await _open_close(app, pilot, frames, _LabelScreen, lambda: app.push_screen(_LabelScreen()))
         rss_end = _rss()
     return {"peer_screens": screens, "peer_rss_growth_mib": round(rss_end - rss_warm, 2)}
 

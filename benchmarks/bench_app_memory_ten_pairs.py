@@ -8,6 +8,8 @@ from __future__ import annotations
 from benchmarks import bench_app_memory
 from benchmarks._common import TEN_PAIRS
 
+CONCURRENT_GROUP = bench_app_memory.CONCURRENT_GROUP
+
 
 def run() -> dict[str, object]:
     return bench_app_memory.run(TEN_PAIRS)

@@ -19,6 +19,7 @@ from tests.ui.pilot_helpers import SIZE, make_app
 from valr_tui.ui.app import ValrApp
 from valr_tui.ui.screens.audit import AuditScreen
 from valr_tui.ui.screens.journal import JournalScreen
+from valr_tui.ui.widgets.footer import RankedFooter
 from valr_tui.ui.widgets.orders import OrdersTable
 
 ROUND_TRIPS = 6
@@ -75,3 +76,26 @@ async def test_a_data_table_keeps_no_rendered_lines_of_past_updates() -> None:
             await pilot.pause()  # drawn: every visible cell rendered at the new generation
         assert len(table._cell_render_cache) <= cells
         assert len(table._line_cache) <= table.row_count + 1  # + the header
+
+
+async def test_the_footer_keeps_its_keys_when_the_bindings_it_shows_are_the_same() -> None:
+    """Textual rebuilds a footer on every change of its screen's bindings (each focus change, each
+    screen pushed or popped over it): every rebuild restyled all its keys and reflowed the whole
+    screen, though the keys were the same. A rebuild now happens only when they differ."""
+    app, _ = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(RankedFooter)
+        keys = list(footer.query(FooterKey))
+        assert keys
+        footer.bindings_changed(app.screen)  # what the screen's bindings signal calls
+        await settle(pilot)
+        assert list(footer.query(FooterKey)) == keys
+        assert all(key.is_attached for key in keys)
+        # a change it shows still rebuilds it: help hidden (as check_action hides keys elsewhere)
+        allowed = app.check_action
+        app.check_action = (  # type: ignore[method-assign]
+            lambda action, parameters: action != "help" and allowed(action, parameters))
+        app.refresh_bindings()
+        await settle(pilot)
+        assert [key.action for key in footer.query(FooterKey)] == [key.action for key in keys[1:]]

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from textual._compositor import Compositor
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 
@@ -138,3 +139,85 @@ def test_a_remembered_level_does_not_hide_a_malformed_one() -> None:
     bad = {"Asks": [{"price": "100", "quantity": "1", "orderCount": True}], "Bids": []}
     with pytest.raises(MalformedResponseError):
         OrderBook.from_valr(bad, "BTCZAR")
+
+
+async def test_a_frame_renders_only_the_widgets_under_a_change_and_writes_the_same() -> None:
+    """The form pair's book moves (its ticker row, spread line and depth): Textual's own partial
+    frame asked every widget whose clip touched the changes' bounding box for its lines (the
+    footer, the form's column, the orders pane, the bucket gauge); the dashboard's compositor
+    asks only those under a change, and what reaches the terminal is byte for byte the same."""
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        compositor = app.main._compositor
+        frames: list[tuple[str, str, set[str], set[str]]] = []
+        ours = compositor.render_partial_update
+
+        def both(*args: Any) -> Any:
+            changed = set(compositor._dirty_regions)
+            stock_asked, stock = _asked_by(app, lambda: Compositor.render_partial_update(compositor))
+            compositor._dirty_regions.update(changed)
+            our_asked, update = _asked_by(app, ours)
+            if stock is not None and update is not None:
+                frames.append((stock.render_segments(app.console), update.render_segments(app.console),
+                               stock_asked, our_asked))
+            return update
+
+        compositor.render_partial_update = both  # type: ignore[method-assign]
+        engine.set_book_top("BTCZAR", "1500001", "1500020")
+        await pilot.pause()
+        await pilot.pause()
+        assert frames, "no partial frame was rendered"
+        for stock_text, our_text, stock_asked, our_asked in frames:
+            assert our_text == stock_text
+            assert our_asked < stock_asked
+            assert not our_asked & {"RankedFooter", "OrderForm", "BucketGauge"}
+            assert {"RankedFooter", "BucketGauge"} <= stock_asked  # what Textual alone asks for
+
+
+def _asked_by(app: Any, render: Any) -> tuple[set[str], Any]:
+    """The widgets (by class) whose lines ``render()`` asks for, and what it returns."""
+    asked: set[str] = set()
+    originals = {}
+    for widget in app.main.query("*"):
+        originals[widget] = widget.render_lines
+
+        def recording(crop: Any, widget: Any = widget) -> Any:
+            asked.add(type(widget).__name__)
+            return originals[widget](crop)
+
+        widget.render_lines = recording
+    try:
+        return asked, render()
+    finally:
+        for widget in originals:
+            del widget.render_lines
+
+
+async def test_a_wider_column_that_still_fits_repaints_the_table_without_a_layout() -> None:
+    """A bid gaining a digit widens its column: every row moves, so the whole table repaints,
+    but its size and scroll bars stay; asking for a layout reflowed the whole screen (~45 ms
+    under a flood, a frame and a key press waited)."""
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        tickers = app.main.query_one(TickerTable)
+        layouts: list[object] = []
+        relayout = app.screen._refresh_layout
+
+        def counting(*args: Any, **kwargs: Any) -> None:
+            layouts.append(args)
+            relayout(*args, **kwargs)
+
+        app.screen._refresh_layout = counting  # type: ignore[method-assign]
+        asked = _record_lines(tickers)
+        width_before = tickers.virtual_size.width
+        engine.set_book_top("BTCZAR", "11249901", "11250100")  # 1,249,900 -> 11,249,901: wider
+        await pilot.pause()
+        await pilot.pause()
+        assert tickers.get_cell("BTCZAR", "bid") == "11,249,901"
+        assert tickers.virtual_size.width > width_before
+        assert {0, 1, 2} <= set(asked)  # header and both rows at the new widths
+        assert layouts == []
+        line = "".join(segment.text for segment in tickers.render_line(1))
+        assert "11,249,901" in line

@@ -11,6 +11,8 @@ Opening and closing the audit and journal views 80 times kept ~50 MiB for good:
   does (Textual issue #6666). The footer is rebuilt whenever the bindings change (every screen
   switch), so every switch kept another footer's worth of keys. ``Footer`` below drops the watchers
   of removed keys after each rebuild.
+  The same footer skips a rebuild that would show the same keys (not a leak: a cost of every
+  screen switch and focus change).
 - ``DataTable`` keys its render caches (cells up to 10,000 entries, rows and lines up to 1,000
   each) on an update counter that every change of a cell, a row or the size bumps, so each
   change leaves the previous generation's rendered lines in the caches, never to be read again,
@@ -83,9 +85,26 @@ def drop_stale_table_caches() -> None:
 
 
 class Footer(TextualFooter):
-    """Textual's ``Footer`` without the leak of its rebuilt keys (see the module docstring)."""
+    """Textual's ``Footer`` without the leak of its rebuilt keys (see the module docstring), and
+    rebuilt only when what it shows changes: Textual rebuilds it on every change of the screen's
+    bindings (each focus change, each screen pushed or popped over it), though the keys are mostly
+    the same; each rebuild restyled every key and reflowed the whole screen."""
+
+    _composed: tuple[object, ...] | None = None
+
+    def _shown(self) -> tuple[object, ...]:
+        """Everything ``compose`` reads: the same value, the same keys."""
+        bindings = tuple((binding, enabled, tooltip)
+                         for _node, binding, enabled, tooltip in self.screen.active_bindings.values())
+        return self._bindings_ready, self.show_command_palette, self.combine_groups, bindings
 
     async def recompose(self) -> None:
+        if not self.is_attached:
+            return
+        shown = self._shown()
+        if shown == self._composed:
+            return
+        self._composed = shown
         await super().recompose()
         watchers: dict[str, list[tuple[Any, Any]]] = getattr(self, _WATCHERS, {})
         for entries in watchers.values():

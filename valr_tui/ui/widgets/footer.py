@@ -22,18 +22,12 @@ class RankedFooter(Footer):
     def __init__(self, order: Sequence[str], *, id: str | None = None) -> None:
         super().__init__(id=id, compact=True)
         self._rank = {action: index for index, action in enumerate(order)}
-        self._shown: list[tuple[str, str, str, bool, str]] | None = None  # the keys composed last
 
-    def _keys(self) -> list[tuple[str, str, str, bool, str]]:
-        return [(binding.key, binding.description, binding.action, enabled, tooltip)
-                for binding, enabled, tooltip in self._ranked()]
-
-    async def recompose(self) -> None:
-        """Rebuild only when the keys to show changed: the bindings change with every move of
-        the focus, mostly not the footer's keys (at start-up five rebuilds of ~20 keys each)."""
-        if self._bindings_ready and self._shown is not None and self._keys() == self._shown:
-            return
-        await super().recompose()
+    def _shown(self) -> tuple[object, ...]:
+        """The keys shown, not every active binding: a move of the focus changes the bindings
+        (an Input's hidden ones come and go), mostly not these keys."""
+        return self._bindings_ready, *((binding.key, binding.description, binding.action, enabled, tooltip)
+                                       for binding, enabled, tooltip in self._ranked())
 
     def _ranked(self) -> list[tuple[Binding, bool, str]]:
         """One entry per action (its first key), the screen's own actions first, then ``order``."""
@@ -50,7 +44,6 @@ class RankedFooter(Footer):
         if not self._bindings_ready:
             return
         ranked = self._ranked()
-        self._shown = self._keys()
         self.styles.grid_size_columns = len(ranked)
         for binding, enabled, tooltip in ranked:
             # born "-compact" (as the bound ``compact`` makes it): no second styling at its mount

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 
 from valr_tui.exchange.models import OrderBook
 from valr_tui.money.decimal_gateway import DecimalGateway
@@ -44,25 +45,23 @@ class SpreadPane(Vertical):
         for lack of data) and the book of ``depth_pair``; text that did not change is not redrawn,
         a book that did not change not even formatted."""
         self._views = {view.pair: view for view in views}
-        lines = []
+        lines: list[Content] = []
         for view in self._views.values():
             if view.ticker is None:
-                lines.append(f"{view.pair}  no data")
+                lines.append(Content(f"{view.pair}  no data"))
                 continue
             spread_pct = view.ticker.spread_pct
             wide = spread_pct > self.max_spread_pct or view.ticker.crossed
-            mark = "[reverse $error] WIDE [/]" if wide else "[$success]ok[/]"
+            mark = (" WIDE ", "reverse $error") if wide else ("ok", "$success")
             if view.ticker.crossed:
-                mark = "[reverse $error] CROSSED [/]"
+                mark = (" CROSSED ", "reverse $error")
             elif safety is SafetyState.SAFE_IDLE:
-                mark = "[reverse $warning] SAFE-IDLE [/]"
+                mark = (" SAFE-IDLE ", "reverse $warning")
             elif view.stale:
-                mark = "[reverse $warning] STALE [/]"
-            lines.append(
-                f"{view.pair} {zar(view.ticker.spread)} = {pct(spread_pct)}"
-                f" (max {pct(self.max_spread_pct)}) {mark}"
-            )
-        self._lines.show_text("\n".join(lines))
+                mark = (" STALE ", "reverse $warning")
+            spread = f"{view.pair} {zar(view.ticker.spread)} = {pct(spread_pct)}"
+            lines.append(Content.assemble(f"{spread} (max {pct(self.max_spread_pct)}) ", mark))
+        self._lines.show_text(Content("\n").join(lines))
         depth_view = self._views.get(depth_pair)
         book = depth_view.book if depth_view is not None else None
         if (depth_pair, book) != self._depth_shown:  # the book of another pair changed: no work
@@ -70,15 +69,20 @@ class SpreadPane(Vertical):
             self._depth.show_text(self._depth_text(depth_pair, book))
 
     @staticmethod
-    def _depth_text(pair: str, book: OrderBook | None) -> str:
+    def _depth_text(pair: str, book: OrderBook | None) -> Content:
+        """Built from parts, not markup: parsing the ladder's markup was most of a redraw."""
         if book is None:
-            return f"{pair}: no order book"
-        rows = [f"[b]{pair:<11}[/b] bids {'':7} asks"]
+            return Content(f"{pair}: no order book")
+        parts: list[str | tuple[str, str]] = [(f"{pair:<11}", "b"), f" bids {'':7} asks"]
         for i in range(5):
             bid = book.bids[i] if i < len(book.bids) else None
             ask = book.asks[i] if i < len(book.asks) else None
-            left = (f"[$success]{zar(bid.price, symbol=False):>12}[/] {_qty(bid.quantity):<6}"
-                    if bid else " " * 19)
-            right = f"[$error]{zar(ask.price, symbol=False):>12}[/] {_qty(ask.quantity)}" if ask else ""
-            rows.append(f"{left}  {right}")
-        return "\n".join(rows)
+            parts.append("\n")
+            if bid:
+                parts += [(f"{zar(bid.price, symbol=False):>12}", "$success"), f" {_qty(bid.quantity):<6}"]
+            else:
+                parts.append(" " * 19)
+            parts.append("  ")
+            if ask:
+                parts += [(f"{zar(ask.price, symbol=False):>12}", "$error"), f" {_qty(ask.quantity)}"]
+        return Content.assemble(*parts)

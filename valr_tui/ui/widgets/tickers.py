@@ -161,7 +161,15 @@ class TickerTable(ScrollView, can_focus=True):
         if widths == self._widths:
             return False
         self._widths = widths
-        self.virtual_size = Size(sum(widths), len(self._rows) + 1)
+        size = Size(sum(widths), len(self._rows) + 1)
+        room, shown = self.scrollable_content_region.width, self.virtual_size
+        if room and size.height == shown.height and max(size.width, shown.width) <= room:
+            # Wider or narrower columns that fit either way: the table's size and scroll bars stay,
+            # so no layout (``virtual_size`` asks for one: a reflow of the whole screen, ~45 ms
+            # under a price flood whenever a price or a spread gained a digit).
+            self.set_reactive(TickerTable.virtual_size, size)
+        else:
+            self.virtual_size = size
         return True
 
     def notify_style_update(self) -> None:

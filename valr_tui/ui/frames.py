@@ -1,0 +1,92 @@
+"""Frames that cost what changed, as soon as a frame may be drawn.
+
+``RegionCompositor``: a frame renders only the widgets under a change.
+
+Textual 8.2.8's partial frame (``Compositor.render_partial_update``) crops to the bounding box of
+all the changed regions and then asks every widget whose *clip* (its parent's visible area)
+overlaps that box for its lines: on the dashboard a price change (a ticker row, a chart line, the
+depth) took the footer, the order form's column, the orders pane and the bucket gauge along, ~18
+widgets a frame for ~8 changed lines. Only the changed spans are written to the terminal, so the
+lines of a widget that overlaps none of the changed regions are thrown away. ``RegionCompositor``
+leaves those widgets out of the partial frame: the same spans, painted by the same widgets in the
+same order, from fewer renders.
+
+``FrameClock``: a frame as soon as one may be drawn. Textual's screen paints from a 60 Hz interval
+timer that is paused while nothing changes; resumed after a quiet spell it paints at once, off its
+grid, and then skips to the grid point after next: a change made just after that frame waited
+17-33 ms for the next one (the second part of a price change, a key typed during a flood). The
+clock keeps Textual's rule, at most one frame per 1/60 s, and draws a change at the first moment
+that rule allows: within one frame period of its arrival.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable
+
+from textual._compositor import ChopsUpdate, Compositor
+from textual.constants import MAX_FPS
+from textual.geometry import Region
+from textual.strip import Strip
+
+FRAME_PERIOD_S = 1 / MAX_FPS  # Textual's own frame rate
+
+
+class RegionCompositor(Compositor):
+    def __init__(self) -> None:
+        super().__init__()
+        self._changed: list[Region] | None = None  # the regions of the partial frame being rendered
+
+    def render_partial_update(self) -> ChopsUpdate | None:
+        self._changed = list(self._dirty_regions)
+        try:
+            return super().render_partial_update()
+        finally:
+            self._changed = None
+
+    def _get_renders(self, crop: Region | None = None) -> Iterable[tuple[Region, Region, list[Strip]]]:
+        changed = self._changed
+        if not changed or crop is None:  # a full frame: every widget, as Textual does
+            yield from super()._get_renders(crop)
+            return
+        for widget, (region, clip) in self.visible_widgets.items():  # front to back, as Textual
+            shown = region.intersection(clip)
+            if any(shown.overlaps(area) for area in changed):
+                x, y, width, height = shown
+                yield region, clip, widget.render_lines(Region(x - region.x, y - region.y, width, height))
+
+
+class FrameClock:
+    """Stands in for a screen's update timer (``Screen._update_timer``: Textual resumes it when
+    something needs painting and pauses it when a frame or a layout has painted): one loop
+    callback, due ``FRAME_PERIOD_S`` after the last frame or at once, instead of a timer task
+    that wakes on its own grid."""
+
+    def __init__(self, paint: Callable[[], None], on_error: Callable[[Exception], None]) -> None:
+        self._paint = paint
+        self._on_error = on_error
+        self._due: asyncio.Handle | None = None
+        self._last_frame = 0.0
+
+    def resume(self) -> None:
+        if self._due is not None:
+            return  # a frame is already on its way; it paints everything dirty by then
+        loop = asyncio.get_running_loop()
+        wait = self._last_frame + FRAME_PERIOD_S - time.monotonic()
+        self._due = loop.call_later(wait, self._frame) if wait > 0 else loop.call_soon(self._frame)
+
+    def pause(self) -> None:
+        if self._due is not None:
+            self._due.cancel()
+            self._due = None
+
+    stop = pause
+
+    def _frame(self) -> None:
+        self._due = None
+        self._last_frame = time.monotonic()
+        try:
+            self._paint()
+        except Exception as error:  # as in a Textual timer: the app's own crash handling
+            self._on_error(error)
