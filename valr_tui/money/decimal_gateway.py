@@ -238,20 +238,22 @@ class DecimalGateway:
         return text[1:] if text.startswith("-") and q == 0 else text
 
     @classmethod
-    def format_price(cls, value: Decimal, quote: str, places: int | None = None) -> str:
-        """A price in its quote currency: ``R 1,500,000.00``, ``R 2.3456``, ``98,500.00 USDC``.
-
-        At least ``places`` decimals (the pair's tick decimals; 2 when unknown) and every further
-        digit the price has: a price is never rounded to look like another."""
+    def format_amount(cls, value: Decimal, places: int = 2) -> str:
+        """Grouped thousands, at least ``places`` decimals and every further digit the value has
+        (``1,500,000.00``, ``2.3456``): never rounded to look like another number."""
         q = cls.validate_decimal(value).normalize(_MONEY)  # stored trailing zeros are not digits
-        wanted = 2 if places is None else places
         exponent = q.as_tuple().exponent
         assert isinstance(exponent, int)  # validate_decimal refused NaN and infinities
-        if exponent > -wanted:
-            q = cls.quantize(q, Decimal(1).scaleb(-wanted))  # exact: only adds zeros
+        if exponent > -places:
+            q = cls.quantize(q, Decimal(1).scaleb(-places))  # exact: only adds zeros
         text = f"{q:,f}"
-        if text.startswith("-") and q == 0:
-            text = text[1:]
+        return text[1:] if text.startswith("-") and q == 0 else text
+
+    @classmethod
+    def format_price(cls, value: Decimal, quote: str, places: int | None = None) -> str:
+        """A price in its quote currency: ``R 1,500,000.00``, ``R 2.3456``, ``98,500.00 USDC``;
+        ``format_amount``'s digits (at least ``places``, 2 when not given)."""
+        text = cls.format_amount(value, 2 if places is None else places)
         return f"R {text}" if quote == "ZAR" else f"{text} {quote}"
 
     @classmethod

@@ -211,7 +211,7 @@ class MainScreen(Screen[None]):
                     yield TickerTable(e.pairs, e.settings.max_spread_pct, e.tick_size, id="tickers")
                     yield PriceChart(id="chart", classes="pane")
                     with Horizontal(id="middle"):
-                        yield SpreadPane(self.engine.settings.max_spread_pct)
+                        yield SpreadPane(e.settings.max_spread_pct, e.tick_size)
                         gauge = BucketGauge(id="bucket", classes="pane")
                         gauge.border_title = "Rate-limit bucket"
                         yield gauge

@@ -24,9 +24,15 @@ def money(value: Decimal, currency: str) -> str:
     return DecimalGateway.format_money(value, currency)
 
 
-def quoted_price(value: Decimal, pair: str) -> str:
+def amount(value: Decimal, places: int = 2) -> str:
+    """A price without its currency, at least ``places`` decimals and every digit it has:
+    "1,500,000.00", "2.3456" (zar() would round it to cents)."""
+    return DecimalGateway.format_amount(value, places)
+
+
+def quoted_price(value: Decimal, pair: str, places: int | None = None) -> str:
     """A price of ``pair`` in its quote currency, every digit: "R 1,500,000.00", "61,000.50 USDC"."""
-    return DecimalGateway.format_price(value, split_pair_symbol(pair)[1])
+    return DecimalGateway.format_price(value, split_pair_symbol(pair)[1], places)
 
 
 def pct(value: Decimal, *, signed: bool = False) -> str:

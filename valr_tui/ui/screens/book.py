@@ -19,7 +19,7 @@ from textual.worker import Worker
 from storage.orders import OrderRecord
 from valr_tui.exchange.models import BookLevel, OrderBook, Trade
 from valr_tui.trading.views import MarketView, TradingEngineAPI
-from valr_tui.ui.format import crypto, zar
+from valr_tui.ui.format import amount, crypto
 
 MAX_LEVELS = 40
 QUANTITY_PRESETS = {"1": Decimal(25), "2": Decimal(50), "3": Decimal(100)}
@@ -154,7 +154,7 @@ class BookScreen(Screen[None]):
         own = Content.from_markup(f"[reverse]◀ {row.own}[/]") if row.own else ""
         return (
             Content.from_markup(f"[{colour}]{row.side}[/]"),
-            Content.from_markup(f"[{colour}]{zar(row.level.price, symbol=False):>14}[/]"),
+            Content.from_markup(f"[{colour}]{amount(row.level.price):>14}[/]"),
             f"{crypto(row.level.quantity):>12}",
             f"{crypto(row.cumulative):>12}",
             own,
@@ -170,7 +170,7 @@ class BookScreen(Screen[None]):
         for trade in trades:
             colour = "$success" if trade.taker_side == "BUY" else "$error"
             table.add_row(
-                trade.traded_at[11:19], f"{zar(trade.price, symbol=False):>14}",
+                trade.traded_at[11:19], f"{amount(trade.price):>14}",
                 f"{crypto(trade.quantity):>12}", Content.from_markup(f"[{colour}]{trade.taker_side}[/]"),
             )
 

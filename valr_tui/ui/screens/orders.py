@@ -15,7 +15,7 @@ from textual.worker import Worker
 
 from storage.orders import FillRecord, OrderRecord
 from valr_tui.trading.views import TradingEngineAPI
-from valr_tui.ui.format import clock_text, crypto, money, zar
+from valr_tui.ui.format import amount, clock_text, crypto, money
 from valr_tui.ui.widgets.orders import OrdersTable
 
 
@@ -98,7 +98,7 @@ class OrdersScreen(Screen[None]):
             return
         table.border_title = f"Fills of {order.correlation_id}"
         for f in self.fills.get(order.correlation_id, []):
-            table.add_row(clock_text(f.traded_at), zar(f.price, symbol=False), crypto(f.quantity),
+            table.add_row(clock_text(f.traded_at), amount(f.price), crypto(f.quantity),
                           money(f.fee, f.fee_currency), "maker" if f.is_maker else "taker", f.trade_id)
 
     def action_switch_table(self) -> None:

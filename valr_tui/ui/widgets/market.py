@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from textual.app import ComposeResult
@@ -12,7 +13,8 @@ from valr_tui.exchange.models import OrderBook
 from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.safety import SafetyState
 from valr_tui.trading.views import MarketView
-from valr_tui.ui.format import pct, zar
+from valr_tui.ui.format import amount, pct, quoted_price
+from valr_tui.ui.widgets.chart import tick_places
 from valr_tui.ui.widgets.text import LiveText
 
 
@@ -27,8 +29,9 @@ def _qty(quantity: Decimal) -> str:
 class SpreadPane(Vertical):
     """Spread in ZAR and % against MAX_SPREAD_PCT for each pair, and the top 5 levels of one book."""
 
-    def __init__(self, max_spread_pct: Decimal) -> None:
+    def __init__(self, max_spread_pct: Decimal, tick_of: Callable[[str], Decimal | None]) -> None:
         super().__init__(id="spread", classes="pane")
+        self._tick_of = tick_of  # a pair's tick size: the decimals its prices are shown with
         self.border_title = "Spread & depth"
         self.max_spread_pct = max_spread_pct
         self._views: dict[str, MarketView] = {}  # the views shown, by pair
@@ -59,7 +62,8 @@ class SpreadPane(Vertical):
                 mark = (" SAFE-IDLE ", "reverse $warning")
             elif view.stale:
                 mark = (" STALE ", "reverse $warning")
-            spread = f"{view.pair} {zar(view.ticker.spread)} = {pct(spread_pct)}"
+            places = max(2, tick_places(self._tick_of(view.pair), view.ticker.last))
+            spread = f"{view.pair} {quoted_price(view.ticker.spread, view.pair, places)} = {pct(spread_pct)}"
             lines.append(Content.assemble(f"{spread} (max {pct(self.max_spread_pct)}) ", mark))
         self._lines.show_text(Content("\n").join(lines))
         depth_view = self._views.get(depth_pair)
@@ -68,21 +72,23 @@ class SpreadPane(Vertical):
             self._depth_shown = (depth_pair, book)
             self._depth.show_text(self._depth_text(depth_pair, book))
 
-    @staticmethod
-    def _depth_text(pair: str, book: OrderBook | None) -> Content:
-        """Built from parts, not markup: parsing the ladder's markup was most of a redraw."""
+    def _depth_text(self, pair: str, book: OrderBook | None) -> Content:
+        """Built from parts, not markup: parsing the ladder's markup was most of a redraw. Prices
+        with the pair's tick decimals at least (a column reads aligned), never fewer digits."""
         if book is None:
             return Content(f"{pair}: no order book")
+        sample = book.bids[0].price if book.bids else book.asks[0].price if book.asks else None
+        places = max(2, tick_places(self._tick_of(pair), sample))
         parts: list[str | tuple[str, str]] = [(f"{pair:<11}", "b"), f" bids {'':7} asks"]
         for i in range(5):
             bid = book.bids[i] if i < len(book.bids) else None
             ask = book.asks[i] if i < len(book.asks) else None
             parts.append("\n")
             if bid:
-                parts += [(f"{zar(bid.price, symbol=False):>12}", "$success"), f" {_qty(bid.quantity):<6}"]
+                parts += [(f"{amount(bid.price, places):>12}", "$success"), f" {_qty(bid.quantity):<6}"]
             else:
                 parts.append(" " * 19)
             parts.append("  ")
             if ask:
-                parts += [(f"{zar(ask.price, symbol=False):>12}", "$error"), f" {_qty(ask.quantity)}"]
+                parts += [(f"{amount(ask.price, places):>12}", "$error"), f" {_qty(ask.quantity)}"]
         return Content.assemble(*parts)

@@ -20,7 +20,7 @@ from valr_tui.money.pairs import split_pair_symbol
 from valr_tui.trading.paper import reservation
 from valr_tui.trading.price_band import TakerFill
 from valr_tui.trading.views import OrderPreview, OrderRequest
-from valr_tui.ui.format import clock_text, crypto, money, zar
+from valr_tui.ui.format import amount, clock_text, crypto, money, zar
 from valr_tui.ui.widgets.text import LiveText
 
 SIDES = ("BUY", "SELL")
@@ -207,7 +207,7 @@ class OrdersTable(DataTable[str | Text]):
             "pair": order.pair,
             "side": order.side,
             "state": state,
-            "price": zar(order.price, symbol=False),
+            "price": amount(order.price),
             "qty": crypto(order.quantity),
             "filled": crypto(order.filled_quantity),
             "avg": "—" if avg is None else zar(avg, symbol=False),
