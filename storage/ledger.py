@@ -32,6 +32,9 @@ from valr_tui.money.decimal_gateway import DecimalGateway
 
 EXACT_DIGITS = 60
 BASELINE_MARKER = "*"  # a row that records when the baseline was taken, even with no balances
+# A row whose taken_at is the baseline's fill boundary: the exchange time of the last fill the
+# baseline's figures hold (older baselines have none: their boundary is taken_at).
+FILLS_MARKER = "*fills"
 OPEN_ORDER_STATES: tuple[str, ...] = (
     "PENDING_SUBMIT",
     "SUBMITTED",
@@ -165,8 +168,9 @@ async def paper_db_balances(db: Database, effects: FillEffects | None = None) ->
 
 @dataclass(frozen=True, slots=True)
 class Baseline:
-    taken_at: int
+    taken_at: int  # when it was taken (the venue's clock): an unlock after it calls for a new one
     totals: dict[str, Decimal]
+    fills_after: int  # fills traded after this (the exchange's own clock) are not in ``totals``
 
 
 async def load_baseline(db: Database, execution_mode: str = "LIVE") -> Baseline | None:
@@ -176,31 +180,53 @@ async def load_baseline(db: Database, execution_mode: str = "LIVE") -> Baseline 
     )
     if not rows:
         return None
-    totals = {r["currency"]: from_text(r["total"]) for r in rows if r["currency"] != BASELINE_MARKER}
-    return Baseline(taken_at=max(r["taken_at"] for r in rows), totals=totals)
+    markers = (BASELINE_MARKER, FILLS_MARKER)
+    totals = {r["currency"]: from_text(r["total"]) for r in rows if r["currency"] not in markers}
+    taken_at = max(r["taken_at"] for r in rows if r["currency"] != FILLS_MARKER)
+    boundary = [r["taken_at"] for r in rows if r["currency"] == FILLS_MARKER]
+    return Baseline(taken_at=taken_at, totals=totals, fills_after=boundary[0] if boundary else taken_at)
 
 
 async def replace_baseline_in(
-    tx: aiosqlite.Connection, execution_mode: str, totals: Mapping[str, Decimal], taken_at: int
+    tx: aiosqlite.Connection, execution_mode: str, totals: Mapping[str, Decimal], taken_at: int,
+    fills_after: int | None = None,
 ) -> None:
-    """Write a new baseline inside the caller's transaction (with its audit row)."""
+    """Write a new baseline inside the caller's transaction (with its audit row); ``fills_after``
+    (default ``taken_at``) bounds the fills its figures already hold."""
     await tx.execute("DELETE FROM reconciliation_baseline WHERE execution_mode = ?", (execution_mode,))
-    rows = [(BASELINE_MARKER, Decimal(0)), *totals.items()]
+    rows = [(BASELINE_MARKER, Decimal(0), taken_at), *((c, t, taken_at) for c, t in totals.items()),
+            (FILLS_MARKER, Decimal(0), taken_at if fills_after is None else fills_after)]
     await tx.executemany(
         "INSERT INTO reconciliation_baseline (execution_mode, currency, total, taken_at)"
         " VALUES (?, ?, ?, ?)",
-        [(execution_mode, currency, to_text(total), taken_at) for currency, total in rows],
+        [(execution_mode, currency, to_text(total), at) for currency, total, at in rows],
     )
 
 
 async def live_db_balances(
     db: Database, baseline: Baseline, effects: FillEffects | None = None
 ) -> dict[str, Decimal]:
-    """LIVE balances implied by stored data: the baseline + LIVE fills traded after it (pass an
-    ``effects`` made for this baseline to keep the running sum between calls)."""
-    if effects is None or effects.traded_after != baseline.taken_at:
-        effects = FillEffects("LIVE", traded_after=baseline.taken_at)
+    """LIVE balances implied by stored data: the baseline + LIVE fills traded after its fill
+    boundary (pass an ``effects`` made for this baseline to keep the running sum between calls)."""
+    if effects is None or effects.traded_after != baseline.fills_after:
+        effects = FillEffects("LIVE", traded_after=baseline.fills_after)
     return _combine(baseline.totals, await effects.totals(db))
+
+
+async def last_fill_traded_at(db: Database, execution_mode: str) -> int:
+    """The exchange time of the latest stored fill of one mode (0 when there is none)."""
+    row = await db.fetchone(
+        "SELECT MAX(traded_at) AS at FROM order_fills WHERE execution_mode = ?", (execution_mode,)
+    )
+    return 0 if row is None or row["at"] is None else int(row["at"])
+
+
+async def last_order_id(db: Database, execution_mode: str) -> int:
+    """The row id of the newest order of one mode (0 when there is none)."""
+    row = await db.fetchone(
+        "SELECT MAX(id) AS id FROM trading_orders WHERE execution_mode = ?", (execution_mode,)
+    )
+    return 0 if row is None or row["id"] is None else int(row["id"])
 
 
 async def last_unlock_at(db: Database) -> int | None:

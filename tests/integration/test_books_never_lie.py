@@ -18,6 +18,7 @@ import random
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -243,6 +244,83 @@ async def test_an_exchange_clock_twenty_seconds_behind_trips_no_false_lockdown(t
             report = await engine.reconcile_now()
             assert report.ok, report.message
             assert await lockdowns(engine) == []
+        finally:
+            await engine.stop()
+
+
+async def test_a_fill_just_after_the_baseline_counts_however_far_off_the_measured_clock_is(
+    tmp_path: Path,
+) -> None:
+    """The baseline is bounded by the fills, not by a clock: the exchange's time as measured at
+    start is a second ahead (a time read whose answer was stamped late in a slow round trip, or
+    a clock the exchange then steps back); a fill moments after the baseline is still counted."""
+    ahead = [1.0]  # seconds the exchange's clock reads ahead while the engine measures it
+    async with SimulatorServer(KEY, SECRET, seed=7, tick_interval=None,
+                               clock=lambda: time.time() + ahead[0]) as sim:
+        set_balance(sim, "ZAR", D(10_000))
+        set_balance(sim, "BTC", D("0.01"))
+        engine = await started(settings_for(sim, tmp_path, recon_interval_s=D(3600), **live_overrides()))
+        try:
+            assert (await engine.reconcile_now()).ok  # the baseline, on the clock as measured
+            ahead[0] = 0.0  # the measurement was a second off: the exchange's real time
+            ask = engine.market("BTCZAR").ticker.ask  # type: ignore[union-attr]
+            await engine.submit(OrderRequest("BTCZAR", "BUY", str(ask + 1000), "0.001"))
+            await settle_orders(engine)
+            [order] = await engine.orders()
+            assert order.state is OrderState.FILLED and order.filled_quantity == D("0.001")
+            report = await engine.reconcile_now()
+            assert report.ok, report.message
+            assert await lockdowns(engine) == []
+        finally:
+            await engine.stop()
+
+
+async def test_a_fill_during_the_baselines_balance_read_is_not_lost(tmp_path: Path) -> None:
+    """After an unlock the next run takes a new baseline; a resting order fills just after that
+    run reads VALR's balances (a fault injected at that moment; polling only, so the app learns
+    of the fill later). No baseline is taken from figures a fill may have missed: the next
+    quiet run takes it, and the books agree."""
+    async with SimulatorServer(KEY, SECRET, seed=7, tick_interval=None) as sim:
+        set_balance(sim, "ZAR", D(10_000))
+        set_balance(sim, "BTC", D("0.01"))
+        settings = settings_for(sim, tmp_path, recon_interval_s=D(3600), **live_overrides())
+        engine = TradingEngine(settings, use_stream=False)
+        await engine.start()
+        try:
+            await engine.wait_until_trading_ready(within_s=10)
+            assert (await engine.reconcile_now()).ok  # the baseline
+            sim.exchange.adjust_balance("ZAR", D(-4000))  # withdrawn: LOCKDOWN, then accepted
+            assert not (await engine.reconcile_now()).ok
+            await engine.unlock("ops", "withdrawal confirmed", "UNLOCK")
+            bid = engine.market("BTCZAR").ticker.bid  # type: ignore[union-attr]
+            price = (bid * D("0.97")).quantize(D(1))
+            resting = await engine.submit(OrderRequest("BTCZAR", "BUY", str(price), "0.002"))
+            assert resting.state is OrderState.OPEN
+            client = engine.client
+            read_balances = client.get_balances
+
+            async def read_then_fill() -> list[Any]:
+                balances = await read_balances()
+                client.get_balances = read_balances  # type: ignore[method-assign]
+                sim.exchange.set_price("BTCZAR", price - 5000)  # it fills just after the read
+                return balances
+
+            client.get_balances = read_then_fill  # type: ignore[method-assign]
+            first = await engine.reconcile_now()  # the run due to take the new baseline
+            assert first.ok, first.message
+            assert client.get_balances == read_balances  # the fault fired
+            await settle_orders(engine)
+            [order] = await engine.orders()
+            assert order.state is OrderState.FILLED and order.filled_quantity == D("0.002")
+            for _ in range(2):
+                report = await engine.reconcile_now()
+                assert report.ok, report.message
+            ask = engine.market("BTCZAR").ticker.ask  # type: ignore[union-attr]
+            await engine.submit(OrderRequest("BTCZAR", "BUY", str(ask + 1000), "0.001"))  # a later fill
+            await settle_orders(engine)
+            report = await engine.reconcile_now()
+            assert report.ok, report.message
+            assert engine.safety_status().state is SafetyState.NORMAL
         finally:
             await engine.stop()
 

@@ -4,7 +4,9 @@ The three views, per currency (total = available + reserved):
 
 - ``database``: what the stored data implies. DRY_RUN: paper_wallet_funding + every DRY_RUN fill.
   LIVE: the exchange balances recorded as a baseline at the first successful run (and again after
-  an operator unlock) + every LIVE fill traded since.
+  an operator unlock) + every LIVE fill traded after the last fill those figures hold. A baseline
+  is taken only by a run during which no order was open or had fills still to store (else the
+  next run takes it), so its figures hold exactly the stored fills: bounded by fills, no clock.
 - ``state``: the running app's in-memory balances.
 - ``exchange``: LIVE: VALR's balances. DRY_RUN: the paper wallet rows in the database.
 
@@ -37,9 +39,12 @@ from typing import Any
 from storage.audit import AuditRepository, Severity
 from storage.db import Database
 from storage.ledger import (
+    Baseline,
     FillEffects,
     UnsettledOrder,
     exact,
+    last_fill_traded_at,
+    last_order_id,
     last_unlock_at,
     live_db_balances,
     load_baseline,
@@ -80,6 +85,15 @@ class InFlight:
 
     tolerance: Mapping[str, Decimal] = field(default_factory=dict)
     correlation_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NewBaseline:
+    """A LIVE baseline a run takes: when (the venue's clock), and the exchange time of the last
+    fill its figures hold."""
+
+    taken_at: int
+    fills_after: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +291,7 @@ class ReconciliationEngine:
     async def _run_once(self, correlation_id: str | None) -> ReconciliationReport:
         state_before = self.safety.state
         try:
-            views, in_flight, fetched_at = await self._fetch()
+            views, in_flight, new_baseline = await self._fetch()
             worst = worst_deviation(views, in_flight)
             rechecked = False
             if worst.pct > self.settings.recon_mismatch_pct:
@@ -286,7 +300,7 @@ class ReconciliationEngine:
                 if self._before_recheck is not None:
                     async with asyncio.timeout(self._timeout_s):
                         await self._before_recheck()
-                views, in_flight, fetched_at = await self._fetch()
+                views, in_flight, new_baseline = await self._fetch()
                 worst = worst_deviation(views, in_flight)
             exchange_open = await self._fetch_exchange_open_orders()
         except (ValrTuiError, TimeoutError) as exc:
@@ -345,21 +359,20 @@ class ReconciliationEngine:
             severity,
             rechecked=rechecked,
             extra=order_differences,
-            baseline=views["exchange"] if fetched_at is not None else None,
-            baseline_at=fetched_at,
+            baseline=views["exchange"] if new_baseline is not None else None,
+            new_baseline=new_baseline,
         )
         if mismatch:
             await self._call_on_lockdown(message)
         self.last_report = report
         return report
 
-    async def _fetch(self) -> tuple[dict[str, BalanceView], InFlight, int | None]:
-        """All three views, fresh. ``fetched_at`` is set when a new LIVE baseline must be taken."""
+    async def _fetch(self) -> tuple[dict[str, BalanceView], InFlight, NewBaseline | None]:
+        """All three views, fresh, and the LIVE baseline this run takes, if it must and can."""
         async with asyncio.timeout(self._timeout_s), self._steady():
-            exchange = dict(await self._exchange_view())
-            in_flight = await self._in_flight() if self._in_flight is not None else InFlight()
-            state = dict(self._state_view())
-            fetched_at: int | None = None
+            due_at: int | None = None  # LIVE: the venue's time, when a new baseline is due
+            baseline: Baseline | None = None
+            orders_before: int | None = None  # the newest order's id; None: one was open
             if self.mode == "LIVE":
                 baseline = await load_baseline(self.db, "LIVE")
                 unlocked_at = await last_unlock_at(self.db)
@@ -369,19 +382,47 @@ class ReconciliationEngine:
                     unlocked_at is not None and unlocked_at + offset > baseline.taken_at
                 ):
                     # First run, or the operator accepted the exchange's figures by unlocking.
-                    fetched_at = venue_now
-                    database: BalanceView = dict(exchange)
-                else:
-                    if self._effects.traded_after != baseline.taken_at:  # a new baseline
-                        self._effects = FillEffects("LIVE", traded_after=baseline.taken_at)
-                    database = await live_db_balances(self.db, baseline, self._effects)
-            else:
+                    due_at = venue_now
+                    if not await open_orders(self.db, "LIVE"):
+                        orders_before = await last_order_id(self.db, "LIVE")
+            exchange = dict(await self._exchange_view())
+            in_flight = await self._in_flight() if self._in_flight is not None else InFlight()
+            state = dict(self._state_view())
+            new_baseline: NewBaseline | None = None
+            if self.mode != "LIVE":
                 database = await paper_db_balances(self.db, self._effects)
+            elif due_at is not None or baseline is None:
+                database = dict(exchange)
+                if due_at is not None:
+                    new_baseline = await self._baseline_boundary(due_at, orders_before, in_flight)
+            else:
+                if self._effects.traded_after != baseline.fills_after:  # a new baseline
+                    self._effects = FillEffects("LIVE", traded_after=baseline.fills_after)
+                database = await live_db_balances(self.db, baseline, self._effects)
         for name, view in (("exchange", exchange), ("state", state)):
             for currency, total in view.items():
                 if not isinstance(total, Decimal) or not total.is_finite():
                     raise ReconciliationError(f"{name} view: {currency} is not a finite Decimal")
-        return {"database": database, "state": state, "exchange": exchange}, in_flight, fetched_at
+        return {"database": database, "state": state, "exchange": exchange}, in_flight, new_baseline
+
+    async def _baseline_boundary(
+        self, taken_at: int, orders_before: int | None, in_flight: InFlight
+    ) -> NewBaseline | None:
+        """The fill boundary of a baseline made of this run's exchange figures, or None (not this
+        run) when an order was open before or after the fetch, has fills still to store, or was
+        placed during it.
+
+        Bounded by the fills, never by a clock: when nothing can trade, the figures hold exactly
+        the stored fills, so the boundary is the latest one's exchange time, and every later fill
+        (of an order placed after the fetch) counts. A time stamp read beside the fetch would
+        lose a fill made during the fetch, or moments after it whenever the measured exchange
+        clock is ahead (the offset is only known to half a round trip): a false LOCKDOWN."""
+        busy = (orders_before is None or await open_orders(self.db, "LIVE")
+                or in_flight.correlation_ids or await last_order_id(self.db, "LIVE") != orders_before)
+        if busy:
+            log.info("LIVE baseline deferred: orders are in flight; the next run takes it")
+            return None
+        return NewBaseline(taken_at, await last_fill_traded_at(self.db, "LIVE"))
 
     async def _fetch_exchange_open_orders(self) -> set[str] | None:
         if self._exchange_open_orders is None:
@@ -448,7 +489,7 @@ class ReconciliationEngine:
         rechecked: bool = False,
         error_code: str | None = None,
         baseline: Mapping[str, Decimal] | None = None,
-        baseline_at: int | None = None,
+        new_baseline: NewBaseline | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> None:
         """The audit row (and, on a LIVE first run or after an unlock, the new baseline) in one
@@ -471,8 +512,9 @@ class ReconciliationEngine:
             details["baseline_taken"] = True
         now = epoch_ms(self._clock)
         async with self.db.transaction() as tx:
-            if baseline is not None and baseline_at is not None:
-                await replace_baseline_in(tx, self.mode, baseline, baseline_at)
+            if baseline is not None and new_baseline is not None:
+                await replace_baseline_in(tx, self.mode, baseline, new_baseline.taken_at,
+                                          new_baseline.fills_after)
             await AuditRepository.insert(
                 tx, now, EVENT_TYPE, report.message, severity=severity, correlation_id=correlation_id,
                 execution_mode=self.mode, state_before=state_before.value,
