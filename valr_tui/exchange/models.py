@@ -207,33 +207,26 @@ _COUNT_TYPES = (int, str, type(None))
 
 
 def _book_levels(items: list[Any], what: str) -> tuple[BookLevel, ...]:
-    """A side's levels: those seen before straight from the table (the loop is the hot path of
-    every book frame), the others through ``_book_level``."""
+    """A side's levels: one seen before straight from the table (the loop is the hot path of every
+    book frame), one of the wire's own form (text amounts, an int/text/absent count) parsed and
+    remembered, anything else parsed with the full checks."""
     seen, levels = _LEVELS_SEEN, []
     for item in items:
         if type(item) is dict:
-            count = item.get("orderCount")
-            level = seen.get((item.get("price"), item.get("quantity"), count))
+            price, quantity, count = item.get("price"), item.get("quantity"), item.get("orderCount")
+            level = seen.get((price, quantity, count))
             if level is not None and type(count) in _COUNT_TYPES:
                 levels.append(level)
                 continue
-        levels.append(_book_level(_obj(item, what), what))
+            if type(price) is str and type(quantity) is str and type(count) in _COUNT_TYPES:
+                level = _parse_level(item, what)
+                if len(seen) >= MAX_LEVELS_SEEN:
+                    seen.clear()
+                seen[(price, quantity, count)] = level
+                levels.append(level)
+                continue
+        levels.append(_parse_level(_obj(item, what), what))
     return tuple(levels)
-
-
-def _book_level(lv: Mapping[str, Any], what: str) -> BookLevel:
-    price, quantity, count = lv.get("price"), lv.get("quantity"), lv.get("orderCount")
-    # only the wire's own form is remembered (text amounts, an int/text/absent count)
-    if type(price) is not str or type(quantity) is not str or type(count) not in _COUNT_TYPES:
-        return _parse_level(lv, what)
-    key = (price, quantity, count)
-    level = _LEVELS_SEEN.get(key)
-    if level is None:
-        level = _parse_level(lv, what)
-        if len(_LEVELS_SEEN) >= MAX_LEVELS_SEEN:
-            _LEVELS_SEEN.clear()
-        _LEVELS_SEEN[key] = level
-    return level
 
 
 # A book level's amount as VALR writes it: plain digits, a point, digits. Text of this shape that
