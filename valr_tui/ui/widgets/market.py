@@ -62,7 +62,7 @@ class SpreadPane(Vertical):
                 mark = (" SAFE-IDLE ", "reverse $warning")
             elif view.stale:
                 mark = (" STALE ", "reverse $warning")
-            places = max(2, tick_places(self._tick_of(view.pair), view.ticker.last))
+            places = self._places(view.pair, view.ticker.last)
             spread = f"{view.pair} {quoted_price(view.ticker.spread, view.pair, places)} = {pct(spread_pct)}"
             lines.append(Content.assemble(f"{spread} (max {pct(self.max_spread_pct)}) ", mark))
         self._lines.show_text(Content("\n").join(lines))
@@ -72,13 +72,17 @@ class SpreadPane(Vertical):
             self._depth_shown = (depth_pair, book)
             self._depth.show_text(self._depth_text(depth_pair, book))
 
+    def _places(self, pair: str, sample: Decimal | None) -> int:
+        """Decimals for ``pair``'s prices here: its tick's, and at least the 2 of a rand amount."""
+        return max(2, tick_places(self._tick_of(pair), sample))
+
     def _depth_text(self, pair: str, book: OrderBook | None) -> Content:
         """Built from parts, not markup: parsing the ladder's markup was most of a redraw. Prices
         with the pair's tick decimals at least (a column reads aligned), never fewer digits."""
         if book is None:
             return Content(f"{pair}: no order book")
-        sample = book.bids[0].price if book.bids else book.asks[0].price if book.asks else None
-        places = max(2, tick_places(self._tick_of(pair), sample))
+        top = book.bids or book.asks
+        places = self._places(pair, top[0].price if top else None)
         parts: list[str | tuple[str, str]] = [(f"{pair:<11}", "b"), f" bids {'':7} asks"]
         for i in range(5):
             bid = book.bids[i] if i < len(book.bids) else None
