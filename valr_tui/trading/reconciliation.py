@@ -89,9 +89,10 @@ class InFlight:
 
 @dataclass(frozen=True, slots=True)
 class NewBaseline:
-    """A LIVE baseline a run takes: when (the venue's clock), and the exchange time of the last
-    fill its figures hold."""
+    """A LIVE baseline a run takes: the exchange's figures, when (the venue's clock), and the
+    exchange time of the last fill those figures hold."""
 
+    totals: Mapping[str, Decimal]
     taken_at: int
     fills_after: int
 
@@ -359,7 +360,6 @@ class ReconciliationEngine:
             severity,
             rechecked=rechecked,
             extra=order_differences,
-            baseline=views["exchange"] if new_baseline is not None else None,
             new_baseline=new_baseline,
         )
         if mismatch:
@@ -394,7 +394,7 @@ class ReconciliationEngine:
             elif due_at is not None or baseline is None:
                 database = dict(exchange)
                 if due_at is not None:
-                    new_baseline = await self._baseline_boundary(due_at, orders_before, in_flight)
+                    new_baseline = await self._baseline_boundary(exchange, due_at, orders_before, in_flight)
             else:
                 if self._effects.traded_after != baseline.fills_after:  # a new baseline
                     self._effects = FillEffects("LIVE", traded_after=baseline.fills_after)
@@ -406,9 +406,9 @@ class ReconciliationEngine:
         return {"database": database, "state": state, "exchange": exchange}, in_flight, new_baseline
 
     async def _baseline_boundary(
-        self, taken_at: int, orders_before: int | None, in_flight: InFlight
+        self, exchange: Mapping[str, Decimal], taken_at: int, orders_before: int | None, in_flight: InFlight
     ) -> NewBaseline | None:
-        """The fill boundary of a baseline made of this run's exchange figures, or None (not this
+        """A baseline of this run's ``exchange`` figures with its fill boundary, or None (not this
         run) when an order was open before or after the fetch, has fills still to store, or was
         placed during it.
 
@@ -422,7 +422,7 @@ class ReconciliationEngine:
         if busy:
             log.info("LIVE baseline deferred: orders are in flight; the next run takes it")
             return None
-        return NewBaseline(taken_at, await last_fill_traded_at(self.db, "LIVE"))
+        return NewBaseline(dict(exchange), taken_at, await last_fill_traded_at(self.db, "LIVE"))
 
     async def _fetch_exchange_open_orders(self) -> set[str] | None:
         if self._exchange_open_orders is None:
@@ -488,7 +488,6 @@ class ReconciliationEngine:
         *,
         rechecked: bool = False,
         error_code: str | None = None,
-        baseline: Mapping[str, Decimal] | None = None,
         new_baseline: NewBaseline | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> None:
@@ -508,12 +507,12 @@ class ReconciliationEngine:
         details.update(extra or {})
         if error_code:
             details["error_code"] = error_code
-        if baseline is not None:
+        if new_baseline is not None:
             details["baseline_taken"] = True
         now = epoch_ms(self._clock)
         async with self.db.transaction() as tx:
-            if baseline is not None and new_baseline is not None:
-                await replace_baseline_in(tx, self.mode, baseline, new_baseline.taken_at,
+            if new_baseline is not None:
+                await replace_baseline_in(tx, self.mode, new_baseline.totals, new_baseline.taken_at,
                                           new_baseline.fills_after)
             await AuditRepository.insert(
                 tx, now, EVENT_TYPE, report.message, severity=severity, correlation_id=correlation_id,
