@@ -9,13 +9,14 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker
 
 from valr_tui.exchange.models import Balance
 from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.views import TradingEngineAPI
 from valr_tui.ui.format import money, zar
+from valr_tui.ui.leaks import Footer
 
 
 @dataclass(frozen=True, slots=True)

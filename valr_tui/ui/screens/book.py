@@ -13,13 +13,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker
 
 from storage.orders import OrderRecord
 from valr_tui.exchange.models import BookLevel, OrderBook, Trade
 from valr_tui.trading.views import MarketView, TradingEngineAPI
 from valr_tui.ui.format import amount, crypto
+from valr_tui.ui.leaks import Footer
 
 MAX_LEVELS = 40
 QUANTITY_PRESETS = {"1": Decimal(25), "2": Decimal(50), "3": Decimal(100)}

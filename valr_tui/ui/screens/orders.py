@@ -10,12 +10,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker
 
 from storage.orders import FillRecord, OrderRecord
 from valr_tui.trading.views import TradingEngineAPI
 from valr_tui.ui.format import amount, clock_text, crypto, money
+from valr_tui.ui.leaks import Footer
 from valr_tui.ui.widgets.orders import OrdersTable
 
 
