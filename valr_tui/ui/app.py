@@ -75,12 +75,11 @@ CHART_RELOAD_MIN_S = 60  # a chart whose candles are older than max(this, one pe
 CHART_RETRY_S = 10  # a failed candle load is asked again at most this often
 EXIT_START_FAILED = 2
 # One price change arrives as a few events (trade, summary, book) within a millisecond or two.
-# Textual paints the first change after a quiet spell at once, but a change made just after a
-# frame waits one to two frame periods (17-33 ms) for the next: drawn one by one, the trade took
-# the immediate frame and the price the late one. Gathering the burst first puts them all in the
-# immediate frame: the redraw waits until no event came for BURST_QUIET_S (the parts of one change
-# arrive 0.4 ms apart at the median, 0.9 ms at p90 on a loaded machine), and never longer than
-# BURST_GATHER_S after the burst's first event.
+# The frame clock paints the first change at once and the next one a frame period later: drawn
+# one by one, the trade would take the immediate frame and the price the next. Gathering the burst
+# first puts them all in the immediate frame: the redraw waits until no event came for
+# BURST_QUIET_S (the parts of one change arrive 0.4 ms apart at the median, 0.9 ms at p90 on a
+# loaded machine), and never longer than BURST_GATHER_S after the burst's first event.
 BURST_QUIET_S = 0.0015
 BURST_GATHER_S = 0.003
 # Under a flood, redraws are spaced at least one frame apart (Textual composites at most 60 frames
