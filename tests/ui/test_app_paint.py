@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from textual._compositor import Compositor
 from textual.app import App, ComposeResult
+from textual.screen import Screen
 from textual.strip import Strip
 
 from tests.ui.fixtures import _candles, settle
@@ -39,19 +40,25 @@ def _record_lines(widget: Any) -> list[int]:
     return asked
 
 
+def _record_layouts(screen: Screen[Any]) -> list[object]:
+    """The screen's layouts from now on (each a reflow of the whole screen)."""
+    layouts: list[object] = []
+    relayout = screen._refresh_layout
+
+    def counting(*args: Any, **kwargs: Any) -> None:
+        layouts.append(args)
+        relayout(*args, **kwargs)
+
+    screen._refresh_layout = counting  # type: ignore[method-assign]
+    return layouts
+
+
 async def test_a_price_change_repaints_its_ticker_row_only_and_no_layout() -> None:
     app, engine = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         tickers = app.main.query_one(TickerTable)
-        layouts: list[object] = []
-        relayout = app.screen._refresh_layout
-
-        def counting(*args: Any, **kwargs: Any) -> None:
-            layouts.append(args)
-            relayout(*args, **kwargs)
-
-        app.screen._refresh_layout = counting  # type: ignore[method-assign]
+        layouts = _record_layouts(app.screen)
         asked = _record_lines(tickers)
         engine.set_book_top("ETHZAR", "45001", "45020")  # one pair's bid: one cell of row 2
         await pilot.pause()
@@ -202,14 +209,7 @@ async def test_a_wider_column_that_still_fits_repaints_the_table_without_a_layou
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         tickers = app.main.query_one(TickerTable)
-        layouts: list[object] = []
-        relayout = app.screen._refresh_layout
-
-        def counting(*args: Any, **kwargs: Any) -> None:
-            layouts.append(args)
-            relayout(*args, **kwargs)
-
-        app.screen._refresh_layout = counting  # type: ignore[method-assign]
+        layouts = _record_layouts(app.screen)
         asked = _record_lines(tickers)
         width_before = tickers.virtual_size.width
         engine.set_book_top("BTCZAR", "11249901", "11250100")  # 1,249,900 -> 11,249,901: wider
