@@ -54,27 +54,33 @@ class RegionCompositor(Compositor):
             yield from super()._get_renders(crop)
             return
         # Textual writes a piece of line that starts where a changed span ends as a bare cursor
-        # move: a change's column to its right is asked for too, so that the same bytes are written
-        areas = [Region(x, y, width + 1, height) for x, y, width, height in changed]
+        # move (its text is not written): that column must be painted for the same bytes to be
+        # written, but a widget that only this column touches on a line is not asked for it
+        parts: list[tuple[Region, bool]] = []  # each change, whose text is written, and its edge
+        for x, y, width, height in changed:
+            parts += [(Region(x, y, width, height), True), (Region(x + width, y, 1, height), False)]
         painted: dict[int, list[tuple[int, int]]] = {}  # per screen line: the spans a widget in front paints
         for widget, (region, clip) in self.visible_widgets.items():  # front to back, as Textual
             if not crop.overlaps(clip):
                 continue  # Textual's own rule: its lines would not be asked for either
             shown = region.intersection(clip)
-            rows: set[int] = set()
-            for area in areas:
+            rows: set[int] = set()  # lines whose text is written
+            edges: set[int] = set()  # lines where only the column right of a change is
+            for area, written in parts:
                 part = shown.intersection(area)
                 if not part:
                     continue
-                span = (part.x, part.right)
+                span, needed = (part.x, part.right), rows if written else edges
                 for y in part.line_range:
                     spans = painted.setdefault(y, [])
                     if not _within(span, spans):
-                        rows.add(y)
+                        needed.add(y)
                     spans.append(span)
             for top, height in _bands(rows):
                 strips = widget.render_lines(Region(shown.x - region.x, top - region.y, shown.width, height))
                 yield Region(shown.x, top, shown.width, height), clip, strips
+            for top, height in _bands(edges - rows):
+                yield Region(shown.x, top, shown.width, height), clip, [Strip.blank(shown.width)] * height
 
 
 def _within(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
