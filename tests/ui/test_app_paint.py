@@ -192,7 +192,7 @@ async def test_a_frame_renders_only_the_lines_under_a_change_and_writes_the_same
         for frame in frames:
             assert frame.ours == frame.stock
             assert frame.our_lines < frame.stock_lines
-            assert not frame.our_asked & {"MainScreen", "Body", "SpreadPane"}  # the pane only frames the depth
+            assert not frame.our_asked & {"MainScreen", "Body", "SpreadPane"}  # the pane frames the depth
 
 
 @dataclasses.dataclass
