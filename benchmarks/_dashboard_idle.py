@@ -62,7 +62,7 @@ class RenderCounts:
             counts.seconds[name] += time.perf_counter() - started
             return strips
 
-        Widget.render_lines = counted  # type: ignore[method-assign]
+        Widget.render_lines = counted  # type: ignore[method-assign,assignment]
         return self
 
     def __exit__(self, *_exc: object) -> None:

@@ -156,46 +156,93 @@ async def test_a_frame_renders_only_the_widgets_under_a_change_and_writes_the_sa
     app, engine = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        compositor = app.main._compositor
-        frames: list[tuple[str, str, set[str], set[str]]] = []
-        ours = compositor.render_partial_update
-
-        def both(*args: Any) -> Any:
-            changed = set(compositor._dirty_regions)
-            stock_asked, stock = _asked_by(app, lambda: Compositor.render_partial_update(compositor))
-            compositor._dirty_regions.update(changed)
-            our_asked, update = _asked_by(app, ours)
-            if stock is not None and update is not None:
-                frames.append((stock.render_segments(app.console), update.render_segments(app.console),
-                               stock_asked, our_asked))
-            return update
-
-        compositor.render_partial_update = both  # type: ignore[method-assign]
+        frames = _both_ways(app)
         engine.set_book_top("BTCZAR", "1500001", "1500020")
         await pilot.pause()
         await pilot.pause()
         assert frames, "no partial frame was rendered"
-        for stock_text, our_text, stock_asked, our_asked in frames:
-            assert our_text == stock_text
-            assert our_asked < stock_asked
-            assert not our_asked & {"RankedFooter", "OrderForm", "BucketGauge"}
-            assert {"RankedFooter", "BucketGauge"} <= stock_asked  # what Textual alone asks for
+        for frame in frames:
+            assert frame.ours == frame.stock
+            assert frame.our_asked < frame.stock_asked
+            assert not frame.our_asked & {"RankedFooter", "OrderForm", "BucketGauge"}
+            assert {"RankedFooter", "BucketGauge"} <= frame.stock_asked  # what Textual alone asks for
 
 
-def _asked_by(app: Any, render: Any) -> tuple[set[str], Any]:
-    """The widgets (by class) whose lines ``render()`` asks for, and what it returns."""
+async def test_a_frame_renders_only_the_lines_under_a_change_and_writes_the_same() -> None:
+    """Changes of every kind the dashboard makes (books of both pairs, ages, typing, the focus
+    moving): each frame renders only the changed lines, and none of the containers behind a
+    widget that covers the change (the screen, the body: 36-48 lines each a frame before),
+    while writing what Textual's own partial frame writes, byte for byte."""
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        frames = _both_ways(app)
+        for step in range(6):
+            engine.set_book_top("BTCZAR", str(1_500_001 + step), str(1_500_020 + step))
+            engine.set_book_top("ETHZAR", str(45_001 + step), str(45_020 + step))
+            await pilot.pause()
+            engine.now += 1
+            app._tick()
+            await pilot.pause()
+        await pilot.press("tab")
+        await pilot.press("1", "2")
+        await pilot.pause()
+        await pilot.pause()
+        assert len(frames) >= 10
+        for frame in frames:
+            assert frame.ours == frame.stock
+            assert frame.our_lines < frame.stock_lines
+            assert not frame.our_asked & {"MainScreen", "Body", "SpreadPane"}  # the pane frames the depth
+
+
+@dataclasses.dataclass
+class _Frame:
+    stock: str  # what Textual's own partial frame writes to the terminal
+    ours: str  # what the dashboard's compositor writes
+    stock_asked: set[str]  # the widgets (by class) each asked for lines
+    our_asked: set[str]
+    stock_lines: int  # the lines each asked the widgets for
+    our_lines: int
+
+
+def _both_ways(app: Any) -> list[_Frame]:
+    """From now on every partial frame of the main screen is rendered twice, by Textual's own
+    compositor and by the dashboard's, from the same changed regions; the list collects both."""
+    compositor = app.main._compositor
+    frames: list[_Frame] = []
+    ours = compositor.render_partial_update
+
+    def both(*args: Any) -> Any:
+        changed = set(compositor._dirty_regions)
+        stock_asked, stock_lines, stock = _asked_by(app, lambda: Compositor.render_partial_update(compositor))
+        compositor._dirty_regions.update(changed)
+        our_asked, our_lines, update = _asked_by(app, ours)
+        if stock is not None and update is not None:
+            frames.append(_Frame(stock.render_segments(app.console), update.render_segments(app.console),
+                                 stock_asked, our_asked, stock_lines, our_lines))
+        return update
+
+    compositor.render_partial_update = both
+    return frames
+
+
+def _asked_by(app: Any, render: Any) -> tuple[set[str], int, Any]:
+    """The widgets (by class) whose lines ``render()`` asks for, how many lines, and what it returns."""
     asked: set[str] = set()
+    lines = [0]
     originals = {}
     for widget in app.main.query("*"):
         originals[widget] = widget.render_lines
 
         def recording(crop: Any, widget: Any = widget) -> Any:
             asked.add(type(widget).__name__)
+            lines[0] += crop.height
             return originals[widget](crop)
 
         widget.render_lines = recording
     try:
-        return asked, render()
+        rendered = render()
+        return asked, lines[0], rendered
     finally:
         for widget in originals:
             del widget.render_lines

@@ -65,29 +65,30 @@ class SpreadPane(Vertical):
             places = self._places(view.pair, view.ticker.last)
             spread = f"{view.pair} {quoted_price(view.ticker.spread, view.pair, places)} = {pct(spread_pct)}"
             lines.append(Content.assemble(f"{spread} (max {pct(self.max_spread_pct)}) ", mark))
-        self._lines.show_text(Content("\n").join(lines))
+        self._lines.show_lines(lines)
         depth_view = self._views.get(depth_pair)
         book = depth_view.book if depth_view is not None else None
         if (depth_pair, book) != self._depth_shown:  # the book of another pair changed: no work
             self._depth_shown = (depth_pair, book)
-            self._depth.show_text(self._depth_text(depth_pair, book))
+            self._depth.show_lines(self._depth_lines(depth_pair, book))
 
     def _places(self, pair: str, sample: Decimal | None) -> int:
         """Decimals for ``pair``'s prices here: its tick's, and at least the 2 of a rand amount."""
         return max(2, tick_places(self._tick_of(pair), sample))
 
-    def _depth_text(self, pair: str, book: OrderBook | None) -> Content:
-        """Built from parts, not markup: parsing the ladder's markup was most of a redraw. Prices
-        with the pair's tick decimals at least (a column reads aligned), never fewer digits."""
+    def _depth_lines(self, pair: str, book: OrderBook | None) -> list[Content]:
+        """Built from parts, not markup: parsing the ladder's markup was most of a redraw; line by
+        line, so that a level that moved repaints its own line. Prices with the pair's tick
+        decimals at least (a column reads aligned), never fewer digits."""
         if book is None:
-            return Content(f"{pair}: no order book")
+            return [Content(f"{pair}: no order book")]
         top = book.bids or book.asks
         places = self._places(pair, top[0].price if top else None)
-        parts: list[str | tuple[str, str]] = [(f"{pair:<11}", "b"), f" bids {'':7} asks"]
+        lines = [Content.assemble((f"{pair:<11}", "b"), f" bids {'':7} asks")]
         for i in range(5):
             bid = book.bids[i] if i < len(book.bids) else None
             ask = book.asks[i] if i < len(book.asks) else None
-            parts.append("\n")
+            parts: list[str | tuple[str, str]] = []
             if bid:
                 parts += [(f"{amount(bid.price, places):>12}", "$success"), f" {_qty(bid.quantity):<6}"]
             else:
@@ -95,4 +96,5 @@ class SpreadPane(Vertical):
             parts.append("  ")
             if ask:
                 parts += [(f"{amount(ask.price, places):>12}", "$error"), f" {_qty(ask.quantity)}"]
-        return Content.assemble(*parts)
+            lines.append(Content.assemble(*parts))
+        return lines

@@ -1,0 +1,101 @@
+"""The frames of the dashboard under a steady price flood, alone: CPU per frame, widgets and lines
+rendered, and optionally a cProfile of the frames only (not a benchmark module: run it by hand).
+
+    .venv/bin/python -m benchmarks._frame_profile [--ten] [--rate 10] [--changes 200] [--profile]
+
+``ValrApp`` + ``TradingEngine`` (DRY_RUN, headless at ``HEADLESS_SIZE``) against the simulator in
+its own process, its random walk off; the simulator sets BTCZAR to a new price ``--rate`` times a
+second (``ProcessSimulator.flood``), ``--changes`` in all. Each frame the main screen paints
+(``FrameClock``'s paint: ``Screen._on_timer_update``) is timed with ``time.process_time``, so
+the figures count this process's CPU only, and profiled alone with ``--profile``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import os
+import pstats
+import statistics
+import time
+from typing import Any
+
+from benchmarks._common import (
+    HEADLESS_SIZE,
+    TEN_PAIRS,
+    ProcessSimulator,
+    demo_settings,
+    quiesce,
+    ticker_text,
+    wait_for,
+)
+from benchmarks._dashboard_idle import RenderCounts
+from benchmarks._engine_idle import WARM_UP_S
+from valr_tui.logging_setup import configure_logging
+from valr_tui.trading.engine import TradingEngine
+from valr_tui.ui.app import ValrApp
+
+PAIR = "BTCZAR"
+
+
+async def measure(pairs: tuple[str, ...] | None, rate: float, changes: int,
+                  profile: cProfile.Profile | None) -> None:
+    with ProcessSimulator(pairs=pairs) as sim, demo_settings(sim, pairs) as settings:
+        configure_logging(settings.log_path)
+        app = ValrApp(TradingEngine(settings))
+        async with app.run_test(size=HEADLESS_SIZE) as pilot:
+            await wait_for(lambda: "Last" in ticker_text(app, PAIR), timeout_s=30)
+            await asyncio.sleep(WARM_UP_S)
+            clock: Any = app.main._frames
+            paint = clock._paint
+            frame_cpu: list[float] = []
+
+            def timed() -> None:
+                if profile is not None:
+                    profile.enable()
+                started = time.process_time()
+                try:
+                    paint()
+                finally:
+                    frame_cpu.append(time.process_time() - started)
+                    if profile is not None:
+                        profile.disable()
+
+            clock._paint = timed
+            with RenderCounts() as counts:
+                wall, cpu = time.perf_counter(), time.process_time()
+                sim.flood(PAIR, rate, changes, 0)
+                await sim.flood_sent()
+                await asyncio.sleep(0.5)
+                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            clock._paint = paint
+            frames = len(frame_cpu)
+            print(f"pairs {len(settings.pairs)}, {changes} changes at {rate:g}/s: {frames} frames, "
+                  f"frame CPU mean {1000 * statistics.fmean(frame_cpu):.2f} ms, "
+                  f"median {1000 * statistics.median(frame_cpu):.2f} ms, "
+                  f"frames {100 * sum(frame_cpu) / wall:.2f} % of a core "
+                  f"(process {100 * cpu / wall:.2f} %), load {os.getloadavg()[0]:.2f}")
+            print("  render_lines per frame: widget, calls, lines, ms")
+            for name in sorted(counts.seconds, key=counts.seconds.__getitem__, reverse=True):
+                print(f"    {name:28} {counts.calls[name] / frames:6.2f} {counts.lines[name] / frames:7.2f} "
+                      f"{1000 * counts.seconds[name] / frames:7.3f}")
+            await quiesce(app, pilot)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--ten", action="store_true", help="TEN_PAIRS instead of the default two")
+    parser.add_argument("--rate", type=float, default=10.0)
+    parser.add_argument("--changes", type=int, default=200)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    profile = cProfile.Profile() if args.profile else None
+    asyncio.run(measure(TEN_PAIRS if args.ten else None, args.rate, args.changes, profile))
+    if profile is not None:
+        pstats.Stats(profile).sort_stats("tottime").print_stats(45)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(60)
+
+
+if __name__ == "__main__":
+    main()
