@@ -126,13 +126,13 @@ def test_a_book_level_seen_before_is_not_parsed_again(monkeypatch: pytest.Monkey
     first = OrderBook.from_valr(raw, "BTCZAR")
     raw["Asks"][0] = {"price": "1200050.5", "quantity": "0.25", "orderCount": 2}  # one level moves
     parsed: list[object] = []
-    amount = models.level_amount
+    amount = models.dec
 
     def counting(lv: Any, key: str, what: str) -> Decimal:
         parsed.append(lv[key])
         return amount(lv, key, what)
 
-    monkeypatch.setattr(models, "level_amount", counting)
+    monkeypatch.setattr(models, "dec", counting)
     second = OrderBook.from_valr(raw, "BTCZAR")
     assert parsed == ["1200050.5", "0.25"]  # every level's price and size used to be parsed again
     assert second.asks[0].price == Decimal("1200050.5") and second.asks[0].order_count == 2

@@ -287,11 +287,18 @@ def _parse_int(text: str) -> int:
     return int(text)
 
 
+# One decoder for every call: ``json.loads`` with hooks builds a decoder and its scanner each time.
+_DECODER: Final = json.JSONDecoder(
+    parse_float=_parse_float, parse_int=_parse_int, parse_constant=_reject_constant
+)
+
+
 def loads(data: str | bytes) -> Any:
     """Parse VALR JSON: floats become Decimal, ints stay int (sequenceId > 2**53 survives).
     Numbers outside the money limits raise ``DecimalError``."""
-    return json.loads(data, parse_float=_parse_float, parse_int=_parse_int,
-                      parse_constant=_reject_constant)
+    if isinstance(data, (bytes, bytearray)):  # as ``json.loads`` reads bytes
+        data = data.decode(json.detect_encoding(data), "surrogatepass")
+    return _DECODER.decode(data)
 
 
 def dumps(obj: Any) -> str:

@@ -21,11 +21,12 @@ from decimal import Decimal
 from typing import Any, Final
 
 from valr_tui.errors import ConfigError, DecimalError, ExchangeError
-from valr_tui.money.decimal_gateway import DecimalGateway
+from valr_tui.money.decimal_gateway import DecimalGateway, dumps
 from valr_tui.simulator import catalogue
 from valr_tui.simulator.catalogue import CATALOGUE
 from valr_tui.simulator.faults import Fault, parse_duration, validate_params
 from valr_tui.simulator.market import (
+    BOOK_LEVELS,
     FIRST_SEQUENCE_ID,
     HUNDRED,
     Level,
@@ -49,6 +50,8 @@ REFERENCE_CURRENCY: Final = "ZAR"
 MODIFY_MATCH_STRATEGIES: Final = ("RETAIN_ORIGINAL", "CANCEL_ORIGINAL", "REPRICE")
 MAX_LEVELS_RENDERED: Final = 4096  # book levels kept rendered for the wire (emptied when full)
 FAULT_EVENT: Final = "_SIM_FAULT"  # tells the server a fault started; never sent to WS clients
+# a book level as sent: its wire object (shared, never modified) and that object's JSON text
+RenderedLevel = tuple[dict[str, Any], str]
 
 
 def iso(timestamp: float) -> str:
@@ -260,6 +263,7 @@ class SimEvent:
     pair: str | None
     data: Any
     account: bool
+    data_text: str | None = None  # ``dumps(data)``, when the exchange rendered it ahead (books)
 
     def to_wire(self) -> dict[str, Any]:
         message: dict[str, Any] = {"type": self.type}
@@ -267,6 +271,13 @@ class SimEvent:
             message["currencyPairSymbol"] = self.pair
         message["data"] = self.data
         return message
+
+    def wire_text(self) -> str:
+        """``dumps(to_wire())``: the text every subscriber is sent, rendered once for all."""
+        if self.data_text is None:
+            return dumps(self.to_wire())
+        envelope = {key: value for key, value in self.to_wire().items() if key != "data"}
+        return dumps(envelope)[:-1] + ',"data":' + self.data_text + "}"  # "data" is the last key
 
 
 @dataclass(slots=True)
@@ -315,7 +326,7 @@ class SimExchange:
         self._faults: list[Fault] = []
         self._listeners: list[Callable[[SimEvent], None]] = []
         self._sequence_id = FIRST_SEQUENCE_ID
-        self._levels_rendered: dict[tuple[str, str, Decimal, Decimal, int], dict[str, Any]] = {}
+        self._levels_rendered: dict[tuple[str, str, Decimal, Decimal, int], RenderedLevel] = {}
         for market in self.markets.values():
             market.move_book(market.spread_pct, self._stamp())
 
@@ -340,8 +351,10 @@ class SimExchange:
         if listener in self._listeners:
             self._listeners.remove(listener)
 
-    def _emit(self, type_: str, pair: str | None, data: Any, *, account: bool) -> None:
-        event = SimEvent(type_, pair, data, account)
+    def _emit(
+        self, type_: str, pair: str | None, data: Any, *, account: bool, data_text: str | None = None
+    ) -> None:
+        event = SimEvent(type_, pair, data, account, data_text)
         for listener in list(self._listeners):
             listener(event)
 
@@ -364,43 +377,71 @@ class SimExchange:
 
     def order_book(self, pair: str) -> dict[str, Any]:
         """The aggregated book: maker levels merged with the account's resting orders."""
-        market = self.market(pair)
-        asks = {level.price: Level(level.price, level.quantity, level.order_count) for level in market.asks}
-        bids = {level.price: Level(level.price, level.quantity, level.order_count) for level in market.bids}
-        for order in self._orders.values():
-            if order.pair == market.info.symbol and order.is_open:
+        return self._book_wire(self.market(pair))[0]
+
+    def _book_wire(self, market: PairMarket) -> tuple[dict[str, Any], str]:
+        """``order_book``'s object and its JSON text, joined from each level's own text: a tick
+        changes a few levels, so the other 70-odd are not serialised again."""
+        asks, bids = self._book_sides(market)
+        book = {
+            "Asks": [wire for wire, _ in asks],
+            "Bids": [wire for wire, _ in bids],
+            "LastChange": market.last_change,
+            "SequenceNumber": market.sequence_number,
+        }
+        text = (
+            '{"Asks":[' + ",".join(text for _, text in asks)
+            + '],"Bids":[' + ",".join(text for _, text in bids)
+            + '],"LastChange":' + dumps(market.last_change)
+            + ',"SequenceNumber":' + dumps(market.sequence_number) + "}"
+        )
+        return book, text
+
+    def _book_sides(self, market: PairMarket) -> tuple[list[RenderedLevel], list[RenderedLevel]]:
+        """The shown levels of each side, best first. The maker book is kept in price order, one
+        level a price, so without a resting order of ours on the pair it is shown as it is."""
+        symbol = market.info.symbol
+        resting = [order for order in self._orders.values() if order.pair == symbol and order.is_open]
+        if resting:
+            asks, bids = _by_price(market.asks), _by_price(market.bids)
+            for order in resting:
                 side = bids if order.side == "BUY" else asks
                 level = side.setdefault(order.price, Level(order.price, Decimal(0), 0))
                 level.quantity += order.remaining_quantity
                 level.order_count += 1
+            shown_asks = sorted(asks.values(), key=lambda level: level.price)[:BOOK_LEVELS]
+            shown_bids = sorted(bids.values(), key=lambda level: level.price, reverse=True)[:BOOK_LEVELS]
+        else:
+            shown_asks, shown_bids = market.asks[:BOOK_LEVELS], market.bids[:BOOK_LEVELS]
+        return (
+            [self._level_wire(symbol, "sell", level) for level in shown_asks],
+            [self._level_wire(symbol, "buy", level) for level in shown_bids],
+        )
 
-        def render(levels: dict[Decimal, Level], side: str, descending: bool) -> list[dict[str, Any]]:
-            ordered = sorted(levels.values(), key=lambda level: level.price, reverse=descending)[:40]
-            return [self._level_wire(market.info.symbol, side, level) for level in ordered]
-
-        return {
-            "Asks": render(asks, "sell", descending=False),
-            "Bids": render(bids, "buy", descending=True),
-            "LastChange": market.last_change,
-            "SequenceNumber": market.sequence_number,
-        }
-
-    def _level_wire(self, pair: str, side: str, level: Level) -> dict[str, Any]:
-        """One book level as VALR writes it. Most levels are the same from one book to the next,
-        so each distinct one is rendered once (bounded); the dicts are shared, never modified."""
+    def _level_wire(self, pair: str, side: str, level: Level) -> RenderedLevel:
+        """One book level as VALR writes it, and its text. Most levels are the same from one book
+        to the next, so each distinct one is rendered once (bounded)."""
         key = (pair, side, level.price, level.quantity, level.order_count)
-        wire = self._levels_rendered.get(key)
-        if wire is None:
+        rendered = self._levels_rendered.get(key)
+        if rendered is None:
             if len(self._levels_rendered) >= MAX_LEVELS_RENDERED:
                 self._levels_rendered.clear()
-            wire = self._levels_rendered[key] = {
+            quantity, price = DecimalGateway.to_wire(level.quantity), DecimalGateway.to_wire(level.price)
+            wire = {
                 "side": side,
-                "quantity": DecimalGateway.to_wire(level.quantity),
-                "price": DecimalGateway.to_wire(level.price),
+                "quantity": quantity,
+                "price": price,
                 "currencyPair": pair,
                 "orderCount": level.order_count,
             }
-        return wire
+            # ``dumps(wire)``, written out: a side, a catalogue symbol and plain numbers need no
+            # escaping, and ~13 new levels a book made dumps the tick's largest cost
+            text = (
+                f'{{"side":"{side}","quantity":"{quantity}","price":"{price}",'
+                f'"currencyPair":"{pair}","orderCount":{level.order_count}}}'
+            )
+            rendered = self._levels_rendered[key] = (wire, text)
+        return rendered
 
     def public_trades(self, pair: str, limit: int = 100) -> list[dict[str, Any]]:
         return [trade.to_wire() for trade in list(self.market(pair).trades)[:limit]]
@@ -416,7 +457,8 @@ class SimExchange:
     def _publish_market(self, market: PairMarket) -> None:
         pair = market.info.symbol
         self._emit("MARKET_SUMMARY_UPDATE", pair, self.ws_summary(pair), account=False)
-        self._emit("AGGREGATED_ORDERBOOK_UPDATE", pair, self.order_book(pair), account=False)
+        book, text = self._book_wire(market)
+        self._emit("AGGREGATED_ORDERBOOK_UPDATE", pair, book, account=False, data_text=text)
 
     def ws_summary(self, pair: str) -> dict[str, Any]:
         """MARKET_SUMMARY_UPDATE data: VALR's sample carries no ``quoteVolume``."""
@@ -1004,6 +1046,11 @@ class SimExchange:
             "faults": self.active_faults(),
             "requests": len(self.request_log),
         }
+
+
+def _by_price(levels: list[Level]) -> dict[Decimal, Level]:
+    """Copies of ``levels`` by price, for merging orders into without touching the maker book."""
+    return {level.price: Level(level.price, level.quantity, level.order_count) for level in levels}
 
 
 def _ws_trade(trade: dict[str, Any]) -> dict[str, Any]:

@@ -107,7 +107,8 @@ class _WsClient:
 
     def __init__(self, account: bool) -> None:
         self.account = account
-        self.queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        # messages to send: an object, or an event's text rendered once for every socket
+        self.queue: asyncio.Queue[dict[str, Any] | str | None] = asyncio.Queue()
         self.subscriptions: dict[str, set[str]] = {}
 
     def wants(self, event: SimEvent) -> bool:
@@ -455,10 +456,11 @@ class SimulatorServer:
             if event.data["kind"] == "ws_drop":
                 self._drop_websockets()
             return
-        message = event.to_wire()
+        text: str | None = None
         for client in self._ws_clients:
             if client.wants(event):
-                client.queue.put_nowait(message)
+                text = event.wire_text() if text is None else text
+                client.queue.put_nowait(text)
 
     def _drop_websockets(self) -> None:
         for client in list(self._ws_clients):
@@ -504,7 +506,7 @@ class SimulatorServer:
         )
         try:
             while (message := await client.queue.get()) is not None:
-                await websocket.send_text(dumps(message))
+                await websocket.send_text(message if isinstance(message, str) else dumps(message))
             with contextlib.suppress(Exception):
                 await websocket.close(code=1001)
         except (WebSocketDisconnect, RuntimeError, OSError):
