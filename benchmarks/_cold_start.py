@@ -43,12 +43,12 @@ async def _until_painted(app: Any, shown: Callable[[], bool], started: float) ->
 
 
 def ours(started: float) -> tuple[float, float]:
-    from valr_tui.config import load_settings
-
-    settings = load_settings(env_file=Path(os.environ["XDG_STATE_HOME"]) / "no.env")
     from valr_tui.heap import start_up_heap
 
     with start_up_heap():  # as cli.main
+        from valr_tui.config import load_settings
+    settings = load_settings(env_file=Path(os.environ["XDG_STATE_HOME"]) / "no.env")
+    with start_up_heap():
         from valr_tui.launcher import demo_session
     from valr_tui.logging_setup import configure_logging
 

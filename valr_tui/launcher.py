@@ -110,7 +110,8 @@ class EmbeddedSimulator:
     ) -> None:
         if self._loop is not None and self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(timeout=10)
+        if self._thread.ident is not None:  # started (a start that failed left nothing to wait for)
+            self._thread.join(timeout=10)
 
     def demo_settings(self, settings: Settings, db_dir: str) -> Settings:
         """The user's settings, pointed at the simulator with its fresh credentials."""
@@ -191,11 +192,12 @@ def demo_session(
     switches. A bad PAIRS ends here with its one coded line, before any screen."""
     served = demo_pairs(settings.market_pairs)
     sim = EmbeddedSimulator(pairs=served)
-    # its thread starts serving while the engine and the dashboard are imported (the launcher
-    # imports httpx and the pair check only after this line, so the thread starts sooner)
-    sim.start()
     try:
         with start_up_heap():
+            # its thread starts serving while the engine and the dashboard are imported (the
+            # launcher imports httpx and the pair check only after this line, so the thread
+            # starts sooner); its own imports run in this heap too
+            sim.start()
             from valr_tui.preflight import check_pairs_now
             from valr_tui.trading.engine import TradingEngine
 
