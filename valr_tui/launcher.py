@@ -202,6 +202,7 @@ def demo_session(
             from valr_tui.trading.engine import TradingEngine
 
             import_dashboard()
+            import_first_request()
         sim.wait_ready()
         with tempfile.TemporaryDirectory(prefix="valr-demo-") as scratch:
             if settings.is_live:
@@ -229,6 +230,13 @@ def import_dashboard() -> None:
     import valr_tui.ui.app  # noqa: F401
 
 
+def import_first_request() -> None:
+    """Import what httpx imports on its first request (httpcore, anyio's asyncio backend: ~50
+    modules, 20 dataclasses) with the rest, in the start-up's heap, not in the pair check."""
+    import anyio._backends._asyncio  # noqa: F401
+    import httpcore  # noqa: F401
+
+
 def launch(settings: Settings, *, demo: bool = False, fresh: bool = False) -> int:
     """Run the dashboard; with ``demo`` against an embedded simulator and the demo database
     (``fresh`` forgets the previous demo first)."""
@@ -239,6 +247,7 @@ def launch(settings: Settings, *, demo: bool = False, fresh: bool = False) -> in
             from valr_tui.trading.engine import TradingEngine
             from valr_tui.ui.app import run_app
 
+            import_first_request()
         check_pairs_now(settings)
         return run_app(TradingEngine(settings))
     with demo_session(settings, fresh=fresh) as (engine, faults):
