@@ -54,8 +54,11 @@ def ours(started: float) -> tuple[float, float]:
 
     configure_logging(settings.log_path)
     with demo_session(settings, fresh=True) as (engine, faults):
+        from valr_tui.dataclass_code import DATACLASS_CODE
         from valr_tui.ui.app import ValrApp
         from valr_tui.ui.widgets.tickers import TickerTable
+
+        DATACLASS_CODE.release()  # as launcher.launch
 
         app = ValrApp(engine, demo=faults)
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from platformdirs import user_data_dir
 
 from valr_tui.config import Settings
+from valr_tui.dataclass_code import DATACLASS_CODE
 from valr_tui.heap import start_up_heap
 from valr_tui.logging_setup import configure_logging
 from valr_tui.money.decimal_gateway import DecimalGateway
@@ -249,8 +250,10 @@ def launch(settings: Settings, *, demo: bool = False, fresh: bool = False) -> in
 
             import_first_request()
         check_pairs_now(settings)
+        DATACLASS_CODE.release()  # the imports are done
         return run_app(TradingEngine(settings))
     with demo_session(settings, fresh=fresh) as (engine, faults):
         from valr_tui.ui.app import run_app
 
+        DATACLASS_CODE.release()
         return run_app(engine, demo=faults)

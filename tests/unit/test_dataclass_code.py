@@ -127,3 +127,19 @@ def test_the_start_up_heap_uses_the_cache(
         gc.unfreeze()
     assert compiled and (tmp_path / "code.marshal").exists()
     assert "exec" not in vars(dataclasses)
+
+
+def test_released_after_the_start_up_and_read_again_by_the_next_install(
+    tmp_path: Path, compiled: list[str]
+) -> None:
+    path = tmp_path / "code.marshal"
+    cache = DataclassCode(path)
+    define_with(cache)
+    compiled.clear()
+    define_with(cache)
+    assert not compiled  # kept in memory between installs of one start-up
+
+    cache.release()
+    path.unlink()  # after the release only the file holds the code: gone, it compiles again
+    define_with(cache)
+    assert compiled
