@@ -43,19 +43,22 @@ async def _until_painted(app: Any, shown: Callable[[], bool], started: float) ->
 
 
 def ours(started: float) -> tuple[float, float]:
-    from valr_tui.config import load_settings
-
-    settings = load_settings(env_file=Path(os.environ["XDG_STATE_HOME"]) / "no.env")
     from valr_tui.heap import start_up_heap
 
     with start_up_heap():  # as cli.main
+        from valr_tui.config import load_settings
+    settings = load_settings(env_file=Path(os.environ["XDG_STATE_HOME"]) / "no.env")
+    with start_up_heap():
         from valr_tui.launcher import demo_session
     from valr_tui.logging_setup import configure_logging
 
     configure_logging(settings.log_path)
     with demo_session(settings, fresh=True) as (engine, faults):
+        from valr_tui.dataclass_code import DATACLASS_CODE
         from valr_tui.ui.app import ValrApp
         from valr_tui.ui.widgets.tickers import TickerTable
+
+        DATACLASS_CODE.release()  # as launcher.launch
 
         app = ValrApp(engine, demo=faults)
 

@@ -67,8 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return sim_main(list(args.sim_args))
     try:
-        from valr_tui.config import load_settings
+        from valr_tui.heap import start_up_heap
 
+        with start_up_heap():  # the settings' imports are the first of the start-up's
+            from valr_tui.config import load_settings
         settings = load_settings(env_file=args.env_file)
         if args.demo and args.command in ("audit", "journal"):
             from valr_tui.launcher import demo_db_path
@@ -87,8 +89,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             from valr_tui.commands import journal_command
 
             return journal_command(settings, args.csv, sys.stdout)
-        from valr_tui.heap import start_up_heap
-
         with start_up_heap():
             from valr_tui.launcher import launch
         return launch(settings, demo=args.demo, fresh=args.fresh)

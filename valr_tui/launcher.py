@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from platformdirs import user_data_dir
 
 from valr_tui.config import Settings
+from valr_tui.dataclass_code import DATACLASS_CODE
 from valr_tui.heap import start_up_heap
 from valr_tui.logging_setup import configure_logging
 from valr_tui.money.decimal_gateway import DecimalGateway
@@ -110,7 +111,8 @@ class EmbeddedSimulator:
     ) -> None:
         if self._loop is not None and self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(timeout=10)
+        if self._thread.ident is not None:  # started (a start that failed left nothing to wait for)
+            self._thread.join(timeout=10)
 
     def demo_settings(self, settings: Settings, db_dir: str) -> Settings:
         """The user's settings, pointed at the simulator with its fresh credentials."""
@@ -191,15 +193,17 @@ def demo_session(
     switches. A bad PAIRS ends here with its one coded line, before any screen."""
     served = demo_pairs(settings.market_pairs)
     sim = EmbeddedSimulator(pairs=served)
-    # its thread starts serving while the engine and the dashboard are imported (the launcher
-    # imports httpx and the pair check only after this line, so the thread starts sooner)
-    sim.start()
     try:
         with start_up_heap():
+            # its thread starts serving while the engine and the dashboard are imported (the
+            # launcher imports httpx and the pair check only after this line, so the thread
+            # starts sooner); its own imports run in this heap too
+            sim.start()
             from valr_tui.preflight import check_pairs_now
             from valr_tui.trading.engine import TradingEngine
 
             import_dashboard()
+            import_first_request()
         sim.wait_ready()
         with tempfile.TemporaryDirectory(prefix="valr-demo-") as scratch:
             if settings.is_live:
@@ -227,6 +231,13 @@ def import_dashboard() -> None:
     import valr_tui.ui.app  # noqa: F401
 
 
+def import_first_request() -> None:
+    """Import what httpx imports on its first request (httpcore, anyio's asyncio backend: ~50
+    modules, 20 dataclasses) with the rest, in the start-up's heap, not in the pair check."""
+    import anyio._backends._asyncio  # noqa: F401
+    import httpcore  # noqa: F401
+
+
 def launch(settings: Settings, *, demo: bool = False, fresh: bool = False) -> int:
     """Run the dashboard; with ``demo`` against an embedded simulator and the demo database
     (``fresh`` forgets the previous demo first)."""
@@ -237,9 +248,12 @@ def launch(settings: Settings, *, demo: bool = False, fresh: bool = False) -> in
             from valr_tui.trading.engine import TradingEngine
             from valr_tui.ui.app import run_app
 
+            import_first_request()
         check_pairs_now(settings)
+        DATACLASS_CODE.release()  # the imports are done
         return run_app(TradingEngine(settings))
     with demo_session(settings, fresh=fresh) as (engine, faults):
         from valr_tui.ui.app import run_app
 
+        DATACLASS_CODE.release()
         return run_app(engine, demo=faults)

@@ -20,13 +20,14 @@ from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from types import TracebackType
 from typing import Any, Final
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
+from uvicorn.config import Config
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.server import Server
 
 from valr_tui.errors import ConfigError, DecimalError, ExchangeError, ValrTuiError
 from valr_tui.money.decimal_gateway import DecimalGateway, dumps, loads
@@ -163,7 +164,7 @@ class SimulatorServer:
         self._port = port
         self._tick_interval = tick_interval
         self._ws_clients: set[_WsClient] = set()
-        self._server: uvicorn.Server | None = None
+        self._server: Server | None = None
         self._socket: socket.socket | None = None
         self._market_task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -194,7 +195,7 @@ class SimulatorServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self._host, self._port))
         self._port = sock.getsockname()[1]
-        config = uvicorn.Config(
+        config = Config(
             self.app,
             http=self._protocol_class(),
             ws="websockets-sansio",
@@ -206,7 +207,7 @@ class SimulatorServer:
         config.load()
         # uvicorn's start-up and shutdown without its ``serve`` loop: no signal handlers taken
         # from the host app, and no 0.1 s tick to wait for when stopping.
-        self._server = uvicorn.Server(config)
+        self._server = Server(config)
         self._server.lifespan = config.lifespan_class(config)
         self._socket = sock
         await self._server.startup(sockets=[sock])

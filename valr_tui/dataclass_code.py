@@ -1,0 +1,115 @@
+"""Compiled dataclass methods kept from one start to the next, as Python keeps compiled modules.
+
+``@dataclass`` writes a class's ``__init__``, ``__repr__``, ``__eq__``, ``__hash__`` (and a frozen
+class's ``__setattr__`` / ``__delattr__``) as source text and compiles each with ``exec``: ~150
+classes at a start (ours, Textual's, anyio's, h11's) at ~0.4-0.8 ms each, most of it the compiler.
+The same text always compiles to the same code, so while the start-up's imports run
+(``valr_tui.heap.start_up_heap``) dataclasses' ``exec`` takes the code from a file beside the
+package's bytecode and compiles only what is new. The file is written as Python writes bytecode:
+named for the interpreter, not under ``PYTHONDONTWRITEBYTECODE``, silently not when the folder is
+not writable; one that cannot be read is ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import marshal
+import os
+import sys
+import threading
+from pathlib import Path
+from types import CodeType
+from typing import Any
+
+# More than the methods of every class a start defines (~700): beyond it, entries of classes that
+# changed since are dropped by keeping only those of the last start.
+MAX_ENTRIES = 4096
+
+
+class DataclassCode:
+    """The compiled methods kept in ``path`` (None: compile every time, keep nothing)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._codes: dict[str, CodeType] | None = None  # read at the first install
+        self._used: set[str] = set()
+        self._new = 0  # compiled since the file was last written
+        self._installed = 0
+        self._lock = threading.Lock()
+
+    def install(self) -> None:
+        """dataclasses' ``exec`` is this cache's until the matching ``uninstall`` (nestable)."""
+        with self._lock:
+            if self._codes is None:
+                self._codes = self._read()
+            self._installed += 1
+            vars(dataclasses)["exec"] = self.exec  # a module global shadows the builtin
+
+    def uninstall(self) -> None:
+        """The builtin ``exec`` back (at the last uninstall), and what was compiled written."""
+        with self._lock:
+            self._installed -= 1
+            if self._installed == 0 and vars(dataclasses).get("exec") == self.exec:
+                del vars(dataclasses)["exec"]
+            self._write()
+
+    def release(self) -> None:
+        """The start-up is over: the code read for it (~1.4 MB) is let go; an install reads
+        the file again."""
+        with self._lock:
+            if self._installed == 0:
+                self._codes = None
+                self._used.clear()
+
+    def exec(self, source: Any, globals_ns: Any = None, locals_ns: Any = None) -> None:
+        """The builtin ``exec`` for dataclasses, with ``source`` compiled once for all starts."""
+        codes = self._codes
+        if not isinstance(source, str) or codes is None:
+            exec(source, globals_ns, locals_ns)
+            return
+        code = codes.get(source)
+        if code is None:
+            # dont_inherit: compiled as dataclasses' own exec compiles, not with this module's
+            # __future__ flags (annotations would become strings)
+            code = codes[source] = compile(source, "<string>", "exec", dont_inherit=True)
+            self._new += 1
+        self._used.add(source)
+        exec(code, globals_ns, locals_ns)
+
+    def _read(self) -> dict[str, CodeType]:
+        if self.path is None:
+            return {}
+        try:
+            loaded = marshal.loads(self.path.read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            return {}
+        if not isinstance(loaded, dict) or not all(
+            isinstance(source, str) and isinstance(code, CodeType) for source, code in loaded.items()
+        ):
+            return {}
+        return loaded
+
+    def _write(self) -> None:
+        if self.path is None or self._codes is None or not self._new or sys.dont_write_bytecode:
+            return
+        codes = dict(self._codes)  # a copy: another thread may be defining a class meanwhile
+        if len(codes) > MAX_ENTRIES:
+            codes = {source: codes[source] for source in self._used}
+        self._new = 0
+        scratch = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            scratch.write_bytes(marshal.dumps(codes))
+            os.replace(scratch, self.path)  # a reader sees the old file or the new, never half
+        except OSError:  # not writable: the next start compiles them again
+            with contextlib.suppress(OSError):
+                scratch.unlink(missing_ok=True)
+
+
+def _cache_path() -> Path | None:
+    tag = sys.implementation.cache_tag  # None: this interpreter keeps no bytecode either
+    return None if tag is None else Path(__file__).with_name("__pycache__") / f"dataclass-code.{tag}.marshal"
+
+
+DATACLASS_CODE = DataclassCode(_cache_path())
