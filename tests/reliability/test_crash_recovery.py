@@ -38,6 +38,9 @@ KILLS = 10  # ~1.7 s each (a fresh interpreter and engine per restart)
 LOCK_BEFORE_KILL = KILLS - 2  # the last kills happen in LOCKDOWN
 KILL_AFTER_S = (0.05, 0.9)  # a random moment inside the order loop
 LINE_TIMEOUT_S = 30.0
+# READY can follow a rate-limit pause (crash_child.py: up to a minute, VALR's public window)
+# and the child's own 15 s after it.
+READY_TIMEOUT_S = 90.0
 
 
 @dataclass
@@ -61,14 +64,15 @@ def stderr_tail(errors: Path | None) -> str:
     return errors.read_text(errors="replace")[-3000:]
 
 
-async def read_line(stream: asyncio.StreamReader | None, what: str, errors: Path | None = None) -> str:
+async def read_line(stream: asyncio.StreamReader | None, what: str, errors: Path | None = None,
+                    timeout_s: float = LINE_TIMEOUT_S) -> str:
     assert stream is not None
     try:
-        line = await asyncio.wait_for(stream.readline(), LINE_TIMEOUT_S)
+        line = await asyncio.wait_for(stream.readline(), timeout_s)
     except TimeoutError:
         line = b""
     if not line:
-        raise AssertionError(f"no {what} in {LINE_TIMEOUT_S} s; child stderr ends:\n{stderr_tail(errors)}")
+        raise AssertionError(f"no {what} in {timeout_s} s; child stderr ends:\n{stderr_tail(errors)}")
     return line.decode().strip()
 
 
@@ -132,7 +136,7 @@ async def start_child(
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=errors,
             env=child_env(), cwd=ROOT,
         )
-    ready = await read_line(child.stdout, "READY", error_log)
+    ready = await read_line(child.stdout, "READY", error_log, READY_TIMEOUT_S)
     word, state, resolved = ready.split()
     assert word == "READY", ready
     return child, state, int(resolved)
