@@ -18,7 +18,7 @@ from platformdirs import user_data_dir
 
 from valr_tui.config import Settings
 from valr_tui.dataclass_code import DATACLASS_CODE
-from valr_tui.heap import start_up_heap
+from valr_tui.heap import collector_held, start_up_heap
 from valr_tui.logging_setup import configure_logging
 from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.secrets import Secret
@@ -242,17 +242,19 @@ def launch(settings: Settings, *, demo: bool = False, fresh: bool = False) -> in
     """Run the dashboard; with ``demo`` against an embedded simulator and the demo database
     (``fresh`` forgets the previous demo first)."""
     configure_logging(settings.log_path)
+    # the collector stays off from the imports until the main screen is ready (valr_tui.heap)
     if not demo:
-        with start_up_heap():
-            from valr_tui.preflight import check_pairs_now
-            from valr_tui.trading.engine import TradingEngine
-            from valr_tui.ui.app import run_app
+        with collector_held():
+            with start_up_heap():
+                from valr_tui.preflight import check_pairs_now
+                from valr_tui.trading.engine import TradingEngine
+                from valr_tui.ui.app import run_app
 
-            import_first_request()
-        check_pairs_now(settings)
-        DATACLASS_CODE.release()  # the imports are done
-        return run_app(TradingEngine(settings))
-    with demo_session(settings, fresh=fresh) as (engine, faults):
+                import_first_request()
+            check_pairs_now(settings)
+            DATACLASS_CODE.release()  # the imports are done
+            return run_app(TradingEngine(settings))
+    with collector_held(), demo_session(settings, fresh=fresh) as (engine, faults):
         from valr_tui.ui.app import run_app
 
         DATACLASS_CODE.release()
