@@ -100,7 +100,11 @@ def ours(started: float) -> tuple[float, float]:
                 return False
             return any(ch.isdigit() for ch in cell)
 
-        return asyncio.run(_until_painted(app, priced, started))
+        figures = asyncio.run(_until_painted(app, priced, started))
+    from valr_tui.ui.css_cache import PARSED_CSS
+
+    PARSED_CSS.flush()  # as launch, when the dashboard ends
+    return figures
 
 
 def one_label_app() -> Any:

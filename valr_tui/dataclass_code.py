@@ -97,14 +97,24 @@ class DataclassCode:
         if len(codes) > MAX_ENTRIES:
             codes = {source: codes[source] for source in self._used}
         self._new = 0
-        scratch = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            scratch.write_bytes(marshal.dumps(codes))
-            os.replace(scratch, self.path)  # a reader sees the old file or the new, never half
-        except OSError:  # not writable: the next start compiles them again
-            with contextlib.suppress(OSError):
-                scratch.unlink(missing_ok=True)
+        write_like_bytecode(self.path, marshal.dumps(codes))  # not writable: compiled again
+
+
+def write_like_bytecode(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` as Python writes a ``.pyc``: not under
+    ``PYTHONDONTWRITEBYTECODE``, atomically (a reader sees the old file or the new, never half
+    of one; of two writers the last wins), and silently not where the folder cannot be written
+    (a read-only install: the next start does the work again)."""
+    if sys.dont_write_bytecode:
+        return
+    scratch = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scratch.write_bytes(data)
+        os.replace(scratch, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            scratch.unlink(missing_ok=True)
 
 
 def _cache_path() -> Path | None:
