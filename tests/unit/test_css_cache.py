@@ -5,6 +5,7 @@ costs only a parse."""
 from __future__ import annotations
 
 import marshal
+import pickle
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from textual.css.model import RuleSet
 from textual.css.stylesheet import Stylesheet
 
+import valr_tui.ui.css_cache as css_cache
 from tests.ui.fixtures import settle
 from tests.ui.pilot_helpers import SIZE, make_app
 from valr_tui.ui.css_cache import PARSED_CSS, ParsedCss, textual_version
@@ -104,6 +106,18 @@ def test_a_damaged_file_or_entry_is_ignored_and_written_afresh(tmp_path: Path, p
     path.write_bytes(marshal.dumps(dict.fromkeys(entries, b"\x80\x05not a pickle")))
     assert described(start(path)) == described(start(tmp_path / "plain.pickle"))
     assert len(parsed) == 3  # the bad entry, and the plain file's first start
+
+
+def test_rules_that_cannot_be_pickled_are_parsed_every_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parsed: list[str]
+) -> None:
+    def cannot(*_args: Any, **_kwargs: Any) -> bytes:
+        raise pickle.PicklingError("a lambda in a rule")
+
+    monkeypatch.setattr(css_cache.pickle, "dumps", cannot)
+    path = tmp_path / "parsed-css.pickle"
+    assert described(start(path)) == described(start(path)) != []
+    assert len(parsed) == 2 and not path.exists()
 
 
 def test_nothing_is_written_without_bytecode_nor_where_it_cannot_be(

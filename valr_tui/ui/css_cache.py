@@ -101,7 +101,10 @@ class ParsedCss:
         self._rules[key] = rules
         if not any(rule.errors for rule in rules):  # an error is reported by every parse
             # pickled now, as parsed: what the session does to the rules later is not kept
-            self._entries[key] = pickle.dumps(rules, protocol=pickle.HIGHEST_PROTOCOL)
+            try:
+                self._entries[key] = pickle.dumps(rules, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # a rule this Textual cannot pickle: that source is parsed each start
+                return rules
             self._new += 1
         return rules
 
