@@ -8,8 +8,9 @@ builds the engine on the demo database), then the dashboard, headless, until a f
 price; the peer, Textual and a one-label app until its first frame. Prints one JSON line: the
 seconds from ``STARTED`` (the parent's ``perf_counter`` just before the spawn; CLOCK_MONOTONIC,
 shared by both processes) and this process's CPU seconds (every thread) at that frame. With
-``--gc`` after STARTED it adds the garbage collector's passes from its own imports to that frame and their CPU
-(``gc_passes``, ``gc_cpu_s``; thread time of the thread each ran in).
+``--gc`` after STARTED it adds the garbage collector's passes from the end of this module's own
+imports to that frame and their CPU (``gc_passes``, ``gc_cpu_s``: thread time of the thread each
+ran in).
 """
 
 from __future__ import annotations

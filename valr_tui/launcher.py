@@ -247,7 +247,7 @@ def launch(settings: Settings, *, demo: bool = False, fresh: bool = False) -> in
     """Run the dashboard; with ``demo`` against an embedded simulator and the demo database
     (``fresh`` forgets the previous demo first)."""
     configure_logging(settings.log_path)
-    # the collector stays off from the imports until the main screen is ready (valr_tui.heap)
+    # the collector stays off from the imports to the main screen's first frame (valr_tui.heap)
     try:
         if not demo:
             with collector_held():
