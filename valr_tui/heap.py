@@ -1,6 +1,6 @@
 """The start-up's heap: imports without the cyclic garbage collector, their dataclasses' methods
 compiled once for all starts (``valr_tui.dataclass_code``), and the collector held off from the
-imports until the main screen is ready (``collector_held`` / ``release_collector``)."""
+imports to the main screen's first frame (``collector_held`` / ``release_collector``)."""
 
 from __future__ import annotations
 
