@@ -5,13 +5,16 @@ class's ``__setattr__`` / ``__delattr__``) as source text and compiles each with
 classes at a start (ours, Textual's, anyio's, h11's) at ~0.4-0.8 ms each, most of it the compiler.
 The same text always compiles to the same code, so while the start-up's imports run
 (``valr_tui.heap.start_up_heap``) dataclasses' ``exec`` takes the code from a file beside the
-package's bytecode and compiles only what is new. The file is written as Python writes bytecode:
+package's bytecode and compiles only what is new. ``collections.namedtuple`` does the same with
+``eval`` for each class's ``__new__`` (~75 classes at a start, Textual's and the standard
+library's among them): its ``eval`` is the cache's too. The file is written as Python writes bytecode:
 named for the interpreter, not under ``PYTHONDONTWRITEBYTECODE``, silently not when the folder is
 not writable; one that cannot be read is ignored.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import marshal
@@ -25,6 +28,7 @@ from typing import Any
 # More than the methods of every class a start defines (~700): beyond it, entries of classes that
 # changed since are dropped by keeping only those of the last start.
 MAX_ENTRIES = 4096
+EVAL_KEY = "\0eval\0"  # an expression's key: its source after this (a source has no NUL)
 
 
 class DataclassCode:
@@ -45,6 +49,7 @@ class DataclassCode:
                 self._codes = self._read()
             self._installed += 1
             vars(dataclasses)["exec"] = self.exec  # a module global shadows the builtin
+            vars(collections)["eval"] = self.eval
 
     def uninstall(self) -> None:
         """The builtin ``exec`` back (at the last uninstall), and what was compiled written."""
@@ -52,6 +57,8 @@ class DataclassCode:
             self._installed -= 1
             if self._installed == 0 and vars(dataclasses).get("exec") == self.exec:
                 del vars(dataclasses)["exec"]
+            if self._installed == 0 and vars(collections).get("eval") == self.eval:
+                del vars(collections)["eval"]
             self._write()
 
     def release(self) -> None:
@@ -77,6 +84,19 @@ class DataclassCode:
         self._used.add(source)
         exec(code, globals_ns, locals_ns)
 
+    def eval(self, source: Any, globals_ns: Any = None, locals_ns: Any = None) -> Any:
+        """The builtin ``eval`` for ``collections.namedtuple``, with ``source`` compiled once."""
+        codes = self._codes
+        if not isinstance(source, str) or codes is None:
+            return eval(source, globals_ns, locals_ns)
+        key = EVAL_KEY + source
+        code = codes.get(key)
+        if code is None:
+            code = codes[key] = compile(source, "<string>", "eval", dont_inherit=True)
+            self._new += 1
+        self._used.add(key)
+        return eval(code, globals_ns, locals_ns)
+
     def _read(self) -> dict[str, CodeType]:
         if self.path is None:
             return {}
@@ -97,14 +117,24 @@ class DataclassCode:
         if len(codes) > MAX_ENTRIES:
             codes = {source: codes[source] for source in self._used}
         self._new = 0
-        scratch = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            scratch.write_bytes(marshal.dumps(codes))
-            os.replace(scratch, self.path)  # a reader sees the old file or the new, never half
-        except OSError:  # not writable: the next start compiles them again
-            with contextlib.suppress(OSError):
-                scratch.unlink(missing_ok=True)
+        write_like_bytecode(self.path, marshal.dumps(codes))  # not writable: compiled again
+
+
+def write_like_bytecode(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` as Python writes a ``.pyc``: not under
+    ``PYTHONDONTWRITEBYTECODE``, atomically (a reader sees the old file or the new, never half
+    of one; of two writers the last wins), and silently not where the folder cannot be written
+    (a read-only install: the next start does the work again)."""
+    if sys.dont_write_bytecode:
+        return
+    scratch = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scratch.write_bytes(data)
+        os.replace(scratch, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            scratch.unlink(missing_ok=True)
 
 
 def _cache_path() -> Path | None:

@@ -18,7 +18,7 @@ from platformdirs import user_data_dir
 
 from valr_tui.config import Settings
 from valr_tui.dataclass_code import DATACLASS_CODE
-from valr_tui.heap import start_up_heap
+from valr_tui.heap import collector_held, start_up_heap
 from valr_tui.logging_setup import configure_logging
 from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.secrets import Secret
@@ -227,8 +227,13 @@ def demo_session(
 
 
 def import_dashboard() -> None:
-    """Import the dashboard's modules (Textual, the screens): the longest part of a cold start."""
+    """Import the dashboard's modules (Textual, the screens): the longest part of a cold start.
+    From here on Textual's CSS parses take what earlier starts parsed (``valr_tui.ui.css_cache``;
+    ``launch`` writes what is new when the dashboard ends)."""
     import valr_tui.ui.app  # noqa: F401
+    from valr_tui.ui.css_cache import PARSED_CSS
+
+    PARSED_CSS.install()
 
 
 def import_first_request() -> None:
@@ -242,18 +247,27 @@ def launch(settings: Settings, *, demo: bool = False, fresh: bool = False) -> in
     """Run the dashboard; with ``demo`` against an embedded simulator and the demo database
     (``fresh`` forgets the previous demo first)."""
     configure_logging(settings.log_path)
-    if not demo:
-        with start_up_heap():
-            from valr_tui.preflight import check_pairs_now
-            from valr_tui.trading.engine import TradingEngine
+    # the collector stays off from the imports to the main screen's first frame (valr_tui.heap)
+    try:
+        if not demo:
+            with collector_held():
+                with start_up_heap():
+                    from valr_tui.preflight import check_pairs_now
+                    from valr_tui.trading.engine import TradingEngine
+
+                    import_dashboard()
+                    import_first_request()
+                check_pairs_now(settings)
+                DATACLASS_CODE.release()  # the imports are done
+                from valr_tui.ui.app import run_app
+
+                return run_app(TradingEngine(settings))
+        with collector_held(), demo_session(settings, fresh=fresh) as (engine, faults):
             from valr_tui.ui.app import run_app
 
-            import_first_request()
-        check_pairs_now(settings)
-        DATACLASS_CODE.release()  # the imports are done
-        return run_app(TradingEngine(settings))
-    with demo_session(settings, fresh=fresh) as (engine, faults):
-        from valr_tui.ui.app import run_app
-
-        DATACLASS_CODE.release()
-        return run_app(engine, demo=faults)
+            DATACLASS_CODE.release()
+            return run_app(engine, demo=faults)
+    finally:
+        parsed_css = sys.modules.get("valr_tui.ui.css_cache")  # imported with the dashboard
+        if parsed_css is not None:
+            parsed_css.PARSED_CSS.flush()  # the CSS this session parsed, for the next start

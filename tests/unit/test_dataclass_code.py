@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import gc
 import sys
@@ -143,3 +144,27 @@ def test_released_after_the_start_up_and_read_again_by_the_next_install(
     path.unlink()  # after the release only the file holds the code: gone, it compiles again
     define_with(cache)
     assert compiled
+
+
+def test_a_namedtuple_s_new_is_compiled_once_for_all_starts(tmp_path: Path, compiled: list[str]) -> None:
+    path = tmp_path / "code.marshal"
+
+    def define_point(cache: DataclassCode) -> type[Any]:
+        cache.install()
+        try:
+            return collections.namedtuple("Point", ["x", "y", "z"], defaults=[0])
+        finally:
+            cache.uninstall()
+
+    first = define_point(DataclassCode(path))
+    assert [source for source in compiled if "_tuple_new" in source] == [
+        "lambda _cls, x, y, z: _tuple_new(_cls, (x, y, z))"]
+    compiled.clear()
+    again = define_point(DataclassCode(path))  # the next start reads the file
+    assert compiled == []
+    plain = collections.namedtuple("Point", ["x", "y", "z"], defaults=[0])
+    for cls in (first, again):
+        point = cls(1, 2)
+        assert point == plain(1, 2) == (1, 2, 0) and repr(point) == "Point(x=1, y=2, z=0)"
+        assert cls._make([3, 4, 5]).z == 5 and cls.__new__.__defaults__ == (0,)
+    assert "eval" not in vars(collections)

@@ -36,6 +36,7 @@ from textual.worker import Worker, WorkerState
 
 from storage.orders import FillRecord, OrderRecord, OrderState
 from valr_tui.errors import ValrTuiError
+from valr_tui.heap import release_collector
 from valr_tui.logging_setup import crash_line, redact
 from valr_tui.money.decimal_gateway import DecimalGateway
 from valr_tui.trading.candles import CHART_PERIODS, MAX_CANDLES, period_named
@@ -352,6 +353,7 @@ class ValrApp(App[int]):
         # the collector's full passes no longer walk them. Under a 100/s price flood such a pass
         # took ~45 ms (the imports frozen as the launcher does, valr_tui.heap), 230-320 ms without:
         # a frame, and a key press, waited that long.
+        self.call_after_refresh(release_collector)  # held since the imports: valr_tui.heap
         gc.freeze()
         # Wide: the form is in view, so it takes the focus (after the first layout). Narrow (the
         # body scrolls): the first frame shows the market from the top; ctrl+e brings the form.
