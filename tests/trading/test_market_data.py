@@ -429,6 +429,38 @@ async def test_subscription_close_ends_iteration_and_unsubscribes(db: Database) 
         await asyncio.wait_for(reader, 1)
 
 
+async def applied_counts_seen_by_another_task(db: Database, *, report_waiting: bool) -> set[int]:
+    """Three updates queued before the stream loop starts; the counts of applied updates another
+    task sees at each of its turns meanwhile."""
+    stream = FakeStream(StreamState.CONNECTED)
+    stream.report_waiting = report_waiting
+    rig = await make_rig(db, stream=stream)
+    for price in ("1", "2", "3"):
+        stream.queue.put_nowait(ticker(last=price))
+    seen: set[int] = set()
+    consumer = asyncio.create_task(rig.client._stream_loop())
+    for _ in range(20):
+        await asyncio.sleep(0)
+        seen.add(rig.client.stats.updates_applied)
+    assert rig.client.stats.updates_applied == 3 and stream.queue.empty()
+    consumer.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await consumer
+    return seen
+
+
+async def test_stream_loop_lets_others_run_between_updates_while_more_are_waiting(db: Database) -> None:
+    seen = await applied_counts_seen_by_another_task(db, report_waiting=True)
+    assert {1, 2} <= seen  # each update was seen before the next was applied
+
+
+async def test_stream_loop_costs_no_extra_loop_turn_when_nothing_is_waiting(db: Database) -> None:
+    # the stream says nothing is waiting (as after the last frame of a burst): no sleep(0) after
+    # an update, so no other task runs between them here
+    seen = await applied_counts_seen_by_another_task(db, report_waiting=False)
+    assert seen <= {0, 3}
+
+
 async def test_failing_listener_does_not_break_the_feed(db: Database) -> None:
     rig = await make_rig(db)
     seen: list[str] = []
