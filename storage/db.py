@@ -321,19 +321,19 @@ class Database:
             await tx.execute(sql, params)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        """Every row of a query, in one trip to the worker thread (``execute_fetchall``: the
+        cursor's execute, fetchall and close were a trip each, three loop wake-ups apiece)."""
         try:
-            async with self._reading() as conn, conn.execute(sql, params) as cursor:
-                return list(await cursor.fetchall())
+            async with self._reading() as conn:
+                return list(await conn.execute_fetchall(sql, params))
         except (sqlite3.Error, ValueError) as exc:
             raise self._failed(exc, "a read") from None
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        try:
-            async with self._reading() as conn, conn.execute(sql, params) as cursor:
-                row: aiosqlite.Row | None = await cursor.fetchone()
-                return row
-        except (sqlite3.Error, ValueError) as exc:
-            raise self._failed(exc, "a read") from None
+        """The first row of a query (None if none), in one trip like ``fetchall``: for queries
+        of one row (a key, an aggregate, LIMIT 1); every row is read."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def integrity_check(self) -> str:
         row = await self.fetchone("PRAGMA quick_check")
