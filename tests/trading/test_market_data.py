@@ -346,6 +346,28 @@ async def test_snapshots_are_batched_into_one_insert(db: Database) -> None:
     assert newest.captured_at == int(rig.clock.now * 1000)
 
 
+async def test_an_unchanged_quote_is_stored_again_only_after_unchanged_every_s(db: Database) -> None:
+    rig = await make_rig(db, policy=SnapshotPolicy(unchanged_every_s=60))
+    client = rig.client
+    client.apply_update(ticker(last="100"))
+    rig.clock.advance(1)
+    client.apply_update(ticker(last="100", source="rest"))  # the same quote (a cross-check poll)
+    client.apply_update(ticker("ETHZAR", last="100"))  # another pair's first: stored
+    rig.clock.advance(1)
+    client.apply_update(ticker(last="101"))  # changed: stored
+    rig.clock.advance(1)
+    client.apply_update(ticker(last="100"))  # changed back: stored
+    rig.clock.advance(59.9)
+    client.apply_update(ticker(last="100"))  # unchanged, 59.9 s after its row
+    rig.clock.advance(0.1)
+    client.apply_update(ticker(last="100"))  # unchanged, 60 s after: stored again
+    assert client.stats.snapshots_unchanged == 2
+    assert await client.flush_snapshots() == 5
+    rows = list(reversed(await SnapshotRepository(db).last_n("BTCZAR", 10)))
+    assert [row.last for row in rows] == [Decimal(v) for v in (100, 101, 100, 100)]
+    assert rows[-1].captured_at - rows[-2].captured_at == 60_000
+
+
 async def test_snapshot_failure_keeps_rows_for_the_next_flush(db: Database) -> None:
     rig = await make_rig(db)
     repo = CountingRepository(db, fail=True)
