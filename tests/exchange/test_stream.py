@@ -132,6 +132,16 @@ async def test_unsigned_stream_sends_no_credentials() -> None:
     assert not any(k.lower().startswith("x-valr") for k in fake.handshakes[0])
 
 
+async def test_the_handshake_offers_no_compression() -> None:
+    # permessage-deflate would cost an inflate per frame here and a deflate per frame per socket
+    # on the server (the demo's simulator runs in the same process)
+    async for fake in running(FakeValr(send_all_then_hold)):
+        stream = MarketStream(fake.url, ["BTCZAR"])
+        await collect(stream, 1)
+        await stream.close()
+    assert not any(k.lower() == "sec-websocket-extensions" for k in fake.handshakes[0])
+
+
 async def test_reconnects_after_drops_with_growing_backoff() -> None:
     async def drop_twice(ws: ServerConnection, n: int) -> None:
         await ws.send(envelope("MARKET_SUMMARY_UPDATE", {**SUMMARY, "lastTradedPrice": str(n)}))
