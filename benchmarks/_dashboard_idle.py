@@ -1,13 +1,14 @@
 """The dashboard idle against the simulator in its own process: CPU, frames, event-loop turns and
 the time each widget spent rendering lines (not a benchmark module: run it by hand).
 
-    .venv/bin/python -m benchmarks._dashboard_idle [--ten] [--seconds 30] [--profile]
+    .venv/bin/python -m benchmarks._dashboard_idle [--ten] [--seconds 30] [--profile] [--handles]
 
 What ``bench_app_session``'s out-of-process figure measures (``ValrApp`` + ``TradingEngine``,
 DRY_RUN, headless at ``HEADLESS_SIZE``, the simulator ticking every 0.5 s as ``--demo`` does),
 broken down: frames a second, loop turns a second, CPU per thread (``_engine_idle.thread_cpu_s``),
 ``render_lines`` calls, lines and milliseconds per widget class; ``--profile`` adds a cProfile of
-the loop's thread sorted by own time.
+the loop's thread sorted by own time; ``--handles`` the loop's callbacks a second by origin
+(``benchmarks._loop_probe``).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from benchmarks._common import (
     wait_for,
 )
 from benchmarks._engine_idle import WARM_UP_S, thread_cpu_s
+from benchmarks._loop_probe import LoopProbe
 from valr_tui.logging_setup import configure_logging
 from valr_tui.trading.engine import TradingEngine
 from valr_tui.ui.app import ValrApp
@@ -69,7 +71,8 @@ class RenderCounts:
         Widget.render_lines = self._original  # type: ignore[method-assign]
 
 
-async def measure(pairs: tuple[str, ...] | None, seconds: float, profile: cProfile.Profile | None) -> None:
+async def measure(pairs: tuple[str, ...] | None, seconds: float, profile: cProfile.Profile | None,
+                  handles: bool = False) -> None:
     with ProcessSimulator(tick_interval=0.5, pairs=pairs) as sim, demo_settings(sim, pairs) as settings:
         configure_logging(settings.log_path)
         app = ValrApp(TradingEngine(settings))
@@ -93,11 +96,16 @@ async def measure(pairs: tuple[str, ...] | None, seconds: float, profile: cProfi
                 run_once()
 
             loop._run_once = counted
+            probe = LoopProbe()
             with RenderCounts() as counts:
                 before, wall, cpu = thread_cpu_s(), time.perf_counter(), time.process_time()
                 if profile is not None:
                     profile.enable()
-                await asyncio.sleep(seconds)
+                if handles:
+                    with probe:
+                        await asyncio.sleep(seconds)
+                else:
+                    await asyncio.sleep(seconds)
                 if profile is not None:
                     profile.disable()
                 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -113,6 +121,8 @@ async def measure(pairs: tuple[str, ...] | None, seconds: float, profile: cProfi
             for name in sorted(counts.seconds, key=counts.seconds.__getitem__, reverse=True):
                 print(f"    {name:28} {counts.calls[name] / wall:6.2f} {counts.lines[name] / wall:7.1f} "
                       f"{1000 * counts.seconds[name] / wall:7.2f}")
+            if handles:
+                print("\n".join(probe.report()))
             await quiesce(app, pilot)
 
 
@@ -121,9 +131,11 @@ def main() -> None:
     parser.add_argument("--ten", action="store_true", help="TEN_PAIRS instead of the default two")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--handles", action="store_true",
+                        help="count the loop's callbacks a second by origin (benchmarks._loop_probe)")
     args = parser.parse_args()
     profile = cProfile.Profile() if args.profile else None
-    asyncio.run(measure(TEN_PAIRS if args.ten else None, args.seconds, profile))
+    asyncio.run(measure(TEN_PAIRS if args.ten else None, args.seconds, profile, args.handles))
     if profile is not None:
         pstats.Stats(profile).sort_stats("tottime").print_stats(45)
 

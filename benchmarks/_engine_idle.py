@@ -1,11 +1,12 @@
 """The engine alone, idle, against the simulator in its own process: CPU per thread and event-loop
 turns a second (not a benchmark module: run it by hand).
 
-    .venv/bin/python -m benchmarks._engine_idle [--ten] [--seconds 30] [--profile]
+    .venv/bin/python -m benchmarks._engine_idle [--ten] [--seconds 30] [--profile] [--handles]
 
 The simulator ticks every 0.5 s as ``--demo`` does; the engine runs DRY_RUN with no dashboard.
 CPU per thread comes from ``/proc/self/task/*/stat`` (Linux), so aiosqlite's worker thread shows
-apart from the event loop's; ``--profile`` adds a cProfile of the loop's thread.
+apart from the event loop's; ``--profile`` adds a cProfile of the loop's thread; ``--handles``
+counts the loop's callbacks a second by origin (``benchmarks._loop_probe``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._common import TEN_PAIRS, ProcessSimulator, demo_settings
+from benchmarks._loop_probe import LoopProbe
 from valr_tui.logging_setup import configure_logging
 from valr_tui.trading.engine import TradingEngine
 
@@ -41,7 +43,8 @@ def thread_cpu_s() -> dict[int, float]:
     return out
 
 
-async def measure(pairs: tuple[str, ...] | None, seconds: float, profile: cProfile.Profile | None) -> None:
+async def measure(pairs: tuple[str, ...] | None, seconds: float, profile: cProfile.Profile | None,
+                  handles: bool = False) -> None:
     with ProcessSimulator(tick_interval=0.5, pairs=pairs) as sim, demo_settings(sim, pairs) as settings:
         configure_logging(settings.log_path)
         engine = TradingEngine(settings)
@@ -57,10 +60,15 @@ async def measure(pairs: tuple[str, ...] | None, seconds: float, profile: cProfi
             run_once()
 
         loop._run_once = counted
+        probe = LoopProbe()
         before, wall, cpu = thread_cpu_s(), time.perf_counter(), time.process_time()
         if profile is not None:
             profile.enable()
-        await asyncio.sleep(seconds)
+        if handles:
+            with probe:
+                await asyncio.sleep(seconds)
+        else:
+            await asyncio.sleep(seconds)
         if profile is not None:
             profile.disable()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -71,6 +79,8 @@ async def measure(pairs: tuple[str, ...] | None, seconds: float, profile: cProfi
               f"{turns / wall:.1f} loop turns/s, load {os.getloadavg()[0]:.2f}")
         for tid, used in sorted(after.items()):
             print(f"  {names.get(tid, tid)}: {100 * (used - before.get(tid, 0.0)) / wall:.2f} %")
+        if handles:
+            print("\n".join(probe.report()))
         await engine.stop()
 
 
@@ -79,9 +89,11 @@ def main() -> None:
     parser.add_argument("--ten", action="store_true", help="TEN_PAIRS instead of the default two")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--handles", action="store_true",
+                        help="count the loop's callbacks a second by origin (benchmarks._loop_probe)")
     args = parser.parse_args()
     profile = cProfile.Profile() if args.profile else None
-    asyncio.run(measure(TEN_PAIRS if args.ten else None, args.seconds, profile))
+    asyncio.run(measure(TEN_PAIRS if args.ten else None, args.seconds, profile, args.handles))
     if profile is not None:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
 

@@ -132,6 +132,16 @@ async def test_unsigned_stream_sends_no_credentials() -> None:
     assert not any(k.lower().startswith("x-valr") for k in fake.handshakes[0])
 
 
+async def test_the_handshake_offers_no_compression() -> None:
+    # permessage-deflate would cost an inflate per frame here and a deflate per frame per socket
+    # on the server (the demo's simulator runs in the same process)
+    async for fake in running(FakeValr(send_all_then_hold)):
+        stream = MarketStream(fake.url, ["BTCZAR"])
+        await collect(stream, 1)
+        await stream.close()
+    assert not any(k.lower() == "sec-websocket-extensions" for k in fake.handshakes[0])
+
+
 async def test_reconnects_after_drops_with_growing_backoff() -> None:
     async def drop_twice(ws: ServerConnection, n: int) -> None:
         await ws.send(envelope("MARKET_SUMMARY_UPDATE", {**SUMMARY, "lastTradedPrice": str(n)}))
@@ -374,6 +384,30 @@ async def test_models_are_built_one_per_update_taken() -> None:
     assert describe(next(updates)) == ("book", "BTCZAR", 1)
     assert len(parsed) == 1  # the rest waits until the consumer asks (the loop runs in between)
     assert [describe(update) for update in updates] == [("book", "ETHZAR", 2), ("trade", "BTCZAR", "t-1")]
+
+
+async def test_more_waiting_while_the_batch_or_the_inbox_holds_more() -> None:
+    stream = MarketStream("ws://127.0.0.1:1", ["BTCZAR"])
+    assert not stream.more_waiting()  # not connected: nothing read ahead
+    # book 1 is superseded by book 2: after the trade only book 2 is still to come
+    updates = stream._batch_updates([book_frame(1), trade_frame("t-1"), book_frame(2)])
+    assert describe(next(updates)) == ("trade", "BTCZAR", "t-1") and stream.more_waiting()
+    assert describe(next(updates)) == ("book", "BTCZAR", 2) and not stream.more_waiting()
+    assert list(updates) == [] and not stream.more_waiting()
+    inbox: stream_module.Inbox = asyncio.Queue()
+    stream._inbox = inbox
+    assert not stream.more_waiting()
+    inbox.put_nowait(trade_frame("t-2"))  # read ahead, not yet taken by the parser
+    assert stream.more_waiting()
+
+
+async def test_more_waiting_is_false_after_the_last_update_of_a_connection() -> None:
+    async for fake in running(FakeValr(send_all_then_hold)):
+        stream = MarketStream(fake.url, ["BTCZAR"])
+        updates = await collect(stream, 3)
+        await asyncio.sleep(0.05)  # every frame the server sent has arrived
+        assert len(updates) == 3 and not stream.more_waiting()
+        await stream.close()
 
 
 async def test_a_malformed_newest_state_frame_gives_way_to_the_newest_good_one() -> None:

@@ -380,6 +380,13 @@ async def test_a_second_instance_on_the_same_database_is_refused_and_writes_noth
         first = await started(settings)
         try:
             assert first.db is not None
+            # the first engine's start-up reconciliation audits in the background: let it land,
+            # so the counts below can change only by what the refused instance wrote
+            for _ in range(1000):  # 10 s at most
+                if await first.db.fetchone(
+                        "SELECT 1 FROM institutional_audit WHERE event_type = 'RECONCILIATION'"):
+                    break
+                await asyncio.sleep(0.01)
             before = await first.db.fetchall(
                 "SELECT (SELECT COUNT(*) FROM institutional_audit), (SELECT COUNT(*) FROM"
                 " paper_wallet_funding), (SELECT COUNT(*) FROM trading_orders)")

@@ -84,6 +84,10 @@ class FakeStream:
         self.error = error
         self.queue: asyncio.Queue[MarketUpdate] = asyncio.Queue()
         self.closed = False
+        self.report_waiting = True  # False: more_waiting() says no even with updates queued
+
+    def more_waiting(self) -> bool:
+        return self.report_waiting and not self.queue.empty()
 
     async def updates(self) -> AsyncIterator[MarketUpdate]:
         if self.error is not None:

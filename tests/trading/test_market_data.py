@@ -346,6 +346,28 @@ async def test_snapshots_are_batched_into_one_insert(db: Database) -> None:
     assert newest.captured_at == int(rig.clock.now * 1000)
 
 
+async def test_an_unchanged_quote_is_stored_again_only_after_unchanged_every_s(db: Database) -> None:
+    rig = await make_rig(db, policy=SnapshotPolicy(unchanged_every_s=60))
+    client = rig.client
+    client.apply_update(ticker(last="100"))
+    rig.clock.advance(1)
+    client.apply_update(ticker(last="100", source="rest"))  # the same quote (a cross-check poll)
+    client.apply_update(ticker("ETHZAR", last="100"))  # another pair's first: stored
+    rig.clock.advance(1)
+    client.apply_update(ticker(last="101"))  # changed: stored
+    rig.clock.advance(1)
+    client.apply_update(ticker(last="100"))  # changed back: stored
+    rig.clock.advance(59.9)
+    client.apply_update(ticker(last="100"))  # unchanged, 59.9 s after its row
+    rig.clock.advance(0.1)
+    client.apply_update(ticker(last="100"))  # unchanged, 60 s after: stored again
+    assert client.stats.snapshots_unchanged == 2
+    assert await client.flush_snapshots() == 5
+    rows = list(reversed(await SnapshotRepository(db).last_n("BTCZAR", 10)))
+    assert [row.last for row in rows] == [Decimal(v) for v in (100, 101, 100, 100)]
+    assert rows[-1].captured_at - rows[-2].captured_at == 60_000
+
+
 async def test_snapshot_failure_keeps_rows_for_the_next_flush(db: Database) -> None:
     rig = await make_rig(db)
     repo = CountingRepository(db, fail=True)
@@ -427,6 +449,38 @@ async def test_subscription_close_ends_iteration_and_unsubscribes(db: Database) 
     waiting.close()
     with pytest.raises(StopAsyncIteration):
         await asyncio.wait_for(reader, 1)
+
+
+async def applied_counts_seen_by_another_task(db: Database, *, report_waiting: bool) -> set[int]:
+    """Three updates queued before the stream loop starts; the counts of applied updates another
+    task sees at each of its turns meanwhile."""
+    stream = FakeStream(StreamState.CONNECTED)
+    stream.report_waiting = report_waiting
+    rig = await make_rig(db, stream=stream)
+    for price in ("1", "2", "3"):
+        stream.queue.put_nowait(ticker(last=price))
+    seen: set[int] = set()
+    consumer = asyncio.create_task(rig.client._stream_loop())
+    for _ in range(20):
+        await asyncio.sleep(0)
+        seen.add(rig.client.stats.updates_applied)
+    assert rig.client.stats.updates_applied == 3 and stream.queue.empty()
+    consumer.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await consumer
+    return seen
+
+
+async def test_stream_loop_lets_others_run_between_updates_while_more_are_waiting(db: Database) -> None:
+    seen = await applied_counts_seen_by_another_task(db, report_waiting=True)
+    assert {1, 2} <= seen  # each update was seen before the next was applied
+
+
+async def test_stream_loop_costs_no_extra_loop_turn_when_nothing_is_waiting(db: Database) -> None:
+    # the stream says nothing is waiting (as after the last frame of a burst): no sleep(0) after
+    # an update, so no other task runs between them here
+    seen = await applied_counts_seen_by_another_task(db, report_waiting=False)
+    assert seen <= {0, 3}
 
 
 async def test_failing_listener_does_not_break_the_feed(db: Database) -> None:

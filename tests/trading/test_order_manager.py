@@ -236,6 +236,23 @@ async def test_listeners_hear_about_order_changes_until_unsubscribed() -> None:
     assert len(heard) == count
 
 
+async def test_an_order_sync_with_nothing_to_follow_tells_no_one() -> None:
+    h = await build()
+    heard: list[int] = []
+    h.manager.subscribe(lambda: heard.append(1))
+    await h.manager.sync()  # nothing open: the idle round
+    await h.manager.sync()
+    assert heard == []
+    result = await h.manager.submit(req())  # rests on the paper book
+    heard.clear()
+    await h.manager.sync()
+    assert heard  # a round that followed an open order is heard
+    await h.manager.cancel(result.correlation_id)
+    heard.clear()
+    await h.manager.sync()
+    assert heard == []
+
+
 async def _create(cfg: Any, client: FakeClient | None, with_paper: bool) -> tuple[Database, Any]:
     db = await open_db()
     clock = ManualClock()

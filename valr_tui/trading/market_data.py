@@ -30,9 +30,16 @@ Freshness and Safe-Idle (the precise rule)
       transitions are audited by the ``SafetyController``.
 
 Snapshots
-    Every ticker is buffered as a ``SnapshotRow`` and written in batches (one transaction per
-    flush: every ``flush_interval_s`` or at ``batch_rows`` rows). The buffer is bounded (oldest
-    rows dropped and counted if the database stalls). Retention: rows older than
+    Every ticker whose quote (bid, ask, last, spread) differs from its pair's previous one is
+    buffered as a ``SnapshotRow``; an unchanged quote is buffered again only once
+    ``unchanged_every_s`` has passed since that pair's last row (so a calm pair still shows it
+    was being watched). Rows are written in batches: one transaction per flush, every
+    ``flush_interval_s`` (10 s) or at ``batch_rows`` rows, and at shutdown. Snapshots are a
+    history of quotes, not records anything is decided on: a kill -9 loses the rows buffered
+    since the last flush (at most ``flush_interval_s`` of quotes, at most ``batch_rows`` rows);
+    what was flushed stays (``tests/trading/test_snapshot_crash.py``). Orders, fills, the audit
+    and the journal are not batched: they commit before they count. The buffer is bounded
+    (oldest rows dropped and counted if the database stalls). Retention: rows older than
     ``retention_days`` and rows beyond the newest ``keep_per_pair`` per pair are deleted every
     ``prune_every_s`` (both deletes walk an index).
 
@@ -108,6 +115,10 @@ class MarketStreamLike(Protocol):
 
     def updates(self) -> AsyncIterator[MarketUpdate]: ...
 
+    def more_waiting(self) -> bool:
+        """Whether more updates are already waiting behind the one just yielded."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -117,7 +128,10 @@ StreamFactory = Callable[[], MarketStreamLike]
 @dataclass(frozen=True, slots=True)
 class SnapshotPolicy:
     batch_rows: int = 100  # flush early once this many rows are buffered
-    flush_interval_s: float = 1.0
+    # A flush is three trips to the database thread (BEGIN, the rows, COMMIT) whatever its size;
+    # a kill -9 loses at most this long of quotes (the module docstring).
+    flush_interval_s: float = 10.0
+    unchanged_every_s: float = 60.0  # an unchanged quote is stored again after this long
     max_buffered: int = 10_000  # beyond this (database stalled) the oldest rows are dropped
     retention_days: int = 7
     keep_per_pair: int = 200_000
@@ -143,6 +157,7 @@ class MarketDataStats:
     updates_ignored: int = 0  # unknown pair or unknown type
     crossed_updates: int = 0
     snapshots_written: int = 0
+    snapshots_unchanged: int = 0  # tickers not buffered: the pair's quote had not changed
     snapshots_dropped: int = 0
     snapshot_failures: int = 0
     subscriber_drops: int = 0
@@ -278,6 +293,7 @@ class MarketDataClient:
         self._public_used = 0
         self._safe_idle_raised = False
         self._buffer: deque[SnapshotRow] = deque()
+        self._last_row: dict[str, SnapshotRow] = {}  # each pair's newest row buffered
         self._flush_wanted = asyncio.Event()
         self._flush_lock = asyncio.Lock()
         self._last_prune_at: float | None = None
@@ -471,13 +487,25 @@ class MarketDataClient:
     def _buffer_snapshot(self, ticker: TickerData, now: float) -> None:
         if self._snapshots is None:
             return
+        captured_at = int(now * 1000)
+        last = self._last_row.get(ticker.pair)
+        if (
+            last is not None
+            and (last.bid, last.ask, last.last, last.spread_pct)
+            == (ticker.bid, ticker.ask, ticker.last, ticker.spread_pct)
+            and captured_at - last.captured_at < self._policy.unchanged_every_s * 1000
+        ):
+            self.stats.snapshots_unchanged += 1
+            return
         if len(self._buffer) >= self._policy.max_buffered:
             self._buffer.popleft()
             self.stats.snapshots_dropped += 1
-        self._buffer.append(SnapshotRow(
+        row = SnapshotRow(
             ticker.pair, ticker.bid, ticker.ask, ticker.last, ticker.spread_pct, ticker.source,
-            int(now * 1000),
-        ))
+            captured_at,
+        )
+        self._buffer.append(row)
+        self._last_row[ticker.pair] = row
         if len(self._buffer) >= self._policy.batch_rows:
             self._flush_wanted.set()
 
@@ -630,9 +658,12 @@ class MarketDataClient:
             try:
                 async for update in stream.updates():
                     self.apply_update(update)
-                    # Let subscribers run now: frames already buffered would otherwise be parsed
-                    # first (a 40-level book costs milliseconds) before anyone sees this update.
-                    await asyncio.sleep(0)
+                    # Let subscribers run now when more is waiting: those frames would otherwise
+                    # be parsed first (a 40-level book costs milliseconds) before anyone sees this
+                    # update. With nothing waiting the next update waits on the socket anyway: a
+                    # sleep(0) would only cost the loop one more turn per update.
+                    if stream.more_waiting():
+                        await asyncio.sleep(0)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

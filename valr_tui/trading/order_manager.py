@@ -780,7 +780,13 @@ class OrderManager:
     async def sync(self) -> None:
         """One round of following orders: resolve UNKNOWN ones, then poll every non-final order
         (and finished ones whose fills still lag) until the venue says they are final. A cancel
-        the venue has not honoured yet is asked again."""
+        the venue has not honoured yet is asked again.
+
+        Listeners hear of the round when it had something to follow (an UNKNOWN, non-final or
+        lagging order, one taken back from FAILED, a cancel asked again) or the pairs with an
+        UNKNOWN order changed; an empty round (nothing open: the idle case) tells no one, so
+        nothing reloads the order table every ORDER_SYNC_INTERVAL_S for nothing."""
+        unknown_before = set(self._unknown_pairs)
         await self.resolve_unknown()
         waiting = (OrderState.SUBMITTED, OrderState.OPEN, OrderState.PARTIALLY_FILLED,
                    OrderState.CANCEL_REQUESTED)
@@ -791,26 +797,30 @@ class OrderManager:
                 await self.venue.poll_all(following)
             except ValrTuiError as exc:
                 log.warning("[%s] order poll postponed: %s", self.execution_mode, exc.code)
-        await self._adopt_failed_found_open()
+        adopted = await self._adopt_failed_found_open()
         # the pairs new orders wait on, from the rows themselves (whatever path resolved them)
         self._unknown_pairs = {r.pair for r in await self.repo.with_status(
             self.execution_mode, (OrderState.UNKNOWN.value,))}
-        for record in await self.repo.with_status(self.execution_mode,
-                                                  (OrderState.CANCEL_REQUESTED.value,)):
+        cancelling = await self.repo.with_status(self.execution_mode,
+                                                 (OrderState.CANCEL_REQUESTED.value,))
+        for record in cancelling:
             try:
                 await self.venue.cancel(record)  # not honoured yet: asked again
             except ValrTuiError as exc:
                 self._log(record.correlation_id).info("cancel re-sent: %s", exc.code)
-        self._notify()
+        if following or adopted or cancelling or self._unknown_pairs or unknown_before:
+            self._notify()
 
-    async def _adopt_failed_found_open(self) -> None:
+    async def _adopt_failed_found_open(self) -> bool:
         """An order marked FAILED that the venue lists as open after all (a request that reached
-        it later than any settle window allowed for) is taken back, never left untracked."""
+        it later than any settle window allowed for) is taken back, never left untracked.
+        Returns whether any was."""
         try:
             listed = await self.venue.open_order_ids()
         except ValrTuiError as exc:
             log.warning("[%s] open-order list not read: %s", self.execution_mode, exc.code)
-            return
+            return False
+        adopted = False
         for cid in listed:
             record = await self.repo.get(cid, self.execution_mode)
             if record is None or record.state is not OrderState.FAILED:
@@ -818,6 +828,8 @@ class OrderManager:
             await self._audit_order(record, "ORDER_FOUND_AFTER_FAILED", "the venue lists it as open:"
                                     " taken back and followed", severity="WARNING")
             await self._poll_quietly(record)
+            adopted = True
+        return adopted
 
     async def _lagging_fills(self) -> list[OrderRecord]:
         """Recently finished orders whose venue-reported filled quantity is ahead of their stored
