@@ -100,21 +100,37 @@ def _with_trade(view: MarketView) -> MarketView:
     return dataclasses.replace(view, trades=(trade, *view.trades))
 
 
-async def test_a_new_price_after_a_quiet_frame_is_drawn_in_the_loops_next_turn() -> None:
-    """No gather wait for a ticker change when nothing was drawn within the last frame: it is
-    on the ticker row one loop turn later (the gather cost 1.5-3 ms of every lone price)."""
+def _whole_change(engine: FakeEngine, pair: str, last: str) -> EngineEvent:
+    """A new ticker and a new book: what a price moving on the exchange brings."""
+    return EngineEvent("market", market=_with_book(_with_last(engine.market(pair), last)))
+
+
+def _with_book(view: MarketView) -> MarketView:
+    """The view after the book moved: its best bid taken."""
+    assert view.book is not None
+    return dataclasses.replace(view, book=dataclasses.replace(view.book, bids=view.book.bids[1:]))
+
+
+async def test_a_whole_change_after_a_quiet_frame_is_drawn_in_the_loops_next_turn() -> None:
+    """No gather wait once a pair's ticker and book have both moved and nothing was drawn within
+    the last frame: the change is on the screen's widgets one loop turn later (the gather cost
+    1.5-3 ms of every lone price). A ticker alone still waits for the rest of its burst, so the
+    book it brings is drawn in the same frame, not one frame later."""
     app, engine = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         app._last_redraw = asyncio.get_running_loop().time() - 1
-        _deliver(engine, EngineEvent("market", market=_with_last(engine.market("ETHZAR"), "54321")))
+        ticker_moved = _with_last(engine.market("ETHZAR"), "54321")
+        _deliver(engine, EngineEvent("market", market=ticker_moved))
+        assert isinstance(app._redraw_at, asyncio.TimerHandle)  # gathering
+        _deliver(engine, EngineEvent("market", market=_with_book(ticker_moved)))
         handle = app._redraw_at
         assert handle is not None and not isinstance(handle, asyncio.TimerHandle)  # call_soon
         await asyncio.sleep(0)  # one loop turn
         assert "54 321" in _cell(app, "ETHZAR", "last")
 
 
-async def test_a_trade_alone_waits_for_its_burst_and_a_price_within_a_frame_of_a_redraw_waits_too() -> None:
+async def test_a_trade_alone_and_a_change_soon_after_a_redraw_gather() -> None:
     app, engine = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -126,12 +142,20 @@ async def test_a_trade_alone_waits_for_its_burst_and_a_price_within_a_frame_of_a
         assert handle.when() - loop.time() <= BURST_QUIET_S
         await pilot.pause()
         app._last_redraw = loop.time()  # just drawn: the next redraw waits for the next frame
-        _deliver(engine, EngineEvent("market", market=_with_last(engine.market("ETHZAR"), "54321")))
+        _deliver(engine, _whole_change(engine, "ETHZAR", "54321"))
         handle = app._redraw_at
         assert isinstance(handle, asyncio.TimerHandle)
         assert handle.when() >= app._last_redraw + 1 / MAX_REDRAWS_PER_SECOND - 0.001
         await pilot.pause(0.05)
         assert "54 321" in _cell(app, "ETHZAR", "last")
+        # two frames after a redraw (a flood: a change every 10 ms): a whole change gathers too
+        app._last_redraw = loop.time() - 2 / MAX_REDRAWS_PER_SECOND
+        _deliver(engine, _whole_change(engine, "ETHZAR", "54322"))
+        handle = app._redraw_at
+        assert isinstance(handle, asyncio.TimerHandle)
+        assert handle.when() - loop.time() <= BURST_QUIET_S
+        await pilot.pause(0.05)
+        assert "54 322" in _cell(app, "ETHZAR", "last")
 
 
 async def test_a_trade_alone_redraws_the_chart_only() -> None:
@@ -182,7 +206,8 @@ async def test_a_key_waiting_for_the_app_is_handled_before_the_redraw() -> None:
         app._redraw = recording_redraw  # type: ignore[method-assign]
         app._last_redraw = asyncio.get_running_loop().time() - 1
         app.post_message(events.Key("7", "7"))
-        _deliver(engine, EngineEvent("market", market=_with_last(engine.market("ETHZAR"), "54321")))
+        _deliver(engine, _whole_change(engine, "ETHZAR", "54321"))
+        assert app._redraw_now  # due in the loop's next turn, as the key is
         await pilot.pause(0.05)
         assert seen == ["7"]  # the key was typed when the redraw ran
         assert "54 321" in _cell(app, "ETHZAR", "last")
@@ -196,7 +221,7 @@ async def test_the_loop_timers_stop_with_the_app() -> None:
         await settle(pilot)
         assert app._tick_at is not None
         app._last_redraw = asyncio.get_running_loop().time() + 60  # the redraw is due long after the exit
-        _deliver(engine, EngineEvent("market", market=_with_last(engine.market("ETHZAR"), "54321")))
+        _deliver(engine, _whole_change(engine, "ETHZAR", "54321"))
         pending = app._redraw_at
         assert pending is not None
     assert app._tick_at is None and app._redraw_at is None

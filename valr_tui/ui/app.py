@@ -2,16 +2,16 @@
 
 Engine events arrive through ``engine.subscribe`` carrying their data (a pair's ``MarketView``, the
 ``SafetyStatus``); they are collected (the newest view of a pair wins) and drawn from a plain loop
-callback. A new price (a ticker or book change) when nothing was drawn within the last frame is
-drawn at once, in the loop's next turn; otherwise the burst it came in is gathered first
-(``BURST_QUIET_S`` without a new event, at most ``BURST_GATHER_S`` after its first), at most one
-redraw a frame, so a flood of ticks collapses into the newest state and can never starve the loop
-(which also reads the WebSocket and the keyboard). A redraw touches only the widgets whose data
-changed (a trade alone moves the chart, not the ticker row, the depth or the preview) and never
-asks for a layout unless a size changes (``LiveText``): Textual then paints them in its next frame
-(at most 60 a second), so a price reaches the screen within a frame of its arrival. Everything
-slow runs in a worker; every worker error is turned into a notification in
-``on_worker_state_changed`` so an exchange error never kills the app.
+callback. A whole change of a pair (its ticker and its book both new) when nothing was drawn
+within the last frame is drawn at once, in the loop's next turn; anything else is gathered with
+the burst it came in (``BURST_QUIET_S`` without a new event, at most ``BURST_GATHER_S`` after its
+first), at most one redraw a frame, so a flood of ticks collapses into the newest state and can
+never starve the loop (which also reads the WebSocket and the keyboard). A redraw touches only
+the widgets whose data changed (a trade alone moves the chart, not the ticker row, the depth or
+the preview) and never asks for a layout unless a size changes (``LiveText``): Textual then
+paints them in its next frame (at most 60 a second), so a price reaches the screen within a
+frame of its arrival. Everything slow runs in a worker; every worker error is turned into a
+notification in ``on_worker_state_changed`` so an exchange error never kills the app.
 """
 
 from __future__ import annotations
@@ -82,9 +82,12 @@ EXIT_START_FAILED = 2
 # one by one, the trade would take the immediate frame and the price the next. So a trade alone
 # (it moves only the chart) waits for the rest of its burst: the redraw waits until no event came
 # for BURST_QUIET_S (the parts of one change arrive 0.15-0.4 ms apart at the median, 0.9 ms at p90
-# on a loaded machine), and never longer than BURST_GATHER_S after the burst's first event. A new
-# ticker or book when nothing was drawn within the last frame does not wait: it is drawn in the
-# loop's next turn (with the trade gathered before it, and whatever else that turn delivered).
+# on a loaded machine), and never longer than BURST_GATHER_S after the burst's first event (the
+# loop's selector sleeps in whole milliseconds: a 1.5 ms wait took 2-2.7 ms). Once a pair's ticker
+# and book have both arrived, its change is whole: after a quiet spell (QUIET_SPELL_S) it is drawn
+# in the loop's next turn, with the trade gathered before it. Drawn at the ticker alone, the book
+# arrived 0.15 ms later, after the redraw, and took a second redraw and frame a frame later (at 10
+# changes/s: 18 redraws/s instead of 9).
 BURST_QUIET_S = 0.0015
 BURST_GATHER_S = 0.003
 # Under a flood, redraws are spaced at least one frame apart (Textual composites at most 60 frames
@@ -92,16 +95,24 @@ BURST_GATHER_S = 0.003
 # newest state, so intermediate values are dropped instead of queued. At ordinary rates (a change
 # every 100 ms) only the gather applies and a price takes the immediate frame.
 MAX_REDRAWS_PER_SECOND = 60
+# A whole change (ticker and book) is drawn at once only after a quiet spell: nothing drawn for
+# three frames. Under a flood (a change every 10 ms at 100/s) it gathers and is spaced a frame
+# apart: drawn at once there too, the price -> screen p99 at 100/s rose from 55-65 ms to 83-93 ms
+# (the same minutes, load 4.3-5.3), the redraws falling out of step with the frames.
+QUIET_SPELL_S = 3 / MAX_REDRAWS_PER_SECOND
+
+
+def _same(shown: object, new: object) -> bool:
+    """The engine hands on the same ticker and book objects until they change: identity first."""
+    return shown is new or shown == new
 
 
 def _moved(shown: MarketView, new: MarketView) -> bool:
     """Whether ``new`` changes what a ticker row, the depth or the preview show of ``shown``: its
     ticker, book, age or staleness (not its trades and price history, which the chart reads)."""
     return not (
-        (shown.ticker is new.ticker or shown.ticker == new.ticker)
-        and (shown.book is new.book or shown.book == new.book)
-        and shown.updated_at == new.updated_at
-        and shown.stale == new.stale
+        _same(shown.ticker, new.ticker) and _same(shown.book, new.book)
+        and shown.updated_at == new.updated_at and shown.stale == new.stale
     )
 
 
@@ -297,6 +308,8 @@ class ValrApp(App[int]):
         self._redraw_at: asyncio.Handle | None = None
         self._redraw_now = False  # _redraw_at runs in the loop's next turn: later events ride along
         self._burst_began = 0.0
+        self._new_tickers: set[str] = set()  # pairs whose ticker / book moved since the last redraw
+        self._new_books: set[str] = set()
         self._redraw_posted = False  # the redraw is in the app's message queue, behind a waiting key
         self._last_redraw = 0.0
         self._tick_at: asyncio.TimerHandle | None = None  # the next _tick (REFRESH_PER_SECOND)
@@ -400,11 +413,16 @@ class ValrApp(App[int]):
 
     def _on_engine_event(self, event: EngineEvent) -> None:
         market = event.market
-        moved = False  # a new ticker or book (a price on screen), not a trade alone
+        complete = False  # the pair's ticker and book have both moved since the last redraw
         if market is not None:
-            shown = self._pending_markets.get(market.pair) or self._views.get(market.pair)
-            moved = shown is None or _moved(shown, market)
-            self._pending_markets[market.pair] = market
+            pair = market.pair
+            shown = self._pending_markets.get(pair) or self._views.get(pair)
+            if shown is None or not _same(shown.ticker, market.ticker):
+                self._new_tickers.add(pair)
+            if shown is None or not _same(shown.book, market.book):
+                self._new_books.add(pair)
+            complete = pair in self._new_tickers and pair in self._new_books
+            self._pending_markets[pair] = market
         if event.safety is not None:
             self._pending_safety = event.safety
         self._pending.add(event.kind)
@@ -419,7 +437,7 @@ class ValrApp(App[int]):
             self._burst_began = now
         else:
             self._redraw_at.cancel()
-        if moved and after_frame <= 0:  # nothing drawn within the last frame: no reason to wait
+        if complete and now - self._last_redraw >= QUIET_SPELL_S:  # a whole change after a quiet spell
             self._redraw_now = True
             self._redraw_at = loop.call_soon(self._draw_due)
             return
@@ -446,6 +464,8 @@ class ValrApp(App[int]):
 
     def _gathered_redraw(self) -> None:
         self._redraw_posted = False  # events from here on queue the next redraw
+        self._new_tickers.clear()
+        self._new_books.clear()
         self._last_redraw = asyncio.get_running_loop().time()
         self._redraw()
 
