@@ -2,8 +2,8 @@
 
 Engine events arrive through ``engine.subscribe`` carrying their data (a pair's ``MarketView``, the
 ``SafetyStatus``); they are collected (the newest view of a pair wins) and drawn from a plain loop
-callback. A whole change of a pair (its ticker and its book both new) when nothing was drawn
-within the last frame is drawn at once, in the loop's next turn; anything else is gathered with
+callback. A whole change of a pair (its ticker and its book both new) after a quiet spell (three
+frames without a redraw) is drawn at once, in the loop's next turn; anything else is gathered with
 the burst it came in (``BURST_QUIET_S`` without a new event, at most ``BURST_GATHER_S`` after its
 first), at most one redraw a frame, so a flood of ticks collapses into the newest state and can
 never starve the loop (which also reads the WebSocket and the keyboard). A redraw touches only
