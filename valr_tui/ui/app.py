@@ -1,14 +1,17 @@
 """The dashboard: ``ValrApp`` renders a ``TradingEngineAPI`` and turns keys into engine calls.
 
 Engine events arrive through ``engine.subscribe`` carrying their data (a pair's ``MarketView``, the
-``SafetyStatus``); they are collected (the newest view of a pair wins) and drawn once the burst
-they came in has arrived (``BURST_QUIET_S`` without a new event, at most ``BURST_GATHER_S`` after
-its first), at most one redraw a frame, so a flood of ticks collapses into the newest state and can
-never starve the loop (which also reads the WebSocket and the keyboard). A redraw
-touches only the widgets whose data changed and never asks for a layout unless a size changes
-(``LiveText``): Textual then paints them in its next frame (at most 60 a second), so a price reaches
-the screen within a frame of its arrival. Everything slow runs in a worker; every worker error is
-turned into a notification in ``on_worker_state_changed`` so an exchange error never kills the app.
+``SafetyStatus``); they are collected (the newest view of a pair wins) and drawn from a plain loop
+callback. A whole change of a pair (its ticker and its book both new) after a quiet spell (three
+frames without a redraw) is drawn at once, in the loop's next turn; anything else is gathered with
+the burst it came in (``BURST_QUIET_S`` without a new event, at most ``BURST_GATHER_S`` after its
+first), at most one redraw a frame, so a flood of ticks collapses into the newest state and can
+never starve the loop (which also reads the WebSocket and the keyboard). A redraw touches only
+the widgets whose data changed (a trade alone moves the chart, not the ticker row, the depth or
+the preview) and never asks for a layout unless a size changes (``LiveText``): Textual then
+paints them in its next frame (at most 60 a second), so a price reaches the screen within a
+frame of its arrival. Everything slow runs in a worker; every worker error is turned into a
+notification in ``on_worker_state_changed`` so an exchange error never kills the app.
 """
 
 from __future__ import annotations
@@ -77,10 +80,15 @@ CHART_RETRY_S = 10  # a failed candle load is asked again at most this often
 EXIT_START_FAILED = 2
 # One price change arrives as a few events (trade, summary, book) within a millisecond or two.
 # The frame clock paints the first change at once and the next one a frame period later: drawn
-# one by one, the trade would take the immediate frame and the price the next. Gathering the burst
-# first puts them all in the immediate frame: the redraw waits until no event came for
-# BURST_QUIET_S (the parts of one change arrive 0.4 ms apart at the median, 0.9 ms at p90 on a
-# loaded machine), and never longer than BURST_GATHER_S after the burst's first event.
+# one by one, the trade would take the immediate frame and the price the next. So a trade alone
+# (it moves only the chart) waits for the rest of its burst: the redraw waits until no event came
+# for BURST_QUIET_S (the parts of one change arrive 0.15-0.4 ms apart at the median, 0.9 ms at p90
+# on a loaded machine), and never longer than BURST_GATHER_S after the burst's first event (the
+# loop's selector sleeps in whole milliseconds: a 1.5 ms wait took 2-2.7 ms). Once a pair's ticker
+# and book have both arrived, its change is whole: after a quiet spell (QUIET_SPELL_S) it is drawn
+# in the loop's next turn, with the trade gathered before it. Drawn at the ticker alone, the book
+# arrived 0.15 ms later, after the redraw, and took a second redraw and frame a frame later (at 10
+# changes/s: 18 redraws/s instead of 9).
 BURST_QUIET_S = 0.0015
 BURST_GATHER_S = 0.003
 # Under a flood, redraws are spaced at least one frame apart (Textual composites at most 60 frames
@@ -88,6 +96,25 @@ BURST_GATHER_S = 0.003
 # newest state, so intermediate values are dropped instead of queued. At ordinary rates (a change
 # every 100 ms) only the gather applies and a price takes the immediate frame.
 MAX_REDRAWS_PER_SECOND = 60
+# A whole change (ticker and book) is drawn at once only after a quiet spell: nothing drawn for
+# three frames. Under a flood (a change every 10 ms at 100/s) it gathers and is spaced a frame
+# apart: drawn at once there too, the price -> screen p99 at 100/s rose from 55-65 ms to 83-93 ms
+# (the same minutes, load 4.3-5.3), the redraws falling out of step with the frames.
+QUIET_SPELL_S = 3 / MAX_REDRAWS_PER_SECOND
+
+
+def _same(shown: object, new: object) -> bool:
+    """The engine hands on the same ticker and book objects until they change: identity first."""
+    return shown is new or shown == new
+
+
+def _moved(shown: MarketView, new: MarketView) -> bool:
+    """Whether ``new`` changes what a ticker row, the depth or the preview show of ``shown``: its
+    ticker, book, age or staleness (not its trades and price history, which the chart reads)."""
+    return not (
+        _same(shown.ticker, new.ticker) and _same(shown.book, new.book)
+        and shown.updated_at == new.updated_at and shown.stale == new.stale
+    )
 
 
 class DemoControls(Protocol):
@@ -277,10 +304,16 @@ class ValrApp(App[int]):
         self._pending_markets: dict[str, MarketView] = {}  # pair -> newest view not drawn yet
         self._views: dict[str, MarketView] = {}  # pair -> newest view drawn
         self._pending_safety: SafetyStatus | None = None
-        self._redraw_at: asyncio.TimerHandle | None = None  # the gathered redraw, once an event came
+        # the redraw due, once an event came: a loop callback (a Textual timer is a task each, and
+        # call_next goes through the app's message queue), at once (Handle) or gathered (TimerHandle)
+        self._redraw_at: asyncio.Handle | None = None
+        self._redraw_now = False  # _redraw_at runs in the loop's next turn: later events ride along
         self._burst_began = 0.0
-        self._redraw_posted = False  # the gathered redraw is in the app's message queue
+        self._new_tickers: set[str] = set()  # pairs whose ticker / book moved since the last redraw
+        self._new_books: set[str] = set()
+        self._redraw_posted = False  # the redraw is in the app's message queue, behind a waiting key
         self._last_redraw = 0.0
+        self._tick_at: asyncio.TimerHandle | None = None  # the next _tick (REFRESH_PER_SECOND)
         self._main_mounted = False
         self.start_error: ValrTuiError | None = None
         self.crash_message: str | None = None  # the one coded line an unexpected error ends with
@@ -344,6 +377,7 @@ class ValrApp(App[int]):
         self._bucket = main.query_one(BucketGauge)
         self._status = main.query_one(StatusBar)
         self._form = main.query_one(OrderForm)
+        self._chart = main.query_one(PriceChart)  # drawn on every trade: not looked up each time
         self._status.show_mode(self.engine.execution_mode)
         # the first picture is pulled; from here on the events carry what changed
         self._pending_markets = {pair: self.engine.market(pair) for pair in self.engine.pairs}
@@ -359,10 +393,18 @@ class ValrApp(App[int]):
         # body scrolls): the first frame shows the market from the top; ctrl+e brings the form.
         if self.size.width >= WIDE_FROM:
             self.call_after_refresh(self.action_focus_form)
-        # on the screen, not the app: the timer dies with the widgets it updates
-        self.main.set_interval(1 / REFRESH_PER_SECOND, self._tick)
+        self._schedule_tick(asyncio.get_running_loop().time())  # a loop timer, cancelled at unmount
+
+    def _cancel_timers(self) -> None:
+        """The redraw and the tick are loop callbacks, not Textual timers: nothing stops them
+        with the app unless they are cancelled (``_cannot_draw`` guards them meanwhile)."""
+        for handle in (self._redraw_at, self._tick_at):
+            if handle is not None:
+                handle.cancel()
+        self._redraw_at = self._tick_at = None
 
     async def on_unmount(self) -> None:
+        self._cancel_timers()
         gc.unfreeze()  # what this app held can be collected again once it is gone
         if self._unsubscribe is not None:
             self._unsubscribe()
@@ -372,42 +414,87 @@ class ValrApp(App[int]):
             log.exception("engine.stop failed")
 
     def _on_engine_event(self, event: EngineEvent) -> None:
-        if event.market is not None:
-            self._pending_markets[event.market.pair] = event.market
+        market = event.market
+        complete = False  # the pair's ticker and book have both moved since the last redraw
+        if market is not None:
+            pair = market.pair
+            shown = self._pending_markets.get(pair) or self._views.get(pair)
+            if shown is None or not _same(shown.ticker, market.ticker):
+                self._new_tickers.add(pair)
+            if shown is None or not _same(shown.book, market.book):
+                self._new_books.add(pair)
+            complete = pair in self._new_tickers and pair in self._new_books
+            self._pending_markets[pair] = market
         if event.safety is not None:
             self._pending_safety = event.safety
         self._pending.add(event.kind)
-        if self._redraw_posted:
-            return  # the redraw is queued: it reads the pending state when it runs
-        # A loop timer moved on by every event of the burst (a Textual timer is a task each); when
-        # it fires the redraw goes through the app's message queue, so it ends with the app (a
-        # redraw run while the screen was being torn down found its widgets gone) and a key
-        # already queued is handled first.
-        now = time.monotonic()  # the loop's clock
+        if self._redraw_posted or self._redraw_now:
+            return  # the redraw is on its way: it reads the pending state when it runs
+        # A loop callback, moved on by every event of the burst; when it runs the redraw runs
+        # directly, or behind a key already waiting for the app (_draw_due).
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        after_frame = self._last_redraw + 1 / MAX_REDRAWS_PER_SECOND - now
         if self._redraw_at is None:
             self._burst_began = now
         else:
             self._redraw_at.cancel()
-        after_frame = self._last_redraw + 1 / MAX_REDRAWS_PER_SECOND - now
+        if complete and now - self._last_redraw >= QUIET_SPELL_S:  # a whole change after a quiet spell
+            self._redraw_now = True
+            self._redraw_at = loop.call_soon(self._draw_due)
+            return
         wait = max(min(BURST_QUIET_S, self._burst_began + BURST_GATHER_S - now), after_frame, 0.0)
-        self._redraw_at = asyncio.get_running_loop().call_later(wait, self._post_redraw)
+        self._redraw_at = loop.call_later(wait, self._draw_due)
 
-    def _post_redraw(self) -> None:
+    def _draw_due(self) -> None:
+        """The redraw's loop callback. A key press already waiting for the app (or for the
+        focused widget it goes to) is handled first: the redraw then goes through the app's
+        message queue behind it (``message_queue_size``: Textual's public count of what waits)."""
         self._redraw_at = None
-        self._redraw_posted = True
-        self.call_next(self._gathered_redraw)
+        self._redraw_now = False
+        if self._cannot_draw:
+            return  # the events stay pending (the first redraw after the mount draws them)
+        focused = self.focused
+        if self.message_queue_size or (focused is not None and focused.message_queue_size):
+            self._redraw_posted = True
+            self.call_next(self._gathered_redraw)
+            return
+        try:
+            self._gathered_redraw()
+        except Exception as error:  # as in a Textual callback: the app's own crash handling
+            self._handle_exception(error)
 
     def _gathered_redraw(self) -> None:
         self._redraw_posted = False  # events from here on queue the next redraw
-        self._last_redraw = time.monotonic()
+        self._new_tickers.clear()
+        self._new_books.clear()
+        self._last_redraw = asyncio.get_running_loop().time()
         self._redraw()
 
     @property
     def _cannot_draw(self) -> bool:
         """Before the main screen is mounted its widgets are not known yet (events wait in the
-        pending state); after exit() they are being removed: an event still queued must not try
-        to draw on them."""
-        return self._exit or not self._main_mounted or not self.main.is_attached
+        pending state); after exit() they are being removed, and once the app stopped running no
+        frame follows: an event still queued must not try to draw on them."""
+        return self._exit or not self._running or not self._main_mounted or not self.main.is_attached
+
+    def _schedule_tick(self, after: float) -> None:
+        """The next _tick, REFRESH_PER_SECOND after ``after`` on the loop's clock (a late tick
+        does not make the next one early)."""
+        loop = asyncio.get_running_loop()
+        due = max(after + 1 / REFRESH_PER_SECOND, loop.time())
+        self._tick_at = loop.call_at(due, self._run_tick, due)
+
+    def _run_tick(self, due: float) -> None:
+        self._tick_at = None
+        if self._exit or not self._running:
+            return  # the app is ending: no next tick
+        try:
+            self._tick()
+        except Exception as error:  # as in a Textual timer: the app's own crash handling
+            self._handle_exception(error)
+            return
+        self._schedule_tick(due)
 
     def _tick(self) -> None:
         """Ages and the bucket move with time even when no event arrives; each widget repaints
@@ -434,14 +521,22 @@ class ValrApp(App[int]):
         kinds, self._pending = self._pending, set()
         markets, self._pending_markets = self._pending_markets, {}
         if markets:
-            now = self.clock()
-            self._views.update(markets)
-            self._tickers.show(list(markets.values()), now)
-            self._check_price_alerts(list(markets.values()))
-            self._show_connection(now)
-            if self._depth_pair in markets:  # the form's pair: its book, chart and rules moved
-                self._show_form_pair()
-                self._update_preview()
+            views = self._views
+            # a view whose ticker, book, age and staleness are those drawn carries a trade alone:
+            # it moves the chart only (the ticker row, the depth and the preview read none of it)
+            moved = [view for pair, view in markets.items() if pair not in views or _moved(views[pair], view)]
+            views.update(markets)
+            if moved:
+                now = self.clock()
+                self._tickers.show(moved, now)
+                self._check_price_alerts(moved)
+                self._show_connection(now)
+            if self._depth_pair in markets:  # the form's pair: its chart, and book and rules if moved
+                if any(view.pair == self._depth_pair for view in moved):
+                    self._show_form_pair()
+                    self._update_preview()
+                else:
+                    self._show_chart()
         if "bucket" in kinds:
             self._bucket.show(self.engine.bucket_snapshot())
         if "safety" in kinds:
@@ -730,9 +825,8 @@ class ValrApp(App[int]):
             self._chart_tried[key] = now
             self._spawn(partial(self._load_candles, pair, period.seconds), f"chart-{pair}-{period.label}",
                         f"load {pair} {period.label} candles")
-        self.main.query_one(PriceChart).show(series, period, tick=self.engine.tick_size(pair),
-                                             loading=key in self._chart_loading,
-                                             problem=self._chart_problems.get(key))
+        self._chart.show(series, period, tick=self.engine.tick_size(pair), loading=key in self._chart_loading,
+                         problem=self._chart_problems.get(key))
 
     async def _load_candles(self, pair: str, period_s: int) -> None:
         key = (pair, period_s)

@@ -6,7 +6,9 @@ gap that carries fill marks), each text row holds two price steps (▀ ▄ █ f
 wicks). Price-to-row arithmetic is Decimal, so what a row shows is exactly where the price lies;
 floats never see a price. The lines are built once per change of data or size and kept; drawing a
 frame only hands the kept lines out, so an idle chart costs nothing, and a change repaints only the
-lines whose content changed (a new trade: the header and the rows of the last candle).
+lines whose content changed (a new trade: the header and the rows of the last candle). A trade that
+changes only the last candle and stays within the view's price range (the common case) rebuilds
+that candle's column and the rows it covers alone, without looking at the other candles again.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
+from itertools import groupby
+from operator import itemgetter
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -34,6 +38,8 @@ TIME_LABEL_MIN_SPACING = 8  # columns from one time label to the next
 # week) at two columns a candle.
 TIME_LABEL_EVERY = {60: 5, 300: 6, 900: 4, 3600: 6, 86400: 7}
 MAX_PLACES = 8
+BLANK = Style()  # the cells no candle, order or fill is drawn in
+_STYLE_OF = itemgetter(1)  # a plot cell's style name
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +101,26 @@ class _Scale:
         return self.high - DecimalGateway.divide(part, Decimal(self.steps - 1))
 
 
+@dataclass(slots=True)
+class _Plot:
+    """What the last full build drew, kept so that a change of the last candle alone redraws only
+    its column (``PriceChart._build_last``)."""
+
+    key: tuple[object, ...]  # everything but the candles the build depended on
+    candles: tuple[Candle, ...]  # the series' candles
+    shown: int  # how many of the newest are in view
+    low: Decimal  # the lowest low and highest high in view (before open orders widen the view)
+    high: Decimal
+    places: int
+    scale: _Scale
+    grid: list[list[tuple[str, str]]]  # (glyph, style) per plot cell, updated in place
+    base: list[tuple[str, str]]  # each plot row's cell where no candle is (blank, or an order's line)
+    labels: dict[int, tuple[str, str]]
+    label_width: int
+    width: int
+    lines: list[Strip]
+
+
 class PriceChart(Widget):
     """Candles of one pair and period. Feed it with ``show``; it redraws only on change."""
 
@@ -127,6 +153,8 @@ class PriceChart(Widget):
         self._glyph_scale: tuple[Decimal, Decimal, int] | None = None
         self._glyphs: dict[tuple[int, Candle], list[tuple[int, str, str]]] = {}
         self._row_strips: dict[tuple[object, ...], Strip] = {}
+        self._plot: _Plot | None = None  # the last full build, for a change of the last candle alone
+        self._axis: tuple[tuple[object, ...], Strip] | None = None  # the time axis and what it shows
 
     # -- feeding --------------------------------------------------------------------------------
     def show(
@@ -168,7 +196,7 @@ class PriceChart(Widget):
             # only (Textual then re-renders and composites those lines alone)
             width = self.size.width
             for y, (old, new) in enumerate(zip(before, self._lines, strict=True)):
-                if old != new:
+                if old is not new and old != new:
                     self.refresh(Region(0, y, width, 1))
 
     def on_resize(self) -> None:
@@ -191,14 +219,16 @@ class PriceChart(Widget):
         super().notify_style_update()
         self._styles = {}
         self._row_strips = {}  # their segments hold the old styles
+        self._plot = self._axis = None
         self._shown = ()
         self._changed()
 
     def _build(self, size: Size) -> list[Strip]:
         width, height = size.width, size.height
+        series = self._series
+        plot, self._plot = self._plot, None
         if width < 20 or height < 4:
             return []
-        series = self._series
         if series is None or not series.candles:
             if self._problem:
                 note = "candles unavailable (see below); retrying"
@@ -207,6 +237,12 @@ class PriceChart(Widget):
             else:
                 note = "no candles for this period yet"
             return [Strip([Segment(note.ljust(width)[:width], self._style("chart--note"))])]
+        key = (series.pair, series.period_s, self._tick, self._orders, self._fills, width, height)
+        if plot is not None and plot.key == key:
+            lines = self._build_last(plot, series.candles)
+            if lines is not None:
+                self._plot = plot
+                return lines
         places = tick_places(self._tick, series.candles[-1].close)
         # room for an open order's label ("B 1,200,000 ↓") beside the plain price labels; prices
         # are positive, so the highest high has the longest text
@@ -216,6 +252,7 @@ class PriceChart(Widget):
         candles = series.candles[-max(1, plot_width // 2):]
         low = min(c.low for c in candles)
         high = max(c.high for c in candles)
+        plot_low, plot_high = low, high
         # An open order near the candles (within half their range) widens the view to show it
         # among them; one further away is named at the edge instead (↑ / ↓).
         reach = DecimalGateway.divide(high - low, Decimal(2))
@@ -227,6 +264,7 @@ class PriceChart(Widget):
             self._glyph_scale, glyphs_before = (scale.low, scale.high, scale.steps), {}
         grid = [[(" ", "")] * plot_width for _ in range(plot_rows)]
         self._draw_orders(grid, scale)
+        base = [row[0] if row else (" ", "") for row in grid]  # an order's line spans its whole row
         for index, candle in enumerate(candles):
             self._draw_candle(grid, scale, index * 2, candle, glyphs_before)
         self._draw_fills(grid, scale, candles)
@@ -235,30 +273,74 @@ class PriceChart(Widget):
         rows_before, self._row_strips = self._row_strips, {}
         for row in range(plot_rows):
             label = labels.get(row, ("", "chart--axis"))
-            key = (tuple(grid[row]), label, label_width)
-            strip = rows_before.get(key)  # a row the change did not touch is not built again
+            row_key = (tuple(grid[row]), label, label_width)
+            strip = rows_before.get(row_key)  # a row the change did not touch is not built again
             if strip is None:
-                segments = self._runs(grid[row])
-                segments.append(Segment(" " * AXIS_GAP))
-                segments.append(Segment(label[0].ljust(label_width)[:label_width], self._style(label[1])))
-                strip = Strip(segments).simplify()
-            self._row_strips[key] = strip
+                strip = self._row_strip(grid[row], label, label_width)
+            self._row_strips[row_key] = strip
             lines.append(strip)
         lines.append(self._time_axis(candles, width))
+        self._plot = _Plot(key, series.candles, len(candles), plot_low, plot_high, places, scale, grid, base,
+                           labels, label_width, width, lines)
         return lines
 
+    def _build_last(self, plot: _Plot, candles: tuple[Candle, ...]) -> list[Strip] | None:
+        """The lines after a change of the last candle alone (a trade in the current period), when
+        the view stays as it is: the same candles before it (the same objects: compared by
+        identity, not hashed), its high and low within the view's range, the same decimals. Only
+        its column, the rows it covers (before and after) and the header are drawn again; None
+        when the whole chart must be built."""
+        before = plot.candles
+        last, old = candles[-1], before[-1]
+        if (
+            len(candles) != len(before) or last.start != old.start
+            or not plot.low <= last.low <= last.high <= plot.high
+            or tick_places(self._tick, last.close) != plot.places
+            or candles[:-1] != before[:-1]  # a tuple compares its items by identity first
+        ):
+            return None
+        column = (plot.shown - 1) * 2
+        if column >= len(plot.grid[0]):
+            return None
+        grid, rows = plot.grid, set()
+        drawn = self._glyphs.pop((column, old), None) or self._candle_cells(plot.scale, old)
+        for row, _glyph, _style in drawn:
+            grid[row][column] = plot.base[row]
+            rows.add(row)
+        cells = self._glyphs[(column, last)] = self._candle_cells(plot.scale, last)
+        for row, glyph, style in cells:
+            grid[row][column] = (glyph, style)
+            rows.add(row)
+        lines = list(plot.lines)
+        shown = candles[-plot.shown:]
+        lines[0] = self._header(last, shown, plot.places, plot.width)
+        for row in rows:
+            label = plot.labels.get(row, ("", "chart--axis"))
+            lines[1 + row] = self._row_strip(grid[row], label, plot.label_width)
+        plot.candles, plot.lines = candles, lines
+        return lines
+
+    def _row_strip(self, cells: list[tuple[str, str]], label: tuple[str, str], label_width: int) -> Strip:
+        """A plot row, the gap and its price label: already simple (the runs are merged, and the
+        gap's unstyled segment sits between them and the styled label)."""
+        segments = self._runs(cells)
+        segments.append(Segment(" " * AXIS_GAP))
+        segments.append(Segment(label[0].ljust(label_width)[:label_width], self._style(label[1])))
+        return Strip(segments)
+
     def _runs(self, cells: list[tuple[str, str]]) -> list[Segment]:
-        """One segment per run of cells in the same style (a row is mostly blank)."""
+        """One segment per run of cells in the same style (a row is mostly blank); two runs whose
+        styles are equal are one segment, as ``Segment.simplify`` would make them."""
         segments: list[Segment] = []
-        text: list[str] = []
-        current = cells[0][1] if cells else ""
-        for glyph, style in cells:
-            if style != current:
-                segments.append(Segment("".join(text), self._style(current) if current else Style()))
-                text, current = [], style
-            text.append(glyph)
-        if text:
-            segments.append(Segment("".join(text), self._style(current) if current else Style()))
+        last: Style | None = None
+        for name, run in groupby(cells, _STYLE_OF):
+            text = "".join([glyph for glyph, _style in run])
+            style = self._style(name) if name else BLANK
+            if segments and style == last:
+                segments[-1] = Segment(segments[-1].text + text, style)
+            else:
+                segments.append(Segment(text, style))
+            last = style
         return segments
 
     def _header(self, last: Candle, candles: Sequence[Candle], places: int, width: int) -> Strip:
@@ -360,6 +442,11 @@ class PriceChart(Widget):
         return labels
 
     def _time_axis(self, candles: Sequence[Candle], width: int) -> Strip:
+        """The time labels under the candles; kept while the candles' times and the width stay
+        (a new trade moves none of them)."""
+        key = (width, *(c.start for c in candles))
+        if self._axis is not None and self._axis[0] == key:
+            return self._axis[1]
         line = [" "] * width
         period = candles[0].period_s
         every = TIME_LABEL_EVERY.get(period, TIME_LABEL_MIN_SPACING // 2)
@@ -373,4 +460,6 @@ class PriceChart(Widget):
                 continue
             line[column : column + len(text)] = text
             last_end = column + len(text)
-        return Strip([Segment("".join(line), self._style("chart--axis"))])
+        strip = Strip([Segment("".join(line), self._style("chart--axis"))])
+        self._axis = (key, strip)
+        return strip
