@@ -149,3 +149,29 @@ async def test_the_footer_of_a_covered_screen_changes_its_keys_in_place() -> Non
         await settle(pilot)
         assert any(key.action == "unlock" for key in footer.query(FooterKey))
         assert shown() == ranked()
+
+
+async def test_closing_a_screen_does_not_lay_out_the_screen_shown_again() -> None:
+    """Textual's removal of a screen ends with its parent's ``refresh(layout=True)``; the parent
+    is the app, whose refresh lays out the top screen: the one shown again, already repainted by
+    its resume. It is still shown whole, with what changed while it was covered."""
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(ConfirmScreen("Cancel order?"))
+        await settle(pilot)
+        layouts: list[bool] = []
+        refresh = app.refresh
+
+        def recorded(*, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Any:
+            layouts.append(layout)
+            return refresh(repaint=repaint, layout=layout, recompose=recompose)
+
+        app.refresh = recorded  # type: ignore[method-assign]
+        engine.set_book_top("BTCZAR", "1000000", "1000010")  # changes while covered
+        await app.pop_screen()
+        await settle(pilot)
+        assert app.screen is app.main
+        assert True not in layouts
+        screen = app.export_screenshot()
+        assert "1,000,000" in screen and "1,000,010" in screen

@@ -20,6 +20,10 @@ cost ~150-250 ms of CPU more than the modal itself (``benchmarks/_view_cost.py``
   (``_screen_resized``), though their size is the same, and a reflowed screen below repaints the
   modal's whole backdrop again. ``incremental_backdrops`` reflows a screen below only when its
   size is not the one it was laid out at (a terminal resize still reflows it).
+- **The screen below is reflowed when one is closed.** A removed screen's parent is the app, and
+  ``App._prune`` ends with ``parent.refresh(layout=True)``: for the app, a layout of the top
+  screen (the one shown again, already repainted by its resume), one more reflow and full frame.
+  A screen is now removed without it (the app lays out no screens).
 """
 
 from __future__ import annotations
@@ -30,12 +34,16 @@ from typing import Any
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from textual._context import visible_screen_stack
+from textual.app import App
+from textual.await_remove import AwaitRemove
 from textual.color import Color
+from textual.dom import DOMNode
 from textual.geometry import Region, Size
 from textual.renderables.background_screen import BackgroundScreen
 from textual.screen import Screen
 from textual.strip import Strip, StripRenderable
 from textual.visual import Visual, visualize
+from textual.widget import Widget
 
 _STATE = "_valr_backdrop"  # a translucent screen's _Backdrop, in its instance dict
 _PATCHED = "_valr_incremental_backdrop"
@@ -121,6 +129,7 @@ def incremental_backdrops() -> None:
     set_dirty: Callable[..., None] = Screen._set_dirty
     screen_resized: Callable[[Screen[Any], Size], None] = Screen._screen_resized
     compositor_refresh: Callable[[Screen[Any]], None] = Screen._compositor_refresh
+    prune: Callable[..., AwaitRemove] = App._prune
 
     def backdrop_render_lines(self: Screen[Any], crop: Region) -> list[Strip]:
         base = _base_below(self)
@@ -171,9 +180,16 @@ def incremental_backdrops() -> None:
             # (Screen._on_screen_resume).
             self._repaint_required = repaint
 
+    def prune_screens_without_a_layout(self: App[Any], *nodes: Widget, parent: DOMNode | None = None,
+                                       ) -> AwaitRemove:
+        if parent is self and nodes and all(isinstance(node, Screen) for node in nodes):
+            parent = None  # the app lays out no screens: its refresh(layout=True) reflowed the top one
+        return prune(self, *nodes, parent=parent)
+
     Screen.render_lines = backdrop_render_lines  # type: ignore[method-assign,assignment]
     Screen.render_line = backdrop_render_line  # type: ignore[method-assign,assignment]
     Screen._set_dirty = forwarding_set_dirty  # type: ignore[method-assign,assignment]
     Screen._screen_resized = resized_if_new_size  # type: ignore[method-assign]
     Screen._compositor_refresh = forward_what_changed  # type: ignore[method-assign]
+    App._prune = prune_screens_without_a_layout  # type: ignore[method-assign]
     setattr(Screen, _PATCHED, True)
