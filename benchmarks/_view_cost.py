@@ -18,7 +18,7 @@ main screen's widgets and of the others, recomposes, layout passes of the screen
 (``Screen._refresh_layout``) and styles matched (``Stylesheet.update_nodes``' nodes); then the
 CPU ms inside reflows, full and partial frames, style matching (``Stylesheet.apply``), the dimmed
 backdrop's lines (``stacking._backdrop_lines``, inside the frames) and mounting (``App._register``).
-``--profile`` adds a cProfile of the cycles, sorted by cumulative time (``--top`` lines).
+``--profile`` adds a cProfile of the cycles, sorted by ``--sort`` (cumulative), ``--top`` lines.
 """
 
 from __future__ import annotations
@@ -232,6 +232,7 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated starts of view class names (help,book)")
     parser.add_argument("--profile", action="store_true", help="cProfile of the cycles after the first")
     parser.add_argument("--top", type=int, default=30, help="profile lines printed")
+    parser.add_argument("--sort", default="cumulative", help="profile order: cumulative, tottime")
     args = parser.parse_args()
     profile = cProfile.Profile() if args.profile else None
     only = [name.strip().lower() for name in args.only.split(",") if name.strip()]
@@ -247,7 +248,7 @@ def main() -> None:
           f" orders, {args.ticks} ticks/s; load 1m {load:.2f} -> {os.getloadavg()[0]:.2f};"
           f" {time.perf_counter() - started:.0f} s")
     if profile is not None:
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
+        pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
 
 
 if __name__ == "__main__":
