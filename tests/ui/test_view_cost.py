@@ -11,12 +11,15 @@ from textual._context import visible_screen_stack
 from textual.geometry import Region
 from textual.renderables.background_screen import BackgroundScreen
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.visual import Visual, visualize
+from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey
 
 from tests.ui.fixtures import Scenario, settle
 from tests.ui.pilot_helpers import SIZE, make_app
 from valr_tui.ui.screens import stacking
+from valr_tui.ui.screens.book import FixedTable
 from valr_tui.ui.screens.modals import ConfirmScreen
 from valr_tui.ui.widgets.footer import RankedFooter
 from valr_tui.ui.widgets.status import StatusBar
@@ -175,3 +178,36 @@ async def test_closing_a_screen_does_not_lay_out_the_screen_shown_again() -> Non
         assert True not in layouts
         screen = app.export_screenshot()
         assert "1,000,000" in screen and "1,000,010" in screen
+
+
+async def test_the_book_is_drawn_at_the_spread_from_its_first_frame_with_levels() -> None:
+    """The ladder was drawn at its top first (its scrollable size was known only after an idle
+    that measured every cell), then again centred on the spread: two renders of ~40 rows."""
+    app, _engine = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        drawn: list[tuple[int, float]] = []
+        render_lines = FixedTable.render_lines
+
+        def recorded(table: FixedTable, crop: Region) -> list[Strip]:
+            if table.id == "ladder":
+                drawn.append((table.row_count, table.scroll_y))
+            return render_lines(table, crop)
+
+        FixedTable.render_lines = recorded  # type: ignore[method-assign]
+        try:
+            app.action_show_book()
+            await settle(pilot)
+        finally:
+            FixedTable.render_lines = render_lines  # type: ignore[method-assign]
+        ladder = app.screen.query_one("#ladder", FixedTable)
+        best_ask = ladder.cursor_row
+        assert ladder.row_count > ladder.scrollable_content_region.height
+        centred = best_ask - ladder.scrollable_content_region.height // 2 + 1
+        assert ladder.scroll_y == centred > 0
+        assert [scroll for rows, scroll in drawn if rows] and all(
+            scroll == centred for rows, scroll in drawn if rows)
+        # sized as Textual sizes it, without measuring a cell
+        virtual = ladder.virtual_size
+        DataTable._update_dimensions(ladder, list(ladder.rows))
+        assert ladder.virtual_size == virtual
