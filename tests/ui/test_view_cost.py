@@ -20,7 +20,7 @@ from tests.ui.fixtures import Scenario, settle
 from tests.ui.pilot_helpers import SIZE, make_app
 from valr_tui.ui.screens import stacking
 from valr_tui.ui.screens.book import FixedTable
-from valr_tui.ui.screens.modals import ConfirmScreen
+from valr_tui.ui.screens.modals import ConfirmScreen, KeyTable
 from valr_tui.ui.widgets.footer import RankedFooter
 from valr_tui.ui.widgets.status import StatusBar
 
@@ -211,3 +211,31 @@ async def test_the_book_is_drawn_at_the_spread_from_its_first_frame_with_levels(
         virtual = ladder.virtual_size
         DataTable._update_dimensions(ladder, list(ladder.rows))
         assert ladder.virtual_size == virtual
+
+
+async def test_the_help_lists_every_key_in_three_columns_as_one_widget() -> None:
+    """The help's key table was a grid of three ``Static``s a row (51 widgets composed, styled
+    and laid out at every open: the costliest view). One widget draws the same columns, each
+    explanation wrapped within its own column."""
+    app, _engine = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.action_help()
+        await settle(pilot)
+        table = app.screen.query_one("#help-keys", KeyTable)
+        lines = str(table._render()).split("\n")  # as drawn
+        width = table.content_region.width
+        assert all(len(line) <= width for line in lines)
+        indent = " " * (KeyTable.KEY + KeyTable.NAME + 2 * KeyTable.GAP)
+        for key, name, help_ in table.rows:
+            row = next(i for i, line in enumerate(lines) if line.startswith(key.ljust(KeyTable.KEY) + " "))
+            assert lines[row][KeyTable.KEY + KeyTable.GAP:].startswith(name)
+            words, i = [lines[row][len(indent):]], row + 1
+            while i < len(lines) and lines[i].startswith(indent) and lines[i].strip():
+                words.append(lines[i][len(indent):])  # the explanation's own column, wrapped
+                i += 1
+            assert " ".join(part.strip() for part in words) == help_
+        assert any(line.startswith(indent) and line.strip() for line in lines)  # something wrapped
+        assert len(list(app.screen.query("*"))) < 15
+        text = str(table.render())  # its text: each row whole
+        assert all(f"{key}  {name}  {help_}" in text for key, name, help_ in table.rows)
