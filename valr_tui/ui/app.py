@@ -65,6 +65,7 @@ from valr_tui.ui.screens.journal import JournalScreen
 from valr_tui.ui.screens.modals import AmendScreen, ConfirmScreen, HelpScreen, UnlockRequest, UnlockScreen
 from valr_tui.ui.screens.orders import OrdersScreen
 from valr_tui.ui.screens.pair_picker import PairPickerScreen
+from valr_tui.ui.screens.stacking import incremental_backdrops
 from valr_tui.ui.widgets.chart import FillMark, OrderMark, PriceChart, price_text, tick_places
 from valr_tui.ui.widgets.footer import RankedFooter
 from valr_tui.ui.widgets.market import SpreadPane
@@ -296,6 +297,7 @@ class ValrApp(App[int]):
     ) -> None:
         release_styles_caches()
         drop_stale_table_caches()
+        incremental_backdrops()
         super().__init__()
         self.engine = engine
         self.clock = clock

@@ -104,9 +104,16 @@ class Footer(TextualFooter):
         shown = self._shown()
         if shown == self._composed:
             return
-        self._composed = shown
+        previous, self._composed = self._composed, shown
+        if previous is not None and self._update_keys(previous, shown):
+            return
         await super().recompose()
         watchers: dict[str, list[tuple[Any, Any]]] = getattr(self, _WATCHERS, {})
         for entries in watchers.values():
             entries[:] = [(node, callback) for node, callback in entries
                           if node is self or getattr(node, "is_attached", True)]
+
+    def _update_keys(self, previous: tuple[object, ...], shown: tuple[object, ...]) -> bool:
+        """Show ``shown`` on the keys composed for ``previous`` without a rebuild, when that is
+        possible (a subclass knows); False: rebuild."""
+        return False

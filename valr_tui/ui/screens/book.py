@@ -3,17 +3,20 @@ marked) beside the market-trades tape. Keys copy a price or a quantity preset in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
+from textual.widgets.data_table import RowKey
 from textual.worker import Worker
 
 from storage.orders import OrderRecord
@@ -58,6 +61,57 @@ def ladder(book: OrderBook, own: dict[Decimal, str], levels: int = MAX_LEVELS) -
     return [*reversed(side("ASK", book.asks)), *side("BID", book.bids)]
 
 
+class FixedTable(DataTable[str | Content]):
+    """A DataTable whose columns all have their width: it is sized without measuring its cells.
+
+    Textual measures every cell of every new row on its next idle to widen auto-width columns
+    (``_update_dimensions``: ~400 measures for the ladder's 80 rows), though a column given a
+    width never uses the measure; and its scrollable size is known only after that idle, so a
+    scroll right after new rows is clamped to the old size (the ladder was drawn at its top
+    first, then again at the spread). ``fit`` sizes it at once; ``when_sized`` runs a callback
+    as soon as it has a size, before the frame that draws it at that size."""
+
+    _on_sized: Callable[[], None] | None = None
+
+    def _measured(self) -> bool:
+        return (any(column.auto_width for column in self.columns.values()) or self._labelled_row_exists
+                or any(row.auto_height or row.label is not None for row in self.rows.values()))
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        if self._measured():
+            super()._update_dimensions(new_rows)
+            return
+        header_height = self.header_height if self.show_header else 0
+        width = sum(column.get_render_width(self) for column in self.columns.values())
+        self.virtual_size = Size(width + self._row_label_column_width, self._total_row_height + header_height)
+
+    def when_sized(self, callback: Callable[[], None]) -> None:
+        if self.scrollable_content_region.height:
+            callback()
+        else:
+            self._on_sized = callback
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size,
+                      layout: bool = True) -> bool:
+        changed = super()._size_updated(size, virtual_size, container_size, layout)
+        if self._on_sized is not None and self.scrollable_content_region.height:
+            callback, self._on_sized = self._on_sized, None
+            callback()  # in the layout, before its frame
+        return changed
+
+    def _scroll_update(self, virtual_size: Size) -> None:
+        super()._scroll_update(virtual_size)
+        if self.show_vertical_scrollbar:  # a scroll made while it was hidden (Textual moves it
+            self.vertical_scrollbar.position = self.scroll_y  # only while shown)
+
+    def fit(self) -> None:
+        """The scrollable size for the rows added so far (what the next idle would compute)."""
+        if not self._measured():
+            self._require_update_dimensions = False
+            self._new_rows.clear()
+            self._update_dimensions(())
+
+
 class BookScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="book_back"),
@@ -93,8 +147,8 @@ class BookScreen(Screen[None]):
             id="book-title",
         )
         with Horizontal(id="book-body"):
-            yield DataTable(id="ladder", cursor_type="row", classes="pane")
-            yield DataTable(id="tape", cursor_type="none", zebra_stripes=True, classes="pane")
+            yield FixedTable(id="ladder", cursor_type="row", classes="pane")
+            yield FixedTable(id="tape", cursor_type="none", zebra_stripes=True, classes="pane")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -126,7 +180,7 @@ class BookScreen(Screen[None]):
         self._show_tape(view.trades)
 
     def _show_ladder(self, view: MarketView) -> None:
-        table = self.query_one("#ladder", DataTable)
+        table = self.query_one("#ladder", FixedTable)
         rows = ladder(view.book, self._own) if view.book is not None else []
         if [r.key for r in rows] != [r.key for r in self._rows]:
             table.clear()
@@ -143,11 +197,18 @@ class BookScreen(Screen[None]):
             self._centred = True
             best_ask = max(sum(1 for r in rows if r.side == "ASK") - 1, 0)
             table.move_cursor(row=best_ask, scroll=False)
+            table.when_sized(partial(self._centre, best_ask))  # centred before it is drawn
+            # and again at its size after that frame, when its first layout was not its last
+            # (narrow: the body below settles later); the same place costs nothing
             table.call_after_refresh(self._centre, best_ask)
 
     def _centre(self, row: int) -> None:
-        table = self.query_one("#ladder", DataTable)
-        table.scroll_to(y=max(row - table.scrollable_content_region.height // 2 + 1, 0), animate=False)
+        table = self.query_one("#ladder", FixedTable)
+        table.fit()
+        # forced: right after new rows its scrollbar is shown only at the next layout, and a
+        # table without a scrollbar refuses to scroll (the size it scrolls within is known: fit)
+        table.scroll_to(y=max(row - table.scrollable_content_region.height // 2 + 1, 0), animate=False,
+                        immediate=True, force=True)
 
     @staticmethod
     def _cells(row: LadderRow) -> tuple[str | Content, ...]:

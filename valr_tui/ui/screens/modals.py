@@ -9,7 +9,9 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.geometry import Size
 from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
@@ -211,6 +213,49 @@ HELP_NOTES = (
 )
 
 
+class KeyTable(Static):
+    """The help's keys, names and explanations in three columns (16, 14 and the rest, a column
+    between them), each wrapped within its own: drawn as one widget, as the grid of three
+    ``Static``s a row drew them (51 widgets composed, styled and laid out at every open)."""
+
+    KEY, NAME, GAP = 16, 14, 1
+
+    def __init__(self, rows: list[tuple[str, str, str]], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.rows = rows
+        self._lines: tuple[int, Content] | None = None  # the width they were wrapped for
+
+    def _wrapped(self, width: int) -> Content:
+        if self._lines is not None and self._lines[0] == width:
+            return self._lines[1]
+        text_width = max(width - self.KEY - self.NAME - 2 * self.GAP, 1)
+        lines: list[Content] = []
+        for key, name, help_ in self.rows:
+            cells = (Content.from_markup(f"[b]{escape(key)}[/b]").wrap(self.KEY),
+                     Content(name).wrap(self.NAME), Content(help_).wrap(text_width))
+            for index in range(max(len(cell) for cell in cells)):
+                parts = [cell[index] if index < len(cell) else Content("") for cell in cells]
+                gap = " " * self.GAP
+                lines.append(Content.assemble(parts[0].pad_right(self.KEY - parts[0].cell_length), gap,
+                                              parts[1].pad_right(self.NAME - parts[1].cell_length), gap,
+                                              parts[2]))
+        content = Content("\n").join(lines)
+        self._lines = (width, content)
+        return content
+
+    def render(self) -> Content:
+        """What the table says, a row a line, unwrapped (its text); it is drawn in its columns."""
+        return Content("\n").join(Content.assemble(Content.from_markup(f"[b]{escape(key)}[/b]"), "  ", name,
+                                                    "  ", help_) for key, name, help_ in self.rows)
+
+    def _render(self) -> Content:
+        """What Textual draws and measures: the rows wrapped in their columns at this width."""
+        return self._wrapped(self.content_region.width or self.size.width)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._wrapped(width).split("\n"))
+
+
 class HelpScreen(ModalScreen[None]):
     """Every key the app knows, from the same table the footer and palette use."""
 
@@ -225,12 +270,8 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-dialog", classes="dialog"):
             yield Static("[b]Keys[/b]   (ctrl+p opens the command palette with every action)")
-            # a grid, so a long explanation wraps inside its own column at 80 columns
-            with Grid(id="help-keys"):
-                for key, text, help_ in self.rows:
-                    yield Static(f"[b]{escape(key)}[/b]", classes="help-key")
-                    yield Static(escape(text), classes="help-name")
-                    yield Static(escape(help_), classes="help-text")
+            # columns, so a long explanation wraps inside its own column at 80 columns
+            yield KeyTable(self.rows, id="help-keys")
             yield Static("\n\n".join(HELP_NOTES), id="help-notes")
 
     def action_close(self) -> None:

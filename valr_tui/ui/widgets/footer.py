@@ -10,6 +10,7 @@ screen (f1) and the command palette (ctrl+p).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -28,6 +29,38 @@ class RankedFooter(Footer):
         (an Input's hidden ones come and go), mostly not these keys."""
         return self._bindings_ready, *((binding.key, binding.description, binding.action, enabled, tooltip)
                                        for binding, enabled, tooltip in self._ranked())
+
+    def _update_keys(self, previous: tuple[object, ...], shown: tuple[object, ...]) -> bool:
+        """Keys the footer already holds, in the same order, some of them hidden or enabled or
+        disabled (or their tooltips) otherwise: each key is told in place, and a key no longer
+        shown is hidden, not removed. A screen pushed over the dashboard hides and disables its
+        own actions (``ValrApp.check_action``) and its closing brings them back: each was a
+        rebuild of ~16 keys (removed, mounted, styled) and a reflow of the whole dashboard.
+        False when a key is new: then the footer is rebuilt."""
+        if previous[:1] != shown[:1]:
+            return False
+        entries = cast("list[tuple[str, str, str, bool, str]]", list(shown[1:]))
+        keys = list(self.query_children(FooterKey))
+        matched: dict[FooterKey, tuple[bool, str]] = {}
+        remaining = iter(keys)
+        for name, description, action, enabled, tooltip in entries:
+            for key in remaining:
+                if (key.key, key.description, key.action) == (name, description, action):
+                    matched[key] = (enabled, tooltip)
+                    break
+            else:
+                return False  # not held, or not in this order
+        for key in keys:
+            shown_here = key in matched
+            if key.display != shown_here:
+                key.display = shown_here
+            if shown_here:
+                enabled, tooltip = matched[key]
+                key._disabled = not enabled
+                key.set_class(not enabled, "-disabled")
+                key.tooltip = tooltip or None
+        self.styles.grid_size_columns = len(entries)
+        return True
 
     def _ranked(self) -> list[tuple[Binding, bool, str]]:
         """One entry per action (its first key), the screen's own actions first, then ``order``."""
