@@ -13,11 +13,9 @@ the loop's thread sorted by own time; ``--handles`` the loop's callbacks a secon
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import cProfile
 import os
-import pstats
 import threading
 import time
 from collections import defaultdict
@@ -27,7 +25,6 @@ from textual.widget import Widget
 
 from benchmarks._common import (
     HEADLESS_SIZE,
-    TEN_PAIRS,
     ProcessSimulator,
     demo_settings,
     hook_frames,
@@ -35,7 +32,7 @@ from benchmarks._common import (
     ticker_text,
     wait_for,
 )
-from benchmarks._engine_idle import WARM_UP_S, thread_cpu_s
+from benchmarks._engine_idle import WARM_UP_S, idle_main, thread_cpu_s
 from benchmarks._loop_probe import LoopProbe
 from valr_tui.logging_setup import configure_logging
 from valr_tui.trading.engine import TradingEngine
@@ -127,17 +124,7 @@ async def measure(pairs: tuple[str, ...] | None, seconds: float, profile: cProfi
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--ten", action="store_true", help="TEN_PAIRS instead of the default two")
-    parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--handles", action="store_true",
-                        help="count the loop's callbacks a second by origin (benchmarks._loop_probe)")
-    args = parser.parse_args()
-    profile = cProfile.Profile() if args.profile else None
-    asyncio.run(measure(TEN_PAIRS if args.ten else None, args.seconds, profile, args.handles))
-    if profile is not None:
-        pstats.Stats(profile).sort_stats("tottime").print_stats(45)
+    idle_main(__doc__, measure, "tottime", 45)
 
 
 if __name__ == "__main__":

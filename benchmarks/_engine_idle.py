@@ -18,6 +18,7 @@ import os
 import pstats
 import threading
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +85,13 @@ async def measure(pairs: tuple[str, ...] | None, seconds: float, profile: cProfi
         await engine.stop()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+Measure = Callable[[tuple[str, ...] | None, float, cProfile.Profile | None, bool], Coroutine[Any, Any, None]]
+
+
+def idle_main(doc: str | None, measure: Measure, sort: str, rows: int) -> None:
+    """The command line of an idle probe (this one and ``_dashboard_idle``): its options, the run,
+    then the profile's top ``rows`` by ``sort`` when asked for."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
     parser.add_argument("--ten", action="store_true", help="TEN_PAIRS instead of the default two")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--profile", action="store_true")
@@ -95,7 +101,11 @@ def main() -> None:
     profile = cProfile.Profile() if args.profile else None
     asyncio.run(measure(TEN_PAIRS if args.ten else None, args.seconds, profile, args.handles))
     if profile is not None:
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profile).sort_stats(sort).print_stats(rows)
+
+
+def main() -> None:
+    idle_main(__doc__, measure, "cumulative", 40)
 
 
 if __name__ == "__main__":

@@ -23,12 +23,14 @@ import sys
 import threading
 from pathlib import Path
 from types import CodeType
-from typing import Any
+from typing import Any, TypeVar
 
 # More than the methods of every class a start defines (~700): beyond it, entries of classes that
 # changed since are dropped by keeping only those of the last start.
 MAX_ENTRIES = 4096
 EVAL_KEY = "\0eval\0"  # an expression's key: its source after this (a source has no NUL)
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class DataclassCode:
@@ -98,17 +100,7 @@ class DataclassCode:
         return eval(code, globals_ns, locals_ns)
 
     def _read(self) -> dict[str, CodeType]:
-        if self.path is None:
-            return {}
-        try:
-            loaded = marshal.loads(self.path.read_bytes())
-        except (OSError, EOFError, ValueError, TypeError):
-            return {}
-        if not isinstance(loaded, dict) or not all(
-            isinstance(source, str) and isinstance(code, CodeType) for source, code in loaded.items()
-        ):
-            return {}
-        return loaded
+        return read_marshalled_dict(self.path, str, CodeType)
 
     def _write(self) -> None:
         if self.path is None or self._codes is None or not self._new or sys.dont_write_bytecode:
@@ -118,6 +110,22 @@ class DataclassCode:
             codes = {source: codes[source] for source in self._used}
         self._new = 0
         write_like_bytecode(self.path, marshal.dumps(codes))  # not writable: compiled again
+
+
+def read_marshalled_dict(path: Path | None, key_type: type[K], value_type: type[V]) -> dict[K, V]:
+    """The dict of ``key_type`` to ``value_type`` marshalled in ``path``; empty when there is no
+    path, no file, or one that is damaged or holds anything else (the work is then done again)."""
+    if path is None:
+        return {}
+    try:
+        loaded = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    if not isinstance(loaded, dict) or not all(
+        isinstance(key, key_type) and isinstance(value, value_type) for key, value in loaded.items()
+    ):
+        return {}
+    return loaded
 
 
 def write_like_bytecode(path: Path, data: bytes) -> None:

@@ -32,7 +32,7 @@ import textual
 from textual.css.model import RuleSet
 from textual.css.stylesheet import Stylesheet
 
-from valr_tui.dataclass_code import write_like_bytecode
+from valr_tui.dataclass_code import read_marshalled_dict, write_like_bytecode
 
 # More than the sources of every screen the dashboard has (~60); beyond it, the entries of CSS
 # that changed since are dropped by keeping only those of this start.
@@ -134,17 +134,7 @@ class ParsedCss:
         return digest.digest()
 
     def _read(self) -> dict[bytes, bytes]:
-        if self.path is None:
-            return {}
-        try:
-            loaded = marshal.loads(self.path.read_bytes())
-        except (OSError, EOFError, ValueError, TypeError):
-            return {}
-        if not isinstance(loaded, dict) or not all(
-            isinstance(key, bytes) and isinstance(value, bytes) for key, value in loaded.items()
-        ):
-            return {}
-        return loaded
+        return read_marshalled_dict(self.path, bytes, bytes)
 
 
 def textual_version() -> str | None:
