@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import cProfile
 import os
-import threading
 import time
 from collections import defaultdict
 from typing import Any
@@ -32,8 +31,7 @@ from benchmarks._common import (
     ticker_text,
     wait_for,
 )
-from benchmarks._engine_idle import WARM_UP_S, idle_main, thread_cpu_s
-from benchmarks._loop_probe import LoopProbe
+from benchmarks._engine_idle import WARM_UP_S, idle_main, idle_window
 from valr_tui.logging_setup import configure_logging
 from valr_tui.trading.engine import TradingEngine
 from valr_tui.ui.app import ValrApp
@@ -83,43 +81,18 @@ async def measure(pairs: tuple[str, ...] | None, seconds: float, profile: cProfi
                 frames += 1
 
             hook_frames(app, on_frame)
-            loop: Any = asyncio.get_running_loop()
-            turns = 0
-            run_once = loop._run_once
-
-            def counted() -> None:
-                nonlocal turns
-                turns += 1
-                run_once()
-
-            loop._run_once = counted
-            probe = LoopProbe()
             with RenderCounts() as counts:
-                before, wall, cpu = thread_cpu_s(), time.perf_counter(), time.process_time()
-                if profile is not None:
-                    profile.enable()
-                if handles:
-                    with probe:
-                        await asyncio.sleep(seconds)
-                else:
-                    await asyncio.sleep(seconds)
-                if profile is not None:
-                    profile.disable()
-                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-                after = thread_cpu_s()
-            loop._run_once = run_once
-            names = {thread.native_id: thread.name for thread in threading.enumerate()}
-            print(f"pairs {len(settings.pairs)}: CPU {100 * cpu / wall:.2f} % of a core, "
-                  f"{frames / wall:.2f} frames/s, {turns / wall:.1f} loop turns/s, "
+                window = await idle_window(seconds, profile, handles)
+            print(f"pairs {len(settings.pairs)}: CPU {window.cpu_pct:.2f} % of a core, "
+                  f"{frames / window.wall:.2f} frames/s, {window.turns_per_s:.1f} loop turns/s, "
                   f"load {os.getloadavg()[0]:.2f}")
-            for tid, used in sorted(after.items()):
-                print(f"  thread {names.get(tid, tid)}: {100 * (used - before.get(tid, 0.0)) / wall:.2f} %")
+            print("\n".join(window.thread_lines()))
             print("  render_lines per second: widget, calls, lines, ms")
+            wall = window.wall
             for name in sorted(counts.seconds, key=counts.seconds.__getitem__, reverse=True):
                 print(f"    {name:28} {counts.calls[name] / wall:6.2f} {counts.lines[name] / wall:7.1f} "
                       f"{1000 * counts.seconds[name] / wall:7.2f}")
-            if handles:
-                print("\n".join(probe.report()))
+            print("\n".join(window.probe_lines()))
             await quiesce(app, pilot)
 
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import os
 import pstats
 import threading
 import time
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,63 @@ def thread_cpu_s() -> dict[int, float]:
     return out
 
 
+@dataclass
+class IdleWindow:
+    """What an idle probe saw in its window: wall and process CPU seconds, loop turns, each
+    thread's CPU, and the loop's callbacks by origin (``probe``: when ``--handles``)."""
+
+    wall: float
+    cpu: float
+    turns: int
+    threads: dict[str, float]
+    probe: LoopProbe | None
+
+    @property
+    def cpu_pct(self) -> float:
+        return 100 * self.cpu / self.wall
+
+    @property
+    def turns_per_s(self) -> float:
+        return self.turns / self.wall
+
+    def thread_lines(self) -> list[str]:
+        return [f"  thread {name}: {100 * used / self.wall:.2f} %" for name, used in self.threads.items()]
+
+    def probe_lines(self) -> list[str]:
+        return self.probe.report() if self.probe is not None else []
+
+
+async def idle_window(seconds: float, profile: cProfile.Profile | None, handles: bool) -> IdleWindow:
+    """Sleep ``seconds`` while counting the loop's turns, the threads' CPU and (``handles``) the
+    loop's callbacks, profiling when ``profile`` is given."""
+    loop: Any = asyncio.get_running_loop()
+    turns = 0
+    run_once = loop._run_once
+
+    def counted() -> None:
+        nonlocal turns
+        turns += 1
+        run_once()
+
+    loop._run_once = counted
+    probe = LoopProbe() if handles else None
+    before, wall, cpu = thread_cpu_s(), time.perf_counter(), time.process_time()
+    if profile is not None:
+        profile.enable()
+    try:
+        with probe if probe is not None else contextlib.nullcontext():
+            await asyncio.sleep(seconds)
+    finally:
+        if profile is not None:
+            profile.disable()
+        loop._run_once = run_once
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    after = thread_cpu_s()
+    names = {thread.native_id: thread.name for thread in threading.enumerate()}
+    threads = {str(names.get(tid, tid)): used - before.get(tid, 0.0) for tid, used in sorted(after.items())}
+    return IdleWindow(wall, cpu, turns, threads, probe)
+
+
 async def measure(pairs: tuple[str, ...] | None, seconds: float, profile: cProfile.Profile | None,
                   handles: bool = False) -> None:
     with ProcessSimulator(tick_interval=0.5, pairs=pairs) as sim, demo_settings(sim, pairs) as settings:
@@ -51,37 +110,10 @@ async def measure(pairs: tuple[str, ...] | None, seconds: float, profile: cProfi
         engine = TradingEngine(settings)
         await engine.start()
         await asyncio.sleep(WARM_UP_S)
-        loop: Any = asyncio.get_running_loop()
-        turns = 0
-        run_once = loop._run_once
-
-        def counted() -> None:
-            nonlocal turns
-            turns += 1
-            run_once()
-
-        loop._run_once = counted
-        probe = LoopProbe()
-        before, wall, cpu = thread_cpu_s(), time.perf_counter(), time.process_time()
-        if profile is not None:
-            profile.enable()
-        if handles:
-            with probe:
-                await asyncio.sleep(seconds)
-        else:
-            await asyncio.sleep(seconds)
-        if profile is not None:
-            profile.disable()
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        after = thread_cpu_s()
-        loop._run_once = run_once
-        names = {thread.native_id: thread.name for thread in threading.enumerate()}
-        print(f"pairs {len(settings.pairs)}: CPU {100 * cpu / wall:.2f} % of a core, "
-              f"{turns / wall:.1f} loop turns/s, load {os.getloadavg()[0]:.2f}")
-        for tid, used in sorted(after.items()):
-            print(f"  {names.get(tid, tid)}: {100 * (used - before.get(tid, 0.0)) / wall:.2f} %")
-        if handles:
-            print("\n".join(probe.report()))
+        window = await idle_window(seconds, profile, handles)
+        print(f"pairs {len(settings.pairs)}: CPU {window.cpu_pct:.2f} % of a core, "
+              f"{window.turns_per_s:.1f} loop turns/s, load {os.getloadavg()[0]:.2f}")
+        print("\n".join(window.thread_lines() + window.probe_lines()))
         await engine.stop()
 
 
