@@ -3,6 +3,7 @@ rendered, and optionally a cProfile of the frames only (not a benchmark module: 
 
     .venv/bin/python -m benchmarks._frame_profile [--ten] [--rate 10] [--changes 200] [--profile]
     .venv/bin/python -m benchmarks._frame_profile --idle 30 [--ten] [--profile]
+    .venv/bin/python -m benchmarks._frame_profile --still 200
 
 ``ValrApp`` + ``TradingEngine`` (DRY_RUN, headless at ``HEADLESS_SIZE``) against the simulator in
 its own process, its random walk off; the simulator sets BTCZAR to a new price ``--rate`` times a
@@ -11,6 +12,10 @@ second (``ProcessSimulator.flood``), ``--changes`` in all. Each frame the main s
 the figures count this process's CPU only, and profiled alone with ``--profile``. With ``--idle
 SECONDS`` there is no flood: the simulator's random walk ticks every 0.5 s as ``--demo`` does
 (``benchmarks._dashboard_idle``'s session) and the frames of that many idle seconds are measured.
+With ``--still N`` nothing moves: an idle frame's lines (four depth lines, a ticker row, a chart
+line, the spread line) are marked dirty and painted synchronously N times, 7 rounds: CPU per
+frame, best and median round, steadier than a session's frames on a shared machine (A/B: run it
+on each commit in turn).
 """
 
 from __future__ import annotations
@@ -44,6 +49,40 @@ from valr_tui.trading.engine import TradingEngine
 from valr_tui.ui.app import ValrApp
 
 PAIR = "BTCZAR"
+
+
+IDLE_FRAME = (("#depth", 1), ("#depth", 2), ("#depth", 3), ("#depth", 4), ("#tickers", 1), ("#chart", 5),
+              ("#spread-lines", 0))  # (widget, line): what an idle frame repaints (_dashboard_idle)
+
+
+async def still_frames(count: int) -> None:
+    with ProcessSimulator() as sim, demo_settings(sim) as settings:
+        configure_logging(settings.log_path)
+        app = ValrApp(TradingEngine(settings))
+        async with app.run_test(size=HEADLESS_SIZE) as pilot:
+            await wait_for(lambda: "Last" in ticker_text(app, PAIR), timeout_s=30)
+            await asyncio.sleep(WARM_UP_S)
+            screen: Any = app.main
+            lines = [(screen.query_one(selector), y) for selector, y in IDLE_FRAME]
+
+            def frame() -> None:
+                for widget, y in lines:
+                    widget.refresh(Region(0, y, widget.size.width, 1))
+                for widget, _y in lines:
+                    widget._repaint_required = False  # what Widget._check_refresh hands the screen
+                    screen._dirty_widgets.add(widget)
+                screen._on_timer_update()
+
+            rounds = []
+            for _ in range(7):
+                started = time.process_time()
+                for _ in range(count):
+                    frame()
+                rounds.append(1000 * (time.process_time() - started) / count)
+            rounds.sort()
+            print(f"still idle frame ({len(lines)} lines) x {count}, 7 rounds: best {rounds[0]:.3f} ms, "
+                  f"median {rounds[3]:.3f} ms a frame, load {os.getloadavg()[0]:.2f}")
+            await quiesce(app, pilot)
 
 
 async def measure(pairs: tuple[str, ...] | None, rate: float, changes: int,
@@ -115,9 +154,14 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=10.0)
     parser.add_argument("--changes", type=int, default=200)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--still", type=int, default=0, metavar="N",
+                        help="no session: an idle frame's lines repainted N times a round, 7 rounds")
     parser.add_argument("--idle", type=float, default=0.0, metavar="SECONDS",
                         help="no flood: this many seconds of the idle session (random walk every 0.5 s)")
     args = parser.parse_args()
+    if args.still:
+        asyncio.run(still_frames(args.still))
+        return
     profile = cProfile.Profile() if args.profile else None
     asyncio.run(measure(TEN_PAIRS if args.ten else None, args.rate, args.changes, profile, args.idle))
     if profile is not None:
