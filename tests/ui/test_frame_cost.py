@@ -1,6 +1,8 @@
 """What an idle frame costs: the background colours of each widget are worked out once a frame
 (Textual walks every ancestor up to the app for each ask, several asks a widget a frame), with
-the same colours as Textual's walk, and a restyle between frames is seen by the next frame."""
+the same colours as Textual's walk, and a restyle between frames is seen by the next frame; a
+frame meets only the widgets on its changed lines, and writes what Textual's frame writes after
+a layout moved them."""
 
 from __future__ import annotations
 
@@ -8,8 +10,9 @@ from typing import Any
 
 from textual.color import Color
 
-from tests.ui.fixtures import settle
+from tests.ui.fixtures import Scenario, settle
 from tests.ui.pilot_helpers import SIZE, make_app
+from tests.ui.test_app_paint import _both_ways
 from valr_tui.ui.frames import FrameColors
 
 
@@ -78,3 +81,31 @@ async def test_a_frame_does_not_walk_the_ancestors_and_a_restyle_shows_in_the_ne
         finally:
             FrameColors._textual = textual
             del compositor.render_update
+
+
+async def test_a_frame_after_a_layout_moved_the_widgets_writes_what_textual_writes() -> None:
+    """A frame meets only the widgets shown on its changed lines, from an index of the visible
+    widgets per line; a layout (the LOCKDOWN banner pushes everything below it down) makes a new
+    index, and the next frame still writes byte for byte what Textual's own frame writes."""
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        compositor = app.main._compositor
+        engine.set_book_top("BTCZAR", "1500001", "1500020")
+        await pilot.pause()
+        await pilot.pause()
+        before = compositor._shown_of
+        assert before is not None
+        engine.set_scenario(Scenario.LOCKDOWN)
+        await pilot.pause()
+        await pilot.pause()
+        frames = _both_ways(app)
+        engine.set_book_top("BTCZAR", "1500002", "1500021")
+        engine.set_book_top("ETHZAR", "45002", "45021")
+        await pilot.pause()
+        await pilot.pause()
+        assert frames
+        assert compositor._shown_of is not before
+        for frame in frames:
+            assert frame.ours == frame.stock
+            assert frame.our_lines < frame.stock_lines
