@@ -5,8 +5,10 @@ Engine events arrive through ``engine.subscribe`` carrying their data (a pair's 
 callback. A whole change of a pair (its ticker and its book both new) after a quiet spell (three
 frames without a redraw) is drawn at once, in the loop's next turn; anything else is gathered with
 the burst it came in (``BURST_QUIET_S`` without a new event, at most ``BURST_GATHER_S`` after its
-first), at most one redraw a frame, so a flood of ticks collapses into the newest state and can
-never starve the loop (which also reads the WebSocket and the keyboard). A redraw touches only
+first), redraws at least 1 / ``FLOOD_REDRAWS_PER_SECOND`` apart and the form pair's depth, chart
+and preview at most ``FORM_FLOOD_PER_SECOND`` times a second during a flood, so a flood of ticks
+collapses into the newest state and can never starve the loop (which also reads the WebSocket and
+the keyboard). A redraw touches only
 the widgets whose data changed (a trade alone moves the chart, not the ticker row, the depth or
 the preview) and never asks for a layout unless a size changes (``LiveText``): Textual then
 paints them in its next frame (at most 60 a second), so a price reaches the screen within a
@@ -91,10 +93,10 @@ EXIT_START_FAILED = 2
 # changes/s: 18 redraws/s instead of 9).
 BURST_QUIET_S = 0.0015
 BURST_GATHER_S = 0.003
-# Under a flood, redraws are spaced at least one frame apart (Textual composites at most 60 frames
-# a second): a redraw between two frames would only be overwritten, and the next one draws the
-# newest state, so intermediate values are dropped instead of queued. At ordinary rates (a change
-# every 100 ms) only the gather applies and a price takes the immediate frame.
+# Textual composites at most 60 frames a second: the quiet spell below is counted in its frames.
+# Under a flood a redraw draws the newest state, so intermediate values are dropped instead of
+# queued. At ordinary rates (a change every 100 ms) only the gather applies and a price takes the
+# immediate frame.
 MAX_REDRAWS_PER_SECOND = 60
 # A whole change (ticker and book) is drawn at once only after a quiet spell: nothing drawn for
 # three frames. Under a flood (a change every 10 ms at 100/s) it gathers and is spaced a frame
@@ -106,6 +108,11 @@ QUIET_SPELL_S = 3 / MAX_REDRAWS_PER_SECOND
 # chart and preview at most FORM_FLOOD_PER_SECOND times a second, the newest state then; the first
 # change after a quiet spell draws them all at once as before.
 FORM_FLOOD_PER_SECOND = 20
+# With the form pair drawn at its own rate, a flood redraw is a ticker row or two: spaced a frame
+# apart they waited up to a frame for their turn and then for the frame (100/s p50 19-21 ms, p99
+# 35-37); spaced FLOOD_REDRAWS_PER_SECOND apart (5 ms: never binding with a change every 10 ms, a
+# bound on the loop's share for a faster flood) p50 14, p99 25 (load 0.2-0.5, alternated).
+FLOOD_REDRAWS_PER_SECOND = 200
 
 
 def _same(shown: object, new: object) -> bool:
@@ -445,7 +452,7 @@ class ValrApp(App[int]):
         # directly, or behind a key already waiting for the app (_draw_due).
         loop = asyncio.get_running_loop()
         now = loop.time()
-        after_frame = self._last_redraw + 1 / MAX_REDRAWS_PER_SECOND - now
+        after_last = self._last_redraw + 1 / FLOOD_REDRAWS_PER_SECOND - now
         if self._redraw_at is None:
             self._burst_began = now
         else:
@@ -454,7 +461,7 @@ class ValrApp(App[int]):
             self._redraw_now = True
             self._redraw_at = loop.call_soon(self._draw_due)
             return
-        wait = max(min(BURST_QUIET_S, self._burst_began + BURST_GATHER_S - now), after_frame, 0.0)
+        wait = max(min(BURST_QUIET_S, self._burst_began + BURST_GATHER_S - now), after_last, 0.0)
         self._redraw_at = loop.call_later(wait, self._draw_due)
 
     def _draw_due(self) -> None:
