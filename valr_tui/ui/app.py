@@ -5,8 +5,10 @@ Engine events arrive through ``engine.subscribe`` carrying their data (a pair's 
 callback. A whole change of a pair (its ticker and its book both new) after a quiet spell (three
 frames without a redraw) is drawn at once, in the loop's next turn; anything else is gathered with
 the burst it came in (``BURST_QUIET_S`` without a new event, at most ``BURST_GATHER_S`` after its
-first), at most one redraw a frame, so a flood of ticks collapses into the newest state and can
-never starve the loop (which also reads the WebSocket and the keyboard). A redraw touches only
+first), redraws at least 1 / ``FLOOD_REDRAWS_PER_SECOND`` apart and the form pair's depth, chart
+and preview at most ``FORM_FLOOD_PER_SECOND`` times a second during a flood, so a flood of ticks
+collapses into the newest state and can never starve the loop (which also reads the WebSocket and
+the keyboard). A redraw touches only
 the widgets whose data changed (a trade alone moves the chart, not the ticker row, the depth or
 the preview) and never asks for a layout unless a size changes (``LiveText``): Textual then
 paints them in its next frame (at most 60 a second), so a price reaches the screen within a
@@ -92,16 +94,26 @@ EXIT_START_FAILED = 2
 # changes/s: 18 redraws/s instead of 9).
 BURST_QUIET_S = 0.0015
 BURST_GATHER_S = 0.003
-# Under a flood, redraws are spaced at least one frame apart (Textual composites at most 60 frames
-# a second): a redraw between two frames would only be overwritten, and the next one draws the
-# newest state, so intermediate values are dropped instead of queued. At ordinary rates (a change
-# every 100 ms) only the gather applies and a price takes the immediate frame.
+# Textual composites at most 60 frames a second: the quiet spell below is counted in its frames.
+# Under a flood a redraw draws the newest state, so intermediate values are dropped instead of
+# queued. At ordinary rates (a change every 100 ms) only the gather applies and a price takes the
+# immediate frame.
 MAX_REDRAWS_PER_SECOND = 60
 # A whole change (ticker and book) is drawn at once only after a quiet spell: nothing drawn for
 # three frames. Under a flood (a change every 10 ms at 100/s) it gathers and is spaced a frame
 # apart: drawn at once there too, the price -> screen p99 at 100/s rose from 55-65 ms to 83-93 ms
 # (the same minutes, load 4.3-5.3), the redraws falling out of step with the frames.
 QUIET_SPELL_S = 3 / MAX_REDRAWS_PER_SECOND
+# While a flood lasts (a redraw within QUIET_SPELL_S of the one before), every redraw draws the
+# ticker rows (the price a trader reads, within a frame of its arrival) and the form pair's depth,
+# chart and preview at most FORM_FLOOD_PER_SECOND times a second, the newest state then; the first
+# change after a quiet spell draws them all at once as before.
+FORM_FLOOD_PER_SECOND = 20
+# With the form pair drawn at its own rate, a flood redraw is a ticker row or two: spaced a frame
+# apart they waited up to a frame for their turn and then for the frame (100/s p50 19-21 ms, p99
+# 35-37); spaced FLOOD_REDRAWS_PER_SECOND apart (5 ms: never binding with a change every 10 ms, a
+# bound on the loop's share for a faster flood) p50 14, p99 25 (load 0.2-0.5, alternated).
+FLOOD_REDRAWS_PER_SECOND = 200
 
 
 def _same(shown: object, new: object) -> bool:
@@ -315,6 +327,12 @@ class ValrApp(App[int]):
         self._new_books: set[str] = set()
         self._redraw_posted = False  # the redraw is in the app's message queue, behind a waiting key
         self._last_redraw = 0.0
+        self._flooding = False  # the redraw running now came within QUIET_SPELL_S of the one before
+        # the form pair's parts not drawn yet during a flood: its book (spread, depth, chart and
+        # preview) or its chart alone; drawn by _form_at at most FORM_FLOOD_PER_SECOND
+        self._form_book_due = self._form_chart_due = False
+        self._form_at: asyncio.TimerHandle | None = None
+        self._last_form_draw = -1.0
         self._tick_at: asyncio.TimerHandle | None = None  # the next _tick (REFRESH_PER_SECOND)
         self._main_mounted = False
         self.start_error: ValrTuiError | None = None
@@ -400,10 +418,10 @@ class ValrApp(App[int]):
     def _cancel_timers(self) -> None:
         """The redraw and the tick are loop callbacks, not Textual timers: nothing stops them
         with the app unless they are cancelled (``_cannot_draw`` guards them meanwhile)."""
-        for handle in (self._redraw_at, self._tick_at):
+        for handle in (self._redraw_at, self._tick_at, self._form_at):
             if handle is not None:
                 handle.cancel()
-        self._redraw_at = self._tick_at = None
+        self._redraw_at = self._tick_at = self._form_at = None
 
     async def on_unmount(self) -> None:
         self._cancel_timers()
@@ -436,7 +454,7 @@ class ValrApp(App[int]):
         # directly, or behind a key already waiting for the app (_draw_due).
         loop = asyncio.get_running_loop()
         now = loop.time()
-        after_frame = self._last_redraw + 1 / MAX_REDRAWS_PER_SECOND - now
+        after_last = self._last_redraw + 1 / FLOOD_REDRAWS_PER_SECOND - now
         if self._redraw_at is None:
             self._burst_began = now
         else:
@@ -445,7 +463,7 @@ class ValrApp(App[int]):
             self._redraw_now = True
             self._redraw_at = loop.call_soon(self._draw_due)
             return
-        wait = max(min(BURST_QUIET_S, self._burst_began + BURST_GATHER_S - now), after_frame, 0.0)
+        wait = max(min(BURST_QUIET_S, self._burst_began + BURST_GATHER_S - now), after_last, 0.0)
         self._redraw_at = loop.call_later(wait, self._draw_due)
 
     def _draw_due(self) -> None:
@@ -470,8 +488,12 @@ class ValrApp(App[int]):
         self._redraw_posted = False  # events from here on queue the next redraw
         self._new_tickers.clear()
         self._new_books.clear()
-        self._last_redraw = asyncio.get_running_loop().time()
-        self._redraw()
+        now = asyncio.get_running_loop().time()
+        self._flooding, self._last_redraw = now - self._last_redraw < QUIET_SPELL_S, now
+        try:
+            self._redraw()
+        finally:
+            self._flooding = False
 
     @property
     def _cannot_draw(self) -> bool:
@@ -535,10 +557,9 @@ class ValrApp(App[int]):
                 self._show_connection(now)
             if self._depth_pair in markets:  # the form's pair: its chart, and book and rules if moved
                 if any(view.pair == self._depth_pair for view in moved):
-                    self._show_form_pair()
-                    self._update_preview()
-                else:
-                    self._show_chart()
+                    self._form_book_due = True
+                self._form_chart_due = True
+                self._draw_form_pair()
         if "bucket" in kinds:
             self._bucket.show(self.engine.bucket_snapshot())
         if "safety" in kinds:
@@ -552,6 +573,41 @@ class ValrApp(App[int]):
             self.screen.reload()
         if "market" in kinds and isinstance(self.screen, BookScreen):
             self.screen.show(self.engine.market(self.screen.pair))
+
+    def _draw_form_pair(self) -> None:
+        """The form pair's parts due: at once, or during a flood at most FORM_FLOOD_PER_SECOND
+        (a loop callback then draws the newest state; the ticker rows never wait for it)."""
+        loop = asyncio.get_running_loop()
+        due = self._last_form_draw + 1 / FORM_FLOOD_PER_SECOND
+        if self._flooding and loop.time() < due:
+            if self._form_at is None:
+                self._form_at = loop.call_at(due, self._form_due)
+            return
+        if self._form_at is not None:
+            self._form_at.cancel()
+            self._form_at = None
+        book, chart = self._form_book_due, self._form_chart_due
+        self._form_book_due = self._form_chart_due = False
+        self._last_form_draw = loop.time()
+        if book:
+            self._show_form_pair()
+            self._update_preview()
+        elif chart:
+            self._show_chart()
+
+    def _form_due(self) -> None:
+        """The deferred form-pair draw's loop callback; behind a key already waiting, as a redraw."""
+        self._form_at = None
+        if self._cannot_draw:
+            return
+        focused = self.focused
+        if self.message_queue_size or (focused is not None and focused.message_queue_size):
+            self.call_next(self._draw_form_pair)
+            return
+        try:
+            self._draw_form_pair()
+        except Exception as error:  # as in a Textual callback: the app's own crash handling
+            self._handle_exception(error)
 
     # -- alerts ------------------------------------------------------------------------------
     def _write_to_terminal(self, text: str) -> None:
