@@ -467,22 +467,27 @@ class ValrApp(App[int]):
         self._redraw_at = loop.call_later(wait, self._draw_due)
 
     def _draw_due(self) -> None:
-        """The redraw's loop callback. A key press already waiting for the app (or for the
-        focused widget it goes to) is handled first: the redraw then goes through the app's
-        message queue behind it (``message_queue_size``: Textual's public count of what waits)."""
+        """The redraw's loop callback; behind a key already waiting (``_draw_behind_waiting_keys``)."""
         self._redraw_at = None
         self._redraw_now = False
         if self._cannot_draw:
             return  # the events stay pending (the first redraw after the mount draws them)
+        if self._draw_behind_waiting_keys(self._gathered_redraw):
+            self._redraw_posted = True
+
+    def _draw_behind_waiting_keys(self, draw: Callable[[], None]) -> bool:
+        """Run ``draw`` from a loop callback, or, when a key press already waits for the app (or
+        for the focused widget it goes to), post it through the app's message queue behind it
+        (``message_queue_size``: Textual's public count of what waits). True when posted."""
         focused = self.focused
         if self.message_queue_size or (focused is not None and focused.message_queue_size):
-            self._redraw_posted = True
-            self.call_next(self._gathered_redraw)
-            return
+            self.call_next(draw)
+            return True
         try:
-            self._gathered_redraw()
+            draw()
         except Exception as error:  # as in a Textual callback: the app's own crash handling
             self._handle_exception(error)
+        return False
 
     def _gathered_redraw(self) -> None:
         self._redraw_posted = False  # events from here on queue the next redraw
@@ -600,14 +605,7 @@ class ValrApp(App[int]):
         self._form_at = None
         if self._cannot_draw:
             return
-        focused = self.focused
-        if self.message_queue_size or (focused is not None and focused.message_queue_size):
-            self.call_next(self._draw_form_pair)
-            return
-        try:
-            self._draw_form_pair()
-        except Exception as error:  # as in a Textual callback: the app's own crash handling
-            self._handle_exception(error)
+        self._draw_behind_waiting_keys(self._draw_form_pair)
 
     # -- alerts ------------------------------------------------------------------------------
     def _write_to_terminal(self, text: str) -> None:
