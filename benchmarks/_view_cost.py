@@ -41,26 +41,17 @@ from textual.css.stylesheet import Stylesheet
 from textual.screen import Screen
 from textual.widget import Widget
 
-from benchmarks._common import (
-    HEADLESS_SIZE,
-    BenchSimulator,
-    demo_settings,
-    load_average,
-    ticker_text,
-    wait_for,
-)
+from benchmarks._common import load_average
 from benchmarks.bench_app_memory import (
-    PAIR,
     _cancel,
     _Frames,
     _Market,
     _open_close,
     _place,
     _Resting,
+    dashboard,
     screens,
 )
-from valr_tui.logging_setup import configure_logging
-from valr_tui.trading.engine import TradingEngine
 from valr_tui.ui.app import ValrApp
 
 COUNTS = ("frames", "full", "main_renders", "other_renders", "recomposes", "layouts", "styled")
@@ -169,55 +160,49 @@ class Counters:
 async def measure(cycles: int, orders: int, ticks: float, only: list[str], profile: cProfile.Profile | None,
                   ) -> dict[str, dict[str, float]]:
     pairs = ("BTCZAR", "ETHZAR")
-    with BenchSimulator(tick_interval=None, pairs=pairs) as sim, demo_settings(sim, pairs) as settings:
-        configure_logging(settings.log_path)
-        engine = TradingEngine(settings)
-        app = ValrApp(engine)
-        async with app.run_test(size=HEADLESS_SIZE) as pilot:
-            frames = _Frames(app)
-            await wait_for(lambda: "Last" in ticker_text(app, PAIR), timeout_s=30)
-            for _ in range(orders):  # the tables' rows (the benchmark's orders, placed and cancelled)
-                await _cancel(engine, await _place(engine))
+    async with dashboard(pairs) as (sim, engine, app, pilot, frames):
+        for _ in range(orders):  # the tables' rows (the benchmark's orders, placed and cancelled)
+            await _cancel(engine, await _place(engine))
 
-            async def unlock(_request: object) -> None:
-                return None
+        async def unlock(_request: object) -> None:
+            return None
 
-            resting = _Resting(app, engine)
-            views = [(kind, open_it) for kind, open_it in screens(app, unlock, resting.open_amend)
-                     if not only or any(kind.__name__.lower().startswith(name) for name in only)]
-            market = _Market(sim, len(pairs))
-            if ticks:
-                market.rate = ticks
-                feeder: asyncio.Task[None] | None = asyncio.create_task(market.run())
-            else:
-                feeder = None
-            cpu: dict[str, list[float]] = defaultdict(list)
-            counts: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-            counters = Counters(app, frames)
-            with counters.installed():
-                for cycle in range(cycles):
-                    await resting.place()
-                    for kind, open_it in views:
-                        before = counters.snapshot()
-                        started = time.thread_time()
-                        if profile is not None and cycle:
-                            profile.enable()
-                        await _open_close(app, pilot, frames, kind, open_it)
-                        if profile is not None:
-                            profile.disable()
-                        if cycle:  # the first round pays for imports and caches
-                            cpu[kind.__name__].append(time.thread_time() - started)
-                            after = counters.snapshot()
-                            for name in COUNTS + PHASES:
-                                counts[kind.__name__][name] += after.get(name, 0) - before.get(name, 0)
-                    await resting.cancel()
-            if feeder is not None:
-                market.stop.set()
-                await feeder
-            print("recomposes by widget:", dict(counters.recomposed))
-            print("layouts by screen:", dict(counters.laid_out))
-            await engine.stop()
-            await pilot.pause()
+        resting = _Resting(app, engine)
+        views = [(kind, open_it) for kind, open_it in screens(app, unlock, resting.open_amend)
+                 if not only or any(kind.__name__.lower().startswith(name) for name in only)]
+        market = _Market(sim, len(pairs))
+        if ticks:
+            market.rate = ticks
+            feeder: asyncio.Task[None] | None = asyncio.create_task(market.run())
+        else:
+            feeder = None
+        cpu: dict[str, list[float]] = defaultdict(list)
+        counts: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        counters = Counters(app, frames)
+        with counters.installed():
+            for cycle in range(cycles):
+                await resting.place()
+                for kind, open_it in views:
+                    before = counters.snapshot()
+                    started = time.thread_time()
+                    if profile is not None and cycle:
+                        profile.enable()
+                    await _open_close(app, pilot, frames, kind, open_it)
+                    if profile is not None:
+                        profile.disable()
+                    if cycle:  # the first round pays for imports and caches
+                        cpu[kind.__name__].append(time.thread_time() - started)
+                        after = counters.snapshot()
+                        for name in COUNTS + PHASES:
+                            counts[kind.__name__][name] += after.get(name, 0) - before.get(name, 0)
+                await resting.cancel()
+        if feeder is not None:
+            market.stop.set()
+            await feeder
+        print("recomposes by widget:", dict(counters.recomposed))
+        print("layouts by screen:", dict(counters.laid_out))
+        await engine.stop()
+        await pilot.pause()
     rounds = max(cycles - 1, 1)
     return {name: {"cpu_ms": 1000 * sum(samples) / len(samples),
                    **{key: counts[name][key] / rounds for key in COUNTS + PHASES}}

@@ -36,9 +36,9 @@ import contextlib
 import gc
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from textual.app import App, ComposeResult
 from textual.command import CommandPalette
@@ -257,9 +257,18 @@ class _Resting:
         await _cancel(self.engine, self.correlation_id)
 
 
-async def _ours(pairs: tuple[str, ...]) -> dict[str, float | str]:
-    cycles, orders = _cycles(), _orders()
-    orders_per_cycle = max(1, orders // cycles)
+class Dashboard(NamedTuple):
+    sim: BenchSimulator
+    engine: TradingEngine
+    app: ValrApp
+    pilot: Pilot[Any]
+    frames: _Frames
+
+
+@contextlib.asynccontextmanager
+async def dashboard(pairs: tuple[str, ...]) -> AsyncIterator[Dashboard]:
+    """ValrApp + TradingEngine (DRY_RUN) against the embedded simulator (ticked by the caller),
+    headless, its frames counted, once a price of PAIR is on screen."""
     with BenchSimulator(tick_interval=None, pairs=pairs) as sim, demo_settings(sim, pairs) as settings:
         configure_logging(settings.log_path)
         engine = TradingEngine(settings)
@@ -267,48 +276,55 @@ async def _ours(pairs: tuple[str, ...]) -> dict[str, float | str]:
         async with app.run_test(size=HEADLESS_SIZE) as pilot:
             frames = _Frames(app)
             await wait_for(lambda: "Last" in ticker_text(app, PAIR), timeout_s=30)
+            yield Dashboard(sim, engine, app, pilot, frames)
 
-            async def unlock(_request: object) -> None:
-                return None
 
-            resting = _Resting(app, engine)
-            views = screens(app, unlock, resting.open_amend)
-            market = _Market(sim, len(pairs))
-            ticker = asyncio.create_task(market.run())
-            placed = 0
-            rss_warm = 0.0
-            warm_cycle = warm_ticks = 0
-            series: list[float] = []
-            started = time.perf_counter()
-            for cycle in range(cycles):
-                if not warm_cycle and warmup_over(cycle, cycles, market.sent, _warmup_ticks()):
-                    rss_warm, warm_cycle, warm_ticks = _rss(), cycle, market.sent
-                if cycle % PROGRESS_EVERY == 0:  # a full run lasts tens of minutes: say how far
-                    series.append(round(_rss(), 1))
-                    print(f"bench_app_memory ({len(pairs)} pairs): cycle {cycle}/{cycles},"
-                          f" {market.sent} ticks, {placed + resting.placed} orders, RSS {series[-1]:.1f} MiB,"
-                          f" {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
-                await resting.place()
-                for kind, open_it in views:
-                    await _open_close(app, pilot, frames, kind, open_it)
-                app.action_cycle_chart_period()  # ctrl+g: another period's candles
-                await resting.cancel()
-                for _ in range(orders_per_cycle - 1):
-                    if placed + resting.placed >= orders:
-                        break
-                    await _cancel(engine, await _place(engine))
-                    placed += 1
-            cycles_s = time.perf_counter() - started
-            await wait_for(lambda: market.sent >= TICKS, timeout_s=TICKS, poll_s=0.1)  # the whole hour
-            elapsed = time.perf_counter() - started
-            market.stop.set()
-            await ticker
-            ticks = market.sent
-            await pilot.pause()
-            rss_end = _rss()
-            series.append(round(rss_end, 1))
-            still_live = "Last" in ticker_text(app, PAIR)
-            await quiesce(app, pilot)
+async def _ours(pairs: tuple[str, ...]) -> dict[str, float | str]:
+    cycles, orders = _cycles(), _orders()
+    orders_per_cycle = max(1, orders // cycles)
+    async with dashboard(pairs) as (sim, engine, app, pilot, frames):
+
+        async def unlock(_request: object) -> None:
+            return None
+
+        resting = _Resting(app, engine)
+        views = screens(app, unlock, resting.open_amend)
+        market = _Market(sim, len(pairs))
+        ticker = asyncio.create_task(market.run())
+        placed = 0
+        rss_warm = 0.0
+        warm_cycle = warm_ticks = 0
+        series: list[float] = []
+        started = time.perf_counter()
+        for cycle in range(cycles):
+            if not warm_cycle and warmup_over(cycle, cycles, market.sent, _warmup_ticks()):
+                rss_warm, warm_cycle, warm_ticks = _rss(), cycle, market.sent
+            if cycle % PROGRESS_EVERY == 0:  # a full run lasts tens of minutes: say how far
+                series.append(round(_rss(), 1))
+                print(f"bench_app_memory ({len(pairs)} pairs): cycle {cycle}/{cycles},"
+                      f" {market.sent} ticks, {placed + resting.placed} orders, RSS {series[-1]:.1f} MiB,"
+                      f" {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+            await resting.place()
+            for kind, open_it in views:
+                await _open_close(app, pilot, frames, kind, open_it)
+            app.action_cycle_chart_period()  # ctrl+g: another period's candles
+            await resting.cancel()
+            for _ in range(orders_per_cycle - 1):
+                if placed + resting.placed >= orders:
+                    break
+                await _cancel(engine, await _place(engine))
+                placed += 1
+        cycles_s = time.perf_counter() - started
+        await wait_for(lambda: market.sent >= TICKS, timeout_s=TICKS, poll_s=0.1)  # the whole hour
+        elapsed = time.perf_counter() - started
+        market.stop.set()
+        await ticker
+        ticks = market.sent
+        await pilot.pause()
+        rss_end = _rss()
+        series.append(round(rss_end, 1))
+        still_live = "Last" in ticker_text(app, PAIR)
+        await quiesce(app, pilot)
     return {
         "ours_pairs": len(pairs), "ours_cycles": cycles, "ours_screens_per_cycle": len(views),
         "ours_orders": placed + resting.placed,
